@@ -1,0 +1,30 @@
+import { z } from 'zod';
+import { Tag } from './tag.ts';
+import { Platform } from './observation.ts';
+
+/** Human cadence such as "15m", "1h", "6h", "1d" → milliseconds. */
+export function parseEvery(s: string): number {
+  const m = /^\s*(\d+)\s*(s|m|h|d)\s*$/i.exec(s);
+  if (!m) throw new Error(`invalid cadence ${JSON.stringify(s)}: use a number and a unit, e.g. 15m, 1h, 6h or 1d`);
+  const n = Number(m[1]);
+  const unit = m[2]!.toLowerCase();
+  const ms = n * (unit === 's' ? 1000 : unit === 'm' ? 60_000 : unit === 'h' ? 3_600_000 : 86_400_000);
+  if (ms < 10_000) throw new Error(`cadence ${s} is too short: the minimum is 10s`);
+  return ms;
+}
+
+export function formatEvery(ms: number): string {
+  if (ms % 86_400_000 === 0) return `${ms / 86_400_000}d`;
+  if (ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
+  if (ms % 60_000 === 0) return `${ms / 60_000}m`;
+  return `${Math.round(ms / 1000)}s`;
+}
+
+export const TrackedTag = z.object({
+  platform: Platform,
+  tag: Tag,
+  everyMs: z.number().int().min(10_000),
+  addedAt: z.string().datetime(),
+  active: z.boolean().default(true),
+});
+export type TrackedTag = z.infer<typeof TrackedTag>;
