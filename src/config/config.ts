@@ -1,0 +1,170 @@
+/**
+ * The one config table. Every field has its env name, default and doc; precedence is
+ * CLI flag > environment > config file (tagpulse.config.json) > default. Only this module reads process.env.
+ */
+import { readFileSync, existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { z } from 'zod';
+
+const bool = z.preprocess((v) => (typeof v === 'string' ? ['1', 'true', 'yes', 'on'].includes(v.toLowerCase()) : v), z.boolean());
+const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max);
+const url = z.string().url();
+
+interface FieldDef<T extends z.ZodType = z.ZodType> {
+  schema: T;
+  env: string;
+  default: z.input<T> | undefined;
+  doc: string;
+  /** Never printed or logged. */
+  secret?: boolean;
+}
+const f = <T extends z.ZodType>(schema: T, env: string, def: z.input<T> | undefined, doc: string, secret = false): FieldDef<T> => ({
+  schema,
+  env,
+  default: def,
+  doc,
+  secret,
+});
+
+export const configFields = {
+  dataDir: f(z.string().min(1), 'TAGPULSE_DATA_DIR', './.tagpulse', 'Data directory of the embedded store (chDB) and the private Redis.'),
+  clickhouseUrl: f(url.optional(), 'TAGPULSE_CLICKHOUSE_URL', undefined, 'ClickHouse server URL (http://user:pass@host:8123/db). Unset: embedded chDB in the data dir.', true),
+  clickhouseReadonlyUrl: f(url.optional(), 'TAGPULSE_CLICKHOUSE_READONLY_URL', undefined, 'ClickHouse URL of a read-only user, used by the dashboard/API reads in server mode.', true),
+  topology: f(z.enum(['embedded', 'single', 'cluster']).optional(), 'TAGPULSE_TOPOLOGY', undefined, 'DDL topology. Default: embedded for chDB, single for a server.'),
+  clusterName: f(z.string().regex(/^[A-Za-z0-9_{}-]+$/), 'TAGPULSE_CLUSTER', '{cluster}', 'Cluster name for ON CLUSTER DDL (topology cluster).'),
+  redisUrl: f(z.string().optional(), 'TAGPULSE_REDIS_URL', undefined, 'Redis URL (redis://host:6379). Unset in embedded mode: a private redis-server is started in the data dir.', true),
+  queuePrefix: f(z.string().min(1).max(64), 'TAGPULSE_QUEUE_PREFIX', 'tagpulse', 'BullMQ key prefix. Use a hash tag such as {tagpulse} on Redis Cluster.'),
+  logLevel: f(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), 'TAGPULSE_LOG_LEVEL', 'info', 'Log level.'),
+  apiHost: f(z.string().min(1), 'TAGPULSE_API_HOST', '127.0.0.1', 'Address the dashboard/API listens on. Loopback unless told otherwise.'),
+  apiPort: f(int(0, 65535), 'TAGPULSE_API_PORT', 8787, 'Port of the dashboard/API (0 = any free port).'),
+  adminToken: f(z.string().min(16).optional(), 'TAGPULSE_ADMIN_TOKEN', undefined, 'Token for write endpoints and for any non-loopback bind (min 16 chars).', true),
+  tiktokBaseUrl: f(url, 'TAGPULSE_TIKTOK_BASE_URL', 'https://www.tiktok.com', 'TikTok origin (point at a mirror or a local test server).'),
+  tiktokMethod: f(z.enum(['http', 'browser', 'auto']), 'TAGPULSE_TIKTOK_METHOD', 'http', 'How TikTok is fetched: plain HTTP, a headless browser, or auto (HTTP, falling back to the browser).'),
+  instagramBaseUrl: f(url, 'TAGPULSE_INSTAGRAM_BASE_URL', 'https://www.instagram.com', 'Instagram origin.'),
+  youtubeBaseUrl: f(url, 'TAGPULSE_YOUTUBE_BASE_URL', 'https://www.youtube.com', 'YouTube origin.'),
+  researchBaseUrl: f(url, 'TAGPULSE_RESEARCH_BASE_URL', 'https://open.tiktokapis.com', 'TikTok Research API origin.'),
+  researchClientKey: f(z.string().optional(), 'TAGPULSE_RESEARCH_CLIENT_KEY', undefined, 'TikTok Research API client key.', true),
+  researchClientSecret: f(z.string().optional(), 'TAGPULSE_RESEARCH_CLIENT_SECRET', undefined, 'TikTok Research API client secret.', true),
+  waybackBaseUrl: f(url, 'TAGPULSE_WAYBACK_BASE_URL', 'https://web.archive.org', 'Wayback Machine origin (CDX API and captures).'),
+  chromiumPath: f(z.string().min(1), 'TAGPULSE_CHROMIUM_PATH', '/usr/bin/chromium', 'Chromium executable for the browser collector.'),
+  userAgent: f(z.string().min(1).max(512), 'TAGPULSE_USER_AGENT', 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Safari/537.36 tagpulse/0.1', 'User-Agent sent by HTTP collectors.'),
+  collectConcurrency: f(int(1, 256), 'TAGPULSE_COLLECT_CONCURRENCY', 4, 'Concurrent collect jobs per worker process and platform.'),
+  rateLimitMax: f(int(1), 'TAGPULSE_RATE_LIMIT_MAX', 30, 'Per platform: at most this many requests per rateLimitDurationMs, across all workers.'),
+  rateLimitDurationMs: f(int(1), 'TAGPULSE_RATE_LIMIT_DURATION_MS', 60_000, 'Window of the per-platform rate limit.'),
+  attempts: f(int(1, 100), 'TAGPULSE_ATTEMPTS', 5, 'Attempts per collect job before it is given up.'),
+  backoffMs: f(int(1), 'TAGPULSE_BACKOFF_MS', 30_000, 'Base delay of the exponential retry backoff (with jitter).'),
+  requestTimeoutMs: f(int(100), 'TAGPULSE_REQUEST_TIMEOUT_MS', 30_000, 'Timeout of one outbound request.'),
+  loadBatchSize: f(int(1, 1_000_000), 'TAGPULSE_LOAD_BATCH_SIZE', 5000, 'Max observations per ClickHouse insert.'),
+  loadFlushMs: f(int(1), 'TAGPULSE_LOAD_FLUSH_MS', 500, 'Max time an observation waits in the loader batch before the insert.'),
+  defaultEvery: f(z.string().regex(/^\d+\s*[smhd]$/i), 'TAGPULSE_DEFAULT_EVERY', '1h', 'Default sampling cadence of tracked tags.'),
+  lockDurationMs: f(int(1000), 'TAGPULSE_LOCK_DURATION_MS', 30_000, 'BullMQ job lock; a crashed worker\'s job is retried after it expires.'),
+  stalledIntervalMs: f(int(100), 'TAGPULSE_STALLED_INTERVAL_MS', 30_000, 'How often BullMQ checks for stalled jobs.'),
+  browserPagesPerContext: f(int(1, 10_000), 'TAGPULSE_BROWSER_PAGES_PER_CONTEXT', 20, 'Browser collector: recycle a context after this many pages.'),
+  alertWebhookUrl: f(url.optional(), 'TAGPULSE_ALERT_WEBHOOK_URL', undefined, 'Webhook that receives alert JSON.', true),
+  publicUrl: f(url.optional(), 'TAGPULSE_PUBLIC_URL', undefined, 'Public URL of the dashboard, used in alert links and citations.'),
+} as const;
+
+export type ConfigKey = keyof typeof configFields;
+type Out<K extends ConfigKey> = z.output<(typeof configFields)[K]['schema']>;
+export type Config = { readonly [K in ConfigKey]: Out<K> } & { readonly configFile?: string | undefined };
+
+export class ConfigError extends Error {
+  readonly code = 'CONFIG_INVALID';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+export interface LoadConfigOptions {
+  /** Values from CLI flags (undefined = not given). */
+  flags?: Partial<Record<ConfigKey, unknown>>;
+  /** Environment; defaults to process.env. */
+  env?: Record<string, string | undefined>;
+  /** Config file path; default ./tagpulse.config.json if it exists (or TAGPULSE_CONFIG). */
+  configFile?: string;
+  cwd?: string;
+}
+
+export function loadConfig(opts: LoadConfigOptions = {}): Config {
+  const env = opts.env ?? process.env;
+  const cwd = opts.cwd ?? process.cwd();
+  const explicitFile = opts.configFile ?? env.TAGPULSE_CONFIG;
+  const file = resolve(cwd, explicitFile ?? 'tagpulse.config.json');
+  let fileValues: Record<string, unknown> = {};
+  if (existsSync(file)) {
+    try {
+      fileValues = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+    } catch (e) {
+      throw new ConfigError(`config file ${file} is not valid JSON (${(e as Error).message}); fix or remove it`, { cause: e });
+    }
+    if (typeof fileValues !== 'object' || fileValues === null || Array.isArray(fileValues)) throw new ConfigError(`config file ${file} must contain a JSON object`);
+    const unknown = Object.keys(fileValues).filter((k) => !(k in configFields) && k !== '$schema' && k !== 'alerts');
+    if (unknown.length) throw new ConfigError(`config file ${file}: unknown key(s) ${unknown.join(', ')}. Known keys: ${Object.keys(configFields).join(', ')}`);
+  } else if (explicitFile) {
+    throw new ConfigError(`config file ${file} does not exist`);
+  }
+  const out: Record<string, unknown> = {};
+  const problems: string[] = [];
+  for (const [key, def] of Object.entries(configFields) as [ConfigKey, FieldDef][]) {
+    const flag = opts.flags?.[key];
+    const envVal = env[def.env];
+    let raw: unknown;
+    let from: string;
+    if (flag !== undefined) [raw, from] = [flag, `flag --${kebab(key)}`];
+    else if (envVal !== undefined && envVal !== '') [raw, from] = [envVal, `env ${def.env}`];
+    else if (fileValues[key] !== undefined) [raw, from] = [fileValues[key], `${file} key "${key}"`];
+    else [raw, from] = [def.default, 'default'];
+    const r = def.schema.safeParse(raw);
+    if (r.success) out[key] = r.data;
+    else problems.push(`${from}: ${def.secret ? '(value hidden)' : JSON.stringify(raw)} is not valid for ${key} — ${r.error.issues.map((i) => i.message).join('; ')}. (${def.doc})`);
+  }
+  if (problems.length) throw new ConfigError(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
+  if (out.apiHost && !isLoopbackHost(out.apiHost as string) && !out.adminToken) {
+    // Checked again when the server starts; reported here so `config` shows it.
+  }
+  out.configFile = existsSync(file) ? file : undefined;
+  out.dataDir = resolve(cwd, out.dataDir as string);
+  return Object.freeze(out) as Config;
+}
+
+export function kebab(key: string): string {
+  return key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}
+
+export function isLoopbackHost(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
+  return h === 'localhost' || h === '::1' || /^127\.\d+\.\d+\.\d+$/.test(h);
+}
+
+/** The config as a table for docs and `tagpulse config`, secrets masked. */
+export function describeConfig(cfg?: Config): { key: string; env: string; default: string; value?: string; doc: string }[] {
+  return (Object.entries(configFields) as [ConfigKey, FieldDef][]).map(([key, def]) => ({
+    key,
+    env: def.env,
+    default: def.default === undefined ? '' : String(def.default),
+    ...(cfg ? { value: def.secret ? (cfg[key] === undefined ? '' : '***') : cfg[key] === undefined ? '' : String(cfg[key]) } : {}),
+    doc: def.doc,
+  }));
+}
+
+/** Values that must never appear in logs, payloads or exports. */
+export function secretValues(cfg: Config): string[] {
+  const out: string[] = [];
+  for (const [key, def] of Object.entries(configFields) as [ConfigKey, FieldDef][]) {
+    const v = cfg[key];
+    if (def.secret && typeof v === 'string' && v.length >= 6) {
+      out.push(v);
+      try {
+        const u = new URL(v);
+        if (u.password) out.push(decodeURIComponent(u.password));
+      } catch {
+        /* not a URL */
+      }
+    }
+  }
+  return out;
+}
+
+/** Env names consumed by the config table (docker-compose checks use this). */
+export const CONFIG_ENV_NAMES = new Set([...Object.values(configFields).map((d) => d.env), 'TAGPULSE_CONFIG']);

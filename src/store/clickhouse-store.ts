@@ -1,0 +1,300 @@
+/**
+ * Store over @clickhouse/client. Serves both chDB (connection: createChdbConnection) and a ClickHouse server (HTTP).
+ */
+import { createHash } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { createClient, type ClickHouseClient, type ClickHouseSettings } from '@clickhouse/client';
+import type { Observation } from '../schema/observation.ts';
+import type { CollectionFailure } from '../schema/failure.ts';
+import type { TrackedTag } from '../schema/tracked.ts';
+import { logger, type Logger } from '../util/log.ts';
+import type { DdlContext, Topology } from './ddl.ts';
+import { migrations, T } from './migrations.ts';
+import type { NamedQuery, QueryParams, QueryRow, QueryStats } from './query.ts';
+import type { EventRow, ExportFormat, InsertOptions, Store } from './store.ts';
+import { toChTime } from './time.ts';
+import { QueryValidationError, StoreLockedError, StoreUnavailableError } from './errors.ts';
+import { describeHolder, readHolder } from './owner.ts';
+
+/** Settings on every insert: synchronous (our batches are already large) and deduplicated by token. */
+const INSERT_SETTINGS: ClickHouseSettings = {
+  async_insert: 0,
+  deduplicate_blocks_in_dependent_materialized_views: 1,
+};
+
+/** Settings on every read: UInt64 as strings (exact), ISO-like times. */
+const READ_SETTINGS: ClickHouseSettings = {
+  output_format_json_quote_64bit_integers: 1,
+};
+
+export interface ClickHouseStoreOptions {
+  client: ClickHouseClient;
+  backend: 'chdb' | 'server';
+  ddl: DdlContext;
+  log?: Logger;
+  /** Called on close (chDB: drain pending work so another dir can be opened). */
+  onClose?: () => Promise<void>;
+  dataDir?: string;
+}
+
+export class ClickHouseStore implements Store {
+  readonly backend: 'chdb' | 'server';
+  readonly #client: ClickHouseClient;
+  readonly #ddl: DdlContext;
+  readonly #log: Logger;
+  readonly #onClose?: () => Promise<void>;
+  readonly #dataDir?: string;
+  #closed = false;
+
+  constructor(opts: ClickHouseStoreOptions) {
+    this.backend = opts.backend;
+    this.#client = opts.client;
+    this.#ddl = opts.ddl;
+    this.#log = opts.log ?? logger('store', { backend: opts.backend });
+    this.#onClose = opts.onClose;
+    this.#dataDir = opts.dataDir;
+  }
+
+  get client(): ClickHouseClient {
+    return this.#client;
+  }
+
+  get topology(): Topology {
+    return this.#ddl.topology;
+  }
+
+  async migrate(): Promise<{ applied: number[] }> {
+    const applied: number[] = [];
+    let done = new Set<number>();
+    try {
+      const r = await this.#client.query({ query: `SELECT version FROM ${T.migrations} FINAL`, format: 'JSONEachRow', clickhouse_settings: READ_SETTINGS });
+      done = new Set(((await r.json()) as { version: number | string }[]).map((x) => Number(x.version)));
+    } catch {
+      /* first run: table does not exist yet */
+    }
+    for (const m of migrations) {
+      // Statements are idempotent, so applied migrations are re-run cheaply; this also repairs a half-applied one.
+      for (const sql of m.statements(this.#ddl)) await this.#exec(sql, `migration_${m.version}`);
+      if (!done.has(m.version)) {
+        await this.#client.insert({
+          table: T.migrations,
+          values: [{ version: m.version, name: m.name, applied_at: toChTime(new Date()) }],
+          format: 'JSONEachRow',
+          clickhouse_settings: INSERT_SETTINGS,
+        });
+        applied.push(m.version);
+      }
+    }
+    if (applied.length) this.#log.info({ applied }, 'migrations applied');
+    return { applied };
+  }
+
+  async #exec(sql: string, name: string): Promise<void> {
+    await this.#client.command({
+      query: sql,
+      clickhouse_settings: { log_comment: name, ...(this.#ddl.topology === 'cluster' ? { wait_end_of_query: 1 } : {}) },
+    });
+  }
+
+  async insertObservations(rows: Observation[], opts: InsertOptions = {}): Promise<number> {
+    if (!rows.length) return 0;
+    const values = rows.map((o) => ({
+      platform: o.platform,
+      tag: o.tag,
+      metric: o.metric,
+      observed_at: toChTime(o.observedAt),
+      value: o.value,
+      exact: o.exact,
+      step: o.step,
+      precision: o.precision,
+      source: o.source,
+      method: o.method,
+      collector_version: o.collectorVersion,
+      slot: toChTime(o.slot),
+      fetched_at: toChTime(o.fetchedAt),
+      provenance: o.provenance,
+      note: o.note,
+    }));
+    await this.#insert(T.observations, values, opts.dedupToken ?? contentToken('obs', values.map(obsKey)));
+    return rows.length;
+  }
+
+  async insertFailures(rows: CollectionFailure[], opts: InsertOptions = {}): Promise<number> {
+    if (!rows.length) return 0;
+    const values = rows.map((f) => ({
+      platform: f.platform,
+      tag: f.tag,
+      kind: f.kind,
+      status_code: f.statusCode,
+      platform_code: f.platformCode,
+      message: f.message,
+      method: f.method,
+      source: f.source,
+      slot: toChTime(f.slot),
+      occurred_at: toChTime(f.occurredAt),
+      attempt: f.attempt,
+      collector_version: f.collectorVersion,
+      url: f.url,
+    }));
+    await this.#insert(T.failures, values, opts.dedupToken ?? contentToken('fail', values.map((v) => `${v.platform}|${v.tag}|${v.occurred_at}|${v.kind}|${v.attempt}`)));
+    return rows.length;
+  }
+
+  async upsertTracked(rows: TrackedTag[]): Promise<void> {
+    if (!rows.length) return;
+    const now = Date.now();
+    await this.#insert(
+      T.tracked,
+      // updated_at increases within the batch so the last write of a key in one call wins deterministically.
+      rows.map((t, i) => ({ platform: t.platform, tag: t.tag, every_ms: t.everyMs, added_at: toChTime(t.addedAt), active: t.active, updated_at: toChTime(now + i) })),
+      undefined,
+    );
+  }
+
+  async upsertEvents(rows: EventRow[]): Promise<void> {
+    if (!rows.length) return;
+    const now = Date.now();
+    await this.#insert(
+      T.events,
+      rows.map((e, i) => ({ slug: e.slug, name: e.name, start_at: toChTime(e.startAt), end_at: toChTime(e.endAt), tags: e.tags, note: e.note, deleted: e.deleted ?? false, updated_at: toChTime(now + i) })),
+      undefined,
+    );
+  }
+
+  async #insert(table: string, values: Record<string, unknown>[], token: string | undefined): Promise<void> {
+    try {
+      await this.#client.insert({
+        table,
+        values,
+        format: 'JSONEachRow',
+        clickhouse_settings: { ...INSERT_SETTINGS, ...(token ? { insert_deduplication_token: token } : {}) },
+      });
+    } catch (e) {
+      throw new StoreUnavailableError(`insert into ${table} failed: ${(e as Error).message}`, { cause: e });
+    }
+  }
+
+  async run<Q extends NamedQuery>(q: Q, params: QueryParams<Q>): Promise<QueryRow<Q>[]> {
+    return (await this.runWithStats(q, params)).rows;
+  }
+
+  async runWithStats<Q extends NamedQuery>(q: Q, params: QueryParams<Q>): Promise<{ rows: QueryRow<Q>[]; stats: QueryStats }> {
+    const p = q.params.safeParse(params);
+    if (!p.success) throw new QueryValidationError(`query ${q.name}: invalid parameters — ${p.error.issues.map((i) => `${i.path.join('.') || 'params'}: ${i.message}`).join('; ')}`);
+    const started = performance.now();
+    const rs = await this.#client.query({
+      query: q.sql,
+      query_params: p.data as Record<string, unknown>,
+      format: 'JSON',
+      clickhouse_settings: { ...READ_SETTINGS, log_comment: q.name },
+    });
+    const body = (await rs.json()) as { data: unknown[]; statistics?: { rows_read: number; bytes_read: number; elapsed: number } };
+    const rows: QueryRow<Q>[] = [];
+    for (const [i, raw] of body.data.entries()) {
+      const r = q.row.safeParse(raw);
+      if (!r.success) throw new QueryValidationError(`query ${q.name}: row ${i} does not match its schema — ${r.error.issues.map((x) => `${x.path.join('.')}: ${x.message}`).join('; ')}`);
+      rows.push(r.data as QueryRow<Q>);
+    }
+    const stats: QueryStats = {
+      rowsRead: Number(body.statistics?.rows_read ?? 0),
+      bytesRead: Number(body.statistics?.bytes_read ?? 0),
+      elapsedMs: body.statistics ? body.statistics.elapsed * 1000 : performance.now() - started,
+    };
+    this.#log.debug({ query: q.name, rows: rows.length, rowsRead: stats.rowsRead }, 'query');
+    return { rows, stats };
+  }
+
+  async exportBytes<Q extends NamedQuery>(q: Q, params: QueryParams<Q>, format: ExportFormat): Promise<Buffer> {
+    const p = q.params.safeParse(params);
+    if (!p.success) throw new QueryValidationError(`query ${q.name}: invalid parameters — ${p.error.issues.map((i) => i.message).join('; ')}`);
+    const rs = await this.#client.exec({
+      query: `${q.sql}\nFORMAT ${format}`,
+      query_params: p.data as Record<string, unknown>,
+      clickhouse_settings: { ...READ_SETTINGS, log_comment: `${q.name}:export`, output_format_parquet_string_as_string: 1 },
+    });
+    const chunks: Buffer[] = [];
+    for await (const c of rs.stream) chunks.push(Buffer.isBuffer(c) ? c : Buffer.from(c as Uint8Array));
+    return Buffer.concat(chunks);
+  }
+
+  async ping(): Promise<boolean> {
+    try {
+      const r = await this.#client.query({ query: 'SELECT 1 AS ok', format: 'JSONEachRow' });
+      await r.json();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#client.close();
+    await this.#onClose?.();
+    void this.#dataDir;
+  }
+}
+
+function obsKey(v: { platform: string; tag: string; metric: string; observed_at: string; value: string }): string {
+  return `${v.platform}|${v.tag}|${v.metric}|${v.observed_at}|${v.value}`;
+}
+
+/** A deterministic dedup token from the batch content: the same rows re-sent give the same token. */
+export function contentToken(prefix: string, keys: string[]): string {
+  const h = createHash('sha256');
+  for (const k of [...keys].sort()) h.update(k).update('\n');
+  return `${prefix}-${h.digest('hex').slice(0, 32)}`;
+}
+
+export interface OpenClickHouseOptions {
+  dataDir: string;
+  clickhouseUrl?: string;
+  topology?: Topology;
+  cluster?: string;
+  log?: Logger;
+}
+
+/** Open the embedded chDB store in dataDir, or a server when clickhouseUrl is set. */
+export async function openClickHouseStore(opts: OpenClickHouseOptions): Promise<ClickHouseStore> {
+  const log = opts.log ?? logger('store');
+  if (opts.clickhouseUrl) {
+    const client = createClient({ url: opts.clickhouseUrl, request_timeout: 60_000, clickhouse_settings: {} });
+    const topology = opts.topology ?? 'single';
+    return new ClickHouseStore({ client, backend: 'server', ddl: { topology, cluster: opts.cluster ?? '{cluster}' }, log });
+  }
+  if (opts.topology && opts.topology !== 'embedded') {
+    throw new QueryValidationError(`topology ${opts.topology} needs a ClickHouse server: set --clickhouse-url (the embedded store is a single node)`);
+  }
+  const chdbDir = `${opts.dataDir}/chdb`;
+  mkdirSync(chdbDir, { recursive: true });
+  const { createChdbConnection } = await import('chdb/connection');
+  const chdb = await import('chdb');
+  let client: ClickHouseClient;
+  try {
+    client = createClient({ connection: createChdbConnection({ path: chdbDir }) } as Parameters<typeof createClient>[0]);
+    const r = await client.query({ query: 'SELECT 1', format: 'JSONEachRow' });
+    await r.json();
+  } catch (e) {
+    const msg = (e as Error).message ?? String(e);
+    await chdb.drainPending().catch(() => undefined);
+    if (/lock|status|already|different/i.test(msg)) {
+      throw new StoreLockedError(
+        `the data dir ${opts.dataDir} is in use by ${describeHolder(readHolder(opts.dataDir))}. ` +
+          'Run this command while that process serves its API (tagpulse run), stop it, or use another --data-dir.',
+        { cause: e },
+      );
+    }
+    throw new StoreUnavailableError(`cannot open the embedded store in ${chdbDir}: ${msg}`, { cause: e });
+  }
+  return new ClickHouseStore({
+    client,
+    backend: 'chdb',
+    ddl: { topology: 'embedded', cluster: '{cluster}' },
+    log,
+    dataDir: opts.dataDir,
+    onClose: async () => {
+      await chdb.drainPending();
+    },
+  });
+}

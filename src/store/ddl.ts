@@ -1,0 +1,99 @@
+/**
+ * DDL rendered per topology.
+ *
+ *  - embedded: chDB in-process (one node, no users, no Keeper). Plain *MergeTree engines.
+ *  - single:   one ClickHouse server. Same engines as embedded.
+ *  - cluster:  Replicated*MergeTree local tables created ON CLUSTER with {shard}/{replica} macros, plus a
+ *              Distributed table per base name sharded by tag, so all rows of one tag live on one shard and
+ *              ReplacingMergeTree dedup and the per-tag rollups stay correct without cross-shard merges.
+ *
+ * Every table definition carries a comment saying why its engine, key, codecs and TTL were chosen.
+ */
+export type Topology = 'embedded' | 'single' | 'cluster';
+
+export interface DdlContext {
+  topology: Topology;
+  /** Cluster name for ON CLUSTER and Distributed (topology cluster). */
+  cluster: string;
+}
+
+export interface TableDef {
+  /** Logical name used by queries (the Distributed table in a cluster). */
+  name: string;
+  columns: string;
+  engine: { kind: 'MergeTree' | 'ReplacingMergeTree' | 'AggregatingMergeTree'; args?: string };
+  partitionBy?: string;
+  orderBy: string;
+  ttl?: string;
+  settings?: string;
+  /** Sharding key for the Distributed table (cluster topology). */
+  shardBy: string;
+  why: string;
+}
+
+export interface ViewDef {
+  name: string;
+  to: string;
+  select: string;
+  why: string;
+}
+
+const quoteIdent = (s: string) => '`' + s.replace(/`/g, '``') + '`';
+
+export function localName(name: string, ctx: DdlContext): string {
+  return ctx.topology === 'cluster' ? `${name}_local` : name;
+}
+
+function onCluster(ctx: DdlContext): string {
+  return ctx.topology === 'cluster' ? ` ON CLUSTER ${quoteCluster(ctx.cluster)}` : '';
+}
+
+function quoteCluster(c: string): string {
+  return c.startsWith('{') ? `'${c}'` : quoteIdent(c);
+}
+
+function engineClause(t: TableDef, ctx: DdlContext): string {
+  const args = t.engine.args ?? '';
+  if (ctx.topology !== 'cluster') return `${t.engine.kind}(${args})`;
+  const path = `'/clickhouse/tables/{shard}/{database}/${localName(t.name, ctx)}'`;
+  return `Replicated${t.engine.kind}(${[path, "'{replica}'", args].filter(Boolean).join(', ')})`;
+}
+
+export function renderTable(t: TableDef, ctx: DdlContext): string[] {
+  const local = localName(t.name, ctx);
+  const lines = [
+    `-- ${t.why.replace(/\n/g, '\n-- ')}`,
+    `CREATE TABLE IF NOT EXISTS ${quoteIdent(local)}${onCluster(ctx)}`,
+    `(`,
+    t.columns.trim(),
+    `)`,
+    `ENGINE = ${engineClause(t, ctx)}`,
+  ];
+  if (t.partitionBy) lines.push(`PARTITION BY ${t.partitionBy}`);
+  lines.push(`ORDER BY ${t.orderBy}`);
+  if (t.ttl) lines.push(`TTL ${t.ttl}`);
+  if (t.settings) lines.push(`SETTINGS ${t.settings}`);
+  const out = [lines.join('\n')];
+  if (ctx.topology === 'cluster') {
+    out.push(
+      [
+        `-- Distributed front of ${local}: sharded by ${t.shardBy} so every row of one tag lands on one shard.`,
+        `CREATE TABLE IF NOT EXISTS ${quoteIdent(t.name)}${onCluster(ctx)} AS ${quoteIdent(local)}`,
+        `ENGINE = Distributed(${quoteCluster(ctx.cluster)}, currentDatabase(), ${quoteIdent(local)}, ${t.shardBy})`,
+      ].join('\n'),
+    );
+  }
+  return out;
+}
+
+/**
+ * Materialized views read the RAW local table of their own shard and write the LOCAL rollup table; in a cluster the
+ * rollup's Distributed table then reads all shards. Because tags never span shards, per-tag aggregates stay exact.
+ */
+export function renderView(v: ViewDef, rawLocal: string, ctx: DdlContext): string {
+  return [
+    `-- ${v.why.replace(/\n/g, '\n-- ')}`,
+    `CREATE MATERIALIZED VIEW IF NOT EXISTS ${quoteIdent(localName(v.name, ctx))}${onCluster(ctx)} TO ${quoteIdent(localName(v.to, ctx))}`,
+    `AS ${v.select.replace(/\{raw\}/g, quoteIdent(rawLocal))}`,
+  ].join('\n');
+}

@@ -1,0 +1,136 @@
+/**
+ * The named queries of tagpulse. Each reads only what it needs: single-tag queries filter on the sort-key prefix
+ * (platform, tag, metric), overview queries read rollups.
+ */
+import { z } from 'zod';
+import { defineQuery } from './query.ts';
+import { T } from './migrations.ts';
+import { fromChTime } from './time.ts';
+
+const chTime = z.string().transform(fromChTime);
+const toChParam = (s: string) => new Date(s).toISOString().replace('T', ' ').replace('Z', '');
+const isoInput = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'expected an ISO-8601 time, e.g. 2024-09-10T00:00:00Z');
+const chTimeParam = isoInput.transform(toChParam);
+/** A time parameter with a default (zod applies defaults after transforms, so the default goes in first). */
+const chTimeParamOr = (def: string) => isoInput.default(def).transform(toChParam);
+const u64 = z.union([z.string(), z.number()]).transform((v) => String(v));
+const boolish = z.union([z.boolean(), z.number(), z.string()]).transform((v) => v === true || v === 1 || v === '1' || v === 'true');
+
+export const MIN_TIME = '1970-01-01T00:00:00.000Z';
+export const MAX_TIME = '2299-12-31T00:00:00.000Z';
+
+export const ObservationRow = z.object({
+  observed_at: chTime,
+  value: u64,
+  exact: boolish,
+  step: u64,
+  precision: z.enum(['exact', 'rounded', 'lower_bound']),
+  source: z.string(),
+  method: z.string(),
+  collector_version: z.string(),
+  slot: chTime,
+  fetched_at: chTime,
+  provenance: z.string(),
+  note: z.string(),
+});
+export type ObservationRow = z.output<typeof ObservationRow>;
+
+/** One tag's series, deduplicated (FINAL), read by primary-key range. */
+export const seriesQuery = defineQuery({
+  name: 'series',
+  params: z.object({ platform: z.string(), tag: z.string(), metric: z.string(), from: chTimeParamOr(MIN_TIME), to: chTimeParamOr(MAX_TIME) }),
+  row: ObservationRow,
+  sql: `SELECT observed_at, value, exact, step, precision, source, method, collector_version, slot, fetched_at, provenance, note
+FROM ${T.observations} FINAL
+WHERE platform = {platform:String} AND tag = {tag:String} AND metric = {metric:String}
+  AND observed_at >= {from:DateTime64(3, 'UTC')} AND observed_at <= {to:DateTime64(3, 'UTC')}
+ORDER BY observed_at`,
+});
+
+/** Row count per (platform, tag, metric, observed_at) key without FINAL: used by tests and checks for duplicates. */
+export const rawCountQuery = defineQuery({
+  name: 'raw_count',
+  params: z.object({ platform: z.string(), tag: z.string() }),
+  row: z.object({ rows: u64, keys: u64 }),
+  sql: `SELECT count() AS rows, uniqExact(metric, observed_at) AS keys
+FROM ${T.observations} WHERE platform = {platform:String} AND tag = {tag:String}`,
+});
+
+export const TrackedRow = z.object({ platform: z.string(), tag: z.string(), every_ms: u64.transform(Number), added_at: chTime, active: boolish });
+
+export const trackedQuery = defineQuery({
+  name: 'tracked',
+  params: z.object({ includeInactive: z.coerce.number().int().min(0).max(1).default(0) }),
+  row: TrackedRow,
+  sql: `SELECT platform, tag, every_ms, added_at, active
+FROM ${T.tracked} FINAL
+WHERE active OR {includeInactive:UInt8} = 1
+ORDER BY platform, tag`,
+});
+
+/** Latest observation per (platform, tag, metric) for the given tracked keys, from the raw table's sort-key prefix. */
+export const latestQuery = defineQuery({
+  name: 'latest',
+  params: z.object({ platforms: z.array(z.string()), tags: z.array(z.string()) }),
+  row: z.object({ platform: z.string(), tag: z.string(), metric: z.string(), value: u64, exact: boolish, step: u64, precision: z.string(), source: z.string(), latest_at: chTime, samples: u64 }),
+  sql: `SELECT platform, tag, metric,
+  argMax(value, observed_at) AS value, argMax(exact, observed_at) AS exact, argMax(step, observed_at) AS step,
+  argMax(precision, observed_at) AS precision, argMax(source, observed_at) AS source, max(observed_at) AS latest_at,
+  uniqExact(observed_at) AS samples
+FROM ${T.observations}
+WHERE (platform, tag) IN (SELECT arrayJoin(arrayZip({platforms:Array(String)}, {tags:Array(String)})))
+GROUP BY platform, tag, metric
+ORDER BY platform, tag, metric`,
+});
+
+export const FailureRow = z.object({
+  platform: z.string(),
+  tag: z.string(),
+  kind: z.string(),
+  status_code: z.coerce.number(),
+  platform_code: z.string(),
+  message: z.string(),
+  method: z.string(),
+  occurred_at: chTime,
+  attempt: z.coerce.number(),
+  url: z.string(),
+});
+
+export const recentFailuresQuery = defineQuery({
+  name: 'recent_failures',
+  params: z.object({ since: chTimeParam, limit: z.number().int().min(1).max(10_000).default(20) }),
+  row: FailureRow,
+  sql: `SELECT platform, tag, kind, status_code, platform_code, message, method, occurred_at, attempt, url
+FROM ${T.failures} FINAL
+WHERE occurred_at >= {since:DateTime64(3, 'UTC')}
+ORDER BY occurred_at DESC
+LIMIT {limit:UInt32}`,
+});
+
+export const failuresForTagQuery = defineQuery({
+  name: 'failures_for_tag',
+  params: z.object({ platform: z.string(), tag: z.string(), since: chTimeParamOr(MIN_TIME), limit: z.number().int().min(1).max(10_000).default(100) }),
+  row: FailureRow,
+  sql: `SELECT platform, tag, kind, status_code, platform_code, message, method, occurred_at, attempt, url
+FROM ${T.failures} FINAL
+WHERE platform = {platform:String} AND tag = {tag:String} AND occurred_at >= {since:DateTime64(3, 'UTC')}
+ORDER BY occurred_at DESC
+LIMIT {limit:UInt32}`,
+});
+
+/** observed_at of stored observations from one method (e.g. wayback) — lets a backfill skip what it already has. */
+export const observedTimesQuery = defineQuery({
+  name: 'observed_times',
+  params: z.object({ platform: z.string(), tag: z.string(), method: z.string() }),
+  row: z.object({ observed_at: chTime }),
+  sql: `SELECT DISTINCT observed_at FROM ${T.observations}
+WHERE platform = {platform:String} AND tag = {tag:String} AND method = {method:String}
+ORDER BY observed_at`,
+});
+
+export const eventsQuery = defineQuery({
+  name: 'events',
+  params: z.object({}),
+  row: z.object({ slug: z.string(), name: z.string(), start_at: chTime, end_at: chTime, tags: z.array(z.string()), note: z.string() }),
+  sql: `SELECT slug, name, start_at, end_at, tags, note FROM ${T.events} FINAL WHERE NOT deleted ORDER BY start_at`,
+});

@@ -1,0 +1,103 @@
+/**
+ * One contract suite, run against every store backend (chDB, server when available, and the owner's HTTP API).
+ */
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import type { Store } from '../../../src/store/store.ts';
+import { seriesQuery, rawCountQuery, trackedQuery, latestQuery, recentFailuresQuery, observedTimesQuery } from '../../../src/store/queries.ts';
+import { obs } from '../../helpers/observations.ts';
+import { randomName } from '../../helpers/tmp.ts';
+
+export function describeStoreContract(backend: string, open: () => Promise<{ store: Store; cleanup: () => Promise<void> }>): void {
+  describe(`store contract: ${backend}`, () => {
+    let store: Store;
+    let cleanup: () => Promise<void>;
+    beforeAll(async () => {
+      ({ store, cleanup } = await open());
+      await store.migrate();
+    });
+    afterAll(async () => cleanup?.());
+
+    it('migrations are re-runnable', async () => {
+      const again = await store.migrate();
+      expect(again.applied).toEqual([]);
+    });
+
+    it('keeps UInt64 values exact end to end, including 2^64-1', async () => {
+      const tag = randomName('u64').replace(/-/g, '_');
+      const big = '18446744073709551615';
+      await store.insertObservations([obs({ tag, observedAt: '2024-01-01T00:00:00.000Z', value: big }), obs({ tag, observedAt: '2024-01-01T01:00:00.000Z', value: '9007199254740993' })]);
+      const rows = await store.run(seriesQuery, { platform: 'tiktok', tag, metric: 'views' });
+      expect(rows.map((r) => r.value)).toEqual([big, '9007199254740993']);
+      expect(rows[0]!.observed_at).toBe('2024-01-01T00:00:00.000Z');
+    });
+
+    it('drops a re-sent batch (same dedup token) and keeps one row per key', async () => {
+      const tag = randomName('dedup').replace(/-/g, '_');
+      const batch = [obs({ tag, observedAt: '2024-02-01T00:00:00.000Z', value: '100' }), obs({ tag, observedAt: '2024-02-01T01:00:00.000Z', value: '150' })];
+      await store.insertObservations(batch, { dedupToken: `t-${tag}` });
+      await store.insertObservations(batch, { dedupToken: `t-${tag}` });
+      const [c] = await store.run(rawCountQuery, { platform: 'tiktok', tag });
+      expect(c).toEqual({ rows: '2', keys: '2' });
+      // Same key again with a different token (a re-delivered job in another batch): FINAL still shows one row.
+      await store.insertObservations([batch[0]!], { dedupToken: `other-${tag}` });
+      const rows = await store.run(seriesQuery, { platform: 'tiktok', tag, metric: 'views' });
+      expect(rows.length).toBe(2);
+    });
+
+    it('records precision, step, source and provenance', async () => {
+      const tag = randomName('prec').replace(/-/g, '_');
+      await store.insertObservations([
+        obs({ tag, observedAt: '2024-03-01T00:00:00.000Z', value: '16400000000', exact: false, precision: 'rounded', step: '100000000', source: 'tiktok.page.text', provenance: 'https://example.test/tag/x' }),
+      ]);
+      const [r] = await store.run(seriesQuery, { platform: 'tiktok', tag, metric: 'views' });
+      expect(r).toMatchObject({ value: '16400000000', exact: false, precision: 'rounded', step: '100000000', source: 'tiktok.page.text', provenance: 'https://example.test/tag/x' });
+    });
+
+    it('round-trips hostile tag text as data through bound parameters', async () => {
+      // Tags are normalised before storage, but notes and provenance are free text.
+      const tag = randomName('hostile').replace(/-/g, '_');
+      const note = `it's "quoted" \\ back {brace} \t tab \n newline '); DROP TABLE x; --`;
+      await store.insertObservations([obs({ tag, observedAt: '2024-03-02T00:00:00.000Z', value: '1', note })]);
+      const [r] = await store.run(seriesQuery, { platform: 'tiktok', tag, metric: 'views' });
+      expect(r!.note).toBe(note);
+    });
+
+    it('stores tracked tags with latest-state-wins semantics', async () => {
+      const tag = randomName('tr').replace(/-/g, '_');
+      const addedAt = new Date().toISOString();
+      await store.upsertTracked([{ platform: 'tiktok', tag, everyMs: 3_600_000, addedAt, active: true }]);
+      let rows = (await store.run(trackedQuery, {})).filter((r) => r.tag === tag);
+      expect(rows).toEqual([{ platform: 'tiktok', tag, every_ms: 3_600_000, added_at: addedAt, active: true }]);
+      await store.upsertTracked([{ platform: 'tiktok', tag, everyMs: 3_600_000, addedAt, active: false }]);
+      rows = (await store.run(trackedQuery, {})).filter((r) => r.tag === tag);
+      expect(rows).toEqual([]);
+    });
+
+    it('answers latest-per-tag and failures queries', async () => {
+      const tag = randomName('lat').replace(/-/g, '_');
+      await store.insertObservations([obs({ tag, observedAt: '2024-04-01T00:00:00.000Z', value: '5' }), obs({ tag, observedAt: '2024-04-01T02:00:00.000Z', value: '7' })]);
+      const latest = await store.run(latestQuery, { platforms: ['tiktok'], tags: [tag] });
+      expect(latest).toMatchObject([{ tag, metric: 'views', value: '7', latest_at: '2024-04-01T02:00:00.000Z', samples: '2' }]);
+      const now = new Date().toISOString();
+      await store.insertFailures([{ platform: 'tiktok', tag, kind: 'captcha', statusCode: 200, platformCode: '10000', message: 'verify', method: 'http', source: '', slot: now, occurredAt: now, attempt: 1, collectorVersion: 't', url: '' }]);
+      const f = (await store.run(recentFailuresQuery, { since: new Date(Date.now() - 60_000).toISOString() })).filter((x) => x.tag === tag);
+      expect(f).toMatchObject([{ kind: 'captcha', status_code: 200, platform_code: '10000' }]);
+      const times = await store.run(observedTimesQuery, { platform: 'tiktok', tag, method: 'http' });
+      expect(times.length).toBe(2);
+    });
+
+    it('rejects invalid query parameters with a clear message', async () => {
+      await expect(store.run(seriesQuery, { platform: 'tiktok', tag: 'x' } as never)).rejects.toThrow(/metric/);
+    });
+
+    it('exports CSV and Parquet through ClickHouse formats', async () => {
+      const tag = randomName('exp').replace(/-/g, '_');
+      await store.insertObservations([obs({ tag, observedAt: '2024-05-01T00:00:00.000Z', value: '42' })]);
+      const csv = (await store.exportBytes(seriesQuery, { platform: 'tiktok', tag, metric: 'views' }, 'CSVWithNames')).toString('utf8');
+      expect(csv.split('\n')[0]).toContain('"observed_at"');
+      expect(csv).toContain('42');
+      const pq = await store.exportBytes(seriesQuery, { platform: 'tiktok', tag, metric: 'views' }, 'Parquet');
+      expect(pq.subarray(0, 4).toString('latin1')).toBe('PAR1');
+    });
+  });
+}
