@@ -29,6 +29,9 @@ export type Method = z.infer<typeof Method>;
 
 const IsoTime = z.string().datetime({ offset: true });
 
+export const TimePrecision = z.enum(['instant', 'day', 'month', 'year']);
+export type TimePrecision = z.infer<typeof TimePrecision>;
+
 export const Observation = z
   .object({
     platform: Platform,
@@ -51,6 +54,8 @@ export const Observation = z
     /** Where it came from: URL, capture URL or file name. */
     provenance: z.string().max(2000).default(''),
     note: z.string().max(2000).default(''),
+    /** How precisely observedAt is known: 'instant' for samples; 'day'/'month'/'year' for press figures dated loosely. */
+    timePrecision: TimePrecision.default('instant'),
   })
   .superRefine((o, ctx) => {
     if (o.exact !== (o.precision === 'exact')) ctx.addIssue({ code: 'custom', message: 'exact must be true iff precision is "exact"', path: ['exact'] });

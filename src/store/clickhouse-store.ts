@@ -114,6 +114,7 @@ export class ClickHouseStore implements Store {
       fetched_at: toChTime(o.fetchedAt),
       provenance: o.provenance,
       note: o.note,
+      time_precision: o.timePrecision ?? 'instant',
     }));
     await this.#insert(T.observations, values, opts.dedupToken ?? contentToken('obs', values.map(obsKey)));
     return rows.length;

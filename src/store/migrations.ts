@@ -41,6 +41,7 @@ const observations: TableDef = {
     fetched_at        DateTime64(3, 'UTC') CODEC(Delta, ZSTD(1)),
     provenance        String CODEC(ZSTD(3)),                -- URL / capture URL / file name: long, repetitive, rarely read
     note              String CODEC(ZSTD(3)),
+    time_precision    LowCardinality(String) DEFAULT 'instant', -- instant | day | month | year (press figures dated loosely)
     ingested_at       DateTime64(3, 'UTC') DEFAULT now64(3) -- ReplacingMergeTree version: the latest write of a key wins`,
   engine: { kind: 'ReplacingMergeTree', args: 'ingested_at' },
   partitionBy: 'toYYYYMM(observed_at)',

@@ -32,6 +32,7 @@ export const ObservationRow = z.object({
   fetched_at: chTime,
   provenance: z.string(),
   note: z.string(),
+  time_precision: z.string(),
 });
 export type ObservationRow = z.output<typeof ObservationRow>;
 
@@ -40,7 +41,7 @@ export const seriesQuery = defineQuery({
   name: 'series',
   params: z.object({ platform: z.string(), tag: z.string(), metric: z.string(), from: chTimeParamOr(MIN_TIME), to: chTimeParamOr(MAX_TIME) }),
   row: ObservationRow,
-  sql: `SELECT observed_at, value, exact, step, precision, source, method, collector_version, slot, fetched_at, provenance, note
+  sql: `SELECT observed_at, value, exact, step, precision, source, method, collector_version, slot, fetched_at, provenance, note, time_precision
 FROM ${T.observations} FINAL
 WHERE platform = {platform:String} AND tag = {tag:String} AND metric = {metric:String}
   AND observed_at >= {from:DateTime64(3, 'UTC')} AND observed_at <= {to:DateTime64(3, 'UTC')}
@@ -134,3 +135,6 @@ export const eventsQuery = defineQuery({
   row: z.object({ slug: z.string(), name: z.string(), start_at: chTime, end_at: chTime, tags: z.array(z.string()), note: z.string() }),
   sql: `SELECT slug, name, start_at, end_at, tags, note FROM ${T.events} FINAL WHERE NOT deleted ORDER BY start_at`,
 });
+
+import { registerQueries } from './registry.ts';
+registerQueries(seriesQuery, rawCountQuery, trackedQuery, latestQuery, recentFailuresQuery, failuresForTagQuery, observedTimesQuery, eventsQuery);

@@ -14,6 +14,7 @@ export function obs(partial: Partial<Observation> & { tag: string; observedAt: s
     fetchedAt: partial.observedAt,
     provenance: '',
     note: '',
+    timePrecision: 'instant',
     ...partial,
   };
 }

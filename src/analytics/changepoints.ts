@@ -1,0 +1,244 @@
+/**
+ * Change-point detection in growth regimes with PELT.
+ *
+ * Method: PELT (Killick, Fearnhead & Eckley 2012, JASA 107(500):1590–1598, doi:10.1080/01621459.2012.737745)
+ * applied to y = ln(velocity per hour) on a regular grid (hourly; coarser for long or rounded series), with a
+ * normal segment cost (−2·log-likelihood with a robustly estimated, known σ) and a BIC penalty
+ * β = (p + 1)·ln n per change (growth-methods.md §4.5; docs/analytics.md §4). Two costs:
+ *  - 'mean' — the normal mean-shift cost: regimes of constant log-velocity;
+ *  - 'meanSlope' (default) — a normal cost around a straight line per segment: regimes of constant exponential
+ *    growth of the velocity (the non-continuous cousin of CPOP, Fearnhead, Maidstone & Letchford 2019). Steady
+ *    exponential growth/decay is one regime instead of a staircase of mean shifts, and jumps are still found.
+ */
+import type { CounterPoint } from './types.ts';
+import { MS_PER_HOUR, median, toIso } from './math.ts';
+import { rateSeries } from './velocity.ts';
+
+/** Segment cost families. 'mean': normal mean shift; 'meanSlope': normal mean-and-slope (growth-rate) change. */
+export type SegmentCostKind = 'mean' | 'meanSlope';
+
+/** Change-point parameters (cited in every report's `method.parameters`). */
+export const CHANGEPOINT_DEFAULTS = {
+  cost: 'meanSlope' as SegmentCostKind,
+  /**
+   * β = penaltyMultiplier · (p + 1) · ln(n), p = parameters per segment (1 for 'mean', 2 for 'meanSlope'), +1 for
+   * the change location: multiplier 1 is the BIC (Schwarz) penalty.
+   */
+  penaltyMultiplier: 1,
+  /** Minimum segment length in bins. */
+  minSegmentBins: 6,
+  /** Cap on the series length: the bin is coarsened (1 h → 2 h → … → 1 d → …) until ≤ maxBins. */
+  maxBins: 1000,
+  /** Base bin width. */
+  baseBinMs: MS_PER_HOUR,
+  /** Floor of the noise σ of ln(velocity) (a 5 % relative noise floor) so noise-free input stays well posed. */
+  sigmaFloor: 0.05,
+  /** Window (bins) of the running median whose residuals give the noise σ. */
+  sigmaWindowBins: 25,
+};
+
+/** Cost of the segment y[a..b) (half-open indices). */
+export type SegmentCost = (a: number, b: number) => number;
+
+/**
+ * Normal mean-shift segment cost with known σ: C(y_{a:b}) = Σ (y_i − ȳ)² / σ² (−2·log-likelihood up to a
+ * constant). O(1) per call after O(n) cumulative sums (data centred first to limit cancellation).
+ */
+export function normalMeanCost(y: readonly number[], sigma: number): SegmentCost {
+  const n = y.length;
+  const c = n > 0 ? y.reduce((s, v) => s + v, 0) / n : 0;
+  const s1 = new Float64Array(n + 1);
+  const s2 = new Float64Array(n + 1);
+  for (let i = 0; i < n; i++) {
+    const v = y[i]! - c;
+    s1[i + 1] = s1[i]! + v;
+    s2[i + 1] = s2[i]! + v * v;
+  }
+  const inv = 1 / (sigma * sigma);
+  return (a, b) => {
+    const m = b - a;
+    if (m <= 0) return 0;
+    const t1 = s1[b]! - s1[a]!;
+    const rss = s2[b]! - s2[a]! - (t1 * t1) / m;
+    return Math.max(0, rss) * inv;
+  };
+}
+
+/**
+ * Normal cost for a linear trend inside each segment (level and slope change): residual sum of squares of the
+ * least-squares line of y on the index, divided by σ². Detects changes of the growth rate of ln v.
+ */
+export function normalMeanSlopeCost(y: readonly number[], sigma: number): SegmentCost {
+  const n = y.length;
+  const cy = n > 0 ? y.reduce((s, v) => s + v, 0) / n : 0;
+  const cx = (n - 1) / 2;
+  const sx = new Float64Array(n + 1);
+  const sxx = new Float64Array(n + 1);
+  const sy = new Float64Array(n + 1);
+  const syy = new Float64Array(n + 1);
+  const sxy = new Float64Array(n + 1);
+  for (let i = 0; i < n; i++) {
+    const x = i - cx;
+    const v = y[i]! - cy;
+    sx[i + 1] = sx[i]! + x;
+    sxx[i + 1] = sxx[i]! + x * x;
+    sy[i + 1] = sy[i]! + v;
+    syy[i + 1] = syy[i]! + v * v;
+    sxy[i + 1] = sxy[i]! + x * v;
+  }
+  const inv = 1 / (sigma * sigma);
+  return (a, b) => {
+    const m = b - a;
+    if (m <= 0) return 0;
+    const X = sx[b]! - sx[a]!;
+    const Y = sy[b]! - sy[a]!;
+    const Sxx = sxx[b]! - sxx[a]! - (X * X) / m;
+    const Syy = syy[b]! - syy[a]! - (Y * Y) / m;
+    const Sxy = sxy[b]! - sxy[a]! - (X * Y) / m;
+    const rss = Sxx > 0 ? Syy - (Sxy * Sxy) / Sxx : Syy;
+    return Math.max(0, rss) * inv;
+  };
+}
+
+/**
+ * Robust noise σ of y: 1.4826·MAD of the residuals from a centred running median of `window` points (window
+ * truncated at the ends), floored at `floor`. The running median follows level shifts and smooth trends, so the
+ * residuals measure short-term variability only — including the within-day (diurnal) cycle when the window spans a
+ * day, and noise that is correlated between neighbouring bins (which difference-based estimators underestimate).
+ */
+export function estimateNoiseSigma(y: readonly number[], window: number, floor: number): number {
+  const n = y.length;
+  if (n < 3) return floor;
+  const resid = runningMedianResiduals(y, window);
+  const sigma = 1.4826 * median(resid.map((r) => Math.abs(r - median(resid))));
+  // long-run variance inflation for positively autocorrelated residuals (AR(1) approximation)
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < n; i++) {
+    den += resid[i]! * resid[i]!;
+    if (i > 0) num += resid[i]! * resid[i - 1]!;
+  }
+  const rho = den > 0 ? Math.min(0.9, Math.max(0, num / den)) : 0;
+  const s = sigma * Math.sqrt((1 + rho) / (1 - rho));
+  return Math.max(floor, Number.isFinite(s) ? s : floor);
+}
+
+/** Residuals y_i − median(y_{i−h..i+h}) from a centred running median (window truncated at the ends). */
+export function runningMedianResiduals(y: readonly number[], window: number): number[] {
+  const n = y.length;
+  const h = Math.max(1, Math.floor(window / 2));
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) out.push(y[i]! - median(y.slice(Math.max(0, i - h), Math.min(n, i + h + 1))));
+  return out;
+}
+
+/**
+ * PELT: exact minimiser of Σ_segments [C(segment) + β] with pruning (Killick et al. 2012):
+ * F(t) = min_{τ ∈ R_t} [F(τ) + C(y_{τ:t}) + β], R_{t+1} = {τ ∈ R_t : F(τ) + C(y_{τ:t}) ≤ F(t)} ∪ {t}
+ * (pruning constant K = 0, valid for costs with C(a,b) + C(b,c) ≤ C(a,c) such as the normal costs here).
+ * Segments are at least `minSegment` long.
+ *
+ * @returns sorted start indices of the 2nd, 3rd, … segments (empty when there is no change)
+ */
+export function pelt(n: number, cost: SegmentCost, penalty: number, minSegment = 1): number[] {
+  const minSeg = Math.max(1, Math.floor(minSegment));
+  if (n < 2 * minSeg) return [];
+  const F = new Float64Array(n + 1).fill(Infinity);
+  const last = new Int32Array(n + 1).fill(-1);
+  F[0] = -penalty;
+  let R: number[] = [0];
+  for (let t = minSeg; t <= n; t++) {
+    let best = Infinity;
+    let arg = -1;
+    const vals = new Map<number, number>();
+    for (const tau of R) {
+      if (t - tau < minSeg || !Number.isFinite(F[tau]!)) continue;
+      const v = F[tau]! + cost(tau, t);
+      vals.set(tau, v);
+      if (v + penalty < best) {
+        best = v + penalty;
+        arg = tau;
+      }
+    }
+    F[t] = best;
+    last[t] = arg;
+    R = R.filter((tau) => {
+      const v = vals.get(tau);
+      return v === undefined || v <= best;
+    });
+    // t becomes a candidate once a valid segmentation ends there
+    if (Number.isFinite(best)) R.push(t);
+  }
+  const cps: number[] = [];
+  let t = n;
+  while (t > 0) {
+    const tau = last[t]!;
+    if (tau <= 0) break;
+    cps.push(tau);
+    t = tau;
+  }
+  return cps.reverse();
+}
+
+/** A detected change of growth regime. */
+export interface ChangePoint {
+  /** ISO start of the first bin of the new segment. */
+  at: string;
+  /** Mean velocity per hour of the segment before. */
+  before: number;
+  /** Mean velocity per hour of the segment after. */
+  after: number;
+}
+
+/** Options of `detectChangePoints` (see `CHANGEPOINT_DEFAULTS`). */
+export type ChangePointOptions = Partial<typeof CHANGEPOINT_DEFAULTS> & { from?: number; to?: number };
+
+/**
+ * Change points of the growth regime of a monotone counter.
+ *
+ * Steps: (1) velocity series on a regular grid (`rateSeries`: hourly, coarsened so that n ≤ maxBins and, for
+ * rounded data, bins carry ≥ 2 rounding steps — this also bounds the O(n²) worst case of PELT); (2) y = ln v over
+ * bins with v > 0; (3) σ = `estimateNoiseSigma` (robust residual scale around a running median, inflated for lag-1
+ * autocorrelation, floored); (4) PELT with the chosen normal cost, β = penaltyMultiplier·(p + 1)·ln n and segments of
+ * ≥ minSegmentBins; (5) each change reports the arithmetic mean velocity per hour of the bins of the segment before
+ * and after (zero-velocity bins included).
+ *
+ * Why 'meanSlope' is the default: with the plain mean-shift cost a steadily exponential (or logistic) velocity has no
+ * constant-mean regime, so PELT returns a staircase of changes (one every few hours); 'mean' remains available.
+ */
+export function detectChangePoints(series: readonly CounterPoint[], opts: ChangePointOptions = {}): ChangePoint[] {
+  const o = { ...CHANGEPOINT_DEFAULTS, ...opts };
+  const n0 = series.length;
+  if (n0 < 2) return [];
+  const rs = rateSeries(series, opts.from ?? series[0]!.t, opts.to ?? series[n0 - 1]!.t, {
+    baseBinMs: o.baseBinMs,
+    maxBins: o.maxBins,
+  });
+  if (rs === null) return [];
+  const bins = rs.bins;
+  const pos = bins.filter((b) => b.velocityPerHour > 0);
+  const y = pos.map((b) => Math.log(b.velocityPerHour));
+  const n = y.length;
+  if (n < 2 * o.minSegmentBins) return [];
+  const slope = o.cost === 'meanSlope';
+  const sigma = estimateNoiseSigma(y, o.sigmaWindowBins, o.sigmaFloor);
+  const cost = slope ? normalMeanSlopeCost(y, sigma) : normalMeanCost(y, sigma);
+  const cps = pelt(n, cost, o.penaltyMultiplier * (slope ? 3 : 2) * Math.log(n), Math.max(o.minSegmentBins, slope ? 3 : 1));
+  if (cps.length === 0) return [];
+  // segment boundaries in time
+  const bounds = [bins[0]!.start, ...cps.map((i) => pos[i]!.start), bins[bins.length - 1]!.end];
+  const segMean = (a: number, b: number): number => {
+    let s = 0;
+    let k = 0;
+    for (const bin of bins) {
+      if (bin.start >= a && bin.start < b) {
+        s += bin.velocityPerHour;
+        k++;
+      }
+    }
+    return k > 0 ? s / k : 0;
+  };
+  const means: number[] = [];
+  for (let i = 0; i + 1 < bounds.length; i++) means.push(segMean(bounds[i]!, bounds[i + 1]!));
+  return cps.map((idx, j) => ({ at: toIso(pos[idx]!.start), before: means[j]!, after: means[j + 1]! }));
+}

@@ -1,0 +1,101 @@
+/**
+ * Cross-tag comparison on a common time grid: absolute (linear), log10, or indexed (= 100 at a chosen time).
+ *
+ * Method: each series is cleaned (`cleanSeries`) and its adjusted counter linearly interpolated onto the grid
+ * (`interpolateAt`); no extrapolation outside a series' sampled range. growth-methods.md §7 ("Comparison").
+ */
+import type { SeriesPoint } from './types.ts';
+import { toIso } from './math.ts';
+import { cleanSeries } from './clean.ts';
+import { interpolateAt } from './velocity.ts';
+
+/** Scales of `compareSeries`. */
+export type CompareScale = 'linear' | 'log' | 'indexed';
+
+/** Options of `compareSeries`. */
+export interface CompareOptions {
+  /** Index base time (epoch ms) for scale 'indexed'; default: the first time at which every series has data. */
+  indexAt?: number;
+  scale: CompareScale;
+  /** Grid step (ms); grid times are multiples of stepMs since the epoch. */
+  stepMs: number;
+  /** Grid start (epoch ms); default: the earliest sample of any series. */
+  from?: number;
+  /** Grid end (epoch ms); default: the latest sample of any series. */
+  to?: number;
+  /** Safety cap on the number of rows (default 100,000). */
+  maxRows?: number;
+}
+
+/** One aligned row. */
+export interface CompareRow {
+  /** ISO grid time. */
+  t: string;
+  /** Value per series key; null where the series has no data (or log/index undefined). */
+  values: Record<string, number | null>;
+}
+
+/** Output of `compareSeries`. */
+export interface CompareResult {
+  scale: CompareScale;
+  stepMs: number;
+  /** ISO index base time (scale 'indexed'), else null. */
+  indexAt: string | null;
+  keys: string[];
+  rows: CompareRow[];
+}
+
+/**
+ * Align several counter series on a common grid.
+ *  - linear: C(t), the adjusted counter interpolated linearly (floating point; exact below 2^53);
+ *  - log: log10 C(t) (null when C ≤ 0);
+ *  - indexed: 100 × C(t) / C(indexAt), both interpolated (null when C(indexAt) is unknown or 0).
+ *
+ * @throws Error on duplicate keys, RangeError on a non-positive step or too many rows
+ */
+export function compareSeries(
+  series: readonly { key: string; points: readonly SeriesPoint[] }[],
+  opts: CompareOptions,
+): CompareResult {
+  if (!(opts.stepMs > 0)) throw new RangeError('compareSeries: stepMs must be > 0');
+  const keys = series.map((s) => s.key);
+  if (new Set(keys).size !== keys.length) throw new Error('compareSeries: duplicate keys');
+  const adjusted = series.map((s) => cleanSeries(s.points).adjusted);
+  const firsts = adjusted.filter((a) => a.length > 0).map((a) => a[0]!.t);
+  const lasts = adjusted.filter((a) => a.length > 0).map((a) => a[a.length - 1]!.t);
+  const empty: CompareResult = { scale: opts.scale, stepMs: opts.stepMs, indexAt: null, keys, rows: [] };
+  if (firsts.length === 0 && (opts.from === undefined || opts.to === undefined)) return empty;
+  const from = opts.from ?? Math.min(...firsts);
+  const to = opts.to ?? Math.max(...lasts);
+  const start = Math.ceil(from / opts.stepMs) * opts.stepMs;
+  const nRows = to >= start ? Math.floor((to - start) / opts.stepMs) + 1 : 0;
+  if (nRows > (opts.maxRows ?? 100_000)) throw new RangeError('compareSeries: too many rows');
+
+  let indexAt: number | null = null;
+  let bases: (number | null)[] = adjusted.map(() => null);
+  if (opts.scale === 'indexed') {
+    indexAt = opts.indexAt ?? (firsts.length === adjusted.length ? Math.max(...firsts) : null);
+    if (indexAt !== null) {
+      const at = indexAt;
+      bases = adjusted.map((a) => interpolateAt(a, at));
+    }
+  }
+
+  const rows: CompareRow[] = [];
+  for (let k = 0; k < nRows; k++) {
+    const t = start + k * opts.stepMs;
+    const values: Record<string, number | null> = {};
+    adjusted.forEach((a, i) => {
+      const c = interpolateAt(a, t);
+      let v: number | null = c;
+      if (c !== null && opts.scale === 'log') v = c > 0 ? Math.log10(c) : null;
+      if (c !== null && opts.scale === 'indexed') {
+        const b = bases[i] ?? null;
+        v = b !== null && b > 0 ? (100 * c) / b : null;
+      }
+      values[keys[i]!] = v;
+    });
+    rows.push({ t: toIso(t), values });
+  }
+  return { scale: opts.scale, stepMs: opts.stepMs, indexAt: indexAt === null ? null : toIso(indexAt), keys, rows };
+}

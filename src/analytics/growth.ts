@@ -1,0 +1,281 @@
+/**
+ * Growth metrics: period-over-period velocity growth, robust (Theil–Sen) exponential growth rates and
+ * doubling/halving times, acceleration, robust z-score and the breakout flag.
+ *
+ * Method reference: growth-methods.md §4.3 (Theil–Sen), §4.4 (z-scores), §7 (metrics); docs/analytics.md §3.
+ */
+import type { CounterPoint } from './types.ts';
+import { MS_PER_DAY, MS_PER_HOUR, evenIndices, median, medianInPlace } from './math.ts';
+import { deltaBetween, rateSeries, windowVelocity } from './velocity.ts';
+import type { WindowVelocity } from './velocity.ts';
+
+/** Scale factor making the MAD a consistent estimator of σ for normal data (1/Φ⁻¹(3/4)). */
+export const MAD_SCALE = 1.4826;
+/** Scale factor making the mean absolute deviation consistent for σ under normality (√(π/2)). */
+export const MEAN_AD_SCALE = 1.253314;
+
+/** Growth parameters (cited in every report's `method.parameters`). */
+export const GROWTH_DEFAULTS = {
+  /** Look-back of the Theil–Sen growth-rate fits. */
+  growthLookbackMs: 7 * MS_PER_DAY,
+  /** Base bin of the velocity series used for ln(velocity) fits (coarsened for rounding/length). */
+  velocityBinMs: MS_PER_HOUR,
+  /** Maximum number of bins of the velocity series. */
+  velocityMaxBins: 2000,
+  /** Theil–Sen: above this many points the input is subsampled deterministically (evenly spaced). */
+  theilSenMaxPoints: 2000,
+  /** Window of the two velocities whose finite difference is the acceleration. */
+  accelerationWindowMs: 24 * MS_PER_HOUR,
+  /** Robust z: baseline length in days (daily velocities before the latest 24 h). */
+  zBaselineDays: 14,
+  /** Robust z: minimum number of covered baseline days. */
+  zMinBaselineDays: 7,
+  /** Robust z: relative floor of the scale when MAD and mean AD are both 0 (fraction of |median|). */
+  zRelativeEpsilon: 0.01,
+  /** Robust z: absolute floor of the scale (counts per hour). */
+  zAbsoluteEpsilon: 1e-9,
+} as const;
+
+/**
+ * Breakout definition (tagpulse's own, not Google Trends'): the latest 24 h velocity is
+ *  (a) an outlier against the 14-day baseline of daily velocities: robust z ≥ minZScore, AND
+ *  (b) growing fast: 24 h velocity ≥ (1 + minVelocityGrowthPct/100) × the previous 24 h velocity, AND
+ *  (c) observable: the 24 h change exceeds minChangeInSteps rounding steps (for exact data: is > 0).
+ */
+export const BREAKOUT_DEFINITION = {
+  minZScore: 3.5,
+  minVelocityGrowthPct: 50,
+  minChangeInSteps: 2,
+  text:
+    'breakout = robust z of the latest 24h velocity vs the 14-day baseline of daily velocities >= 3.5 ' +
+    'AND 24h velocity growth vs the previous 24h >= +50% AND the 24h change > 2 rounding steps',
+} as const;
+
+/** Theil–Sen fit y ≈ intercept + slope·x. */
+export interface TheilSenFit {
+  slope: number;
+  intercept: number;
+  /** Number of points used (after subsampling). */
+  n: number;
+}
+
+/**
+ * Theil–Sen estimator (Theil 1950, Proc. KNAW 53; Sen 1968, JASA 63(324):1379–1389): slope = median of the pairwise
+ * slopes (y_j − y_i)/(x_j − x_i) over pairs with x_i ≠ x_j; intercept = median(y_i − slope·x_i). Breakdown point
+ * ≈ 29.3 %. Works directly on irregular x. O(m²) pairs with m = min(n, maxPoints): above `maxPoints` the points
+ * are subsampled deterministically at evenly spaced indices (after sorting by x).
+ *
+ * Returns null with fewer than two distinct x values. Non-finite pairs are ignored.
+ */
+export function theilSen(
+  xs: readonly number[],
+  ys: readonly number[],
+  opts: { maxPoints?: number } = {},
+): TheilSenFit | null {
+  const n = Math.min(xs.length, ys.length);
+  const pts: [number, number][] = [];
+  for (let i = 0; i < n; i++) if (Number.isFinite(xs[i]) && Number.isFinite(ys[i])) pts.push([xs[i]!, ys[i]!]);
+  pts.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  const use = evenIndices(pts.length, Math.max(2, opts.maxPoints ?? GROWTH_DEFAULTS.theilSenMaxPoints)).map(
+    (i) => pts[i]!,
+  );
+  const m = use.length;
+  const slopes = new Float64Array((m * (m - 1)) / 2);
+  let k = 0;
+  for (let i = 0; i < m; i++) {
+    const [xi, yi] = use[i]!;
+    for (let j = i + 1; j < m; j++) {
+      const [xj, yj] = use[j]!;
+      if (xj !== xi) slopes[k++] = (yj - yi) / (xj - xi);
+    }
+  }
+  if (k === 0) return null;
+  const slope = medianInPlace(slopes.subarray(0, k));
+  const intercept = median(use.map(([x, y]) => y - slope * x));
+  return { slope, intercept, n: m };
+}
+
+/** Period-over-period growth in percent: (v_now / v_prev − 1)·100; null if either is unknown or v_prev = 0. */
+export function growthPct(vNow: number | null | undefined, vPrev: number | null | undefined): number | null {
+  if (vNow === null || vNow === undefined || vPrev === null || vPrev === undefined) return null;
+  if (vPrev === 0 || !Number.isFinite(vNow) || !Number.isFinite(vPrev)) return null;
+  return (vNow / vPrev - 1) * 100;
+}
+
+/** Exponential growth rate k (per day) and the derived doubling/halving times ln2/|k|. */
+export interface GrowthRate {
+  /** k per day (continuous rate; e^k − 1 is the daily growth factor − 1). */
+  ratePerDay: number;
+  /** ln 2 / k when k > 0, else null. */
+  doublingDays: number | null;
+  /** ln 2 / (−k) when k < 0, else null. */
+  halvingDays: number | null;
+  /** Points used. */
+  n: number;
+}
+
+function toGrowthRate(fit: TheilSenFit | null): GrowthRate | null {
+  if (fit === null || !Number.isFinite(fit.slope)) return null;
+  const k = fit.slope;
+  return {
+    ratePerDay: k,
+    doublingDays: k > 0 ? Math.LN2 / k : null,
+    halvingDays: k < 0 ? Math.LN2 / -k : null,
+    n: fit.n,
+  };
+}
+
+/**
+ * Exponential growth rate of the counter: Theil–Sen slope of ln C(t) against t in days over the samples in
+ * [to − lookback, to]; doubling time ln2/k (null when k ≤ 0). Requires ≥ 3 samples with C > 0.
+ */
+export function counterGrowthRate(
+  series: readonly CounterPoint[],
+  opts: { to: number; lookbackMs?: number; maxPoints?: number },
+): GrowthRate | null {
+  const from = opts.to - (opts.lookbackMs ?? GROWTH_DEFAULTS.growthLookbackMs);
+  const pts = series.filter((p) => p.t >= from && p.t <= opts.to && p.value > 0n);
+  if (pts.length < 3) return null;
+  const t0 = pts[0]!.t;
+  const xs = pts.map((p) => (p.t - t0) / MS_PER_DAY);
+  const ys = pts.map((p) => Math.log(Number(p.value)));
+  return toGrowthRate(theilSen(xs, ys, { maxPoints: opts.maxPoints }));
+}
+
+/**
+ * Exponential growth rate of the velocity: Theil–Sen slope of ln v against t (days, bin centres) where v are the
+ * hourly rebinned velocities (bins coarsened when rounding makes hourly increments uninformative, see
+ * `rateSeries`) over [to − lookback, to], positive velocities only. Doubling time when k > 0, halving time when
+ * k < 0. Requires ≥ 3 positive bins.
+ */
+export function velocityGrowthRate(
+  series: readonly CounterPoint[],
+  opts: { to: number; lookbackMs?: number; binMs?: number; maxBins?: number; maxPoints?: number },
+): GrowthRate | null {
+  const from = opts.to - (opts.lookbackMs ?? GROWTH_DEFAULTS.growthLookbackMs);
+  const rs = rateSeries(series, from, opts.to, {
+    baseBinMs: opts.binMs ?? GROWTH_DEFAULTS.velocityBinMs,
+    maxBins: opts.maxBins ?? GROWTH_DEFAULTS.velocityMaxBins,
+  });
+  if (rs === null) return null;
+  const pos = rs.bins.filter((b) => b.velocityPerHour > 0);
+  if (pos.length < 3) return null;
+  const t0 = pos[0]!.start;
+  const xs = pos.map((b) => (b.start + b.end - 2 * t0) / 2 / MS_PER_DAY);
+  const ys = pos.map((b) => Math.log(b.velocityPerHour));
+  return toGrowthRate(theilSen(xs, ys, { maxPoints: opts.maxPoints }));
+}
+
+/**
+ * Acceleration (counts per hour²): finite difference of the last two windowed velocities,
+ * (v(now) − v(previous)) / (distance between the two window midpoints in hours). The windows are the given ones
+ * (typically the 24 h window ending at the latest sample and the one ending 24 h earlier). Null if either is null.
+ */
+export function accelerationPerHour2(now: WindowVelocity | null, prev: WindowVelocity | null): number | null {
+  if (now === null || prev === null) return null;
+  const dtHours = ((now.from + now.to) / 2 - (prev.from + prev.to) / 2) / MS_PER_HOUR;
+  if (!(dtHours > 0)) return null;
+  return (now.velocityPerHour - prev.velocityPerHour) / dtHours;
+}
+
+/** Result of `robustZ`. */
+export interface RobustZ {
+  z: number;
+  median: number;
+  /** Unscaled MAD of the baseline. */
+  mad: number;
+  /** The denominator used (1.4826·MAD, or the documented fallback when MAD = 0). */
+  scale: number;
+  /** Which rule produced `scale`. */
+  scaleRule: 'mad' | 'meanAbsDev' | 'epsilon';
+  baselineSize: number;
+}
+
+/**
+ * Robust z-score (growth-methods.md §4.4): z = (x − median_B) / (1.4826·MAD_B).
+ *
+ * MAD = 0 rule (documented epsilon rule): use 1.253314·meanAbsDev_B (consistent for σ under normality, the
+ * Iglewicz–Hoaglin fallback); if that is also 0 (flat baseline), use max(relEps·|median_B|, absEps). Null if the
+ * baseline has fewer than `minBaseline` finite values.
+ */
+export function robustZ(
+  x: number,
+  baseline: readonly number[],
+  opts: { minBaseline?: number; relativeEpsilon?: number; absoluteEpsilon?: number } = {},
+): RobustZ | null {
+  const b = baseline.filter((v) => Number.isFinite(v));
+  if (!Number.isFinite(x) || b.length < (opts.minBaseline ?? GROWTH_DEFAULTS.zMinBaselineDays) || b.length === 0)
+    return null;
+  const med = median(b);
+  const dev = b.map((v) => Math.abs(v - med));
+  const madRaw = median(dev);
+  let scale = MAD_SCALE * madRaw;
+  let scaleRule: RobustZ['scaleRule'] = 'mad';
+  if (!(scale > 0)) {
+    scale = MEAN_AD_SCALE * (dev.reduce((s, v) => s + v, 0) / dev.length);
+    scaleRule = 'meanAbsDev';
+  }
+  if (!(scale > 0)) {
+    scale = Math.max(
+      (opts.relativeEpsilon ?? GROWTH_DEFAULTS.zRelativeEpsilon) * Math.abs(med),
+      opts.absoluteEpsilon ?? GROWTH_DEFAULTS.zAbsoluteEpsilon,
+    );
+    scaleRule = 'epsilon';
+  }
+  return { z: (x - med) / scale, median: med, mad: madRaw, scale, scaleRule, baselineSize: b.length };
+}
+
+/**
+ * Daily velocities (per hour) of the `days` full 24 h windows preceding the latest one:
+ * [to − (k+1)·24h, to − k·24h] for k = 1..days, fixed windows (no widening), skipping uncovered days.
+ */
+export function dailyVelocityBaseline(series: readonly CounterPoint[], opts: { to: number; days: number }): number[] {
+  const out: number[] = [];
+  for (let k = 1; k <= opts.days; k++) {
+    const d = deltaBetween(series, opts.to - (k + 1) * MS_PER_DAY, opts.to - k * MS_PER_DAY);
+    if (d !== null) out.push(d.delta / 24);
+  }
+  return out;
+}
+
+/**
+ * Robust z-score of the latest 24 h velocity (fixed window [to − 24h, to]) against the baseline of the previous
+ * `baselineDays` daily velocities (see `dailyVelocityBaseline`, `robustZ`). Null if the latest window is not
+ * covered or fewer than `minBaselineDays` baseline days are covered.
+ */
+export function latestZScore(
+  series: readonly CounterPoint[],
+  opts: { to: number; baselineDays?: number; minBaselineDays?: number; relativeEpsilon?: number; absoluteEpsilon?: number },
+): RobustZ | null {
+  const latest = windowVelocity(series, { to: opts.to, windowMs: MS_PER_DAY, widen: false });
+  if (latest === null) return null;
+  const baseline = dailyVelocityBaseline(series, { to: opts.to, days: opts.baselineDays ?? GROWTH_DEFAULTS.zBaselineDays });
+  return robustZ(latest.velocityPerHour, baseline, {
+    minBaseline: opts.minBaselineDays ?? GROWTH_DEFAULTS.zMinBaselineDays,
+    relativeEpsilon: opts.relativeEpsilon,
+    absoluteEpsilon: opts.absoluteEpsilon,
+  });
+}
+
+/** Inputs of the breakout rule. */
+export interface BreakoutInput {
+  zScore: number | null;
+  /** Growth % of the 24 h velocity vs the previous 24 h. */
+  growthPct24h: number | null;
+  /** The latest 24 h window (its delta and rounding step). */
+  window24h: WindowVelocity | null;
+}
+
+/**
+ * Breakout flag per `BREAKOUT_DEFINITION`: z ≥ 3.5 AND 24 h velocity growth ≥ +50 % AND 24 h change >
+ * 2 rounding steps. Null when any input is unknown (undetermined, not "no breakout").
+ */
+export function isBreakout(
+  input: BreakoutInput,
+  def: { minZScore: number; minVelocityGrowthPct: number; minChangeInSteps: number } = BREAKOUT_DEFINITION,
+): boolean | null {
+  const { zScore, growthPct24h, window24h } = input;
+  if (zScore === null || growthPct24h === null || window24h === null) return null;
+  const stepsOk = window24h.delta > def.minChangeInSteps * Number(window24h.step);
+  return zScore >= def.minZScore && growthPct24h >= def.minVelocityGrowthPct && stepsOk;
+}

@@ -1,0 +1,349 @@
+/**
+ * The analytics report of one counter series (platform, tag, metric) as of a time: a JSON-ready object with counts
+ * as decimal strings, rates as floating-point numbers (or null) and times as ISO-8601 UTC strings.
+ *
+ * Method reference: docs/analytics.md (all sections); growth-methods.md §4–§5.
+ */
+import { z } from 'zod';
+import type { SeriesPoint } from './types.ts';
+import { MS_PER_DAY, MS_PER_HOUR, toIso } from './math.ts';
+import { CLEAN_DEFAULTS, cleanSeries } from './clean.ts';
+import { windowVelocity } from './velocity.ts';
+import type { WindowVelocity } from './velocity.ts';
+import {
+  BREAKOUT_DEFINITION,
+  GROWTH_DEFAULTS,
+  MAD_SCALE,
+  MEAN_AD_SCALE,
+  accelerationPerHour2,
+  counterGrowthRate,
+  growthPct,
+  isBreakout,
+  latestZScore,
+  velocityGrowthRate,
+} from './growth.ts';
+import { CHANGEPOINT_DEFAULTS, detectChangePoints } from './changepoints.ts';
+import { LIFECYCLE_DEFAULTS, fitLifecycle } from './lifecycle.ts';
+
+/** Version of the analytics methods; bump on any change that can alter a report. */
+export const ANALYTICS_VERSION = '1.0.0';
+
+/** Report windows and their lengths. */
+export const REPORT_WINDOWS = [
+  { window: '1h', ms: MS_PER_HOUR },
+  { window: '24h', ms: MS_PER_DAY },
+  { window: '7d', ms: 7 * MS_PER_DAY },
+] as const;
+
+/** Every tunable used by `computeReport`, with its default (echoed in `method.parameters`). */
+export const DEFAULT_PARAMETERS = {
+  gapMinMs: CLEAN_DEFAULTS.gapMinMs,
+  gapMedianFactor: CLEAN_DEFAULTS.gapMedianFactor,
+  roundingMinSteps: 2,
+  growthLookbackMs: GROWTH_DEFAULTS.growthLookbackMs,
+  velocityBinMs: GROWTH_DEFAULTS.velocityBinMs,
+  velocityMaxBins: GROWTH_DEFAULTS.velocityMaxBins,
+  theilSenMaxPoints: GROWTH_DEFAULTS.theilSenMaxPoints,
+  accelerationWindowMs: GROWTH_DEFAULTS.accelerationWindowMs,
+  zBaselineDays: GROWTH_DEFAULTS.zBaselineDays,
+  zMinBaselineDays: GROWTH_DEFAULTS.zMinBaselineDays,
+  zMadScale: MAD_SCALE,
+  zMeanAbsDevScale: MEAN_AD_SCALE,
+  zRelativeEpsilon: GROWTH_DEFAULTS.zRelativeEpsilon,
+  zAbsoluteEpsilon: GROWTH_DEFAULTS.zAbsoluteEpsilon,
+  breakoutMinZScore: BREAKOUT_DEFINITION.minZScore,
+  breakoutMinVelocityGrowthPct: BREAKOUT_DEFINITION.minVelocityGrowthPct,
+  breakoutMinChangeInSteps: BREAKOUT_DEFINITION.minChangeInSteps,
+  changepointCost: CHANGEPOINT_DEFAULTS.cost,
+  changepointPenaltyMultiplier: CHANGEPOINT_DEFAULTS.penaltyMultiplier,
+  changepointMinSegmentBins: CHANGEPOINT_DEFAULTS.minSegmentBins,
+  changepointMaxBins: CHANGEPOINT_DEFAULTS.maxBins,
+  changepointBaseBinMs: CHANGEPOINT_DEFAULTS.baseBinMs,
+  changepointSigmaFloor: CHANGEPOINT_DEFAULTS.sigmaFloor,
+  changepointSigmaWindowBins: CHANGEPOINT_DEFAULTS.sigmaWindowBins,
+  lifecycleBaseBinMs: LIFECYCLE_DEFAULTS.baseBinMs,
+  lifecycleMaxBins: LIFECYCLE_DEFAULTS.maxBins,
+  lifecycleMinBins: LIFECYCLE_DEFAULTS.minBins,
+  lifecycleSmoothingBins: LIFECYCLE_DEFAULTS.smoothingBins,
+  lifecyclePeakDropFraction: LIFECYCLE_DEFAULTS.peakDropFraction,
+  lifecycleBootstrapReplicates: LIFECYCLE_DEFAULTS.bootstrapReplicates,
+  lifecycleBootstrapSeed: LIFECYCLE_DEFAULTS.bootstrapSeed,
+  lifecycleConfidence: LIFECYCLE_DEFAULTS.confidence,
+  lifecycleMaxIterations: LIFECYCLE_DEFAULTS.maxIterations,
+};
+
+const DecimalString = z.string().regex(/^(0|[1-9][0-9]*)$/, 'unsigned decimal integer string');
+const IsoTime = z.iso.datetime();
+const Rate = z.number().nullable();
+
+/** Zod schema of `method.parameters`. */
+export const ParametersSchema = z
+  .object({
+    gapMinMs: z.number(),
+    gapMedianFactor: z.number(),
+    roundingMinSteps: z.number(),
+    growthLookbackMs: z.number(),
+    velocityBinMs: z.number(),
+    velocityMaxBins: z.number(),
+    theilSenMaxPoints: z.number(),
+    accelerationWindowMs: z.number(),
+    zBaselineDays: z.number(),
+    zMinBaselineDays: z.number(),
+    zMadScale: z.number(),
+    zMeanAbsDevScale: z.number(),
+    zRelativeEpsilon: z.number(),
+    zAbsoluteEpsilon: z.number(),
+    breakoutMinZScore: z.number(),
+    breakoutMinVelocityGrowthPct: z.number(),
+    breakoutMinChangeInSteps: z.number(),
+    changepointCost: z.enum(['mean', 'meanSlope']),
+    changepointPenaltyMultiplier: z.number(),
+    changepointMinSegmentBins: z.number(),
+    changepointMaxBins: z.number(),
+    changepointBaseBinMs: z.number(),
+    changepointSigmaFloor: z.number(),
+    changepointSigmaWindowBins: z.number(),
+    lifecycleBaseBinMs: z.number(),
+    lifecycleMaxBins: z.number(),
+    lifecycleMinBins: z.number(),
+    lifecycleSmoothingBins: z.number(),
+    lifecyclePeakDropFraction: z.number(),
+    lifecycleBootstrapReplicates: z.number(),
+    lifecycleBootstrapSeed: z.number(),
+    lifecycleConfidence: z.number(),
+    lifecycleMaxIterations: z.number(),
+  })
+  .strict();
+/** All tunables of the analytics report. */
+export type AnalyticsParameters = z.infer<typeof ParametersSchema>;
+
+/** Zod schema of one report window. */
+export const ReportWindowSchema = z
+  .object({
+    window: z.enum(['1h', '24h', '7d']),
+    from: IsoTime.nullable(),
+    to: IsoTime.nullable(),
+    delta: DecimalString.nullable(),
+    velocityPerHour: Rate,
+    velocityPerHourLow: Rate,
+    velocityPerHourHigh: Rate,
+    growthPct: Rate,
+  })
+  .strict();
+export type ReportWindow = z.infer<typeof ReportWindowSchema>;
+
+/** Zod schema of the lifecycle block. */
+export const LifecycleSchema = z
+  .object({
+    model: z.enum(['logistic', 'gompertz']),
+    peakAt: IsoTime,
+    peakAtLow: IsoTime,
+    peakAtHigh: IsoTime,
+    saturation: DecimalString,
+    saturationLow: DecimalString,
+    saturationHigh: DecimalString,
+    provisional: z.literal(true),
+    label: z.literal('provisional'),
+  })
+  .strict();
+
+/** Zod schema of the full report (JSON-ready). */
+export const ReportSchema = z
+  .object({
+    platform: z.string(),
+    tag: z.string(),
+    metric: z.string(),
+    /** "As of" time (ISO); null only when neither opts.at/opts.now nor any point is given. */
+    at: IsoTime.nullable(),
+    latest: z.object({ value: DecimalString, observedAt: IsoTime, exact: z.boolean() }).strict().nullable(),
+    windows: z.array(ReportWindowSchema),
+    growthRatePerDay: Rate,
+    counterDoublingDays: Rate,
+    velocityGrowthRatePerDay: Rate,
+    velocityDoublingDays: Rate,
+    velocityHalvingDays: Rate,
+    acceleration: Rate,
+    zScore: Rate,
+    breakout: z.boolean().nullable(),
+    revisions: z.array(z.object({ at: IsoTime, from: DecimalString, to: DecimalString }).strict()),
+    gaps: z.array(z.object({ from: IsoTime, to: IsoTime }).strict()),
+    glitches: z.array(z.object({ at: IsoTime, value: z.string() }).strict()),
+    changePoints: z.array(z.object({ at: IsoTime, before: z.number(), after: z.number() }).strict()),
+    lifecycle: LifecycleSchema.nullable(),
+    points: z.number().int().nonnegative(),
+    method: z.object({ version: z.string(), parameters: ParametersSchema }).strict(),
+  })
+  .strict();
+/** The analytics report (see `ReportSchema`). */
+export type Report = z.infer<typeof ReportSchema>;
+
+/** Options of `computeReport`. */
+export interface ReportOptions {
+  /** "As of" time (epoch ms): every point after it is ignored. */
+  at?: number;
+  platform: string;
+  tag: string;
+  metric: string;
+  /** Current time (epoch ms); used as the as-of time when `at` is absent (points after it are ignored). */
+  now?: number;
+  /** Overrides of the defaults in `DEFAULT_PARAMETERS`. */
+  parameters?: Partial<AnalyticsParameters>;
+}
+
+const finiteOrNull = (x: number | null | undefined): number | null =>
+  x === null || x === undefined || !Number.isFinite(x) ? null : x;
+
+function windowRow(name: ReportWindow['window'], w: WindowVelocity | null, g: number | null): ReportWindow {
+  if (w === null)
+    return {
+      window: name,
+      from: null,
+      to: null,
+      delta: null,
+      velocityPerHour: null,
+      velocityPerHourLow: null,
+      velocityPerHourHigh: null,
+      growthPct: null,
+    };
+  return {
+    window: name,
+    from: toIso(w.from),
+    to: toIso(w.to),
+    delta: (w.deltaInt < 0n ? 0n : w.deltaInt).toString(),
+    velocityPerHour: finiteOrNull(w.velocityPerHour),
+    velocityPerHourLow: finiteOrNull(w.velocityPerHourLow),
+    velocityPerHourHigh: finiteOrNull(w.velocityPerHourHigh),
+    growthPct: finiteOrNull(g),
+  };
+}
+
+/**
+ * Compute the analytics report of one counter series as of `opts.at` (or `opts.now`, or the last point).
+ *
+ * Pipeline (docs/analytics.md): drop points after the as-of time → `cleanSeries` (dedupe, glitches, revisions,
+ * adjusted monotone series, gaps) → velocity windows 1h/24h/7d ending at the latest usable sample (rounding-aware,
+ * `windowVelocity`) with growth vs the preceding window of equal length → Theil–Sen growth rates of ln C and ln v
+ * with doubling/halving times → acceleration (24 h windows) → robust z of the latest 24 h velocity vs the 14-day
+ * daily baseline → breakout flag (`BREAKOUT_DEFINITION`) → PELT change points → provisional lifecycle fit.
+ *
+ * Windows end at the latest usable sample, not at the as-of time, because velocities are never extrapolated.
+ * `points` is the number of distinct-time points as of `at` (including glitches and lower bounds).
+ * Deterministic: the result does not depend on the input order. Pure.
+ */
+export function computeReport(points: readonly SeriesPoint[], opts: ReportOptions): Report {
+  const p: AnalyticsParameters = { ...DEFAULT_PARAMETERS, ...opts.parameters };
+  const asOf = opts.at ?? opts.now;
+  const kept = asOf === undefined ? points : points.filter((x) => x.t <= asOf);
+  const clean = cleanSeries(kept, { gapMinMs: p.gapMinMs, gapMedianFactor: p.gapMedianFactor });
+  const { raw, adjusted } = clean;
+  const atMs = asOf ?? (raw.length > 0 ? raw[raw.length - 1]!.t : undefined);
+
+  const glitchTimes = new Set(clean.glitches.map((g) => g.at));
+  let latest: Report['latest'] = null;
+  for (let i = raw.length - 1; i >= 0; i--) {
+    const r = raw[i]!;
+    if (!glitchTimes.has(toIso(r.t)) && r.value >= 0n) {
+      latest = { value: r.value.toString(), observedAt: toIso(r.t), exact: r.precision === 'exact' };
+      break;
+    }
+  }
+
+  const T = adjusted.length > 0 ? adjusted[adjusted.length - 1]!.t : undefined;
+  const wv = (to: number, ms: number): WindowVelocity | null =>
+    windowVelocity(adjusted, { to, windowMs: ms, minSteps: p.roundingMinSteps });
+
+  const windows: ReportWindow[] = [];
+  let w24: WindowVelocity | null = null;
+  let g24: number | null = null;
+  for (const { window, ms } of REPORT_WINDOWS) {
+    const now = T === undefined ? null : wv(T, ms);
+    const prev = T === undefined ? null : wv(T - ms, ms);
+    const g = growthPct(now?.velocityPerHour, prev?.velocityPerHour);
+    if (window === '24h') {
+      w24 = now;
+      g24 = g;
+    }
+    windows.push(windowRow(window, now, g));
+  }
+  const acceleration =
+    T === undefined
+      ? null
+      : accelerationPerHour2(wv(T, p.accelerationWindowMs), wv(T - p.accelerationWindowMs, p.accelerationWindowMs));
+
+  const cg = T === undefined ? null : counterGrowthRate(adjusted, { to: T, lookbackMs: p.growthLookbackMs, maxPoints: p.theilSenMaxPoints });
+  const vg =
+    T === undefined
+      ? null
+      : velocityGrowthRate(adjusted, {
+          to: T,
+          lookbackMs: p.growthLookbackMs,
+          binMs: p.velocityBinMs,
+          maxBins: p.velocityMaxBins,
+          maxPoints: p.theilSenMaxPoints,
+        });
+  const z =
+    T === undefined
+      ? null
+      : latestZScore(adjusted, {
+          to: T,
+          baselineDays: p.zBaselineDays,
+          minBaselineDays: p.zMinBaselineDays,
+          relativeEpsilon: p.zRelativeEpsilon,
+          absoluteEpsilon: p.zAbsoluteEpsilon,
+        });
+  const zScore = finiteOrNull(z?.z);
+  const breakout = isBreakout(
+    { zScore, growthPct24h: g24, window24h: w24 },
+    {
+      minZScore: p.breakoutMinZScore,
+      minVelocityGrowthPct: p.breakoutMinVelocityGrowthPct,
+      minChangeInSteps: p.breakoutMinChangeInSteps,
+    },
+  );
+
+  const changePoints = detectChangePoints(adjusted, {
+    cost: p.changepointCost,
+    penaltyMultiplier: p.changepointPenaltyMultiplier,
+    minSegmentBins: p.changepointMinSegmentBins,
+    maxBins: p.changepointMaxBins,
+    baseBinMs: p.changepointBaseBinMs,
+    sigmaFloor: p.changepointSigmaFloor,
+    sigmaWindowBins: p.changepointSigmaWindowBins,
+  }).filter((c) => Number.isFinite(c.before) && Number.isFinite(c.after));
+
+  const lifecycle = fitLifecycle(adjusted, {
+    baseBinMs: p.lifecycleBaseBinMs,
+    maxBins: p.lifecycleMaxBins,
+    minBins: p.lifecycleMinBins,
+    smoothingBins: p.lifecycleSmoothingBins,
+    peakDropFraction: p.lifecyclePeakDropFraction,
+    bootstrapReplicates: p.lifecycleBootstrapReplicates,
+    bootstrapSeed: p.lifecycleBootstrapSeed,
+    confidence: p.lifecycleConfidence,
+    maxIterations: p.lifecycleMaxIterations,
+  });
+
+  return {
+    platform: opts.platform,
+    tag: opts.tag,
+    metric: opts.metric,
+    at: atMs === undefined ? null : toIso(atMs),
+    latest,
+    windows,
+    growthRatePerDay: finiteOrNull(cg?.ratePerDay),
+    counterDoublingDays: finiteOrNull(cg?.doublingDays),
+    velocityGrowthRatePerDay: finiteOrNull(vg?.ratePerDay),
+    velocityDoublingDays: finiteOrNull(vg?.doublingDays),
+    velocityHalvingDays: finiteOrNull(vg?.halvingDays),
+    acceleration: finiteOrNull(acceleration),
+    zScore,
+    breakout,
+    revisions: clean.revisions,
+    gaps: clean.gaps,
+    glitches: clean.glitches.map((g) => ({ at: g.at, value: g.value })),
+    changePoints,
+    lifecycle,
+    points: raw.length,
+    method: { version: ANALYTICS_VERSION, parameters: p },
+  };
+}

@@ -1,0 +1,311 @@
+/**
+ * Velocity (counter increase per hour) on irregularly sampled cumulative counters.
+ *
+ * Method: linear interpolation of the adjusted (monotone) counter between samples, i.e. a constant rate inside
+ * each sampling interval; rebinning onto a grid splits each increment across bins in proportion to time overlap
+ * (Gnip-Trend-Detection `rebin.py`; growth-methods.md §5). Never extrapolates outside [first, last] sample.
+ * Rounding-aware velocity intervals follow growth-methods.md §5 "Rounding-aware velocity".
+ *
+ * Counts stay bigint; velocities are floating point (counts per hour).
+ */
+import type { CounterPoint } from './types.ts';
+import { MS_PER_HOUR, bigMax } from './math.ts';
+
+/** The interpolated counter at one time, split into an exact integer part and a fraction in [0, 1). */
+export interface CounterAt {
+  /** Integer part of the interpolated counter (exact). */
+  whole: bigint;
+  /** Fractional part in [0, 1). */
+  frac: number;
+  /** Rounding step of the observation(s) the value comes from (max of the two bracketing samples). */
+  step: bigint;
+}
+
+/** Index of the last sample with t ≤ `t` (binary search); -1 if none. */
+export function locate(series: readonly CounterPoint[], t: number): number {
+  let lo = 0;
+  let hi = series.length - 1;
+  let ans = -1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    if (series[mid]!.t <= t) {
+      ans = mid;
+      lo = mid + 1;
+    } else hi = mid - 1;
+  }
+  return ans;
+}
+
+/**
+ * Exact linear interpolation of a counter at time `t` (bigint integer part + float fraction).
+ * Returns null outside [first sample, last sample]: no extrapolation.
+ */
+export function counterAt(series: readonly CounterPoint[], t: number): CounterAt | null {
+  const n = series.length;
+  if (n === 0 || !Number.isFinite(t)) return null;
+  const i = locate(series, t);
+  if (i < 0) return null;
+  const a = series[i]!;
+  if (a.t === t) return { whole: a.value, frac: 0, step: a.step };
+  const b = series[i + 1];
+  if (b === undefined) return null;
+  const f = (t - a.t) / (b.t - a.t);
+  const x = Number(b.value - a.value) * f;
+  const fl = Math.floor(x);
+  return { whole: a.value + BigInt(fl), frac: x - fl, step: bigMax(a.step, b.step) };
+}
+
+/**
+ * Linearly interpolated counter value at time `t` as a float (constant rate between samples).
+ * Null outside [first sample, last sample]. Floating point: exact only below 2^53; use `counterAt` for exact parts.
+ */
+export function interpolateAt(series: readonly CounterPoint[], t: number): number | null {
+  const c = counterAt(series, t);
+  return c === null ? null : Number(c.whole) + c.frac;
+}
+
+/** Change of the interpolated counter between two times. */
+export interface CounterDelta {
+  /** C(to) − C(from) as a float (counts). */
+  delta: number;
+  /** The same, rounded to the nearest integer, computed exactly on the integer parts. */
+  deltaInt: bigint;
+  /** Rounding step at the `from` edge. */
+  stepFrom: bigint;
+  /** Rounding step at the `to` edge. */
+  stepTo: bigint;
+}
+
+/** C(to) − C(from) by linear interpolation; null if either edge lies outside the sampled range. */
+export function deltaBetween(series: readonly CounterPoint[], from: number, to: number): CounterDelta | null {
+  const a = counterAt(series, from);
+  const b = counterAt(series, to);
+  if (a === null || b === null) return null;
+  const dw = b.whole - a.whole;
+  const df = b.frac - a.frac;
+  return { delta: Number(dw) + df, deltaInt: dw + BigInt(Math.round(df)), stepFrom: a.step, stepTo: b.step };
+}
+
+/** One bin of a rebinned counter. */
+export interface Bin {
+  /** Bin start, epoch ms (inclusive). */
+  start: number;
+  /** Bin end, epoch ms (exclusive). */
+  end: number;
+  /** Counter increase inside the bin (float), null when the bin is not fully inside the sampled range. */
+  increment: number | null;
+}
+
+/**
+ * Rebin an irregularly sampled counter onto the regular grid from, from+step, … (⌊(to−from)/step⌋ full bins):
+ * increment per bin = C(end) − C(start) with C linearly interpolated, which is the same as splitting every
+ * sampled increment across bins in proportion to time overlap (Gnip `rebin.py`). Bins not fully covered by the
+ * samples get `increment: null` (no extrapolation).
+ *
+ * @throws RangeError for a non-positive step or more than 1,000,000 bins
+ */
+export function rebin(series: readonly CounterPoint[], from: number, to: number, stepMs: number): Bin[] {
+  if (!(stepMs > 0)) throw new RangeError('rebin: stepMs must be > 0');
+  const nb = Math.max(0, Math.floor((to - from) / stepMs));
+  if (nb > 1_000_000) throw new RangeError('rebin: too many bins');
+  const out: Bin[] = [];
+  let prev = counterAt(series, from);
+  for (let k = 0; k < nb; k++) {
+    const start = from + k * stepMs;
+    const end = start + stepMs;
+    const cur = counterAt(series, end);
+    const increment = prev !== null && cur !== null ? Number(cur.whole - prev.whole) + (cur.frac - prev.frac) : null;
+    out.push({ start, end, increment });
+    prev = cur;
+  }
+  return out;
+}
+
+/** Options of `windowVelocity`. */
+export interface WindowOptions {
+  /** Window end, epoch ms. */
+  to: number;
+  /** Nominal window length W (ms): the window is [to − W, to]. */
+  windowMs: number;
+  /** Widen the window back in time while the change is below `minSteps` rounding steps. Default true. */
+  widen?: boolean;
+  /** Minimum informative change in rounding steps (default 2). */
+  minSteps?: number;
+}
+
+/** Velocity over a window, with its rounding interval. */
+export interface WindowVelocity {
+  /** Start actually used (epoch ms); earlier than `nominalFrom` when widened. */
+  from: number;
+  /** Window end (epoch ms). */
+  to: number;
+  /** to − W. */
+  nominalFrom: number;
+  /** Whether the window was widened for rounding. */
+  widened: boolean;
+  /** Counter change over [from, to] (float). */
+  delta: number;
+  /** Counter change rounded to an integer (exact integer parts). */
+  deltaInt: bigint;
+  /** max(step at from, step at to): the rounding step governing the widening rule. */
+  step: bigint;
+  /** Half-width of the uncertainty of `delta`: (step_from + step_to)/2, i.e. ±step/2 at each edge. */
+  uncertainty: number;
+  /** delta / hours. */
+  velocityPerHour: number;
+  /** max(0, delta − uncertainty) / hours. */
+  velocityPerHourLow: number;
+  /** (delta + uncertainty) / hours. */
+  velocityPerHourHigh: number;
+}
+
+/**
+ * Velocity per hour over the window [to − W, to] of a monotone counter (linear interpolation at the edges).
+ *
+ * Rounding-aware (growth-methods.md §5): with rounding step q (max of the edge steps) a change is informative only
+ * once Δ ≥ 2q, so while Δ < minSteps·q the start moves back to earlier samples until Δ ≥ minSteps·q or the data
+ * run out; `from` reports the start actually used. The interval is [(Δ − u)/Δt, (Δ + u)/Δt] with u = (q_from +
+ * q_to)/2 (each rounded value is within ±q/2 of the truth), the lower end clamped at 0. For exact data low = high =
+ * point.
+ *
+ * Returns null when [to − W, to] is not inside the sampled range (never extrapolates before the first or after the
+ * last sample). Floating-point result.
+ */
+export function windowVelocity(series: readonly CounterPoint[], opts: WindowOptions): WindowVelocity | null {
+  const { to, windowMs } = opts;
+  const widen = opts.widen ?? true;
+  const minSteps = opts.minSteps ?? 2;
+  const n = series.length;
+  if (n < 2 || !(windowMs > 0)) return null;
+  const nominalFrom = to - windowMs;
+  if (nominalFrom < series[0]!.t || to > series[n - 1]!.t) return null;
+
+  let from = nominalFrom;
+  let d = deltaBetween(series, from, to);
+  if (d === null) return null;
+  let widened = false;
+  if (widen) {
+    let idx = locate(series, from);
+    for (;;) {
+      const q = bigMax(d.stepFrom, d.stepTo);
+      if (q === 0n || d.delta >= minSteps * Number(q)) break;
+      if (series[idx]!.t === from) idx--;
+      if (idx < 0) break;
+      from = series[idx]!.t;
+      widened = true;
+      const next = deltaBetween(series, from, to);
+      if (next === null) break;
+      d = next;
+    }
+  }
+  const hours = (to - from) / MS_PER_HOUR;
+  const u = Number(d.stepFrom + d.stepTo) / 2;
+  return {
+    from,
+    to,
+    nominalFrom,
+    widened,
+    delta: d.delta,
+    deltaInt: d.deltaInt,
+    step: bigMax(d.stepFrom, d.stepTo),
+    uncertainty: u,
+    velocityPerHour: d.delta / hours,
+    velocityPerHourLow: Math.max(0, d.delta - u) / hours,
+    velocityPerHourHigh: (d.delta + u) / hours,
+  };
+}
+
+/** Grid widths (ms) tried, in order, when a rate series must be coarsened. */
+export const RATE_BIN_LADDER_MS: readonly number[] = [1, 2, 3, 4, 6, 8, 12, 24, 48, 72, 168, 336, 720].map(
+  (h) => h * MS_PER_HOUR,
+);
+
+/**
+ * Threshold-crossing knots of a (partly) rounded monotone counter, for rate estimation.
+ *
+ * A rounded value v with step q means the truth lies in [v − q/2, v + q/2). When the displayed value changes from
+ * the sample at t_{i−1} to a larger value at t_i, the truth crossed v_i − q_i/2 inside (t_{i−1}, t_i]; the knot is
+ * placed at the interval midpoint with value v_i − q_i/2. Samples that repeat the previous value carry no rate
+ * information and are skipped, and so is the first rounded sample (its crossing time is unknown). Exact samples are
+ * kept as they are. Knot values are made non-decreasing (running maximum). Interpolating linearly through the knots
+ * removes the staircase that display rounding puts into a linearly interpolated counter (which otherwise makes the
+ * increments pile up in the sampling intervals where the display changed). Series without rounding are returned
+ * unchanged.
+ */
+export function rateKnots(series: readonly CounterPoint[]): CounterPoint[] {
+  if (series.every((p) => p.step === 0n)) return series.slice();
+  const out: CounterPoint[] = [];
+  let last: bigint | undefined;
+  for (let i = 0; i < series.length; i++) {
+    const p = series[i]!;
+    let knot: CounterPoint | undefined;
+    if (p.step === 0n) knot = p;
+    else {
+      const prev = series[i - 1];
+      if (prev !== undefined && p.value > prev.value) knot = { t: (prev.t + p.t) / 2, value: p.value - p.step / 2n, step: p.step };
+    }
+    if (knot === undefined) continue;
+    const value = last !== undefined && knot.value < last ? last : knot.value;
+    out.push({ t: knot.t, value, step: knot.step });
+    last = value;
+  }
+  return out;
+}
+
+/** A regular rate series (velocity per hour per bin). */
+export interface RateSeries {
+  /** Bin width (ms). */
+  binMs: number;
+  /** Fully covered bins only. */
+  bins: { start: number; end: number; increment: number; velocityPerHour: number }[];
+}
+
+/**
+ * Velocity series on a regular grid aligned to multiples of the bin width since the epoch (so 1–24 h bins align
+ * with UTC midnight), covering [from, to]. The width is the first entry of `RATE_BIN_LADDER_MS` that is ≥
+ * `baseBinMs`, gives at most `maxBins` bins, and — for rounded data — an average increment per bin ≥ minSteps × the
+ * median rounding step (so that bins are informative; growth-methods.md §5). If no width satisfies the rounding
+ * rule the widest one leaving ≥ 3 bins is used. Bins not fully covered by samples are dropped. Rounded series are
+ * first reduced to threshold-crossing knots (`rateKnots`).
+ */
+export function rateSeries(
+  counter: readonly CounterPoint[],
+  from: number,
+  to: number,
+  opts: { baseBinMs: number; maxBins: number; minSteps?: number },
+): RateSeries | null {
+  const series = rateKnots(counter);
+  const n = series.length;
+  if (n < 2) return null;
+  const lo = Math.max(from, series[0]!.t);
+  const hi = Math.min(to, series[n - 1]!.t);
+  if (!(hi > lo)) return null;
+  const total = deltaBetween(series, lo, hi);
+  if (total === null) return null;
+  const inRange = series.filter((p) => p.t >= lo && p.t <= hi).map((p) => Number(p.step));
+  inRange.sort((a, b) => a - b);
+  const q = inRange.length > 0 ? inRange[inRange.length >> 1]! : 0;
+  const minSteps = opts.minSteps ?? 2;
+  const span = hi - lo;
+  const candidates = RATE_BIN_LADDER_MS.filter((w) => w >= opts.baseBinMs && span / w <= opts.maxBins);
+  if (candidates.length === 0) return null;
+  let width: number | undefined;
+  for (const w of candidates) {
+    if (q === 0 || (total.delta * w) / span >= minSteps * q) {
+      width = w;
+      break;
+    }
+  }
+  if (width === undefined) {
+    const ok = candidates.filter((w) => span / w >= 3);
+    width = ok.length > 0 ? ok[ok.length - 1]! : candidates[0]!;
+  }
+  const start = Math.ceil(lo / width) * width;
+  const end = Math.floor(hi / width) * width;
+  if (!(end > start)) return { binMs: width, bins: [] };
+  const hours = width / MS_PER_HOUR;
+  const bins = rebin(series, start, end, width)
+    .filter((b): b is Bin & { increment: number } => b.increment !== null)
+    .map((b) => ({ start: b.start, end: b.end, increment: b.increment, velocityPerHour: b.increment / hours }));
+  return { binMs: width, bins };
+}

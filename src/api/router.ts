@@ -1,0 +1,121 @@
+/**
+ * A small router over node:http. Handlers return a result; thrown HttpErrors become JSON errors; anything else
+ * becomes a 500 with a generic message (the detail goes to the log, never a stack trace to the client).
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { z } from 'zod';
+
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+export interface RouteContext {
+  req: IncomingMessage;
+  url: URL;
+  params: Record<string, string>;
+  body: () => Promise<unknown>;
+}
+
+export type RouteResult =
+  | { json: unknown; status?: number; headers?: Record<string, string> }
+  | { body: string | Buffer; contentType: string; status?: number; headers?: Record<string, string> };
+
+export type Handler = (ctx: RouteContext) => Promise<RouteResult> | RouteResult;
+
+interface Route {
+  method: string;
+  pattern: RegExp;
+  keys: string[];
+  handler: Handler;
+  auth: 'none' | 'admin' | 'owner';
+}
+
+export class Router {
+  readonly routes: Route[] = [];
+
+  add(method: string, path: string, handler: Handler, auth: Route['auth'] = 'none'): this {
+    const keys: string[] = [];
+    const pattern = new RegExp(
+      '^' +
+        path.replace(/\/:([a-zA-Z]+)/g, (_m, k: string) => {
+          keys.push(k);
+          return '/([^/]+)';
+        }) +
+        '/?$',
+    );
+    this.routes.push({ method, pattern, keys, handler, auth });
+    return this;
+  }
+
+  match(method: string, pathname: string): { route: Route; params: Record<string, string> } | undefined {
+    for (const route of this.routes) {
+      if (route.method !== method && !(route.method === 'GET' && method === 'HEAD')) continue;
+      const m = route.pattern.exec(pathname);
+      if (!m) continue;
+      const params: Record<string, string> = {};
+      route.keys.forEach((k, i) => {
+        params[k] = decodeURIComponent(m[i + 1]!);
+      });
+      return { route, params };
+    }
+    return undefined;
+  }
+}
+
+/** Parse query-string parameters with zod; a bad value is a 400 saying which parameter and why. */
+export function parseQuery<S extends z.ZodType>(schema: S, url: URL): z.output<S> {
+  const raw: Record<string, string | string[]> = {};
+  for (const [k, v] of url.searchParams) {
+    const prev = raw[k];
+    raw[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
+  }
+  return parseInput(schema, raw, 'query parameter');
+}
+
+export function parseInput<S extends z.ZodType>(schema: S, raw: unknown, what = 'field'): z.output<S> {
+  const r = schema.safeParse(raw);
+  if (!r.success) {
+    throw new HttpError(400, 'BAD_REQUEST', r.error.issues.map((i) => `${what} ${i.path.join('.') || '(input)'}: ${i.message}`).join('; '));
+  }
+  return r.data;
+}
+
+export async function readBody(req: IncomingMessage, maxBytes = 50 * 1024 * 1024): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let n = 0;
+  for await (const c of req) {
+    n += (c as Buffer).length;
+    if (n > maxBytes) throw new HttpError(413, 'TOO_LARGE', `request body exceeds ${maxBytes} bytes`);
+    chunks.push(c as Buffer);
+  }
+  const text = Buffer.concat(chunks).toString('utf8');
+  if (!text) return {};
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new HttpError(400, 'BAD_JSON', 'request body is not valid JSON');
+  }
+}
+
+export function send(res: ServerResponse, r: RouteResult, head = false): void {
+  const status = r.status ?? 200;
+  const security = {
+    'x-content-type-options': 'nosniff',
+    'referrer-policy': 'no-referrer',
+  };
+  if ('json' in r) {
+    const body = JSON.stringify(r.json, (_k, v) => (typeof v === 'bigint' ? v.toString() : v));
+    res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...security, ...r.headers });
+    res.end(head ? undefined : body);
+  } else {
+    res.writeHead(status, { 'content-type': r.contentType, ...security, ...r.headers });
+    res.end(head ? undefined : r.body);
+  }
+}

@@ -1,0 +1,68 @@
+/**
+ * The JSON API (read-only unless the admin token is given). Used by the dashboard and documented in the README.
+ */
+import { z } from 'zod';
+import type { Store } from '../store/store.ts';
+import type { Config } from '../config/config.ts';
+import type { Router } from './router.ts';
+import { HttpError, parseInput, parseQuery } from './router.ts';
+import { loadSeries } from '../services/series.ts';
+import { buildReport } from '../services/report.ts';
+import { storeStatus } from '../services/status.ts';
+import { addTracked, listTracked, removeTracked } from '../services/tracking.ts';
+import { tryNormalizeTag } from '../schema/tag.ts';
+import { Metric, Platform } from '../schema/observation.ts';
+
+const isoTime = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'must be an ISO-8601 time, e.g. 2024-09-10T00:00:00Z');
+
+export function tagParams(params: Record<string, string>): { platform: string; tag: string } {
+  const platform = Platform.safeParse(params.platform);
+  if (!platform.success) throw new HttpError(400, 'BAD_REQUEST', `invalid platform ${JSON.stringify(params.platform)}`);
+  const tag = tryNormalizeTag(params.tag ?? '');
+  if (!tag.ok) throw new HttpError(400, 'BAD_REQUEST', tag.error.message);
+  return { platform: platform.data, tag: tag.tag };
+}
+
+export interface ApiDeps {
+  store: Store;
+  cfg: Config;
+}
+
+export function mountApi(router: Router, deps: ApiDeps): void {
+  const { store } = deps;
+  router.add('GET', '/api/tags', async () => {
+    const st = await storeStatus(store);
+    return { json: { tags: st.tags } };
+  });
+  router.add('GET', '/api/tags/:platform/:tag/series', async (ctx) => {
+    const key = tagParams(ctx.params);
+    const q = parseQuery(z.object({ metric: Metric.default('views'), from: isoTime.optional(), to: isoTime.optional() }), ctx.url);
+    const rows = await loadSeries(store, { ...key, metric: q.metric }, { ...(q.from ? { from: q.from } : {}), ...(q.to ? { to: q.to } : {}) });
+    return { json: { ...key, metric: q.metric, points: rows } };
+  });
+  router.add('GET', '/api/tags/:platform/:tag/report', async (ctx) => {
+    const key = tagParams(ctx.params);
+    const q = parseQuery(z.object({ metric: Metric.default('views'), at: isoTime.optional() }), ctx.url);
+    return { json: await buildReport(store, { ...key, metric: q.metric, ...(q.at ? { at: new Date(q.at).toISOString() } : {}) }) };
+  });
+  router.add('GET', '/api/status', async () => ({ json: await storeStatus(store) }));
+  router.add('GET', '/api/tracked', async () => ({ json: { tracked: await listTracked(store) } }));
+  router.add(
+    'POST',
+    '/api/tracked',
+    async (ctx) => {
+      const b = parseInput(z.object({ tags: z.array(z.string()).min(1), platform: z.string().default('tiktok'), every: z.string().default(deps.cfg.defaultEvery) }), await ctx.body());
+      return { json: { tracked: await addTracked(store, b) }, status: 201 };
+    },
+    'admin',
+  );
+  router.add(
+    'DELETE',
+    '/api/tracked/:platform/:tag',
+    async (ctx) => {
+      const key = tagParams(ctx.params);
+      return { json: await removeTracked(store, { platform: key.platform, tags: [key.tag] }) };
+    },
+    'admin',
+  );
+}

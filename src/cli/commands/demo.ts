@@ -1,0 +1,84 @@
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import { configFrom, globalsOf, runAction, setupLogging, stdio, type GlobalOptions, type Io } from '../common.ts';
+import { App } from '../../runtime/app.ts';
+import { mountApi } from '../../api/routes.ts';
+import { startFakeTikTok, type FakeTagSpec } from '../../demo/fake-tiktok.ts';
+import { addTracked } from '../../services/tracking.ts';
+import { runUntilSignal, startStatusLine } from './run.ts';
+
+export interface DemoOptions extends GlobalOptions {
+  port?: string | number;
+  host?: string;
+  durationS?: number;
+  every?: string;
+  failureRate?: number;
+}
+
+/** Tags of the demo, with growth shaped like real campaigns (numbers illustrative). */
+export const DEMO_TAGS: Record<string, FakeTagSpec> = {
+  mentalhealth: { views0: 16_400_000_000n, posts0: 3_456_789n, viewsPerHour: 2_000_000, postsPerHour: 400, rateDoublingHours: 48 },
+  suicidepreventionmonth: { views0: 412_000_000n, posts0: 98_765n, viewsPerHour: 300_000, postsPerHour: 60, rateDoublingHours: 6 },
+  mentalhealthmatters: { views0: 13_500_000_000n, posts0: 2_100_000n, viewsPerHour: 900_000, postsPerHour: 150 },
+  tiktoktherapy: { views0: 761_000_000n, posts0: 120_000n, viewsPerHour: 120_000, postsPerHour: 30, rateDoublingHours: 12 },
+};
+
+/**
+ * The product offline: a local TikTok-shaped server with growing counts and injected failures, and the real
+ * pipeline (scheduler → collect → load → ClickHouse → dashboard) running against it.
+ */
+export async function runDemo(opts: DemoOptions, io: Io = stdio): Promise<number> {
+  const fake = await startFakeTikTok({ tags: DEMO_TAGS, failureRate: opts.failureRate ?? 0.1, failureKinds: ['captcha', 'empty', 'throttled', 'hollow'], timeScale: 60 });
+  const dataDir = opts.dataDir ?? resolve('.tagpulse-demo');
+  const cfg = configFrom(
+    { ...opts, dataDir },
+    {
+      tiktokBaseUrl: fake.url,
+      ...(opts.host ? { apiHost: opts.host } : {}),
+      ...(opts.port !== undefined ? { apiPort: opts.port } : {}),
+      backoffMs: 2000,
+      rateLimitMax: 600,
+      defaultEvery: opts.every ?? '15s',
+    },
+  );
+  setupLogging(cfg, io.isTTY ? 'warn' : undefined);
+  const stats = { ok: 0, failed: 0 };
+  let app: App | undefined;
+  try {
+    app = await new App({
+      cfg,
+      command: 'tagpulse demo',
+      roles: { scheduler: true, collect: true, load: true, api: true },
+      mount: (router, deps) => mountApi(router, { ...deps, cfg }),
+      onOutcome: (e) => (e.ok ? stats.ok++ : stats.failed++),
+      resyncMs: 5000,
+    }).start();
+    await addTracked(app.store!, { tags: Object.keys(DEMO_TAGS), platform: 'tiktok', every: cfg.defaultEvery });
+    await app.resync();
+    io.out(`tagpulse demo: a local TikTok-shaped server at ${fake.url} (growing counts, ~${Math.round((opts.failureRate ?? 0.1) * 100)}% injected failures)`);
+    io.out(`sampling ${Object.keys(DEMO_TAGS).map((t) => '#' + t).join(', ')} every ${cfg.defaultEvery}; data in ${cfg.dataDir}`);
+    io.out(`open the dashboard: ${app.api!.url}/`);
+    io.out(`in another terminal: tagpulse report mentalhealth --data-dir ${cfg.dataDir}   (Ctrl-C stops the demo)`);
+    const stopLine = startStatusLine(app, io, stats);
+    await runUntilSignal(app, io, opts.durationS);
+    stopLine();
+  } finally {
+    await app?.stop();
+    await fake.close();
+  }
+  return 0;
+}
+
+export function configureDemoCommand(program: Command): void {
+  program
+    .command('demo')
+    .description('see tagpulse work offline: the real pipeline against a local TikTok-shaped server')
+    .option('--host <host>', 'dashboard address (default 127.0.0.1)')
+    .option('--port <port>', 'dashboard port (default 8787)')
+    .option('--every <cadence>', 'sampling cadence of the demo tags', '15s')
+    .option('--failure-rate <rate>', 'fraction of requests answered with an injected failure', (v) => Number(v), 0.1)
+    .option('--duration-s <seconds>', 'stop after this many seconds', (v) => Number(v))
+    .action(async (_o, cmd: Command) => {
+      process.exitCode = await runAction(stdio, () => runDemo(globalsOf(cmd) as DemoOptions));
+    });
+}

@@ -1,0 +1,123 @@
+/**
+ * Shared CLI plumbing: global options → config, the logger, opening the store the right way, and turning every
+ * error into a message that says what to do (never a stack trace).
+ */
+import type { Command } from 'commander';
+import { z } from 'zod';
+import { ConfigError, loadConfig, secretValues, type Config, type ConfigKey } from '../config/config.ts';
+import { createRootLogger } from '../util/log.ts';
+import type { Store } from '../store/store.ts';
+import { openClickHouseStore } from '../store/clickhouse-store.ts';
+import { RemoteStore } from '../store/remote-store.ts';
+import { readHolder, writeHolder, clearHolder } from '../store/owner.ts';
+import { InvalidTagError } from '../schema/tag.ts';
+
+export interface Io {
+  out(line: string): void;
+  err(line: string): void;
+  isTTY: boolean;
+}
+
+export const stdio: Io = {
+  out: (l) => process.stdout.write(l + '\n'),
+  err: (l) => process.stderr.write(l + '\n'),
+  isTTY: Boolean(process.stdout.isTTY),
+};
+
+/** Errors a user can fix: printed as "error: <message>" with exit code 2. */
+export class UserError extends Error {
+  readonly code: string = 'USER_ERROR';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+export interface GlobalOptions {
+  dataDir?: string;
+  clickhouseUrl?: string;
+  redisUrl?: string;
+  logLevel?: string;
+  config?: string;
+}
+
+export function addGlobalOptions(program: Command): Command {
+  return program
+    .option('--data-dir <dir>', 'data directory of the embedded store (default ./.tagpulse)')
+    .option('--clickhouse-url <url>', 'use a ClickHouse server instead of the embedded store')
+    .option('--redis-url <url>', 'use this Redis instead of a private redis-server')
+    .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent')
+    .option('--config <file>', 'config file (default ./tagpulse.config.json)');
+}
+
+/** Build the config from global flags plus command-specific flags (flag > env > file > default). */
+export function configFrom(global: GlobalOptions, extra: Partial<Record<ConfigKey, unknown>> = {}, env?: Record<string, string | undefined>): Config {
+  const flags: Partial<Record<ConfigKey, unknown>> = {
+    dataDir: global.dataDir,
+    clickhouseUrl: global.clickhouseUrl,
+    redisUrl: global.redisUrl,
+    logLevel: global.logLevel,
+    ...extra,
+  };
+  return loadConfig({ flags, ...(global.config ? { configFile: global.config } : {}), ...(env ? { env } : {}) });
+}
+
+export function setupLogging(cfg: Config, defaultLevel?: string): void {
+  createRootLogger(cfg.logLevel === 'info' && defaultLevel ? defaultLevel : cfg.logLevel, secretValues(cfg));
+}
+
+/**
+ * Open the store for a short command. In embedded mode, if a long-running process (tagpulse run) owns the data dir,
+ * talk to it through its API; otherwise open the dir ourselves (and say who we are while we hold it).
+ */
+export async function withStore<T>(cfg: Config, command: string, fn: (store: Store) => Promise<T>): Promise<T> {
+  if (cfg.clickhouseUrl) {
+    const store = await openClickHouseStore({ dataDir: cfg.dataDir, clickhouseUrl: cfg.clickhouseUrl, ...(cfg.topology ? { topology: cfg.topology } : {}), cluster: cfg.clusterName });
+    try {
+      return await fn(store);
+    } finally {
+      await store.close();
+    }
+  }
+  const holder = readHolder(cfg.dataDir);
+  if (holder?.apiUrl && holder.token) {
+    const remote = new RemoteStore(holder.apiUrl, holder.token);
+    if (await remote.ping()) return fn(remote);
+  }
+  const store = await openClickHouseStore({ dataDir: cfg.dataDir });
+  writeHolder(cfg.dataDir, { pid: process.pid, command: `tagpulse ${command}`, startedAt: new Date().toISOString() });
+  try {
+    await store.migrate();
+    return await fn(store);
+  } finally {
+    await store.close();
+    clearHolder(cfg.dataDir);
+  }
+}
+
+/** Human text for any error; the exit code says whether the user (2) or the environment (1) must act. */
+export function describeError(e: unknown): { message: string; exitCode: number } {
+  if (e instanceof z.ZodError) return { message: e.issues.map((i) => `${i.path.join('.') || 'input'}: ${i.message}`).join('\n'), exitCode: 2 };
+  if (e instanceof ConfigError || e instanceof UserError || e instanceof InvalidTagError) return { message: e.message, exitCode: 2 };
+  const err = e as Error & { code?: unknown; retryable?: boolean };
+  if (err && typeof err.code === 'string' && /^[A-Z][A-Z_]+$/.test(err.code)) {
+    return { message: err.message, exitCode: err.retryable === false || /INPUT|INVALID|LOCKED|CONFIG/.test(err.code) ? 2 : 1 };
+  }
+  const msg = err instanceof Error ? err.message : String(e);
+  return { message: `unexpected error: ${msg} (re-run with --log-level debug for details; please report it if it persists)`, exitCode: 1 };
+}
+
+/** Run a command action: errors become one clear line on stderr and an exit code. */
+export async function runAction(io: Io, fn: () => Promise<number | void>): Promise<number> {
+  try {
+    return (await fn()) ?? 0;
+  } catch (e) {
+    const { message, exitCode } = describeError(e);
+    io.err(`error: ${message}`);
+    return exitCode;
+  }
+}
+
+export function globalsOf(cmd: Command): GlobalOptions {
+  return cmd.optsWithGlobals() as GlobalOptions;
+}

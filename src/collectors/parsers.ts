@@ -1,0 +1,27 @@
+/** Parser registry for offline parsing (`tagpulse parse`, Wayback captures). */
+import type { ParseResult } from './types.ts';
+import { parseTikTok } from './tiktok/parse.ts';
+
+export interface ParserEntry {
+  platform: string;
+  parse(body: string): ParseResult;
+  /** Does this body look like this platform's page or API response? */
+  sniff(body: string): boolean;
+}
+
+export const parsers: Record<string, ParserEntry> = {
+  tiktok: {
+    platform: 'tiktok',
+    parse: (b) => parseTikTok(b),
+    sniff: (b) => /tiktok|challengeInfo|SIGI_STATE|__UNIVERSAL_DATA_FOR_REHYDRATION__|__NEXT_DATA__|challenge-vvcount/i.test(b.slice(0, 2_000_000)),
+  },
+};
+
+export function registerParser(p: ParserEntry): void {
+  parsers[p.platform] = p;
+}
+
+export function detectParser(body: string): ParserEntry | undefined {
+  const others = Object.values(parsers).filter((p) => p.platform !== 'tiktok');
+  return others.find((p) => p.sniff(body)) ?? parsers.tiktok;
+}

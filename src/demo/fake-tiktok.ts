@@ -1,0 +1,200 @@
+/**
+ * A local TikTok-shaped server that speaks TikTok's real formats: current tag pages (__UNIVERSAL_DATA_FOR_REHYDRATION__
+ * with exact statsV2 and rounded stats) and /api/challenge/detail/ JSON, with counts that grow over time and optional
+ * failure injection (captcha, empty body, hollow, throttled with Retry-After, 403, "Something went wrong").
+ * Used by `tagpulse demo`, the tests and the benchmarks. Listens on loopback only.
+ *
+ * Every count it serves is logged (`served`), so tests can check each stored value against what was really sent.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createHash } from 'node:crypto';
+import {
+  renderApiDetail,
+  renderCaptchaApi,
+  renderCaptchaPage,
+  renderHollowApi,
+  renderNotFoundApi,
+  renderNotFoundPage,
+  renderRehydrationPage,
+  renderSomethingWentWrongPage,
+  renderThrottledApi,
+  renderSigiScriptPage,
+  renderNextDataPage,
+  renderH2PostsPage,
+} from '../collectors/tiktok/render.ts';
+
+export type InjectedFailure = 'captcha' | 'empty' | 'hollow' | 'throttled' | 'blocked' | 'went_wrong';
+
+export interface FakeTagSpec {
+  views0: bigint;
+  posts0: bigint;
+  /** Growth per real hour at the start. */
+  viewsPerHour: number;
+  postsPerHour: number;
+  /** Exponential growth of the rate: the rate doubles every this many hours (Infinity = linear). */
+  rateDoublingHours?: number;
+}
+
+export interface FakeTikTokOptions {
+  tags?: Record<string, FakeTagSpec>;
+  /** Fraction of requests (0..1) answered with an injected failure. Deterministic sequence from `seed`. */
+  failureRate?: number;
+  failureKinds?: InjectedFailure[];
+  /** Tags that always fail with this kind (not_found tags: use notFound). */
+  forceFailure?: Record<string, InjectedFailure>;
+  notFound?: string[];
+  seed?: number;
+  /** Page format served on /tag/: default rehydration. */
+  format?: 'rehydration' | 'sigi' | 'next_data' | 'h2_posts';
+  /** Simulated time runs this many times faster than real time (demo). */
+  timeScale?: number;
+  /** Artificial latency per response (ms). */
+  latencyMs?: number;
+  port?: number;
+}
+
+export interface ServedRecord {
+  tag: string;
+  views: string;
+  posts: string;
+  at: string;
+  path: string;
+}
+
+export interface FakeTikTok {
+  url: string;
+  served: ServedRecord[];
+  requests: number;
+  failuresInjected: number;
+  countsAt(tag: string, atMs: number): { views: bigint; posts: bigint };
+  close(): Promise<void>;
+}
+
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Deterministic counts for a tag nobody configured, so any tag can be sampled in the demo. */
+function defaultSpec(tag: string): FakeTagSpec {
+  const h = createHash('sha256').update(tag).digest();
+  const views0 = BigInt(h.readUInt32BE(0)) * 1000n + 1_000_000n;
+  return { views0, posts0: views0 / 2500n + 10n, viewsPerHour: 50_000 + (h.readUInt16BE(4) % 50_000), postsPerHour: 20 + (h[6]! % 50), rateDoublingHours: 24 + (h[7]! % 72) };
+}
+
+function challengeId(tag: string): string {
+  return BigInt('0x' + createHash('sha256').update(tag).digest('hex').slice(0, 12)).toString();
+}
+
+export async function startFakeTikTok(o: FakeTikTokOptions = {}): Promise<FakeTikTok> {
+  const t0 = Date.now();
+  const rand = mulberry32(o.seed ?? 42);
+  const served: ServedRecord[] = [];
+  const state = { requests: 0, failuresInjected: 0 };
+  const specs = o.tags ?? {};
+  const scale = o.timeScale ?? 1;
+
+  const countsAt = (tag: string, atMs: number) => {
+    const s = specs[tag] ?? defaultSpec(tag);
+    const hours = (Math.max(0, atMs - t0) * scale) / 3_600_000;
+    // Integral of rate r(t) = r0 · 2^(t/D): r0 · D/ln2 · (2^(t/D) − 1); linear when D is infinite.
+    const grow = (r0: number) => (s.rateDoublingHours && Number.isFinite(s.rateDoublingHours) ? (r0 * s.rateDoublingHours) / Math.LN2 * (2 ** (hours / s.rateDoublingHours) - 1) : r0 * hours);
+    return { views: s.views0 + BigInt(Math.floor(grow(s.viewsPerHour))), posts: s.posts0 + BigInt(Math.floor(grow(s.postsPerHour))) };
+  };
+
+  const pickFailure = (tag: string): InjectedFailure | undefined => {
+    if (o.forceFailure?.[tag]) return o.forceFailure[tag];
+    if (!o.failureRate) return undefined;
+    const r = rand();
+    if (r >= o.failureRate) return undefined;
+    const kinds = o.failureKinds ?? ['captcha', 'empty', 'throttled', 'hollow'];
+    return kinds[Math.floor((r / o.failureRate) * kinds.length) % kinds.length];
+  };
+
+  const server = http.createServer((req, res) => {
+    state.requests++;
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const reply = (status: number, body: string, type: string, headers: Record<string, string> = {}) => {
+      const send = () => {
+        res.writeHead(status, { 'content-type': type, ...headers });
+        res.end(body);
+      };
+      if (o.latencyMs) setTimeout(send, o.latencyMs);
+      else send();
+    };
+    const tagMatch = /^\/tag\/([^/]+)\/?$/.exec(url.pathname);
+    const isApi = url.pathname === '/api/challenge/detail/' || url.pathname === '/api/challenge/detail';
+    if (!tagMatch && !isApi) {
+      if (url.pathname === '/') return reply(200, '<!DOCTYPE html><title>fake TikTok (tagpulse demo)</title><p>Try /tag/mentalhealth</p>', 'text/html; charset=utf-8');
+      return reply(404, 'not found', 'text/plain');
+    }
+    let tag: string;
+    try {
+      tag = decodeURIComponent(tagMatch ? tagMatch[1]! : (url.searchParams.get('challengeName') ?? '')).toLowerCase();
+    } catch {
+      return reply(400, 'bad tag', 'text/plain');
+    }
+    const html = 'text/html; charset=utf-8';
+    const json = 'application/json; charset=utf-8';
+    if (o.notFound?.includes(tag)) return isApi ? reply(200, renderNotFoundApi(), json) : reply(200, renderNotFoundPage(tag), html);
+    const failure = pickFailure(tag);
+    if (failure) {
+      state.failuresInjected++;
+      switch (failure) {
+        case 'captcha':
+          return isApi ? reply(200, renderCaptchaApi(), json) : reply(200, renderCaptchaPage(), html);
+        case 'empty':
+          return reply(200, '', isApi ? json : html);
+        case 'hollow':
+          return reply(200, renderHollowApi(), json);
+        case 'throttled':
+          return isApi ? reply(200, renderThrottledApi(), json, { 'retry-after': '2' }) : reply(429, 'Too Many Requests', 'text/plain', { 'retry-after': '2' });
+        case 'blocked':
+          return reply(403, '<html><body>Access Denied</body></html>', html);
+        case 'went_wrong':
+          return reply(200, renderSomethingWentWrongPage(), html);
+      }
+    }
+    const now = Date.now();
+    const c = countsAt(tag, now);
+    served.push({ tag, views: c.views.toString(), posts: c.posts.toString(), at: new Date(now).toISOString(), path: url.pathname });
+    if (served.length > 200_000) served.splice(0, 100_000);
+    const args = { tag, challengeId: challengeId(tag), views: c.views, posts: c.posts };
+    if (isApi) return reply(200, renderApiDetail(args), json);
+    switch (o.format ?? 'rehydration') {
+      case 'sigi':
+        return reply(200, renderSigiScriptPage(args), html);
+      case 'next_data':
+        return reply(200, renderNextDataPage(args), html);
+      case 'h2_posts':
+        return reply(200, renderH2PostsPage(args), html);
+      default:
+        return reply(200, renderRehydrationPage(args), html);
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(o.port ?? 0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    served,
+    get requests() {
+      return state.requests;
+    },
+    get failuresInjected() {
+      return state.failuresInjected;
+    },
+    countsAt,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections?.();
+        server.close(() => resolve());
+      }),
+  };
+}

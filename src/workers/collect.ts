@@ -1,0 +1,135 @@
+/**
+ * Collect step: one job = one (platform, tag, slot). Fetch and parse with the platform's collector, then hand the
+ * observations (or the classified failure) to the load queue. Never touches the store.
+ */
+import { UnrecoverableError, Worker, type Job, type Queue, type ConnectionOptions } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { CollectJob, safeJobId, type LoadJob } from '../schema/jobs.ts';
+import { failurePolicy } from '../schema/failure.ts';
+import type { CollectionFailure } from '../schema/failure.ts';
+import type { Observation } from '../schema/observation.ts';
+import type { Collector, CollectOutcome } from '../collectors/types.ts';
+import { logger } from '../util/log.ts';
+import { collectQueueName, loadJobOptions, qname, type QueueNaming } from '../queue/queues.ts';
+import { CollectRetryableError } from './errors.ts';
+import { ok, fail, type StepResult } from './results.ts';
+
+/** The slot of a job: explicit in the payload, or the scheduler's planned time (deterministic across re-deliveries). */
+export function slotOf(job: Pick<Job, 'data' | 'opts' | 'timestamp'>): string {
+  const explicit = (job.data as { slot?: string }).slot;
+  if (explicit) return new Date(explicit).toISOString();
+  const planned = (job.opts as { prevMillis?: number }).prevMillis;
+  return new Date(planned ?? job.timestamp).toISOString();
+}
+
+/** Turn a collector outcome into observations (ok) or a failure (fail). Pure. */
+export function toObservations(
+  outcome: CollectOutcome,
+  ctx: { platform: string; tag: string; slot: string; fetchedAt: string; collectorVersion: string },
+): StepResult<Observation[]> {
+  if (!outcome.ok) return fail(outcome.kind, outcome.message);
+  if (!outcome.readings.length) return fail('no_data', 'the collector returned no readings');
+  return ok(
+    outcome.readings.map((r) => ({
+      platform: ctx.platform,
+      tag: ctx.tag,
+      metric: r.metric,
+      observedAt: ctx.slot,
+      value: r.value,
+      exact: r.precision === 'exact',
+      step: r.precision === 'exact' ? '0' : r.step,
+      precision: r.precision,
+      source: r.source,
+      method: outcome.method,
+      collectorVersion: ctx.collectorVersion,
+      slot: ctx.slot,
+      fetchedAt: ctx.fetchedAt,
+      provenance: outcome.url,
+      note: '',
+      timePrecision: 'instant' as const,
+    })),
+  );
+}
+
+export interface CollectWorkerOptions {
+  platform: string;
+  collector: Collector;
+  connection: Redis;
+  loadQueue: Queue;
+  naming: QueueNaming;
+  concurrency: number;
+  limiter: { max: number; duration: number };
+  lockDurationMs: number;
+  stalledIntervalMs: number;
+  /** Observability hook (tests, status line). */
+  onOutcome?: (e: { tag: string; slot: string; ok: boolean; kind?: string }) => void;
+}
+
+export function createCollectWorker(o: CollectWorkerOptions): Worker {
+  const log = logger('collect', { platform: o.platform });
+  const name = qname(collectQueueName(o.platform), o.naming);
+  const worker: Worker = new Worker(
+    name,
+    async (job: Job) => {
+      const data = CollectJob.safeParse(job.data);
+      if (!data.success) throw new UnrecoverableError(`invalid collect job payload: ${data.error.issues.map((i) => i.message).join('; ')}`);
+      const { tag } = data.data;
+      const slot = slotOf(job);
+      const started = Date.now();
+      const outcome = await o.collector.collect(tag, data.data.method ? { method: data.data.method } : {});
+      const fetchedAt = new Date().toISOString();
+      const step = toObservations(outcome, { platform: o.platform, tag, slot, fetchedAt, collectorVersion: o.collector.version });
+      const slotMs = String(Date.parse(slot));
+      if (step.type === 'ok') {
+        const payload: LoadJob = { observations: step.value, failures: [] };
+        // Deterministic id: a re-delivered collect job does not enqueue a second load of the same slot.
+        await o.loadQueue.add('observations', payload, { ...loadJobOptions(), jobId: safeJobId('obs', o.platform, tag, slotMs) });
+        log.info({ tag, slot, readings: step.value.map((x) => `${x.metric}=${x.value}`), ms: Date.now() - started }, 'sampled');
+        o.onOutcome?.({ tag, slot, ok: true });
+        return { observations: step.value.length };
+      }
+      if (step.type === 'drop') return { dropped: step.reason };
+      // A failure: record it (through the loader), then let its kind decide what the queue does.
+      const attempt = job.attemptsStarted ?? job.attemptsMade + 1;
+      const failure: CollectionFailure = {
+        platform: o.platform,
+        tag,
+        kind: step.kind,
+        statusCode: outcome.ok ? 0 : outcome.statusCode,
+        platformCode: outcome.ok ? '' : outcome.platformCode,
+        message: step.message.slice(0, 2000),
+        method: outcome.method,
+        source: '',
+        slot,
+        occurredAt: fetchedAt,
+        attempt,
+        collectorVersion: o.collector.version,
+        url: outcome.url,
+      };
+      await o.loadQueue.add('failure', { observations: [], failures: [failure] }, { ...loadJobOptions(), jobId: safeJobId('fail', o.platform, tag, slotMs, String(attempt), String(Date.now())) });
+      log.warn({ tag, slot, kind: step.kind, status: failure.statusCode, code: failure.platformCode, attempt }, 'sample failed');
+      o.onOutcome?.({ tag, slot, ok: false, kind: step.kind });
+      const policy = failurePolicy[step.kind];
+      if (policy === 'give_up') throw new UnrecoverableError(`${step.kind}: ${step.message}`);
+      if (policy === 'rate_limit') {
+        const waitMs = (!outcome.ok && outcome.retryAfterMs) || 60_000;
+        await worker.rateLimit(waitMs);
+        throw Worker.RateLimitError();
+      }
+      throw new CollectRetryableError(step.kind, step.message);
+    },
+    {
+      connection: o.connection as unknown as ConnectionOptions,
+      prefix: o.naming.prefix,
+      concurrency: o.concurrency,
+      // Global per queue across all worker processes: the per-platform rate limit.
+      limiter: o.limiter,
+      lockDuration: o.lockDurationMs,
+      stalledInterval: o.stalledIntervalMs,
+      maxStalledCount: 2,
+    },
+  );
+  worker.on('error', (e) => log.error({ err: e.message }, 'collect worker error'));
+  worker.on('failed', (job, e) => log.warn({ jobId: job?.id, err: e.message, attemptsMade: job?.attemptsMade }, 'collect job failed'));
+  return worker;
+}

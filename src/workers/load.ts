@@ -1,0 +1,138 @@
+/**
+ * Load step: drains the load queue into the store in batches. Many jobs are processed concurrently; their
+ * observations are gathered into one insert (up to batchSize rows or flushMs), and each job completes only when
+ * its rows are stored. An insert failure fails every job of that batch, and BullMQ retries them: the queue is the
+ * buffer while the store is down. The same rows re-sent give the same dedup token; ReplacingMergeTree is the backstop.
+ */
+import { Worker, type Job, type ConnectionOptions } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { LoadJob } from '../schema/jobs.ts';
+import type { Observation } from '../schema/observation.ts';
+import type { CollectionFailure } from '../schema/failure.ts';
+import type { Store } from '../store/store.ts';
+import { logger } from '../util/log.ts';
+import { LOAD_QUEUE, qname, type QueueNaming } from '../queue/queues.ts';
+import { ok, drop, type StepResult } from './results.ts';
+
+interface Pending {
+  observations: Observation[];
+  failures: CollectionFailure[];
+  resolve: () => void;
+  reject: (e: unknown) => void;
+}
+
+export interface LoadedBatch {
+  observations: Observation[];
+  failures: CollectionFailure[];
+}
+
+/** Gathers rows from concurrent jobs into batched inserts. */
+export class Batcher {
+  #pending: Pending[] = [];
+  #rows = 0;
+  #timer: NodeJS.Timeout | undefined;
+  #flushing: Promise<void> = Promise.resolve();
+  readonly #log = logger('loader');
+
+  constructor(
+    private readonly store: Store,
+    private readonly opts: { batchSize: number; flushMs: number; onLoaded?: (b: LoadedBatch) => void | Promise<void> },
+  ) {}
+
+  add(observations: Observation[], failures: CollectionFailure[]): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.#pending.push({ observations, failures, resolve, reject });
+      this.#rows += observations.length + failures.length;
+      if (this.#rows >= this.opts.batchSize) this.#flushSoon(0);
+      else this.#flushSoon(this.opts.flushMs);
+    });
+  }
+
+  #flushSoon(ms: number): void {
+    if (this.#timer && ms > 0) return;
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      this.#flushing = this.#flushing.then(() => this.flush());
+    }, ms);
+  }
+
+  async flush(): Promise<void> {
+    const batch = this.#pending;
+    this.#pending = [];
+    this.#rows = 0;
+    if (!batch.length) return;
+    const observations = batch.flatMap((p) => p.observations);
+    const failures = batch.flatMap((p) => p.failures);
+    try {
+      const started = performance.now();
+      await this.store.insertObservations(observations);
+      await this.store.insertFailures(failures);
+      this.#log.debug({ observations: observations.length, failures: failures.length, jobs: batch.length, ms: Math.round(performance.now() - started) }, 'batch inserted');
+      for (const p of batch) p.resolve();
+    } catch (e) {
+      this.#log.warn({ err: (e as Error).message, jobs: batch.length }, 'batch insert failed; jobs will be retried');
+      for (const p of batch) p.reject(e);
+      return;
+    }
+    try {
+      await this.opts.onLoaded?.({ observations, failures });
+    } catch (e) {
+      this.#log.warn({ err: (e as Error).message }, 'post-load hook failed');
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    await this.#flushing;
+    await this.flush();
+  }
+}
+
+/** Validate one load job. Invalid payloads are dropped with a reason (they can never succeed). */
+export function validateLoadJob(data: unknown): StepResult<LoadJob> {
+  const r = LoadJob.safeParse(data);
+  if (!r.success) return drop('schema_invalid', r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+  return ok(r.data);
+}
+
+export interface LoadWorkerOptions {
+  store: Store;
+  connection: Redis;
+  naming: QueueNaming;
+  batchSize: number;
+  flushMs: number;
+  concurrency?: number;
+  lockDurationMs: number;
+  stalledIntervalMs: number;
+  onLoaded?: (b: LoadedBatch) => void | Promise<void>;
+}
+
+export function createLoadWorker(o: LoadWorkerOptions): { worker: Worker; batcher: Batcher } {
+  const log = logger('loader');
+  const batcher = new Batcher(o.store, { batchSize: o.batchSize, flushMs: o.flushMs, ...(o.onLoaded ? { onLoaded: o.onLoaded } : {}) });
+  const worker = new Worker(
+    qname(LOAD_QUEUE, o.naming),
+    async (job: Job) => {
+      const v = validateLoadJob(job.data);
+      if (v.type === 'drop') {
+        log.error({ jobId: job.id, reason: v.reason, detail: v.detail }, 'load job dropped');
+        return { dropped: v.reason };
+      }
+      if (v.type === 'fail') throw new Error(v.message);
+      await batcher.add(v.value.observations, v.value.failures);
+      return { observations: v.value.observations.length, failures: v.value.failures.length };
+    },
+    {
+      connection: o.connection as unknown as ConnectionOptions,
+      prefix: o.naming.prefix,
+      // High concurrency lets many small jobs share one insert.
+      concurrency: o.concurrency ?? Math.max(16, Math.min(512, o.batchSize)),
+      lockDuration: o.lockDurationMs,
+      stalledInterval: o.stalledIntervalMs,
+    },
+  );
+  worker.on('error', (e) => log.error({ err: e.message }, 'load worker error'));
+  return { worker, batcher };
+}
