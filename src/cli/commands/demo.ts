@@ -2,7 +2,8 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { configFrom, globalsOf, runAction, setupLogging, stdio, type GlobalOptions, type Io } from '../common.ts';
 import { App } from '../../runtime/app.ts';
-import { mountApi } from '../../api/routes.ts';
+import { mountAll } from '../../api/mount-all.ts';
+import { createPostLoadHook } from '../../alerts/hook.ts';
 import { startFakeTikTok, type FakeTagSpec } from '../../demo/fake-tiktok.ts';
 import { addTracked } from '../../services/tracking.ts';
 import { runUntilSignal, startStatusLine } from './run.ts';
@@ -45,11 +46,13 @@ export async function runDemo(opts: DemoOptions, io: Io = stdio): Promise<number
   const stats = { ok: 0, failed: 0 };
   let app: App | undefined;
   try {
+    const postLoad = createPostLoadHook(cfg, () => app?.store);
     app = await new App({
       cfg,
       command: 'tagpulse demo',
+      ...(postLoad ? { onLoaded: postLoad } : {}),
       roles: { scheduler: true, collect: true, load: true, api: true },
-      mount: (router, deps) => mountApi(router, { ...deps, cfg }),
+      mount: (router, deps) => mountAll(router, { ...deps, cfg }),
       onOutcome: (e) => (e.ok ? stats.ok++ : stats.failed++),
       resyncMs: 5000,
     }).start();

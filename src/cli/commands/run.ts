@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { configFrom, globalsOf, runAction, setupLogging, stdio, type GlobalOptions, type Io } from '../common.ts';
 import { App, type AppRoles } from '../../runtime/app.ts';
-import { mountApi } from '../../api/routes.ts';
+import { mountAll } from '../../api/mount-all.ts';
+import { createPostLoadHook } from '../../alerts/hook.ts';
 import { queueDepths } from '../../services/status.ts';
 import type { Config } from '../../config/config.ts';
 
@@ -64,13 +65,17 @@ export async function runRun(opts: RunOptions, io: Io = stdio): Promise<number> 
   setupLogging(cfg, io.isTTY ? 'warn' : undefined);
   const roles: AppRoles = { scheduler: true, collect: opts.collect !== false, load: true, api: opts.api !== false };
   const stats = { ok: 0, failed: 0 };
+  let ref: App | undefined;
+  const postLoad = createPostLoadHook(cfg, () => ref?.store);
   const app = await new App({
     cfg,
     roles,
+    ...(postLoad ? { onLoaded: postLoad } : {}),
     command: 'tagpulse run',
-    mount: (router, deps) => mountApi(router, { ...deps, cfg }),
+    mount: (router, deps) => mountAll(router, { ...deps, cfg }),
     onOutcome: (e) => (e.ok ? stats.ok++ : stats.failed++),
   }).start();
+  ref = app;
   io.out(`tagpulse is running (${cfg.clickhouseUrl ? 'ClickHouse server' : `embedded store in ${cfg.dataDir}`}; Redis: ${app.redis?.describe})`);
   if (app.api) io.out(`dashboard and API: ${app.api.url}/`);
   if (!roles.collect) io.out('collection is off here (--no-collect): start `tagpulse worker --queues collect` processes on the same Redis');

@@ -521,7 +521,7 @@ function* openTagsWithAttribute(html: string, tagName: string, attr: string): Ge
 function* elementsByDataE2e(markup: string, tagName: string, e2e: string): Generator<{ text: string; title: string }> {
   for (const open of openTagsWithAttribute(markup, tagName, `data-e2e="${e2e}"`)) {
     const inner = markup.slice(open.end, open.end + MAX_ELEMENT_TEXT);
-    const close = asciiLowerCase(inner).indexOf(`</${tagName}`);
+    const close = inner.search(new RegExp(`</${tagName}`, 'i'));
     if (close === -1) continue;
     const text = decodeEntities(inner.slice(0, close).replace(/<[^>]*>/g, ' ')).replace(/\s+/g, ' ').trim();
     yield { text, title: attribute(open.source, 'title') ?? '' };
@@ -536,22 +536,19 @@ function attribute(tagSource: string, name: string): string | null {
 
 /** The page without the contents of <script> and <style> elements (their tags stay). Linear. */
 function withoutScripts(html: string): string {
-  const lower = asciiLowerCase(html);
+  const opening = /<(script|style)/gi;
   const parts: string[] = [];
-  const next = { script: lower.indexOf('<script'), style: lower.indexOf('<style') };
   let from = 0;
-  for (;;) {
-    // Re-search a needle only once it has been passed, so each is scanned over the page once.
-    if (next.script !== -1 && next.script < from) next.script = lower.indexOf('<script', from);
-    if (next.style !== -1 && next.style < from) next.style = lower.indexOf('<style', from);
-    const isScript = next.script !== -1 && (next.style === -1 || next.script < next.style);
-    const open = isScript ? next.script : next.style;
-    if (open === -1) break;
-    const contentStart = lower.indexOf('>', open) + 1;
-    const close = contentStart === 0 ? -1 : lower.indexOf(isScript ? '</script' : '</style', contentStart);
-    if (close === -1) break; // an unterminated script runs to the end of the page
+  for (let open = opening.exec(html); open; open = opening.exec(html)) {
+    const contentStart = html.indexOf('>', open.index) + 1;
+    if (contentStart === 0) break;
+    const closing = new RegExp(`</${open[1]}`, 'gi');
+    closing.lastIndex = contentStart;
+    const close = closing.exec(html);
+    if (!close) break; // an unterminated script runs to the end of the page
     parts.push(html.slice(from, contentStart));
-    from = close;
+    from = close.index;
+    opening.lastIndex = close.index + 2;
   }
   parts.push(html.slice(from));
   return parts.join('');
@@ -566,11 +563,6 @@ function decodeEntities(s: string): string {
     const codePoint = ref[1] === 'x' || ref[1] === 'X' ? parseInt(ref.slice(2), 16) : parseInt(ref.slice(1), 10);
     return codePoint <= 0x10ffff ? String.fromCodePoint(codePoint) : whole;
   });
-}
-
-/** Lowercase A–Z only: unlike toLowerCase ("İ" → "i̇"), it keeps every index valid in the original string. */
-function asciiLowerCase(s: string): string {
-  return s.replace(/[A-Z]+/g, (run) => run.toLowerCase());
 }
 
 // ---------------------------------------------------------------------------------------------------------------

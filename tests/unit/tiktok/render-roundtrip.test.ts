@@ -65,7 +65,9 @@ const ROUNDED: Format[] = [
 ];
 
 function readingsOf(result: ParseResult, f: Format, c: ChallengeCounts): Map<string, Reading> {
-  expect(result, JSON.stringify(result)).toMatchObject({ ok: true, format: f.format, challengeId: c.challengeId, title: c.tag });
+  // On a visible page the title is the heading's text, so its whitespace comes back collapsed.
+  const title = f.format === 'text' ? c.tag.replace(/\s+/g, ' ') : c.tag;
+  expect(result, JSON.stringify(result)).toMatchObject({ ok: true, format: f.format, challengeId: c.challengeId, title });
   if (!result.ok) throw new Error('unreachable');
   for (const r of result.readings) expect(Reading.safeParse(r).success).toBe(true);
   expect(result.readings.map((r) => r.metric)).toEqual(f.metrics);
@@ -125,10 +127,13 @@ describe('render → parse round trip', () => {
 
   it('keeps hostile tag text inside its element and script', () => {
     const hostile = TAGS[TAGS.length - 1]!;
-    for (const html of [render.renderRehydrationPage, render.renderSigiInlinePage, render.renderH2PostsPage].map((r) => r({ tag: hostile, challengeId: '1', views: 5000n, posts: 7n }))) {
-      expect(html.match(/<\/script>/g)?.length ?? 0).toBe(html.match(/<script/g)?.length ?? 0);
-      expect(html).not.toContain('\u2028');
-      expect(html).not.toContain('<!--');
+    const renderers = [render.renderRehydrationPage, render.renderSigiScriptPage, render.renderSigiInlinePage, render.renderNextDataPage, render.renderH2ViewsPage];
+    for (const html of renderers.map((r) => r({ tag: hostile, challengeId: '1', views: 5000n, posts: 7n }))) {
+      expect(html.match(/<\/script>/g)?.length).toBe(html.match(/<script/g)?.length);
+      expect(html.match(/<h2 /g)?.length).toBe(1);
+      for (const script of html.split('<script').slice(1).map((s) => s.slice(0, s.indexOf('</script>')))) {
+        expect(script).not.toMatch(/[\u2028\u2029]|<!--|<\//);
+      }
     }
   });
 });
