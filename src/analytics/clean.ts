@@ -109,6 +109,8 @@ interface Working {
   p: SeriesPoint;
   /** value after clipping within-step drops to zero change */
   level: bigint;
+  /** rounding step of the observation that set `level` */
+  levelStep: bigint;
 }
 
 /**
@@ -118,7 +120,8 @@ interface Working {
  *  1. sort by time and de-duplicate (see `sortAndDedupe`); `raw` keeps every remaining point;
  *  2. lower_bound points are kept in `raw` but excluded from velocity math;
  *  3. a zero (or negative) value is a glitch, i.e. missing, never a real zero;
- *  4. a drop below the last accepted level by more than the rounding step (max of the two points' steps) is
+ *  4. a drop below the last accepted level by more than the rounding step (max of the step of the observation that
+ *     set that level and the new point's step) is
  *     - a glitch ("dip") if some later usable point is back at/above that level minus the step (returns to trend);
  *     - otherwise a persistent revision event {at, from: level before, to: new value};
  *  5. a drop within the rounding step is quantization noise: the increment is clipped to 0 (the level is kept);
@@ -152,10 +155,10 @@ export function cleanSeries(points: readonly SeriesPoint[], opts: CleanOptions =
     const p = nonZero[i]!;
     const prev = accepted[accepted.length - 1];
     if (prev === undefined) {
-      accepted.push({ p, level: p.value });
+      accepted.push({ p, level: p.value, levelStep: p.step });
       continue;
     }
-    const tol = bigMax(prev.p.step, p.step);
+    const tol = bigMax(prev.levelStep, p.step);
     if (p.value + tol < prev.level) {
       // beyond the rounding step: glitch if the series later returns to the previous level
       if (suffixMax[i + 1]! >= prev.level - tol) {
@@ -163,9 +166,11 @@ export function cleanSeries(points: readonly SeriesPoint[], opts: CleanOptions =
         continue;
       }
       revisions.push({ at: toIso(p.t), from: prev.level.toString(), to: p.value.toString() });
-      accepted.push({ p, level: p.value });
+      accepted.push({ p, level: p.value, levelStep: p.step });
+    } else if (p.value < prev.level) {
+      accepted.push({ p, level: prev.level, levelStep: prev.levelStep });
     } else {
-      accepted.push({ p, level: p.value < prev.level ? prev.level : p.value });
+      accepted.push({ p, level: p.value, levelStep: p.step });
     }
   }
 

@@ -52,8 +52,12 @@ export const LIFECYCLE_DEFAULTS = {
   bootstrapSeed: 20240910,
   /** Two-sided level of the percentile intervals. */
   confidence: 0.95,
-  /** Levenberg–Marquardt iteration cap. */
+  /** Levenberg–Marquardt iteration cap (main fit; bootstrap refits start at the optimum and use a third of it). */
   maxIterations: 100,
+  /** Minimum R² of the fitted increments (share of their variance explained by the curve). */
+  minR2: 0.5,
+  /** Minimum width of the peak, 1/r, in bins: a narrower "peak" is a jump, not a lifecycle. */
+  minPeakWidthBins: 2,
 };
 
 /** Options of `fitLifecycle`. */
@@ -90,8 +94,15 @@ function profile(model: LifecycleModel, d: FitData, lr: number, m: number, resid
   const h = new Float64Array(n);
   let shh = 0;
   let syh = 0;
+  // contiguous bins share edges (b_i = a_{i+1}): evaluate g once per edge
+  let gPrevEnd = Number.NaN;
+  let prevEnd = Number.NaN;
   for (let i = 0; i < n; i++) {
-    const hi = shape(model, r, m, d.b[i]!) - shape(model, r, m, d.a[i]!);
+    const ga = d.a[i] === prevEnd ? gPrevEnd : shape(model, r, m, d.a[i]!);
+    const gb = shape(model, r, m, d.b[i]!);
+    prevEnd = d.b[i]!;
+    gPrevEnd = gb;
+    const hi = gb - ga;
     h[i] = hi;
     shh += hi * hi;
     syh += d.y[i]! * hi;
@@ -171,8 +182,8 @@ function fitModel(model: LifecycleModel, d: FitData, maxIter: number): ProfiledF
   const lrLo = Math.log(1 / span);
   const lrHi = Math.log(4 / w);
   let best: ProfiledFit = { lr: 0, m: 0, k: 0, sse: Infinity };
-  const NR = 31;
-  const NM = 41;
+  const NR = 21;
+  const NM = 31;
   for (let i = 0; i < NR; i++) {
     const lr = lrLo + ((lrHi - lrLo) * i) / (NR - 1);
     for (let j = 0; j < NM; j++) {
@@ -217,8 +228,9 @@ export function peakObserved(velocities: readonly number[], smoothingBins: numbe
 
 /**
  * Fit logistic and Gompertz curves to the adjusted counter and return the provisional lifecycle estimate, or null
- * unless the peak velocity (inflection) has been observed (`peakObserved`) and the chosen fit places the inflection
- * inside the data with K > 0.
+ * unless the peak velocity (inflection) has been observed (`peakObserved`) and the chosen fit is acceptable: K > 0,
+ * the inflection inside the data, a peak at least `minPeakWidthBins` bins wide (1/r) and R² ≥ `minR2` on the
+ * increments.
  *
  * peakAt = fitted m; saturation = c + K where c = median(C_i − K·g(t_i)) over the samples (the level the counter
  * had before this wave). Intervals: residual bootstrap (`bootstrapReplicates`, seeded mulberry32), percentile
@@ -254,6 +266,11 @@ export function fitLifecycle(series: readonly CounterPoint[], opts: LifecycleOpt
   const { model, f } = chosen;
   if (!(f.k > 0) || !Number.isFinite(f.sse)) return null;
   if (f.m < d.a[0]! || f.m > d.b[n - 1]!) return null;
+  const binDays = rs.binMs / MS_PER_DAY;
+  if (1 / Math.exp(f.lr) < o.minPeakWidthBins * binDays) return null;
+  const yMean = d.y.reduce((s, v) => s + v, 0) / n;
+  const sst = d.y.reduce((s, v) => s + (v - yMean) * (v - yMean), 0);
+  if (!(sst > 0) || 1 - f.sse / sst < o.minR2) return null;
 
   // offset c from the levels (relative to the first level, to stay within float precision)
   const base = series[0]!.value;
@@ -280,7 +297,7 @@ export function fitLifecycle(series: readonly CounterPoint[], opts: LifecycleOpt
     for (let i = 0; i < n; i++) y[i] = fitted[i]! + (resid[Math.floor(rand() * n)]! - rm);
     const db: FitData = { ...d, y };
     const start = profile(model, db, f.lr, f.m);
-    const fb = levenbergMarquardt(model, db, start, o.maxIterations);
+    const fb = levenbergMarquardt(model, db, start, Math.max(5, Math.ceil(o.maxIterations / 3)));
     if (!(fb.k > 0) || !Number.isFinite(fb.sse)) continue;
     peaks.push(fb.m);
     sats.push(saturationOf(fb));

@@ -70,6 +70,8 @@ export const DEFAULT_PARAMETERS = {
   lifecycleBootstrapSeed: LIFECYCLE_DEFAULTS.bootstrapSeed,
   lifecycleConfidence: LIFECYCLE_DEFAULTS.confidence,
   lifecycleMaxIterations: LIFECYCLE_DEFAULTS.maxIterations,
+  lifecycleMinR2: LIFECYCLE_DEFAULTS.minR2,
+  lifecycleMinPeakWidthBins: LIFECYCLE_DEFAULTS.minPeakWidthBins,
 };
 
 const DecimalString = z.string().regex(/^(0|[1-9][0-9]*)$/, 'unsigned decimal integer string');
@@ -112,6 +114,8 @@ export const ParametersSchema = z
     lifecycleBootstrapSeed: z.number(),
     lifecycleConfidence: z.number(),
     lifecycleMaxIterations: z.number(),
+    lifecycleMinR2: z.number(),
+    lifecycleMinPeakWidthBins: z.number(),
   })
   .strict();
 /** All tunables of the analytics report. */
@@ -242,7 +246,7 @@ export function computeReport(points: readonly SeriesPoint[], opts: ReportOption
   let latest: Report['latest'] = null;
   for (let i = raw.length - 1; i >= 0; i--) {
     const r = raw[i]!;
-    if (!glitchTimes.has(toIso(r.t)) && r.value >= 0n) {
+    if (!glitchTimes.has(toIso(r.t))) {
       latest = { value: r.value.toString(), observedAt: toIso(r.t), exact: r.precision === 'exact' };
       break;
     }
@@ -321,6 +325,8 @@ export function computeReport(points: readonly SeriesPoint[], opts: ReportOption
     bootstrapSeed: p.lifecycleBootstrapSeed,
     confidence: p.lifecycleConfidence,
     maxIterations: p.lifecycleMaxIterations,
+    minR2: p.lifecycleMinR2,
+    minPeakWidthBins: p.lifecycleMinPeakWidthBins,
   });
 
   return {

@@ -78,6 +78,7 @@ export class App {
       if (roles.load || roles.api || roles.scheduler) {
         this.store = this.opts.store ?? (await openClickHouseStore({ dataDir: cfg.dataDir, ...(cfg.clickhouseUrl ? { clickhouseUrl: cfg.clickhouseUrl } : {}), ...(cfg.topology ? { topology: cfg.topology } : {}), cluster: cfg.clusterName }));
         this.#ownsStore = !this.opts.store;
+        if (embedded && this.#ownsStore) writeHolder(cfg.dataDir, { pid: process.pid, command: this.opts.command, startedAt: new Date().toISOString() });
         await this.store.migrate();
       }
       this.redis = this.opts.redis ?? (await resolveRedis({ ...(cfg.redisUrl ? { redisUrl: cfg.redisUrl } : {}), dataDir: cfg.dataDir, embedded }));
@@ -190,7 +191,7 @@ export class App {
       for (const c of this.#conns) c.disconnect();
       for (const col of this.collectors.values()) await col.close?.().catch(() => undefined);
       if (this.#ownsStore) await this.store?.close().catch(() => undefined);
-      if (!this.opts.cfg.clickhouseUrl && this.api) clearHolder(this.opts.cfg.dataDir);
+      if (!this.opts.cfg.clickhouseUrl && this.#ownsStore) clearHolder(this.opts.cfg.dataDir);
       await this.redis?.stop?.().catch(() => undefined);
       this.log.info('tagpulse stopped');
     })();

@@ -70,5 +70,10 @@ export const Reading = z.object({
   precision: Precision,
   step: Count,
   source: z.string().min(1),
+  /** When the value describes a time other than the job's slot (e.g. videos created on one UTC day). Default: the slot. */
+  observedAt: IsoTime.optional(),
+  timePrecision: TimePrecision.optional(),
+  /** What exactly was measured, when the metric name alone does not say (e.g. the query window of a sum). */
+  note: z.string().max(2000).optional(),
 });
 export type Reading = z.infer<typeof Reading>;

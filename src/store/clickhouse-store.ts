@@ -248,6 +248,14 @@ export function contentToken(prefix: string, keys: string[]): string {
   return `${prefix}-${h.digest('hex').slice(0, 32)}`;
 }
 
+function lockedError(dataDir: string, cause: unknown): StoreLockedError {
+  return new StoreLockedError(
+    `the data dir ${dataDir} is in use by ${describeHolder(readHolder(dataDir))}. ` +
+      'Run this command while that process serves its API (tagpulse run), stop it first, or use another --data-dir.',
+    { cause },
+  );
+}
+
 export interface OpenClickHouseOptions {
   dataDir: string;
   clickhouseUrl?: string;
@@ -268,6 +276,8 @@ export async function openClickHouseStore(opts: OpenClickHouseOptions): Promise<
     throw new QueryValidationError(`topology ${opts.topology} needs a ClickHouse server: set --clickhouse-url (the embedded store is a single node)`);
   }
   const chdbDir = `${opts.dataDir}/chdb`;
+  const holder = readHolder(opts.dataDir);
+  if (holder && holder.pid !== process.pid) throw lockedError(opts.dataDir, undefined);
   mkdirSync(chdbDir, { recursive: true });
   const { createChdbConnection } = await import('chdb/connection');
   const chdb = await import('chdb');
@@ -279,13 +289,8 @@ export async function openClickHouseStore(opts: OpenClickHouseOptions): Promise<
   } catch (e) {
     const msg = (e as Error).message ?? String(e);
     await chdb.drainPending().catch(() => undefined);
-    if (/lock|status|already|different/i.test(msg)) {
-      throw new StoreLockedError(
-        `the data dir ${opts.dataDir} is in use by ${describeHolder(readHolder(opts.dataDir))}. ` +
-          'Run this command while that process serves its API (tagpulse run), stop it, or use another --data-dir.',
-        { cause: e },
-      );
-    }
+    // libchdb reports a held lock as "Cannot lock file …/status" or, through the connection, "Failed to create connection".
+    if (/lock|status|already|different|failed to create connection/i.test(msg)) throw lockedError(opts.dataDir, e);
     throw new StoreUnavailableError(`cannot open the embedded store in ${chdbDir}: ${msg}`, { cause: e });
   }
   return new ClickHouseStore({

@@ -34,7 +34,7 @@ export function toObservations(
       platform: ctx.platform,
       tag: ctx.tag,
       metric: r.metric,
-      observedAt: ctx.slot,
+      observedAt: r.observedAt ?? ctx.slot,
       value: r.value,
       exact: r.precision === 'exact',
       step: r.precision === 'exact' ? '0' : r.step,
@@ -45,8 +45,8 @@ export function toObservations(
       slot: ctx.slot,
       fetchedAt: ctx.fetchedAt,
       provenance: outcome.url,
-      note: '',
-      timePrecision: 'instant' as const,
+      note: r.note ?? '',
+      timePrecision: r.timePrecision ?? 'instant',
     })),
   );
 }

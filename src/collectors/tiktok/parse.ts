@@ -170,7 +170,10 @@ function classifyPageWithoutData(markup: string, brokenScripts: readonly string[
   const captchaMarker = CAPTCHA_MARKERS.find((m) => text.includes(m));
   if (captchaMarker) return fail('captcha', `the page is a verify (captcha) page (found "${captchaMarker}")`);
   if (saysHashtagNotFound(text)) return fail('not_found', `the page says "Couldn't find this hashtag"`);
-  if (brokenScripts.length > 0) return fail('malformed', `page data could not be read: ${brokenScripts.join('; ')}`);
+  if (brokenScripts.length > 0) {
+    const more = brokenScripts.length > 1 ? ` (and ${brokenScripts.length - 1} more broken data scripts)` : '';
+    return fail('malformed', `page data could not be read: ${brokenScripts[0]}${more}`);
+  }
   if (text.includes('something went wrong')) return fail('no_data', 'TikTok served its "Something went wrong" page');
   return fail(
     'no_data',
@@ -523,7 +526,8 @@ function* elementsByDataE2e(markup: string, tagName: string, e2e: string): Gener
     const inner = markup.slice(open.end, open.end + MAX_ELEMENT_TEXT);
     const close = inner.search(new RegExp(`</${tagName}`, 'i'));
     if (close === -1) continue;
-    const text = decodeEntities(inner.slice(0, close).replace(/<[^>]*>/g, ' ')).replace(/\s+/g, ' ').trim();
+    // [^<>] rather than [^>]: a run of stray '<' must not make the strip quadratic.
+    const text = decodeEntities(inner.slice(0, close).replace(/<[^<>]*>/g, ' ')).replace(/\s+/g, ' ').trim();
     yield { text, title: attribute(open.source, 'title') ?? '' };
   }
 }
@@ -542,7 +546,7 @@ function withoutScripts(html: string): string {
   for (let open = opening.exec(html); open; open = opening.exec(html)) {
     const contentStart = html.indexOf('>', open.index) + 1;
     if (contentStart === 0) break;
-    const closing = new RegExp(`</${open[1]}`, 'gi');
+    const closing = open[1]?.toLowerCase() === 'script' ? /<\/script/gi : /<\/style/gi;
     closing.lastIndex = contentStart;
     const close = closing.exec(html);
     if (!close) break; // an unterminated script runs to the end of the page

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { builtinEvent, builtinEvents, eventImpact, eventYearOverYear } from '../../../src/analytics/index.ts';
-import { DAY, HOUR, exactPoints, irregularTimes, rng } from './helpers.ts';
+import { DAY, HOUR, exactPoints, irregularTimes, regularTimes, rng } from './helpers.ts';
 
 describe('builtinEvents', () => {
   it('lists the awareness dates in UTC with exclusive ends', () => {
@@ -27,14 +27,20 @@ function wspdCounter(t: number): number {
 
 describe('eventImpact', () => {
   it('measures velocity before/during/after and the growth of during vs before', () => {
-    const start = Date.UTC(2024, 7, 1);
-    const pts = exactPoints(wspdCounter, irregularTimes(rng(3), start, Date.UTC(2024, 9, 15), 0.5 * HOUR, 1.5 * HOUR));
+    // hourly samples on the hour: the event edges are sampled, so interpolation is exact
+    const pts = exactPoints(wspdCounter, regularTimes(Date.UTC(2024, 7, 1), Date.UTC(2024, 9, 15), HOUR));
     const imp = eventImpact(pts, builtinEvent('world-suicide-prevention-day', 2024));
-    expect(imp.before!.velocityPerHour).toBeCloseTo(1000, 0);
-    expect(imp.during!.velocityPerHour).toBeCloseTo(3000, 0);
-    expect(imp.after!.velocityPerHour).toBeCloseTo(1000, 0);
-    expect(imp.duringVsBeforePct!).toBeCloseTo(200, 0);
-    expect(imp.afterVsBeforePct!).toBeCloseTo(0, 0);
+    expect(imp.before!.velocityPerHour).toBeCloseTo(1000, 6);
+    expect(imp.during!.velocityPerHour).toBeCloseTo(3000, 6);
+    expect(imp.after!.velocityPerHour).toBeCloseTo(1000, 6);
+    expect(imp.duringVsBeforePct!).toBeCloseTo(200, 6);
+    expect(imp.afterVsBeforePct!).toBeCloseTo(0, 6);
+    expect(imp.during!.delta).toBe('72000');
+    // irregular sampling: edges are interpolated across the rate jump (error ≤ rate jump × sampling interval)
+    const irr = exactPoints(wspdCounter, irregularTimes(rng(3), Date.UTC(2024, 7, 1), Date.UTC(2024, 9, 15), 0.5 * HOUR, 1.5 * HOUR));
+    const imp2 = eventImpact(irr, builtinEvent('world-suicide-prevention-day', 2024));
+    expect(imp2.during!.velocityPerHour / 3000).toBeCloseTo(1, 1);
+    expect(imp2.before!.velocityPerHour / 1000).toBeCloseTo(1, 2);
     expect(imp.during!.from).toBe('2024-09-10T00:00:00.000Z');
     // not covered → null
     const none = eventImpact(pts, builtinEvent('world-suicide-prevention-day', 2023));
@@ -47,14 +53,16 @@ describe('eventYearOverYear', () => {
   it('compares the same window across the years with data', () => {
     const pts = exactPoints(
       wspdCounter,
-      irregularTimes(rng(4), Date.UTC(2023, 7, 1), Date.UTC(2025, 9, 1), 3 * HOUR, 5 * HOUR),
+      regularTimes(Date.UTC(2023, 7, 1), Date.UTC(2025, 9, 1), 3 * HOUR),
     );
     const yoy = eventYearOverYear(pts, (y) => builtinEvent('world-suicide-prevention-day', y));
     expect(yoy.map((r) => r.year)).toEqual([2023, 2024, 2025]);
     expect(yoy[0]!.duringYoYPct).toBeNull();
-    expect(yoy[1]!.impact.during!.velocityPerHour).toBeCloseTo(3000, -1);
-    expect(yoy[1]!.duringYoYPct!).toBeCloseTo(0, 0);
-    expect(yoy[2]!.impact.during!.velocityPerHour).toBeCloseTo(5000, -1);
-    expect(yoy[2]!.duringYoYPct!).toBeCloseTo((5000 / 3000 - 1) * 100, 0);
+    expect(yoy[1]!.impact.during!.velocityPerHour).toBeCloseTo(3000, 6);
+    expect(yoy[1]!.duringYoYPct!).toBeCloseTo(0, 6);
+    expect(yoy[2]!.impact.during!.velocityPerHour).toBeCloseTo(5000, 6);
+    expect(yoy[2]!.duringYoYPct!).toBeCloseTo((5000 / 3000 - 1) * 100, 6);
+    // the "after" period is the 14 days after the event
+    expect(yoy[2]!.impact.after!.to).toBe('2025-09-25T00:00:00.000Z');
   });
 });
