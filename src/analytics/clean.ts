@@ -22,10 +22,19 @@ export interface CleanOptions {
   gapMinMs?: number;
   /** A gap is Δt > gapMedianFactor × median Δt (and > gapMinMs). Default 3. */
   gapMedianFactor?: number;
+  /** A drop is a transient glitch if the level is regained within this many samples… Default 5. */
+  glitchMaxRunPoints?: number;
+  /** …or within this time (ms) of the drop. Default 24 h. Otherwise it is a persistent revision. */
+  glitchMaxRunMs?: number;
 }
 
 /** Default cleaning parameters (cited in every report's `method.parameters`). */
-export const CLEAN_DEFAULTS = { gapMinMs: 2 * MS_PER_HOUR, gapMedianFactor: 3 } as const;
+export const CLEAN_DEFAULTS = {
+  gapMinMs: 2 * MS_PER_HOUR,
+  gapMedianFactor: 3,
+  glitchMaxRunPoints: 5,
+  glitchMaxRunMs: 24 * MS_PER_HOUR,
+} as const;
 
 const PRECISION_RANK: Record<Precision, number> = { exact: 0, rounded: 1, lower_bound: 2 };
 
@@ -122,8 +131,10 @@ interface Working {
  *  3. a zero (or negative) value is a glitch, i.e. missing, never a real zero;
  *  4. a drop below the last accepted level by more than the rounding step (max of the step of the observation that
  *     set that level and the new point's step) is
- *     - a glitch ("dip") if some later usable point is back at/above that level minus the step (returns to trend);
- *     - otherwise a persistent revision event {at, from: level before, to: new value};
+ *     - a glitch ("dip") if a later usable point is back at/above that level minus the step (returns to trend)
+ *       within `glitchMaxRunPoints` samples or `glitchMaxRunMs` of the drop (a transient);
+ *     - otherwise a persistent revision event {at, from: level before, to: new value} (a counter that is revised
+ *       down and only much later grows past its old level is still a revision);
  *  5. a drop within the rounding step is quantization noise: the increment is clipped to 0 (the level is kept);
  *  6. `adjusted` = future running minimum of the resulting levels (monotone non-decreasing);
  *  7. gaps from the usable sample times (see `detectGaps`).
@@ -131,7 +142,7 @@ interface Working {
  * A drop at the very end of the data cannot yet be told apart from a revision; it is reported as a revision until
  * later samples show a return to trend (report results are "as of" the data).
  *
- * Pure; O(n log n).
+ * Pure; O(n log n) (the look-ahead for a return to trend is bounded by the run limits).
  */
 export function cleanSeries(points: readonly SeriesPoint[], opts: CleanOptions = {}): CleanSeries {
   const raw = sortAndDedupe(points);
@@ -145,10 +156,18 @@ export function cleanSeries(points: readonly SeriesPoint[], opts: CleanOptions =
     return false;
   });
 
-  // suffixMax[i] = max value of nonZero[i..]
-  const suffixMax = new Array<bigint>(nonZero.length + 1);
-  suffixMax[nonZero.length] = -1n;
-  for (let i = nonZero.length - 1; i >= 0; i--) suffixMax[i] = bigMax(nonZero[i]!.value, suffixMax[i + 1]!);
+  const maxRunPoints = opts.glitchMaxRunPoints ?? CLEAN_DEFAULTS.glitchMaxRunPoints;
+  const maxRunMs = opts.glitchMaxRunMs ?? CLEAN_DEFAULTS.glitchMaxRunMs;
+  /** Whether some sample after index i regains `level` soon enough (within maxRunPoints samples or maxRunMs). */
+  const regainsSoon = (i: number, level: bigint): boolean => {
+    const t0 = nonZero[i]!.t;
+    for (let j = i + 1; j < nonZero.length; j++) {
+      const q = nonZero[j]!;
+      if (j - i > maxRunPoints && q.t - t0 > maxRunMs) return false;
+      if (q.value >= level) return true;
+    }
+    return false;
+  };
 
   const accepted: Working[] = [];
   for (let i = 0; i < nonZero.length; i++) {
@@ -160,8 +179,8 @@ export function cleanSeries(points: readonly SeriesPoint[], opts: CleanOptions =
     }
     const tol = bigMax(prev.levelStep, p.step);
     if (p.value + tol < prev.level) {
-      // beyond the rounding step: glitch if the series later returns to the previous level
-      if (suffixMax[i + 1]! >= prev.level - tol) {
+      // beyond the rounding step: a transient glitch if the series soon returns to the previous level
+      if (regainsSoon(i, prev.level - tol)) {
         glitches.push({ at: toIso(p.t), value: p.value.toString(), reason: 'dip' });
         continue;
       }

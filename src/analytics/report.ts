@@ -39,6 +39,8 @@ export const REPORT_WINDOWS = [
 export const DEFAULT_PARAMETERS = {
   gapMinMs: CLEAN_DEFAULTS.gapMinMs,
   gapMedianFactor: CLEAN_DEFAULTS.gapMedianFactor,
+  glitchMaxRunPoints: CLEAN_DEFAULTS.glitchMaxRunPoints,
+  glitchMaxRunMs: CLEAN_DEFAULTS.glitchMaxRunMs,
   roundingMinSteps: 2,
   growthLookbackMs: GROWTH_DEFAULTS.growthLookbackMs,
   velocityBinMs: GROWTH_DEFAULTS.velocityBinMs,
@@ -83,6 +85,8 @@ export const ParametersSchema = z
   .object({
     gapMinMs: z.number(),
     gapMedianFactor: z.number(),
+    glitchMaxRunPoints: z.number(),
+    glitchMaxRunMs: z.number(),
     roundingMinSteps: z.number(),
     growthLookbackMs: z.number(),
     velocityBinMs: z.number(),
@@ -238,7 +242,12 @@ export function computeReport(points: readonly SeriesPoint[], opts: ReportOption
   const p: AnalyticsParameters = { ...DEFAULT_PARAMETERS, ...opts.parameters };
   const asOf = opts.at ?? opts.now;
   const kept = asOf === undefined ? points : points.filter((x) => x.t <= asOf);
-  const clean = cleanSeries(kept, { gapMinMs: p.gapMinMs, gapMedianFactor: p.gapMedianFactor });
+  const clean = cleanSeries(kept, {
+    gapMinMs: p.gapMinMs,
+    gapMedianFactor: p.gapMedianFactor,
+    glitchMaxRunPoints: p.glitchMaxRunPoints,
+    glitchMaxRunMs: p.glitchMaxRunMs,
+  });
   const { raw, adjusted } = clean;
   const atMs = asOf ?? (raw.length > 0 ? raw[raw.length - 1]!.t : undefined);
 

@@ -2,9 +2,10 @@
  * Store client that talks to the process owning an embedded data dir (chDB allows one process per dir), through
  * that process's loopback API. Authenticated with the owner's token from <dataDir>/holder.json (mode 0600).
  */
-import type { Observation } from '../schema/observation.ts';
-import type { CollectionFailure } from '../schema/failure.ts';
-import type { TrackedTag } from '../schema/tracked.ts';
+import { z } from 'zod';
+import { Observation } from '../schema/observation.ts';
+import { CollectionFailure } from '../schema/failure.ts';
+import { TrackedTag } from '../schema/tracked.ts';
 import type { NamedQuery, QueryParams, QueryRow, QueryStats } from './query.ts';
 import type { EventRow, ExportFormat, InsertOptions, Store } from './store.ts';
 import { StoreError, StoreUnavailableError } from './errors.ts';
@@ -73,6 +74,8 @@ export class RemoteStore implements Store {
   }
 }
 
+const InsertOpts = z.object({ dedupToken: z.string().max(200).optional() });
+
 /** Server side of the RPC: dispatch a call to the real store. Queries are looked up by name only. */
 export async function dispatchStoreCall(
   store: Store,
@@ -83,12 +86,13 @@ export async function dispatchStoreCall(
   switch (method) {
     case 'migrate':
       return store.migrate();
+    // Rows from another process are validated like any other input before they reach the store.
     case 'insertObservations':
-      return store.insertObservations(args.rows as Observation[], (args.opts ?? {}) as InsertOptions);
+      return store.insertObservations(z.array(Observation).parse(args.rows), InsertOpts.parse(args.opts ?? {}));
     case 'insertFailures':
-      return store.insertFailures(args.rows as CollectionFailure[], (args.opts ?? {}) as InsertOptions);
+      return store.insertFailures(z.array(CollectionFailure).parse(args.rows), InsertOpts.parse(args.opts ?? {}));
     case 'upsertTracked':
-      return store.upsertTracked(args.rows as TrackedTag[]);
+      return store.upsertTracked(z.array(TrackedTag).parse(args.rows));
     case 'upsertEvents':
       return store.upsertEvents(args.rows as EventRow[]);
     case 'ping':

@@ -49,6 +49,11 @@ export interface HttpRequestOptions {
   /** Origins (scheme://host:port) allowed even if they resolve to loopback/private addresses. */
   allowPrivateOrigins?: Iterable<string>;
   signal?: AbortSignal;
+  /**
+   * Called before following a redirect; returning true returns the 3xx response (with its `location` header) instead.
+   * Collectors use it to classify a hop to a login or consent page without fetching another origin.
+   */
+  stopAtRedirect?: (location: URL) => boolean;
 }
 
 /** Is this IP address one we must not reach unless configured (loopback, private, link-local, CGNAT, multicast, unspecified...)? */
@@ -191,8 +196,10 @@ export async function httpRequest(rawUrl: string, opts: HttpRequestOptions = {})
     if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new RequestRefusedError(`refused: ${url.protocol} URLs are not fetched (only http and https)`);
     const res = await requestOnce(url, opts, allow.has(originOf(url)));
     if (res.status >= 300 && res.status < 400 && res.headers.location) {
+      const next = new URL(res.headers.location, url);
+      if (opts.stopAtRedirect?.(next)) return res;
       if (hop >= maxRedirects) throw new HttpNetworkError(`too many redirects (>${maxRedirects}) starting at ${rawUrl}`);
-      url = new URL(res.headers.location, url);
+      url = next;
       continue;
     }
     return res;

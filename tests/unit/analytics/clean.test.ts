@@ -104,6 +104,19 @@ describe('cleanSeries', () => {
     expect(later.glitches).toHaveLength(1);
   });
 
+  it('a revision followed much later by regrowth past the old level stays a revision', () => {
+    const hours = Array.from({ length: 40 }, (_, i) => i * 6); // 10 days at 6 h
+    const pts = hours.map((h) => ex(h, h < 60 ? 1000 + 10 * h : 1000 + 10 * h - 400));
+    const c = cleanSeries(pts);
+    expect(c.revisions).toEqual([{ at: iso(60), from: '1540', to: '1200' }]);
+    expect(c.glitches).toEqual([]);
+    // but a short dip that regains the level within 5 samples / 24 h is a glitch
+    const dip = hours.map((h) => ex(h, h >= 60 && h < 84 ? 500 : 1000 + 10 * h));
+    const d = cleanSeries(dip);
+    expect(d.revisions).toEqual([]);
+    expect(d.glitches.map((g) => g.reason)).toEqual(['dip', 'dip', 'dip', 'dip']);
+  });
+
   it('keeps lower bounds in raw but excludes them from the adjusted series', () => {
     const lb: SeriesPoint = { t: T0 + 1.5 * HOUR, value: 10_000n, precision: 'lower_bound', step: 0n };
     const c = cleanSeries([ex(0, 100), ex(1, 200), lb, ex(2, 300)]);

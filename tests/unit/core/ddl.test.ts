@@ -1,0 +1,29 @@
+import { describe, it, expect } from 'vitest';
+import { renderAll, migrations } from '../../../src/store/migrations.ts';
+
+describe('DDL per topology', () => {
+  it('embedded/single use plain MergeTree engines without ON CLUSTER', () => {
+    const sql = renderAll({ topology: 'embedded', cluster: '{cluster}' }).join('\n');
+    expect(sql).toContain('ENGINE = ReplacingMergeTree(ingested_at)');
+    expect(sql).not.toMatch(/ON CLUSTER|Replicated|Distributed/);
+    expect(renderAll({ topology: 'single', cluster: '{cluster}' })).toEqual(renderAll({ topology: 'embedded', cluster: '{cluster}' }));
+  });
+
+  it('cluster uses Replicated engines with macros, ON CLUSTER and Distributed sharded by tag', () => {
+    const sql = renderAll({ topology: 'cluster', cluster: '{cluster}' }).join('\n');
+    expect(sql).toContain("ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{database}/observations_v1_local', '{replica}', ingested_at)");
+    expect(sql).toContain("CREATE TABLE IF NOT EXISTS `observations_v1` ON CLUSTER '{cluster}' AS `observations_v1_local`");
+    expect(sql).toContain('cityHash64(platform, tag)');
+    expect(sql).toMatch(/MATERIALIZED VIEW IF NOT EXISTS `observations_hourly_mv_v1_local` ON CLUSTER '\{cluster\}' TO `observations_hourly_v1_local`/);
+  });
+
+  it('every statement is idempotent and explains itself', () => {
+    for (const m of migrations) {
+      for (const s of m.statements({ topology: 'cluster', cluster: 'tp' })) {
+        expect(s).toMatch(/IF NOT EXISTS/);
+        expect(s.startsWith('--')).toBe(true);
+      }
+    }
+    expect(migrations.map((m) => m.version)).toEqual(migrations.map((_, i) => i + 1));
+  });
+});
