@@ -191,7 +191,12 @@ export interface ChangePoint {
 }
 
 /** Options of `detectChangePoints` (see `CHANGEPOINT_DEFAULTS`). */
-export type ChangePointOptions = Partial<typeof CHANGEPOINT_DEFAULTS> & { from?: number; to?: number };
+export type ChangePointOptions = Partial<typeof CHANGEPOINT_DEFAULTS> & {
+  from?: number;
+  to?: number;
+  /** Rounding rule of the grid (see `rateSeries`), default 2. */
+  minSteps?: number;
+};
 
 /**
  * Change points of the growth regime of a monotone counter.
@@ -213,6 +218,7 @@ export function detectChangePoints(series: readonly CounterPoint[], opts: Change
   const rs = rateSeries(series, opts.from ?? series[0]!.t, opts.to ?? series[n0 - 1]!.t, {
     baseBinMs: o.baseBinMs,
     maxBins: o.maxBins,
+    minSteps: opts.minSteps,
   });
   if (rs === null) return [];
   const bins = rs.bins;

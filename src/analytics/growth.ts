@@ -150,12 +150,13 @@ export function counterGrowthRate(
  */
 export function velocityGrowthRate(
   series: readonly CounterPoint[],
-  opts: { to: number; lookbackMs?: number; binMs?: number; maxBins?: number; maxPoints?: number },
+  opts: { to: number; lookbackMs?: number; binMs?: number; maxBins?: number; maxPoints?: number; minSteps?: number },
 ): GrowthRate | null {
   const from = opts.to - (opts.lookbackMs ?? GROWTH_DEFAULTS.growthLookbackMs);
   const rs = rateSeries(series, from, opts.to, {
     baseBinMs: opts.binMs ?? GROWTH_DEFAULTS.velocityBinMs,
     maxBins: opts.maxBins ?? GROWTH_DEFAULTS.velocityMaxBins,
+    minSteps: opts.minSteps,
   });
   if (rs === null) return null;
   const pos = rs.bins.filter((b) => b.velocityPerHour > 0);
@@ -201,7 +202,13 @@ export interface RobustZ {
 export function robustZ(
   x: number,
   baseline: readonly number[],
-  opts: { minBaseline?: number; relativeEpsilon?: number; absoluteEpsilon?: number } = {},
+  opts: {
+    minBaseline?: number;
+    relativeEpsilon?: number;
+    absoluteEpsilon?: number;
+    madScale?: number;
+    meanAbsDevScale?: number;
+  } = {},
 ): RobustZ | null {
   const b = baseline.filter((v) => Number.isFinite(v));
   if (!Number.isFinite(x) || b.length < (opts.minBaseline ?? GROWTH_DEFAULTS.zMinBaselineDays) || b.length === 0)
@@ -209,10 +216,10 @@ export function robustZ(
   const med = median(b);
   const dev = b.map((v) => Math.abs(v - med));
   const madRaw = median(dev);
-  let scale = MAD_SCALE * madRaw;
+  let scale = (opts.madScale ?? MAD_SCALE) * madRaw;
   let scaleRule: RobustZ['scaleRule'] = 'mad';
   if (!(scale > 0)) {
-    scale = MEAN_AD_SCALE * (dev.reduce((s, v) => s + v, 0) / dev.length);
+    scale = (opts.meanAbsDevScale ?? MEAN_AD_SCALE) * (dev.reduce((s, v) => s + v, 0) / dev.length);
     scaleRule = 'meanAbsDev';
   }
   if (!(scale > 0)) {
@@ -245,7 +252,15 @@ export function dailyVelocityBaseline(series: readonly CounterPoint[], opts: { t
  */
 export function latestZScore(
   series: readonly CounterPoint[],
-  opts: { to: number; baselineDays?: number; minBaselineDays?: number; relativeEpsilon?: number; absoluteEpsilon?: number },
+  opts: {
+    to: number;
+    baselineDays?: number;
+    minBaselineDays?: number;
+    relativeEpsilon?: number;
+    absoluteEpsilon?: number;
+    madScale?: number;
+    meanAbsDevScale?: number;
+  },
 ): RobustZ | null {
   const latest = windowVelocity(series, { to: opts.to, windowMs: MS_PER_DAY, widen: false });
   if (latest === null) return null;
@@ -254,6 +269,8 @@ export function latestZScore(
     minBaseline: opts.minBaselineDays ?? GROWTH_DEFAULTS.zMinBaselineDays,
     relativeEpsilon: opts.relativeEpsilon,
     absoluteEpsilon: opts.absoluteEpsilon,
+    madScale: opts.madScale,
+    meanAbsDevScale: opts.meanAbsDevScale,
   });
 }
 

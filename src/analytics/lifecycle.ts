@@ -61,7 +61,10 @@ export const LIFECYCLE_DEFAULTS = {
 };
 
 /** Options of `fitLifecycle`. */
-export type LifecycleOptions = Partial<typeof LIFECYCLE_DEFAULTS>;
+export type LifecycleOptions = Partial<typeof LIFECYCLE_DEFAULTS> & {
+  /** Rounding rule of the grid (see `rateSeries`), default 2. */
+  minSteps?: number;
+};
 
 /** Increments on grid bins, time in days since `t0`, values scaled by `scale`. */
 interface FitData {
@@ -241,7 +244,11 @@ export function fitLifecycle(series: readonly CounterPoint[], opts: LifecycleOpt
   const o = { ...LIFECYCLE_DEFAULTS, ...opts };
   const n0 = series.length;
   if (n0 < 3) return null;
-  const rs = rateSeries(series, series[0]!.t, series[n0 - 1]!.t, { baseBinMs: o.baseBinMs, maxBins: o.maxBins });
+  const rs = rateSeries(series, series[0]!.t, series[n0 - 1]!.t, {
+    baseBinMs: o.baseBinMs,
+    maxBins: o.maxBins,
+    minSteps: opts.minSteps,
+  });
   if (rs === null || rs.bins.length < o.minBins) return null;
   if (!peakObserved(rs.bins.map((b) => b.velocityPerHour), o.smoothingBins, o.peakDropFraction)) return null;
 

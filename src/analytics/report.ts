@@ -293,6 +293,7 @@ export function computeReport(points: readonly SeriesPoint[], opts: ReportOption
           binMs: p.velocityBinMs,
           maxBins: p.velocityMaxBins,
           maxPoints: p.theilSenMaxPoints,
+          minSteps: p.roundingMinSteps,
         });
   const z =
     T === undefined
@@ -303,6 +304,8 @@ export function computeReport(points: readonly SeriesPoint[], opts: ReportOption
           minBaselineDays: p.zMinBaselineDays,
           relativeEpsilon: p.zRelativeEpsilon,
           absoluteEpsilon: p.zAbsoluteEpsilon,
+          madScale: p.zMadScale,
+          meanAbsDevScale: p.zMeanAbsDevScale,
         });
   const zScore = finiteOrNull(z?.z);
   const breakout = isBreakout(
@@ -322,6 +325,7 @@ export function computeReport(points: readonly SeriesPoint[], opts: ReportOption
     baseBinMs: p.changepointBaseBinMs,
     sigmaFloor: p.changepointSigmaFloor,
     sigmaWindowBins: p.changepointSigmaWindowBins,
+    minSteps: p.roundingMinSteps,
   }).filter((c) => Number.isFinite(c.before) && Number.isFinite(c.after));
 
   const lifecycle = fitLifecycle(adjusted, {
@@ -336,6 +340,7 @@ export function computeReport(points: readonly SeriesPoint[], opts: ReportOption
     maxIterations: p.lifecycleMaxIterations,
     minR2: p.lifecycleMinR2,
     minPeakWidthBins: p.lifecycleMinPeakWidthBins,
+    minSteps: p.roundingMinSteps,
   });
 
   return {

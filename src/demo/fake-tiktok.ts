@@ -47,6 +47,11 @@ export interface FakeTikTokOptions {
   seed?: number;
   /** Page format served on /tag/: default rehydration. */
   format?: 'rehydration' | 'sigi' | 'next_data' | 'h2_posts';
+  /**
+   * Serve /tag/ as the SSR shell without counts whose inline script fetch()es /api/challenge/detail/?challengeName=<tag>,
+   * like the real page's variant that loads the counts later: only a browser gets numbers from it.
+   */
+  clientFetch?: boolean;
   /** Simulated time runs this many times faster than real time (demo). */
   timeScale?: number;
   /** Artificial latency per response (ms). */
@@ -162,6 +167,7 @@ export async function startFakeTikTok(o: FakeTikTokOptions = {}): Promise<FakeTi
           return reply(200, renderSomethingWentWrongPage(), html);
       }
     }
+    if (o.clientFetch && !isApi) return reply(200, renderClientFetchShell(tag), html);
     const now = Date.now();
     const c = countsAt(tag, now);
     served.push({ tag, views: c.views.toString(), posts: c.posts.toString(), at: new Date(now).toISOString(), path: url.pathname });
@@ -197,4 +203,17 @@ export async function startFakeTikTok(o: FakeTikTokOptions = {}): Promise<FakeTi
         server.close(() => resolve());
       }),
   };
+}
+
+/** The SSR shell of a tag page (no counts) plus the page's own request for them, as a browser runs it. */
+function renderClientFetchShell(tag: string): string {
+  const name = tag.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
+  const tagJs = JSON.stringify(tag).replace(/</g, '\\u003c');
+  return [
+    `<!DOCTYPE html><html lang="en"><head><meta charSet="UTF-8"/><title>#${name} | TikTok</title></head><body><div id="app">`,
+    `<main id="main-content-challenge"><h1 data-e2e="challenge-title">#${name}</h1><h2 data-e2e="challenge-vvcount" title="posts"></h2></main></div>`,
+    '<script id="__UNIVERSAL_DATA_FOR_REHYDRATION__" type="application/json">{"__DEFAULT_SCOPE__":{"webapp.app-context":{"language":"en","region":"US"}}}</script>',
+    `<script>fetch('/api/challenge/detail/?aid=1988&app_name=tiktok_web&challengeName='+encodeURIComponent(${tagJs})).then(function(r){return r.text()}).catch(function(){})</script>`,
+    '</body></html>',
+  ].join('');
 }

@@ -13,6 +13,7 @@ import type { Collector } from '../collectors/types.ts';
 import { createCollectors } from '../collectors/registry.ts';
 import { openClickHouseStore } from '../store/clickhouse-store.ts';
 import { clearHolder, writeHolder } from '../store/owner.ts';
+import { splitStore } from '../store/split-store.ts';
 import { resolveRedis, connectionFor, assertNoEviction, type RedisTarget } from '../queue/redis.ts';
 import { collectQueueName, LOAD_QUEUE, openQueue, qname, type QueueNaming } from '../queue/queues.ts';
 import { createCollectWorker } from '../workers/collect.ts';
@@ -60,6 +61,7 @@ export class App {
   readonly collectors: Map<string, Collector>;
   #conns: Redis[] = [];
   #resyncTimer?: NodeJS.Timeout;
+  #readOnlyStore?: Store;
   #stopping?: Promise<void>;
   #ownsStore = false;
 
@@ -128,8 +130,13 @@ export class App {
         this.#resyncTimer.unref();
       }
       if (roles.api) {
+        let apiStore = this.#storeWithResync();
+        if (cfg.clickhouseUrl && cfg.clickhouseReadonlyUrl) {
+          this.#readOnlyStore = await openClickHouseStore({ dataDir: cfg.dataDir, clickhouseUrl: cfg.clickhouseReadonlyUrl, ...(cfg.topology ? { topology: cfg.topology } : {}), cluster: cfg.clusterName });
+          apiStore = splitStore(apiStore, this.#readOnlyStore);
+        }
         this.api = await startApiServer({
-          store: this.#storeWithResync(),
+          store: apiStore,
           host: cfg.apiHost,
           port: cfg.apiPort,
           adminToken: cfg.adminToken,
@@ -190,6 +197,7 @@ export class App {
       await Promise.allSettled([...this.queues.values(), ...(this.loadQueue ? [this.loadQueue] : [])].map((q) => q.close()));
       for (const c of this.#conns) c.disconnect();
       for (const col of this.collectors.values()) await col.close?.().catch(() => undefined);
+      await this.#readOnlyStore?.close().catch(() => undefined);
       if (this.#ownsStore) await this.store?.close().catch(() => undefined);
       if (!this.opts.cfg.clickhouseUrl && this.#ownsStore) clearHolder(this.opts.cfg.dataDir);
       await this.redis?.stop?.().catch(() => undefined);
