@@ -5,7 +5,7 @@
  * Method reference: docs/analytics.md (all sections); growth-methods.md §4–§5.
  */
 import { z } from 'zod';
-import type { SeriesPoint } from './types.ts';
+import type { CleanSeries, CounterPoint, SeriesPoint } from './types.ts';
 import { MS_PER_DAY, MS_PER_HOUR, toIso } from './math.ts';
 import { CLEAN_DEFAULTS, cleanSeries } from './clean.ts';
 import { windowVelocity } from './velocity.ts';
@@ -225,6 +225,37 @@ function windowRow(name: ReportWindow['window'], w: WindowVelocity | null, g: nu
   };
 }
 
+/** The latest non-glitch observation (lower bounds included, flagged by `exact: false`). */
+function latestObservation(clean: CleanSeries): Report['latest'] {
+  const glitchTimes = new Set(clean.glitches.map((g) => g.at));
+  for (let i = clean.raw.length - 1; i >= 0; i--) {
+    const r = clean.raw[i]!;
+    if (!glitchTimes.has(toIso(r.t))) return { value: r.value.toString(), observedAt: toIso(r.t), exact: r.precision === 'exact' };
+  }
+  return null;
+}
+
+/** Velocity windows 1h/24h/7d ending at T, each with growth vs the preceding window of equal length. */
+function velocityWindows(
+  adjusted: readonly CounterPoint[],
+  T: number,
+  p: AnalyticsParameters,
+): { rows: ReportWindow[]; w24: WindowVelocity | null; g24: number | null; acceleration: number | null } {
+  const wv = (to: number, ms: number): WindowVelocity | null =>
+    windowVelocity(adjusted, { to, windowMs: ms, minSteps: p.roundingMinSteps });
+  const rows: ReportWindow[] = [];
+  let w24: WindowVelocity | null = null;
+  let g24: number | null = null;
+  for (const { window, ms } of REPORT_WINDOWS) {
+    const now = wv(T, ms);
+    const g = growthPct(now?.velocityPerHour, wv(T - ms, ms)?.velocityPerHour);
+    if (window === '24h') [w24, g24] = [now, g];
+    rows.push(windowRow(window, now, g));
+  }
+  const A = p.accelerationWindowMs;
+  return { rows, w24, g24, acceleration: accelerationPerHour2(wv(T, A), wv(T - A, A)) };
+}
+
 /**
  * Compute the analytics report of one counter series as of `opts.at` (or `opts.now`, or the last point).
  *
@@ -250,49 +281,22 @@ export function computeReport(points: readonly SeriesPoint[], opts: ReportOption
   });
   const { raw, adjusted } = clean;
   const atMs = asOf ?? (raw.length > 0 ? raw[raw.length - 1]!.t : undefined);
-
-  const glitchTimes = new Set(clean.glitches.map((g) => g.at));
-  let latest: Report['latest'] = null;
-  for (let i = raw.length - 1; i >= 0; i--) {
-    const r = raw[i]!;
-    if (!glitchTimes.has(toIso(r.t))) {
-      latest = { value: r.value.toString(), observedAt: toIso(r.t), exact: r.precision === 'exact' };
-      break;
-    }
-  }
-
   const T = adjusted.length > 0 ? adjusted[adjusted.length - 1]!.t : undefined;
-  const wv = (to: number, ms: number): WindowVelocity | null =>
-    windowVelocity(adjusted, { to, windowMs: ms, minSteps: p.roundingMinSteps });
 
-  const windows: ReportWindow[] = [];
-  let w24: WindowVelocity | null = null;
-  let g24: number | null = null;
-  for (const { window, ms } of REPORT_WINDOWS) {
-    const now = T === undefined ? null : wv(T, ms);
-    const prev = T === undefined ? null : wv(T - ms, ms);
-    const g = growthPct(now?.velocityPerHour, prev?.velocityPerHour);
-    if (window === '24h') {
-      w24 = now;
-      g24 = g;
-    }
-    windows.push(windowRow(window, now, g));
-  }
-  const acceleration =
+  const win =
     T === undefined
-      ? null
-      : accelerationPerHour2(wv(T, p.accelerationWindowMs), wv(T - p.accelerationWindowMs, p.accelerationWindowMs));
-
-  const cg = T === undefined ? null : counterGrowthRate(adjusted, { to: T, lookbackMs: p.growthLookbackMs, maxPoints: p.theilSenMaxPoints });
+      ? { rows: REPORT_WINDOWS.map(({ window }) => windowRow(window, null, null)), w24: null, g24: null, acceleration: null }
+      : velocityWindows(adjusted, T, p);
+  const growthOpts = { lookbackMs: p.growthLookbackMs, maxPoints: p.theilSenMaxPoints };
+  const cg = T === undefined ? null : counterGrowthRate(adjusted, { to: T, ...growthOpts });
   const vg =
     T === undefined
       ? null
       : velocityGrowthRate(adjusted, {
           to: T,
-          lookbackMs: p.growthLookbackMs,
+          ...growthOpts,
           binMs: p.velocityBinMs,
           maxBins: p.velocityMaxBins,
-          maxPoints: p.theilSenMaxPoints,
           minSteps: p.roundingMinSteps,
         });
   const z =
@@ -309,7 +313,7 @@ export function computeReport(points: readonly SeriesPoint[], opts: ReportOption
         });
   const zScore = finiteOrNull(z?.z);
   const breakout = isBreakout(
-    { zScore, growthPct24h: g24, window24h: w24 },
+    { zScore, growthPct24h: win.g24, window24h: win.w24 },
     {
       minZScore: p.breakoutMinZScore,
       minVelocityGrowthPct: p.breakoutMinVelocityGrowthPct,
@@ -348,14 +352,14 @@ export function computeReport(points: readonly SeriesPoint[], opts: ReportOption
     tag: opts.tag,
     metric: opts.metric,
     at: atMs === undefined ? null : toIso(atMs),
-    latest,
-    windows,
+    latest: latestObservation(clean),
+    windows: win.rows,
     growthRatePerDay: finiteOrNull(cg?.ratePerDay),
     counterDoublingDays: finiteOrNull(cg?.doublingDays),
     velocityGrowthRatePerDay: finiteOrNull(vg?.ratePerDay),
     velocityDoublingDays: finiteOrNull(vg?.doublingDays),
     velocityHalvingDays: finiteOrNull(vg?.halvingDays),
-    acceleration: finiteOrNull(acceleration),
+    acceleration: finiteOrNull(win.acceleration),
     zScore,
     breakout,
     revisions: clean.revisions,

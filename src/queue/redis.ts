@@ -87,7 +87,7 @@ async function pingSocket(path: string, timeoutMs = 1000): Promise<boolean> {
  * Start (or reuse) the private redis-server of a data dir. The socket lives in the data dir; unix socket paths are
  * limited to ~107 bytes, so very deep data dirs are refused with advice.
  */
-export async function ensurePrivateRedis(dataDir: string): Promise<RedisTarget> {
+export async function ensurePrivateRedis(dataDir: string, opts: { redisServerBin?: string } = {}): Promise<RedisTarget> {
   const dir = join(dataDir, 'redis');
   const sock = join(dataDir, 'redis.sock');
   const log = logger('redis', { socket: sock });
@@ -98,8 +98,8 @@ export async function ensurePrivateRedis(dataDir: string): Promise<RedisTarget> 
     log.info('reusing the private redis-server already running for this data dir');
     return { options: { path: sock }, describe: `private redis (unix:${sock}, reused)`, shareable: `unix://${sock}` };
   }
-  const bin = findRedisServer();
-  if (!bin) {
+  const bin = opts.redisServerBin ?? findRedisServer();
+  if (!bin || !existsSync(bin)) {
     throw new RedisSetupError(
       'no redis-server found. Install it (Debian/Ubuntu: `sudo apt-get install -y redis-server`, or run scripts/setup.sh), ' +
         'or point tagpulse at an existing Redis with --redis-url / TAGPULSE_REDIS_URL.',
@@ -175,6 +175,29 @@ export function connectionFor(target: RedisTarget, role: 'worker' | 'producer'):
   });
   r.on('error', (e) => logger('redis').warn({ err: e.message, role }, 'redis connection error'));
   return r;
+}
+
+/** A producer connection that is ready to use, or a clear error if Redis cannot be reached (fail fast). */
+export async function connectProducer(target: RedisTarget, timeoutMs = 5000): Promise<Redis> {
+  const conn = connectionFor(target, 'producer');
+  if (conn.status === 'ready') return conn;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+      conn.once('ready', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      conn.once('end', () => {
+        clearTimeout(timer);
+        reject(new Error('connection closed'));
+      });
+    });
+  } catch (e) {
+    conn.disconnect();
+    throw new RedisSetupError(`cannot reach Redis at ${target.describe} (${(e as Error).message}): start it, or check --redis-url / TAGPULSE_REDIS_URL`, { cause: e });
+  }
+  return conn;
 }
 
 /** Refuse a Redis that may evict keys: BullMQ needs maxmemory-policy noeviction. */

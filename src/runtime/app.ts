@@ -14,7 +14,7 @@ import { createCollectors } from '../collectors/registry.ts';
 import { openClickHouseStore } from '../store/clickhouse-store.ts';
 import { clearHolder, writeHolder } from '../store/owner.ts';
 import { splitStore } from '../store/split-store.ts';
-import { resolveRedis, connectionFor, assertNoEviction, type RedisTarget } from '../queue/redis.ts';
+import { resolveRedis, connectionFor, connectProducer, assertNoEviction, type RedisTarget } from '../queue/redis.ts';
 import { collectQueueName, LOAD_QUEUE, openQueue, qname, type QueueNaming } from '../queue/queues.ts';
 import { createCollectWorker } from '../workers/collect.ts';
 import { createLoadWorker, type Batcher, type LoadedBatch } from '../workers/load.ts';
@@ -84,8 +84,8 @@ export class App {
         await this.store.migrate();
       }
       this.redis = this.opts.redis ?? (await resolveRedis({ ...(cfg.redisUrl ? { redisUrl: cfg.redisUrl } : {}), dataDir: cfg.dataDir, embedded }));
-      const producer = this.#conn('producer');
-      await producer.connect().catch(() => undefined);
+      const producer = await connectProducer(this.redis);
+      this.#conns.push(producer);
       await assertNoEviction(producer);
       const workerConn = () => this.#conn('worker');
 
@@ -177,7 +177,7 @@ export class App {
     await syncSchedulers(tracked, (p) => this.queues.get(p));
   }
 
-  #conn(role: 'worker' | 'producer'): Redis {
+  #conn(role: 'worker'): Redis {
     const c = connectionFor(this.redis!, role);
     this.#conns.push(c);
     return c;

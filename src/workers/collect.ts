@@ -2,6 +2,7 @@
  * Collect step: one job = one (platform, tag, slot). Fetch and parse with the platform's collector, then hand the
  * observations (or the classified failure) to the load queue. Never touches the store.
  */
+import { hostname } from 'node:os';
 import { UnrecoverableError, Worker, type Job, type Queue, type ConnectionOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { CollectJob, safeJobId, type LoadJob } from '../schema/jobs.ts';
@@ -121,6 +122,8 @@ export function createCollectWorker(o: CollectWorkerOptions): Worker {
     {
       connection: o.connection as unknown as ConnectionOptions,
       prefix: o.naming.prefix,
+      // Recorded on each job as processedBy: which host/container and process sampled it (scale-out diagnostics).
+      name: `${hostname()}:${process.pid}`,
       concurrency: o.concurrency,
       // Global per queue across all worker processes: the per-platform rate limit.
       limiter: o.limiter,

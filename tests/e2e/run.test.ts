@@ -108,3 +108,21 @@ describe('e2e: tagpulse run + CLI through the owner API', () => {
     expect(cfg.stderr).toMatch(/env TAGPULSE_API_PORT: "abc" is not valid for apiPort/);
   }, 60_000);
 });
+
+describe('e2e: tagpulse demo', () => {
+  it('runs the real pipeline offline for a short time and leaves a reportable store', async () => {
+    const t = tempDir();
+    try {
+      const demo = await runCli(['demo', '--data-dir', t.dir, '--port', '0', '--every', '10s', '--duration-s', '14', '--failure-rate', '0'], {}, 90_000);
+      expect(demo.code).toBe(0);
+      expect(demo.stdout).toMatch(/open the dashboard: http:\/\/127\.0\.0\.1:\d+\//);
+      const r = await runCli(['report', 'mentalhealth', '--json', '--data-dir', t.dir]);
+      const report = JSON.parse(r.stdout);
+      expect(report.points).toBeGreaterThanOrEqual(2);
+      expect(report.latest.exact).toBe(true);
+      expect(BigInt(report.latest.value)).toBeGreaterThan(16_400_000_000n);
+    } finally {
+      t.cleanup();
+    }
+  }, 120_000);
+});

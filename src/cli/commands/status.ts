@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { configFrom, globalsOf, runAction, stdio, withStore, type GlobalOptions, type Io } from '../common.ts';
 import { queueDepths, storeStatus, type QueueDepth } from '../../services/status.ts';
-import { parseRedisUrl, connectionFor, type RedisTarget } from '../../queue/redis.ts';
+import { parseRedisUrl, connectProducer, type RedisTarget } from '../../queue/redis.ts';
 import { openQueue, LOAD_QUEUE, collectQueueName } from '../../queue/queues.ts';
 import { knownCollectorPlatforms } from '../../collectors/registry.ts';
 import type { Config } from '../../config/config.ts';
@@ -18,10 +18,13 @@ async function readQueues(cfg: Config): Promise<QueueDepth[] | string> {
     if (!existsSync(sock)) return 'no Redis running for this data dir (start tagpulse run)';
     target = { options: { path: sock }, describe: sock, shareable: `unix://${sock}` };
   }
-  const conn = connectionFor(target, 'producer');
+  let conn;
   try {
-    await conn.connect().catch(() => undefined);
-    await conn.ping();
+    conn = await connectProducer(target, 2000);
+  } catch (e) {
+    return (e as Error).message;
+  }
+  try {
     const naming = { prefix: cfg.queuePrefix };
     const qs = [LOAD_QUEUE, ...knownCollectorPlatforms().map(collectQueueName)].map((n) => openQueue(n, conn, naming));
     try {

@@ -1,0 +1,149 @@
+/**
+ * Operations: queue health from BullMQ job counts, this process's workers, stale tags and collector errors, as JSON
+ * for the operations page and as Prometheus text for /metrics. A process without queues (a test server, or an App
+ * without Redis) says so instead of showing zeros.
+ */
+import type { Queue } from 'bullmq';
+import type { Store } from '../store/store.ts';
+import type { App } from '../runtime/app.ts';
+import { latestQuery, recentFailuresQuery, type FailureRow } from '../store/queries.ts';
+import { listTracked } from '../services/tracking.ts';
+import { queueDepths, type QueueDepth } from '../services/status.ts';
+import { MS_PER_DAY, MS_PER_HOUR } from '../analytics/math.ts';
+import { isStale } from './overview.ts';
+import { failureKindsQuery, observationCountsQuery } from './queries.ts';
+
+export interface QueueHealth extends QueueDepth {
+  paused: boolean;
+}
+
+export interface OpsData {
+  generatedAt: string;
+  process: { pid: number; command: string | null; uptimeS: number; roles: Record<string, boolean> | null; workers: { name: string; running: boolean }[] };
+  store: { backend: string; up: boolean };
+  redis: string | null;
+  queues: { available: boolean; note: string | null; items: QueueHealth[] };
+  tracked: number;
+  stale: { platform: string; tag: string; everyMs: number; lastAt: string | null }[];
+  failures: { lastHour: FailureKindCount[]; lastDay: FailureKindCount[]; recent: FailureRow[] };
+}
+
+export interface FailureKindCount {
+  platform: string;
+  kind: string;
+  failures: number;
+  lastAt: string;
+}
+
+const NO_QUEUES = 'this process serves the dashboard without queues (no Redis connection): queue health is shown by the process that runs the workers (tagpulse run).';
+
+function queuesOf(app: App | undefined): Queue[] {
+  if (!app) return [];
+  return [...app.queues.values(), ...(app.loadQueue ? [app.loadQueue] : [])];
+}
+
+async function queueHealth(app: App | undefined): Promise<OpsData['queues']> {
+  const queues = queuesOf(app);
+  if (!queues.length) return { available: false, note: NO_QUEUES, items: [] };
+  try {
+    const [depths, paused] = await Promise.all([queueDepths(queues), Promise.all(queues.map((q) => q.isPaused()))]);
+    return { available: true, note: null, items: depths.map((d, i) => ({ ...d, paused: paused[i]! })) };
+  } catch (e) {
+    return { available: false, note: `Redis did not answer: ${(e as Error).message}`, items: [] };
+  }
+}
+
+async function staleTags(store: Store, nowMs: number): Promise<{ tracked: number; stale: OpsData['stale'] }> {
+  const tracked = await listTracked(store);
+  if (!tracked.length) return { tracked: 0, stale: [] };
+  const latest = await store.run(latestQuery, { platforms: tracked.map((t) => t.platform), tags: tracked.map((t) => t.tag) });
+  const lastBy = new Map<string, string>();
+  for (const r of latest) {
+    const k = `${r.platform}|${r.tag}`;
+    const prev = lastBy.get(k);
+    if (!prev || r.latest_at > prev) lastBy.set(k, r.latest_at);
+  }
+  const stale = tracked
+    .map((t) => ({ platform: t.platform, tag: t.tag, everyMs: t.everyMs, lastAt: lastBy.get(`${t.platform}|${t.tag}`) ?? null }))
+    .filter((t) => isStale(t.lastAt, t.everyMs, nowMs));
+  return { tracked: tracked.length, stale };
+}
+
+const kindCounts = async (store: Store, sinceMs: number): Promise<FailureKindCount[]> =>
+  (await store.run(failureKindsQuery, { since: new Date(sinceMs).toISOString() })).map((r) => ({ platform: r.platform, kind: r.kind, failures: r.failures, lastAt: r.last_at }));
+
+export async function buildOps(store: Store, app: App | undefined, nowMs = Date.now()): Promise<OpsData> {
+  const up = await store.ping().catch(() => false);
+  const [queues, tags, lastHour, lastDay, recent] = await Promise.all([
+    queueHealth(app),
+    staleTags(store, nowMs),
+    kindCounts(store, nowMs - MS_PER_HOUR),
+    kindCounts(store, nowMs - MS_PER_DAY),
+    store.run(recentFailuresQuery, { since: new Date(nowMs - MS_PER_DAY).toISOString(), limit: 50 }),
+  ]);
+  return {
+    generatedAt: new Date(nowMs).toISOString(),
+    process: {
+      pid: process.pid,
+      command: app?.opts.command ?? null,
+      uptimeS: Math.round(process.uptime()),
+      roles: app ? { ...app.opts.roles } : null,
+      workers: (app?.workers ?? []).map((w) => ({ name: w.name, running: w.isRunning() })),
+    },
+    store: { backend: store.backend, up },
+    redis: app?.redis?.describe ?? null,
+    queues,
+    tracked: tags.tracked,
+    stale: tags.stale,
+    failures: { lastHour, lastDay, recent },
+  };
+}
+
+/** One Prometheus metric family in the text exposition format (HELP and TYPE once, then its samples). */
+function family(name: string, type: 'gauge' | 'counter', help: string, samples: { labels?: Record<string, string>; value: number }[]): string {
+  const esc = (v: string) => v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
+  const lines = [`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`];
+  for (const s of samples) {
+    const labels = Object.entries(s.labels ?? {});
+    lines.push(`${name}${labels.length ? `{${labels.map(([k, v]) => `${k}="${esc(v)}"`).join(',')}}` : ''} ${Number.isFinite(s.value) ? s.value : 'NaN'}`);
+  }
+  return lines.join('\n');
+}
+
+function countBy<T>(items: T[], key: (t: T) => string): Map<string, number> {
+  const m = new Map<string, number>();
+  for (const i of items) m.set(key(i), (m.get(key(i)) ?? 0) + 1);
+  return m;
+}
+
+/**
+ * /metrics. Queue depths are our own gauges (BullMQ's exportPrometheusMetrics repeats HELP/TYPE per queue, which a
+ * Prometheus parser rejects when several queues are scraped together). Observation and failure totals are row counts
+ * of the store, so they survive restarts; a failure row expires after 400 days (TTL), which Prometheus sees as a reset.
+ */
+export async function prometheusMetrics(store: Store, app: App | undefined, nowMs = Date.now()): Promise<string> {
+  const up = await store.ping().catch(() => false);
+  const out = [family('tagpulse_store_up', 'gauge', 'Whether the store answers (1) or not (0).', [{ value: up ? 1 : 0 }])];
+  const queues = await queueHealth(app);
+  out.push(family('tagpulse_queues_available', 'gauge', 'Whether this process has queues to report (1) or serves without Redis (0).', [{ value: queues.available ? 1 : 0 }]));
+  if (queues.available) {
+    const states = ['waiting', 'active', 'delayed', 'failed', 'completed'] as const;
+    out.push(family('tagpulse_queue_jobs', 'gauge', 'BullMQ jobs per queue and state.', queues.items.flatMap((q) => states.map((s) => ({ labels: { queue: q.queue, state: s }, value: q[s] })))));
+    out.push(family('tagpulse_queue_paused', 'gauge', 'Whether the queue is paused.', queues.items.map((q) => ({ labels: { queue: q.queue }, value: q.paused ? 1 : 0 }))));
+  }
+  if (up) {
+    const [tracked, stale, observations, failures] = await Promise.all([
+      listTracked(store),
+      staleTags(store, nowMs),
+      store.run(observationCountsQuery, {}),
+      store.run(failureKindsQuery, { since: '1970-01-01T00:00:00.000Z' }),
+    ]);
+    const trackedBy = countBy(tracked, (t) => t.platform);
+    const staleBy = countBy(stale.stale, (t) => t.platform);
+    out.push(family('tagpulse_tracked_tags', 'gauge', 'Tracked (active) tags per platform.', [...trackedBy].map(([platform, n]) => ({ labels: { platform }, value: n }))));
+    out.push(family('tagpulse_stale_tags', 'gauge', 'Tracked tags with no sample for three cadences plus a minute.', [...trackedBy.keys()].map((platform) => ({ labels: { platform }, value: staleBy.get(platform) ?? 0 }))));
+    out.push(family('tagpulse_observations_total', 'counter', 'Observations (samples) stored, per platform and metric.', observations.map((o) => ({ labels: { platform: o.platform, metric: o.metric }, value: o.observations }))));
+    out.push(family('tagpulse_collection_failures_total', 'counter', 'Collection failures stored (last 400 days), per platform and kind.', failures.map((f) => ({ labels: { platform: f.platform, kind: f.kind }, value: f.failures }))));
+  }
+  return out.join('\n') + '\n';
+}
