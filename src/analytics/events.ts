@@ -14,13 +14,14 @@ import { growthPct } from './growth.ts';
 
 const utc = (y: number, month1: number, day: number): string => new Date(Date.UTC(y, month1 - 1, day)).toISOString();
 
-/** Built-in awareness events (UTC calendar days). */
+/** Slugs of the built-in awareness events (UTC calendar days). */
 export const BUILTIN_EVENT_SLUGS = [
   'world-suicide-prevention-day',
   'suicide-prevention-awareness-month',
   'world-mental-health-day',
   'mental-health-awareness-month-us',
 ] as const;
+/** Slug of a built-in event. */
 export type BuiltinEventSlug = (typeof BUILTIN_EVENT_SLUGS)[number];
 
 /** One built-in event in a given year (half-open [start, end), UTC). */

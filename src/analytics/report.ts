@@ -138,6 +138,7 @@ export const ReportWindowSchema = z
     growthPct: Rate,
   })
   .strict();
+/** One row of `Report.windows`. */
 export type ReportWindow = z.infer<typeof ReportWindowSchema>;
 
 /** Zod schema of the lifecycle block. */

@@ -9,6 +9,7 @@ import type { App } from '../runtime/app.ts';
 import { latestQuery, recentFailuresQuery, type FailureRow } from '../store/queries.ts';
 import { listTracked } from '../services/tracking.ts';
 import { queueDepths, type QueueDepth } from '../services/status.ts';
+import type { TrackedTag } from '../schema/tracked.ts';
 import { MS_PER_DAY, MS_PER_HOUR } from '../analytics/math.ts';
 import { isStale } from './overview.ts';
 import { failureKindsQuery, observationCountsQuery } from './queries.ts';
@@ -53,9 +54,9 @@ async function queueHealth(app: App | undefined): Promise<OpsData['queues']> {
   }
 }
 
-async function staleTags(store: Store, nowMs: number): Promise<{ tracked: number; stale: OpsData['stale'] }> {
+async function staleTags(store: Store, nowMs: number): Promise<{ tracked: TrackedTag[]; stale: OpsData['stale'] }> {
   const tracked = await listTracked(store);
-  if (!tracked.length) return { tracked: 0, stale: [] };
+  if (!tracked.length) return { tracked, stale: [] };
   const latest = await store.run(latestQuery, { platforms: tracked.map((t) => t.platform), tags: tracked.map((t) => t.tag) });
   const lastBy = new Map<string, string>();
   for (const r of latest) {
@@ -93,7 +94,7 @@ export async function buildOps(store: Store, app: App | undefined, nowMs = Date.
     store: { backend: store.backend, up },
     redis: app?.redis?.describe ?? null,
     queues,
-    tracked: tags.tracked,
+    tracked: tags.tracked.length,
     stale: tags.stale,
     failures: { lastHour, lastDay, recent },
   };
@@ -132,14 +133,13 @@ export async function prometheusMetrics(store: Store, app: App | undefined, nowM
     out.push(family('tagpulse_queue_paused', 'gauge', 'Whether the queue is paused.', queues.items.map((q) => ({ labels: { queue: q.queue }, value: q.paused ? 1 : 0 }))));
   }
   if (up) {
-    const [tracked, stale, observations, failures] = await Promise.all([
-      listTracked(store),
+    const [{ tracked, stale }, observations, failures] = await Promise.all([
       staleTags(store, nowMs),
       store.run(observationCountsQuery, {}),
       store.run(failureKindsQuery, { since: '1970-01-01T00:00:00.000Z' }),
     ]);
     const trackedBy = countBy(tracked, (t) => t.platform);
-    const staleBy = countBy(stale.stale, (t) => t.platform);
+    const staleBy = countBy(stale, (t) => t.platform);
     out.push(family('tagpulse_tracked_tags', 'gauge', 'Tracked (active) tags per platform.', [...trackedBy].map(([platform, n]) => ({ labels: { platform }, value: n }))));
     out.push(family('tagpulse_stale_tags', 'gauge', 'Tracked tags with no sample for three cadences plus a minute.', [...trackedBy.keys()].map((platform) => ({ labels: { platform }, value: staleBy.get(platform) ?? 0 }))));
     out.push(family('tagpulse_observations_total', 'counter', 'Observations (samples) stored, per platform and metric.', observations.map((o) => ({ labels: { platform: o.platform, metric: o.metric }, value: o.observations }))));

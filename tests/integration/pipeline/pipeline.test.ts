@@ -25,9 +25,10 @@ describe('pipeline: schedule → collect → load → store → report', () => {
     fake = await startFakeTikTok({
       tags: { mentalhealth: { views0: 16_400_000_000n, posts0: 3_456_789n, viewsPerHour: 5_000_000, postsPerHour: 900 } },
       notFound: ['nosuchtag'],
+      forceFailure: { slowdown: 'throttled', captchatag: 'captcha' },
     });
     dir = tempDir();
-    const cfg = testConfig({ dataDir: dir.dir, tiktokBaseUrl: fake.url, backoffMs: 200, attempts: 3, loadFlushMs: 50, lockDurationMs: 5000, stalledIntervalMs: 1000 });
+    const cfg = testConfig({ dataDir: dir.dir, tiktokBaseUrl: fake.url, backoffMs: 200, attempts: 3, loadFlushMs: 50, rateLimitMax: 1000, rateLimitDurationMs: 500, lockDurationMs: 5000, stalledIntervalMs: 1000 });
     app = await new App({ cfg, command: 'test', roles: { scheduler: true, collect: true, load: true, api: false }, redis: redis.target, naming: { prefix: 'tp', suffix: randomName('q') }, resyncMs: 500 }).start();
   });
 
@@ -96,5 +97,33 @@ describe('pipeline: schedule → collect → load → store → report', () => {
     const rows = await app.store!.run(seriesQuery, { platform: 'tiktok', tag: 'nosuchtag', metric: 'views' });
     expect(rows).toEqual([]);
     expect(collectQueueName('tiktok')).toBe('collect-tiktok');
+  });
+
+  it('a throttled answer pauses the platform queue for Retry-After, and records the failure', async () => {
+    const q = app.queues.get('tiktok')!;
+    await q.add('collect', { platform: 'tiktok', tag: 'slowdown', slot: '2030-01-03T00:00:00.000Z', reason: 'manual' }, { jobId: 'thr-1' });
+    const ttl = await waitUntil(async () => {
+      const t = await q.getRateLimitTtl();
+      return t > 500 ? t : undefined; // longer than the limiter's own 500 ms window: the Retry-After pause
+    }, { what: 'rate limit set' });
+    expect(ttl).toBeLessThanOrEqual(2000); // Retry-After: 2
+    const f = await waitUntil(async () => (await app.store!.run(recentFailuresQuery, { since: '2000-01-01T00:00:00Z', limit: 100 })).find((x) => x.tag === 'slowdown'), { what: 'throttled failure' });
+    expect(f).toMatchObject({ kind: 'throttled', status_code: 429 });
+    // The job is not burnt: it waits for the limit to pass and is tried again.
+    const job = await q.getJob('thr-1');
+    expect(['wait', 'waiting', 'active', 'delayed', 'prioritized']).toContain(await job!.getState());
+  });
+
+  it('a captcha is retried with backoff and never stored as a value', async () => {
+    const q = app.queues.get('tiktok')!;
+    await q.add('collect', { platform: 'tiktok', tag: 'captchatag', slot: '2030-01-04T00:00:00.000Z', reason: 'manual' }, { jobId: 'cap-1', attempts: 2, backoff: { type: 'fixed', delay: 100 } });
+    await waitUntil(async () => (await q.getJobState('cap-1')) === 'failed', { what: 'captcha job exhausted', timeoutMs: 30_000 });
+    expect((await q.getJob('cap-1'))!.attemptsMade).toBe(2);
+    const fails = await waitUntil(async () => {
+      const f = (await app.store!.run(recentFailuresQuery, { since: '2000-01-01T00:00:00Z', limit: 100 })).filter((x) => x.tag === 'captchatag');
+      return f.length === 2 ? f : undefined;
+    }, { what: 'two captcha failures' });
+    expect(fails.map((f) => f.kind)).toEqual(['captcha', 'captcha']);
+    expect(await app.store!.run(seriesQuery, { platform: 'tiktok', tag: 'captchatag', metric: 'views' })).toEqual([]);
   });
 });

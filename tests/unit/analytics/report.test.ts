@@ -137,6 +137,18 @@ describe('computeReport', () => {
     expect(r.windows[0]!.velocityPerHour).toBeCloseTo(1_000_003, 6);
   });
 
+  it('applies and echoes parameter overrides', () => {
+    const pts = exactPoints(expo, times);
+    const r = computeReport(pts, { ...OPTS, parameters: { changepointCost: 'mean', zMinBaselineDays: 30 } });
+    expect(r.method.parameters.changepointCost).toBe('mean');
+    expect(r.method.parameters.zMinBaselineDays).toBe(30);
+    expect(r.zScore).toBeNull(); // only 14 baseline days exist
+    expect(r.breakout).toBeNull();
+    // the plain mean-shift cost splits a steady exponential into a staircase (why 'meanSlope' is the default)
+    expect(r.changePoints.length).toBeGreaterThan(5);
+    expect(ReportSchema.parse(r)).toEqual(r);
+  });
+
   it('handles empty and tiny inputs', () => {
     const empty = computeReport([], OPTS);
     expect(ReportSchema.parse(empty)).toEqual(empty);

@@ -1,0 +1,99 @@
+/**
+ * The loader batches many load jobs into few inserts, and a failing store leaves the jobs queued for retry.
+ */
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { Queue } from 'bullmq';
+import { openClickHouseStore, type ClickHouseStore } from '../../../src/store/clickhouse-store.ts';
+import type { Store } from '../../../src/store/store.ts';
+import { createLoadWorker } from '../../../src/workers/load.ts';
+import { connectProducer, connectionFor } from '../../../src/queue/redis.ts';
+import { LOAD_QUEUE, qname, loadJobOptions } from '../../../src/queue/queues.ts';
+import { seriesQuery, rawCountQuery } from '../../../src/store/queries.ts';
+import { startTestRedis, type TestRedis } from '../../helpers/redis.ts';
+import { tempDir, randomName } from '../../helpers/tmp.ts';
+import { obs } from '../../helpers/observations.ts';
+import { waitUntil } from '../../helpers/wait.ts';
+
+describe('load worker', () => {
+  let redis: TestRedis;
+  let store: ClickHouseStore;
+  let dir: { dir: string; cleanup: () => void };
+  beforeAll(async () => {
+    redis = await startTestRedis();
+    dir = tempDir();
+    store = await openClickHouseStore({ dataDir: dir.dir });
+    await store.migrate();
+  });
+  afterAll(async () => {
+    await store?.close();
+    await redis?.cleanup();
+    dir?.cleanup();
+  });
+
+  it('gathers 200 jobs into a handful of inserts', async () => {
+    const naming = { prefix: 'tp', suffix: randomName('q') };
+    let inserts = 0;
+    const counting: Store = Object.assign(Object.create(store) as Store, {
+      insertObservations: async (rows: Parameters<Store['insertObservations']>[0]) => {
+        inserts++;
+        return store.insertObservations(rows);
+      },
+      insertFailures: (rows: Parameters<Store['insertFailures']>[0]) => store.insertFailures(rows),
+    });
+    const producer = await connectProducer(redis.target);
+    const q = new Queue(qname(LOAD_QUEUE, naming), { connection: producer, prefix: naming.prefix });
+    const tag = 'batched';
+    await q.addBulk(
+      Array.from({ length: 200 }, (_, i) => ({
+        name: 'observations',
+        data: { observations: [obs({ tag, observedAt: new Date(Date.UTC(2024, 0, 1, 0, i)).toISOString(), value: String(1000 + i) })], failures: [] },
+        opts: { ...loadJobOptions(), jobId: `obs-${i}` },
+      })),
+    );
+    const { worker, batcher } = createLoadWorker({ store: counting, connection: connectionFor(redis.target, 'worker'), naming, batchSize: 500, flushMs: 200, lockDurationMs: 10_000, stalledIntervalMs: 5000 });
+    try {
+      await waitUntil(async () => (await store.run(seriesQuery, { platform: 'tiktok', tag, metric: 'views' })).length === 200, { what: '200 rows' });
+      expect(inserts).toBeLessThanOrEqual(10);
+      expect(inserts).toBeGreaterThanOrEqual(1);
+    } finally {
+      await worker.close();
+      await batcher.close();
+      await q.close();
+      producer.disconnect();
+    }
+  });
+
+  it('keeps jobs queued while inserts fail, then loads them once, without duplicates', async () => {
+    const naming = { prefix: 'tp', suffix: randomName('q') };
+    let failing = true;
+    const flaky: Store = Object.assign(Object.create(store) as Store, {
+      insertObservations: async (rows: Parameters<Store['insertObservations']>[0]) => {
+        if (failing) throw new Error('store down (injected)');
+        return store.insertObservations(rows);
+      },
+      insertFailures: (rows: Parameters<Store['insertFailures']>[0]) => store.insertFailures(rows),
+    });
+    const producer = await connectProducer(redis.target);
+    const q = new Queue(qname(LOAD_QUEUE, naming), { connection: producer, prefix: naming.prefix });
+    const tag = 'outage';
+    for (let i = 0; i < 20; i++) {
+      await q.add('observations', { observations: [obs({ tag, observedAt: new Date(Date.UTC(2024, 1, 1, i)).toISOString(), value: String(5000 + i) })], failures: [] }, { attempts: 50, backoff: { type: 'fixed', delay: 100 }, jobId: `o-${i}` });
+    }
+    const { worker, batcher } = createLoadWorker({ store: flaky, connection: connectionFor(redis.target, 'worker'), naming, batchSize: 100, flushMs: 50, lockDurationMs: 10_000, stalledIntervalMs: 5000 });
+    try {
+      await waitUntil(async () => (await q.getJobCounts('delayed')).delayed > 0, { what: 'retries scheduled' });
+      expect(await store.run(seriesQuery, { platform: 'tiktok', tag, metric: 'views' })).toEqual([]);
+      failing = false;
+      await waitUntil(async () => (await q.getJobCounts('completed')).completed === 20, { what: 'all jobs completed', timeoutMs: 30_000 });
+      const rows = await store.run(seriesQuery, { platform: 'tiktok', tag, metric: 'views' });
+      expect(rows.map((r) => r.value)).toEqual(Array.from({ length: 20 }, (_, i) => String(5000 + i)));
+      const [raw] = await store.run(rawCountQuery, { platform: 'tiktok', tag });
+      expect(raw!.rows).toBe(raw!.keys);
+    } finally {
+      await worker.close();
+      await batcher.close();
+      await q.close();
+      producer.disconnect();
+    }
+  });
+});
