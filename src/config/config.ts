@@ -5,6 +5,7 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { AlertsConfig } from '../alerts/config.ts';
 
 const bool = z.preprocess((v) => (typeof v === 'string' ? ['1', 'true', 'yes', 'on'].includes(v.toLowerCase()) : v), z.boolean());
 const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max);
@@ -71,6 +72,7 @@ export const configFields = {
   waybackConcurrency: f(int(1, 2), 'TAGPULSE_WAYBACK_CONCURRENCY', 1, 'Backfill: captures fetched at once from the Wayback Machine (1 or 2).'),
   waybackDelayMs: f(int(0), 'TAGPULSE_WAYBACK_DELAY_MS', 1500, 'Backfill: pause between capture requests of one fetcher.'),
   alertWebhookUrl: f(url.optional(), 'TAGPULSE_ALERT_WEBHOOK_URL', undefined, 'Webhook that receives alert JSON.', true),
+  alerts: f(AlertsConfig.optional(), 'TAGPULSE_ALERTS', undefined, 'Alert rules ({"rules": [...]}, see docs/analytics-usage.md), evaluated after each load. JSON in the env.'),
   publicUrl: f(url.optional(), 'TAGPULSE_PUBLIC_URL', undefined, 'Public URL of the dashboard, used in alert links and citations.'),
 } as const;
 

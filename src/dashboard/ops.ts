@@ -6,13 +6,13 @@
 import type { Queue } from 'bullmq';
 import type { Store } from '../store/store.ts';
 import type { App } from '../runtime/app.ts';
-import { latestQuery, recentFailuresQuery, type FailureRow } from '../store/queries.ts';
+import { latestQuery, recentFailuresQuery } from '../store/queries.ts';
 import { listTracked } from '../services/tracking.ts';
 import { queueDepths, type QueueDepth } from '../services/status.ts';
 import type { TrackedTag } from '../schema/tracked.ts';
 import { MS_PER_DAY, MS_PER_HOUR } from '../analytics/math.ts';
 import { isStale } from './overview.ts';
-import { failureKindsQuery, observationCountsQuery } from './queries.ts';
+import { failureKindsQuery, observationCountsQuery, type FailureRow } from './queries.ts';
 
 export interface QueueHealth extends QueueDepth {
   paused: boolean;
@@ -67,7 +67,7 @@ async function staleTags(store: Store, nowMs: number): Promise<{ tracked: Tracke
   const stale = tracked
     .map((t) => ({ platform: t.platform, tag: t.tag, everyMs: t.everyMs, lastAt: lastBy.get(`${t.platform}|${t.tag}`) ?? null }))
     .filter((t) => isStale(t.lastAt, t.everyMs, nowMs));
-  return { tracked: tracked.length, stale };
+  return { tracked, stale };
 }
 
 const kindCounts = async (store: Store, sinceMs: number): Promise<FailureKindCount[]> =>

@@ -6,7 +6,8 @@
  * duplicate that ReplacingMergeTree has not merged yet changes nothing.
  */
 import { z } from 'zod';
-import { defineQuery } from '../store/query.ts';
+import { defineQuery, type QueryRow } from '../store/query.ts';
+import type { recentFailuresQuery } from '../store/queries.ts';
 import { registerQueries } from '../store/registry.ts';
 import { T } from '../store/migrations.ts';
 import { fromChTime, toChTime } from '../store/time.ts';
@@ -144,6 +145,9 @@ export const observationCountsQuery = defineQuery({
   row: z.object({ platform: z.string(), metric: z.string(), observations: count }),
   sql: `SELECT platform, metric, count() AS observations FROM ${T.observations} GROUP BY platform, metric ORDER BY platform, metric`,
 });
+
+/** A stored collection failure as the core queries return it. */
+export type FailureRow = QueryRow<typeof recentFailuresQuery>;
 
 registerQueries(
   hourlyPointsQuery,

@@ -4,12 +4,12 @@
  * rounded share, failures by kind, the latest readings with their provenance).
  */
 import type { Store } from '../store/store.ts';
-import { failuresForTagQuery, type FailureRow } from '../store/queries.ts';
+import { failuresForTagQuery } from '../store/queries.ts';
 import { cleanSeries } from '../analytics/clean.ts';
 import { rateSeries, windowVelocity } from '../analytics/velocity.ts';
 import { MS_PER_DAY, MS_PER_HOUR } from '../analytics/math.ts';
 import type { SeriesPoint } from '../analytics/types.ts';
-import { bucketedSeriesQuery, recentObservationsQuery, seriesExtentQuery, sourcesQuery, tagFailureKindsQuery } from './queries.ts';
+import { bucketedSeriesQuery, recentObservationsQuery, seriesExtentQuery, sourcesQuery, tagFailureKindsQuery, type FailureRow } from './queries.ts';
 
 /** Relative ranges of the time-range picker; they end at the tag's latest sample, not at "now". */
 export const RANGES = { '24h': MS_PER_DAY, '7d': 7 * MS_PER_DAY, '30d': 30 * MS_PER_DAY, '90d': 90 * MS_PER_DAY, '1y': 365 * MS_PER_DAY, all: Infinity } as const;

@@ -11,7 +11,7 @@ import { logger, type Logger } from '../util/log.ts';
 import type { DdlContext, Topology } from './ddl.ts';
 import { migrations, T } from './migrations.ts';
 import type { NamedQuery, QueryParams, QueryRow, QueryStats } from './query.ts';
-import type { EventRow, ExportFormat, InsertOptions, Store } from './store.ts';
+import type { AlertDeliveryWrite, EventRow, ExportFormat, InsertOptions, Store } from './store.ts';
 import { toChTime } from './time.ts';
 import { QueryValidationError, StoreLockedError, StoreUnavailableError } from './errors.ts';
 import { describeHolder, readHolder } from './owner.ts';
@@ -158,6 +158,16 @@ export class ClickHouseStore implements Store {
     await this.#insert(
       T.events,
       rows.map((e, i) => ({ slug: e.slug, name: e.name, start_at: toChTime(e.startAt), end_at: toChTime(e.endAt), tags: e.tags, note: e.note, deleted: e.deleted ?? false, updated_at: toChTime(now + i) })),
+      undefined,
+    );
+  }
+
+  async upsertAlertDeliveries(rows: AlertDeliveryWrite[]): Promise<void> {
+    if (!rows.length) return;
+    const now = Date.now();
+    await this.#insert(
+      T.alerts,
+      rows.map((a, i) => ({ rule: a.rule, platform: a.platform, tag: a.tag, metric: a.metric, window_key: a.windowKey, fired_at: toChTime(a.firedAt), payload: a.payload, delivered: a.delivered, attempts: a.attempts, updated_at: toChTime(now + i) })),
       undefined,
     );
   }

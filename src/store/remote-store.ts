@@ -7,7 +7,7 @@ import { Observation } from '../schema/observation.ts';
 import { CollectionFailure } from '../schema/failure.ts';
 import { TrackedTag } from '../schema/tracked.ts';
 import type { NamedQuery, QueryParams, QueryRow, QueryStats } from './query.ts';
-import type { EventRow, ExportFormat, InsertOptions, Store } from './store.ts';
+import type { AlertDeliveryWrite, EventRow, ExportFormat, InsertOptions, Store } from './store.ts';
 import { StoreError, StoreUnavailableError } from './errors.ts';
 
 export class RemoteStore implements Store {
@@ -53,6 +53,9 @@ export class RemoteStore implements Store {
   upsertEvents(rows: EventRow[]) {
     return this.#call<void>('upsertEvents', { rows });
   }
+  upsertAlertDeliveries(rows: AlertDeliveryWrite[]) {
+    return this.#call<void>('upsertAlertDeliveries', { rows });
+  }
   async run<Q extends NamedQuery>(q: Q, params: QueryParams<Q>): Promise<QueryRow<Q>[]> {
     return (await this.runWithStats(q, params)).rows;
   }
@@ -95,6 +98,8 @@ export async function dispatchStoreCall(
       return store.upsertTracked(z.array(TrackedTag).parse(args.rows));
     case 'upsertEvents':
       return store.upsertEvents(args.rows as EventRow[]);
+    case 'upsertAlertDeliveries':
+      return store.upsertAlertDeliveries(args.rows as AlertDeliveryWrite[]);
     case 'ping':
       return store.ping();
     case 'run':

@@ -14,6 +14,7 @@ export function splitStore(readWrite: Store, readOnly: Store): Store {
     insertFailures: (rows, opts) => readWrite.insertFailures(rows, opts),
     upsertTracked: (rows) => readWrite.upsertTracked(rows),
     upsertEvents: (rows) => readWrite.upsertEvents(rows),
+    upsertAlertDeliveries: (rows) => readWrite.upsertAlertDeliveries(rows),
     run: <Q extends NamedQuery>(q: Q, p: QueryParams<Q>) => readOnly.run(q, p),
     runWithStats: <Q extends NamedQuery>(q: Q, p: QueryParams<Q>) => readOnly.runWithStats(q, p),
     exportBytes: <Q extends NamedQuery>(q: Q, p: QueryParams<Q>, f: ExportFormat) => readOnly.exportBytes(q, p, f),

@@ -17,6 +17,19 @@ export interface EventRow {
   deleted?: boolean;
 }
 
+/** One alert delivery state (alert_deliveries_v1): the latest write per (rule, platform, tag, metric, windowKey) wins. */
+export interface AlertDeliveryWrite {
+  rule: string;
+  platform: string;
+  tag: string;
+  metric: string;
+  windowKey: string;
+  firedAt: string;
+  payload: string;
+  delivered: boolean;
+  attempts: number;
+}
+
 export interface InsertOptions {
   /** Deterministic token: a retried insert of the same batch is dropped by ClickHouse. */
   dedupToken?: string;
@@ -31,6 +44,7 @@ export interface Store {
   insertFailures(rows: CollectionFailure[], opts?: InsertOptions): Promise<number>;
   upsertTracked(rows: TrackedTag[]): Promise<void>;
   upsertEvents(rows: EventRow[]): Promise<void>;
+  upsertAlertDeliveries(rows: AlertDeliveryWrite[]): Promise<void>;
   run<Q extends NamedQuery>(q: Q, params: QueryParams<Q>): Promise<QueryRow<Q>[]>;
   runWithStats<Q extends NamedQuery>(q: Q, params: QueryParams<Q>): Promise<{ rows: QueryRow<Q>[]; stats: QueryStats }>;
   /** Raw bytes of a named query in a ClickHouse output format (CSV, JSONEachRow, Parquet) for exports. */

@@ -14,7 +14,7 @@
 import type { Collector, CollectContext, CollectOutcome } from '../types.ts';
 import type { Reading } from '../../schema/observation.ts';
 import { ResearchApiError, MAX_PAGE_SIZE, MAX_WINDOW_DAYS, type ResearchClient, type Video } from './client.ts';
-import { QuotaExhaustedError, type FileQuotaLedger } from './quota.ts';
+import { msUntilUtcMidnight, QuotaExhaustedError, QuotaLedgerError, type FileQuotaLedger } from './quota.ts';
 
 export const RESEARCH_VERSION = 'tiktok-research/1.0.0';
 const DAY_MS = 86_400_000;
@@ -94,22 +94,22 @@ export class ResearchCollector implements Collector {
         cursor = page.cursor;
         searchId = page.searchId || searchId;
       } catch (e) {
-        const quota = e instanceof QuotaExhaustedError || (e instanceof ResearchApiError && e.kind === 'quota');
+        if (e instanceof QuotaLedgerError) return failure('refused', e.message);
+        if (!(e instanceof QuotaExhaustedError || e instanceof ResearchApiError)) throw e;
+        const quota = e instanceof QuotaExhaustedError || e.kind === 'quota';
         if (e instanceof ResearchApiError && e.kind === 'quota') await this.opts.ledger.markExhausted();
         if (quota && requests > 0) {
           tally.truncated = `the daily quota ran out after ${requests} requests`;
           break;
         }
-        if (e instanceof QuotaExhaustedError) return failure('quota', e.message, { retryAfterMs: e.retryAfterMs });
-        if (e instanceof ResearchApiError) {
-          const retryAfterMs = e.kind === 'quota' ? (await quotaResetMs(this.opts.ledger, this.#now)) : e.retryAfterMs;
-          return failure(e.kind, e.message, { statusCode: e.statusCode, platformCode: e.platformCode, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) });
-        }
-        throw e;
+        const codes = e instanceof ResearchApiError ? { statusCode: e.statusCode, platformCode: e.platformCode } : {};
+        if (quota) return failure('quota', e.message, { ...codes, retryAfterMs: msUntilUtcMidnight(this.#now()) });
+        const api = e as ResearchApiError;
+        return failure(api.kind, api.message, { ...codes, ...(api.retryAfterMs !== undefined ? { retryAfterMs: api.retryAfterMs } : {}) });
       }
     }
     if (tally.ids.size === 0) {
-      if (tally.truncated) return failure('quota', `no videos read: ${tally.truncated}`);
+      if (tally.truncated) return failure('no_data', `no videos read: ${tally.truncated}`);
       return failure('not_found', `the Research API has no public videos with #${tag} created ${window.days[0]}..${window.days.at(-1)} (UTC)`);
     }
     return { ok: true, readings: readingsOf(tag, tally, window, new Date(this.#now()).toISOString()), method: 'api', url: client.queryUrl, statusCode: 200, format: 'research_video_query' };
@@ -153,10 +153,4 @@ function readingsOf(tag: string, t: Tally, w: ResearchWindow, queriedAt: string)
     });
   }
   return readings;
-}
-
-async function quotaResetMs(ledger: FileQuotaLedger, now: () => number): Promise<number> {
-  const { msUntilUtcMidnight } = await import('./quota.ts');
-  void ledger;
-  return msUntilUtcMidnight(now());
 }

@@ -81,10 +81,10 @@ describe('load worker', () => {
     }
     const { worker, batcher } = createLoadWorker({ store: flaky, connection: connectionFor(redis.target, 'worker'), naming, batchSize: 100, flushMs: 50, lockDurationMs: 10_000, stalledIntervalMs: 5000 });
     try {
-      await waitUntil(async () => (await q.getJobCounts('delayed')).delayed > 0, { what: 'retries scheduled' });
+      await waitUntil(async () => ((await q.getJobCounts('delayed')).delayed ?? 0) > 0, { what: 'retries scheduled' });
       expect(await store.run(seriesQuery, { platform: 'tiktok', tag, metric: 'views' })).toEqual([]);
       failing = false;
-      await waitUntil(async () => (await q.getJobCounts('completed')).completed === 20, { what: 'all jobs completed', timeoutMs: 30_000 });
+      await waitUntil(async () => ((await q.getJobCounts('completed')).completed ?? 0) === 20, { what: 'all jobs completed', timeoutMs: 30_000 });
       const rows = await store.run(seriesQuery, { platform: 'tiktok', tag, metric: 'views' });
       expect(rows.map((r) => r.value)).toEqual(Array.from({ length: 20 }, (_, i) => String(5000 + i)));
       const [raw] = await store.run(rawCountQuery, { platform: 'tiktok', tag });

@@ -1,0 +1,31 @@
+# tagpulse image: one image for every role (scheduler/API, collect and load workers, migrate).
+# The role is the command: `run --no-collect`, `worker --queues collect`, `worker --queues load`, `migrate`.
+
+# ---- build: compile TypeScript to dist/ ----------------------------------------------------------------------------
+FROM node:20.20.2-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+# tsc fails the build on a type error. Files that are not TypeScript (page templates, assets) are copied next to the
+# compiled modules that load them.
+RUN npx tsc -p tsconfig.build.json \
+ && cd src && find . -type f ! -name '*.ts' -exec cp --parents {} ../dist/ \;
+
+# ---- runtime: production dependencies, compiled code, no sources or dev tools ----------------------------------------
+FROM node:20.20.2-bookworm-slim AS runtime
+ENV NODE_ENV=production
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+COPY bin ./bin
+COPY dashboards ./dashboards
+COPY --from=build /app/dist ./dist
+# Unprivileged user of the node image (uid 1000). Its home holds the (unused in server mode) data dir.
+RUN mkdir -p /home/node/.tagpulse && chown node:node /home/node/.tagpulse
+USER node
+ENV TAGPULSE_DATA_DIR=/home/node/.tagpulse
+EXPOSE 8787
+ENTRYPOINT ["node", "bin/tagpulse.js"]
+CMD ["run"]

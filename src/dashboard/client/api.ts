@@ -1,0 +1,49 @@
+/// <reference lib="dom" />
+/**
+ * JSON API access. Beyond loopback the page is opened with ?token=…; the token is sent as a bearer header on API
+ * calls and kept on links (exports, navigation) so they carry the same credential.
+ */
+
+const token = new URLSearchParams(location.search).get('token');
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+type Params = Record<string, string | number | undefined | null>;
+
+function query(params: Params | undefined, withToken: boolean): string {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params ?? {})) if (v !== undefined && v !== null && v !== '') q.set(k, String(v));
+  if (withToken && token) q.set('token', token);
+  const s = q.toString();
+  return s ? `?${s}` : '';
+}
+
+/** A same-origin URL for a link or a download (keeps the token). */
+export function link(path: string, params?: Params): string {
+  return path + query(params, true);
+}
+
+/** Path segment of a tag route (tags are normalised server-side; still encoded here). */
+export const tagPath = (platform: string, tag: string, rest: string) => `/api/tags/${encodeURIComponent(platform)}/${encodeURIComponent(tag)}/${rest}`;
+
+export async function getJson<T>(path: string, params?: Params, init?: RequestInit): Promise<T> {
+  let res: Response;
+  try {
+    res = await fetch(path + query(params, false), { ...init, headers: { accept: 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) } });
+  } catch {
+    throw new ApiError(0, 'NETWORK', 'the tagpulse server did not answer; is it still running?');
+  }
+  const body = (await res.json().catch(() => null)) as (T & { error?: { code?: string; message?: string } }) | null;
+  if (!res.ok || body === null) {
+    throw new ApiError(res.status, body?.error?.code ?? 'HTTP', body?.error?.message ?? `the server answered HTTP ${res.status}`);
+  }
+  return body;
+}

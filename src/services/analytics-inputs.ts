@@ -1,0 +1,76 @@
+/**
+ * Input schemas shared by the analytics CLI commands and API endpoints. They accept what a user types (strings
+ * from flags or query parameters) and say what was wrong and what to write instead.
+ */
+import { z } from 'zod';
+import { tryNormalizeTag } from '../schema/tag.ts';
+import { Metric, Platform } from '../schema/observation.ts';
+
+/** "a,b,#C" or ["a", "b,c"] → normalised, de-duplicated tags (order kept). */
+export const TagList = z.union([z.string(), z.array(z.string())]).transform((v, ctx) => {
+  const parts = (Array.isArray(v) ? v : [v]).flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean);
+  const out: string[] = [];
+  for (const p of parts) {
+    const r = tryNormalizeTag(p);
+    if (!r.ok) {
+      ctx.addIssue({ code: 'custom', message: r.error.message });
+      return z.NEVER;
+    }
+    if (!out.includes(r.tag)) out.push(r.tag);
+  }
+  return out;
+});
+
+/** A point in time: ISO-8601 date or date-time ("2024-09-10", "2024-09-10T12:00:00Z"), normalised to ISO UTC. */
+export const TimeInput = z
+  .string()
+  .trim()
+  .refine((s) => !Number.isNaN(Date.parse(s)), 'is not a time: use ISO-8601, e.g. 2024-09-10 or 2024-09-10T12:00:00Z')
+  .transform((s) => new Date(s).toISOString());
+
+const DURATION_RE = /^(\d+)\s*(m|h|d)$/i;
+const UNIT_MS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** "15m", "1h", "24h", "7d" → milliseconds, within [minMs, maxMs]. */
+export const durationInput = (minMs: number, maxMs: number, example: string) =>
+  z
+    .string()
+    .trim()
+    .transform((s, ctx) => {
+      const m = DURATION_RE.exec(s);
+      const ms = m ? Number(m[1]) * UNIT_MS[m[2]!.toLowerCase()]! : NaN;
+      if (!(ms >= minMs && ms <= maxMs)) {
+        ctx.addIssue({ code: 'custom', message: `${JSON.stringify(s)} is not a duration between ${formatDuration(minMs)} and ${formatDuration(maxMs)}: use a number and m, h or d, e.g. ${example}` });
+        return z.NEVER;
+      }
+      return ms;
+    });
+
+export function formatDuration(ms: number): string {
+  if (ms % 86_400_000 === 0) return `${ms / 86_400_000}d`;
+  if (ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
+  return `${Math.round(ms / 60_000)}m`;
+}
+
+export const PlatformInput = Platform.default('tiktok');
+export const MetricInput = Metric.default('views');
+
+/** Boolean flags from query strings ("1", "true", "yes") or JSON. */
+export const FlagInput = z.union([z.boolean(), z.enum(['1', '0', 'true', 'false', 'yes', 'no', ''])]).transform((v) => v === true || v === '1' || v === 'true' || v === 'yes');
+
+/** An input mistake: shown as-is by the CLI (exit 2) and the API (400). */
+export class AnalyticsInputError extends Error {
+  readonly code = 'ANALYTICS_INPUT';
+  readonly retryable = false;
+  constructor(message: string) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** Parse with a schema; an invalid input becomes one AnalyticsInputError naming every bad field. */
+export function parseAnalyticsInput<S extends z.ZodType>(schema: S, raw: unknown): z.output<S> {
+  const r = schema.safeParse(raw);
+  if (r.success) return r.data;
+  throw new AnalyticsInputError(r.error.issues.map((i) => `${i.path.map(String).join('.') || 'input'}: ${i.message}`).join('; '));
+}
