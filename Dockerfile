@@ -8,10 +8,8 @@ COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
-# tsc fails the build on a type error. Files that are not TypeScript (page templates, assets) are copied next to the
-# compiled modules that load them.
-RUN npx tsc -p tsconfig.build.json \
- && cd src && find . -type f ! -name '*.ts' -exec cp --parents {} ../dist/ \;
+# tsc fails the build on a type error.
+RUN npx tsc -p tsconfig.build.json
 
 # ---- runtime: production dependencies, compiled code, no sources or dev tools ----------------------------------------
 FROM node:20.20.2-bookworm-slim AS runtime
@@ -22,6 +20,9 @@ RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY bin ./bin
 COPY dashboards ./dashboards
 COPY --from=build /app/dist ./dist
+# The dashboard's browser client stays TypeScript: the server bundles it with esbuild at start (dist/dashboard/assets.js
+# reads it from src/dashboard/client).
+COPY src/dashboard/client ./src/dashboard/client
 # Unprivileged user of the node image (uid 1000). Its home holds the (unused in server mode) data dir.
 RUN mkdir -p /home/node/.tagpulse && chown node:node /home/node/.tagpulse
 USER node

@@ -1,6 +1,8 @@
 /** Parser registry for offline parsing (`tagpulse parse`, Wayback captures). */
 import type { ParseResult } from './types.ts';
 import { parseTikTok } from './tiktok/parse.ts';
+import { parseInstagram, sniffInstagram } from './instagram/parse.ts';
+import { parseYouTube, sniffYouTube } from './youtube/parse.ts';
 
 export interface ParserEntry {
   platform: string;
@@ -15,6 +17,8 @@ export const parsers: Record<string, ParserEntry> = {
     parse: (b) => parseTikTok(b),
     sniff: (b) => /tiktok|challengeInfo|SIGI_STATE|__UNIVERSAL_DATA_FOR_REHYDRATION__|__NEXT_DATA__|challenge-vvcount/i.test(b.slice(0, 2_000_000)),
   },
+  instagram: { platform: 'instagram', parse: (b) => parseInstagram(b), sniff: sniffInstagram },
+  youtube: { platform: 'youtube', parse: (b) => parseYouTube(b), sniff: sniffYouTube },
 };
 
 export function registerParser(p: ParserEntry): void {

@@ -122,7 +122,9 @@ export async function startFakeResearch(o: FakeResearchOptions): Promise<FakeRes
     const videos = all.slice(cursor, cursor + maxCount);
     usage.records += videos.length;
     queries.push({ tag, startDate: String(q.start_date), endDate: String(q.end_date), cursor, returned: videos.length });
-    reply(200, JSON.stringify({ data: { videos, cursor: cursor + videos.length, has_more: cursor + videos.length < all.length, search_id: searchId }, error: { code: 'ok', message: '', log_id: 'fake' } }), JSON_TYPE);
+    const page = JSON.stringify({ data: { videos, cursor: cursor + videos.length, has_more: cursor + videos.length < all.length, search_id: searchId }, error: { code: 'ok', message: '', log_id: 'fake' } });
+    // Like the real API, ids are JSON numbers (19 digits, beyond 2^53).
+    reply(200, page.replace(/"id":"(\d+)"/g, '"id":$1'), JSON_TYPE);
   }, o.port);
   return {
     url: server.url,

@@ -24,6 +24,8 @@ export interface FakeCapture {
   /** The archived response's status (CDX `statuscode`); default 200. */
   statusCode?: number;
   mimeType?: string;
+  /** The timestamp the index lists, when it differs from the capture's (a revisit record): fetching it redirects here. */
+  listedTimestamp?: string;
   /** What the capture holds, for tests: the counts rendered into it, or the failure page it is. */
   expect?: { views?: bigint; posts?: bigint; failure?: string };
 }
@@ -48,13 +50,17 @@ export interface FakeWayback {
 
 const FIELDS: Record<string, (c: FakeCapture) => string> = {
   urlkey: (c) => urlKey(c.original),
-  timestamp: (c) => c.timestamp,
+  timestamp: (c) => listed(c),
   original: (c) => c.original,
   mimetype: (c) => c.mimeType ?? 'text/html',
   statuscode: (c) => String(c.statusCode ?? 200),
   digest: (c) => `SHA1${Buffer.from(c.timestamp).toString('hex').toUpperCase().slice(0, 28)}`,
   length: (c) => String(Math.max(300, Math.round(c.body.length / 4))),
 };
+
+const NOT_ARCHIVED = '<!DOCTYPE html><title>Wayback Machine</title><p>Hrm. The Wayback Machine has not archived that URL.</p>';
+
+const listed = (c: FakeCapture) => c.listedTimestamp ?? c.timestamp;
 
 /** The CDX's SURT-like key without scheme and www: "tiktok.com/tag/mentalhealth?lang=en". */
 function urlKey(original: string): string {
@@ -77,16 +83,16 @@ export async function startFakeWayback(o: FakeWaybackOptions): Promise<FakeWayba
       const seenDays = new Set<string>();
       const rows = o.captures
         .filter((c) => (q.get('matchType') === 'prefix' ? urlKey(c.original).startsWith(prefix) : urlKey(c.original) === prefix))
-        .filter((c) => (!from || c.timestamp >= from.padEnd(14, '0')) && (!to || c.timestamp <= to.padEnd(14, '9')))
+        .filter((c) => (!from || listed(c) >= from.padEnd(14, '0')) && (!to || listed(c) <= to.padEnd(14, '9')))
         .filter((c) => !statusFilter || new RegExp(`^(?:${statusFilter})$`).test(String(c.statusCode ?? 200)))
-        .sort((a, b) => urlKey(a.original).localeCompare(urlKey(b.original)) || a.timestamp.localeCompare(b.timestamp))
-        .filter((c) => q.get('collapse') !== 'timestamp:8' || (!seenDays.has(urlKey(c.original) + c.timestamp.slice(0, 8)) && seenDays.add(urlKey(c.original) + c.timestamp.slice(0, 8))));
+        .sort((a, b) => urlKey(a.original).localeCompare(urlKey(b.original)) || listed(a).localeCompare(listed(b)))
+        .filter((c) => q.get('collapse') !== 'timestamp:8' || (!seenDays.has(urlKey(c.original) + listed(c).slice(0, 8)) && seenDays.add(urlKey(c.original) + listed(c).slice(0, 8))));
       const fl = (q.get('fl') ?? 'urlkey,timestamp,original,mimetype,statuscode,digest,length').split(',');
       if (q.get('output') !== 'json') return reply(200, rows.map((c) => fl.map((f) => FIELDS[f]?.(c) ?? '-').join(' ')).join('\n'), 'text/plain');
       return reply(200, rows.length ? JSON.stringify([fl, ...rows.map((c) => fl.map((f) => FIELDS[f]?.(c) ?? '-'))]) : '[]', 'application/json');
     }
     const m = /^\/web\/(\d{14})id_\/(.+)$/.exec(url.pathname);
-    if (!m) return reply(404, '<!DOCTYPE html><title>Wayback Machine</title><p>Hrm. The Wayback Machine has not archived that URL.</p>', 'text/html');
+    if (!m) return reply(404, NOT_ARCHIVED, 'text/html');
     const [, timestamp = '', path = ''] = m;
     const original = path + url.search;
     const sameUrl = o.captures.filter((c) => c.original === original);
@@ -94,7 +100,7 @@ export async function startFakeWayback(o: FakeWaybackOptions): Promise<FakeWayba
     if (!exact) {
       const nearest = sameUrl.sort((a, b) => Math.abs(Number(a.timestamp) - Number(timestamp)) - Math.abs(Number(b.timestamp) - Number(timestamp)))[0];
       captureRequests.push({ timestamp, status: nearest ? 302 : 404 });
-      if (!nearest) return reply(404, '<!DOCTYPE html><title>Wayback Machine</title><p>Hrm. The Wayback Machine has not archived that URL.</p>', 'text/html');
+      if (!nearest) return reply(404, NOT_ARCHIVED, 'text/html');
       return reply(302, '', 'text/plain', { location: `/web/${nearest.timestamp}id_/${nearest.original}` });
     }
     if (throttle.delete(timestamp)) {

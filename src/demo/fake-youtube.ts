@@ -24,13 +24,14 @@ export interface FakeYouTube {
 }
 
 const HTML = 'text/html; charset=utf-8';
+const NOT_FOUND_PAGE = '<!DOCTYPE html><title>404 Not Found</title><p>This page isn’t available. Sorry about that.</p>';
 
 export async function startFakeYouTube(o: FakeYouTubeOptions = {}): Promise<FakeYouTube> {
   const t0 = Date.now();
   const served: FakeYouTube['served'] = [];
   const server = await startLoopbackServer((_req, url, reply) => {
     const m = /^\/hashtag\/([^/]+)\/?$/.exec(url.pathname);
-    if (!m) return reply(404, '<!DOCTYPE html><title>404 Not Found</title><p>This page isn’t available. Sorry about that.</p>', HTML);
+    if (!m) return reply(404, NOT_FOUND_PAGE, HTML);
     let tag: string;
     try {
       tag = decodeURIComponent(m[1]!).toLowerCase();
@@ -43,7 +44,7 @@ export async function startFakeYouTube(o: FakeYouTubeOptions = {}): Promise<Fake
       case 'sign_in':
         return reply(200, renderSignInWall(), HTML);
       case 'not_found':
-        return reply(404, '<!DOCTYPE html><title>404 Not Found</title><p>This page isn’t available. Sorry about that.</p>', HTML);
+        return reply(404, NOT_FOUND_PAGE, HTML);
       case 'throttled':
         return reply(429, '<!DOCTYPE html><title>Sorry...</title>', HTML, { 'retry-after': '30' });
       case 'no_header':

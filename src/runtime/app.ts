@@ -11,11 +11,12 @@ import type { Config } from '../config/config.ts';
 import type { Store } from '../store/store.ts';
 import type { Collector } from '../collectors/types.ts';
 import { createCollectors } from '../collectors/registry.ts';
+import { collectLimitsFor } from '../collectors/common/limits.ts';
 import { openClickHouseStore } from '../store/clickhouse-store.ts';
 import { clearHolder, writeHolder } from '../store/owner.ts';
 import { splitStore } from '../store/split-store.ts';
 import { resolveRedis, connectionFor, connectProducer, assertNoEviction, type RedisTarget } from '../queue/redis.ts';
-import { collectQueueName, LOAD_QUEUE, openQueue, qname, type QueueNaming } from '../queue/queues.ts';
+import { collectJobOptions, collectQueueName, LOAD_QUEUE, openQueue, qname, type QueueNaming } from '../queue/queues.ts';
 import { createCollectWorker } from '../workers/collect.ts';
 import { createLoadWorker, type Batcher, type LoadedBatch } from '../workers/load.ts';
 import { syncSchedulers } from '../workers/scheduler.ts';
@@ -115,8 +116,8 @@ export class App {
               connection: workerConn(),
               loadQueue: this.loadQueue,
               naming: this.naming,
-              concurrency: cfg.collectConcurrency,
-              limiter: { max: cfg.rateLimitMax, duration: cfg.rateLimitDurationMs },
+              // Per-platform politeness (platformLimits), else the global rate limit and concurrency.
+              ...collectLimitsFor(cfg, platform),
               lockDurationMs: cfg.lockDurationMs,
               stalledIntervalMs: cfg.stalledIntervalMs,
               onOutcome: (e) => this.opts.onOutcome?.({ platform, ...e }),
@@ -174,7 +175,8 @@ export class App {
   async resync(): Promise<void> {
     if (!this.store) return;
     const tracked = await listTracked(this.store);
-    await syncSchedulers(tracked, (p) => this.queues.get(p));
+    const { attempts, backoffMs } = this.opts.cfg;
+    await syncSchedulers(tracked, (p) => this.queues.get(p), collectJobOptions({ attempts, backoffMs }));
   }
 
   #conn(role: 'worker'): Redis {

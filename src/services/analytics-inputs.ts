@@ -46,8 +46,9 @@ export const durationInput = (minMs: number, maxMs: number, example: string) =>
       return ms;
     });
 
+/** 24h stays "24h" (as people write it); whole multiples of a day beyond it are days ("7d"). */
 export function formatDuration(ms: number): string {
-  if (ms % 86_400_000 === 0) return `${ms / 86_400_000}d`;
+  if (ms % 86_400_000 === 0 && ms > 86_400_000) return `${ms / 86_400_000}d`;
   if (ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
   return `${Math.round(ms / 60_000)}m`;
 }

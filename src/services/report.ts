@@ -1,6 +1,8 @@
 /** Report of one tag: load its series (one primary-key range read) and run the analytics. */
 import type { Store } from '../store/store.ts';
-import { computeReport, type Report } from '../analytics/report.ts';
+import { ANALYTICS_VERSION, computeReport, type Report } from '../analytics/report.ts';
+import { eventImpact, eventYearOverYear, type EventImpact, type EventYear } from '../analytics/events.ts';
+import { resolveEvent, type EventInfo } from './events.ts';
 import { loadSeries, toPoints } from './series.ts';
 import { normalizeTag } from '../schema/tag.ts';
 
@@ -18,4 +20,63 @@ export async function buildReport(store: Store, input: ReportInput): Promise<Rep
   const atMs = input.at ? Date.parse(input.at) : undefined;
   const report = computeReport(toPoints(rows), { platform: input.platform, tag, metric: input.metric, ...(atMs !== undefined ? { at: atMs } : {}), now: Date.now() });
   return { ...report, observations: rows.length };
+}
+
+/** Days of the baseline before an event and of the look after it. */
+export const EVENT_DEFAULT_DAYS = 14;
+
+export interface EventReportInput {
+  platform: string;
+  tag: string;
+  metric: string;
+  /** Event slug or name (user event or built-in). */
+  event: string;
+  /** Occurrence to analyse (default: the latest one the data can cover). */
+  year?: number;
+  beforeDays?: number;
+  afterDays?: number;
+}
+
+export interface EventReport {
+  platform: string;
+  tag: string;
+  metric: string;
+  event: EventInfo;
+  year: number;
+  /** Velocity before, during and after this occurrence. */
+  impact: EventImpact;
+  /** The same window in every year the data cover, with year-over-year growth of the "during" velocity. */
+  years: EventYear[];
+  observations: number;
+  method: { version: string; beforeDays: number; afterDays: number; description: string };
+}
+
+/**
+ * Growth of one tag around an event: velocity in [start − before, start), [start, end) and [end, end + after),
+ * and the same window in earlier years when the history reaches back (analytics eventImpact, eventYearOverYear).
+ */
+export async function buildEventReport(store: Store, input: EventReportInput): Promise<EventReport> {
+  const tag = normalizeTag(input.tag);
+  const rows = await loadSeries(store, { platform: input.platform, tag, metric: input.metric });
+  const points = toPoints(rows);
+  const lastMs = points.length ? points[points.length - 1]!.t : Date.now();
+  const resolved = await resolveEvent(store, input.event, { ...(input.year !== undefined ? { year: input.year } : {}), referenceMs: Math.min(Date.now(), lastMs) });
+  const beforeDays = input.beforeDays ?? EVENT_DEFAULT_DAYS;
+  const afterDays = input.afterDays ?? EVENT_DEFAULT_DAYS;
+  return {
+    platform: input.platform,
+    tag,
+    metric: input.metric,
+    event: resolved.event,
+    year: resolved.year,
+    impact: eventImpact(points, resolved.event, { beforeDays, afterDays }),
+    years: eventYearOverYear(points, resolved.forYear, { beforeDays, afterDays }),
+    observations: rows.length,
+    method: {
+      version: ANALYTICS_VERSION,
+      beforeDays,
+      afterDays,
+      description: `velocity over fixed periods: ${beforeDays} days before the start, the event itself, ${afterDays} days after the end; a period is shown only when samples cover it entirely`,
+    },
+  };
 }

@@ -219,15 +219,19 @@ export const CLEANED_STRUCTURE =
 
 /**
  * The cleaned series is computed in TypeScript (cleanSeries) and handed back to ClickHouse as JSONEachRow text so
- * that ClickHouse writes the output format (CSV, JSONEachRow, Parquet) exactly as for raw exports.
+ * that ClickHouse writes the output format (CSV, JSONEachRow, Parquet) exactly as for raw exports. `format()`
+ * refuses empty data, so an empty export passes one row with an empty tag (never a valid tag), filtered out here.
  */
 export const exportCleanedQuery = defineQuery({
   name: 'export_cleaned',
   params: z.object({ data: z.string() }),
   row: z.record(z.string(), z.unknown()),
   sql: `SELECT * FROM format(JSONEachRow, '${CLEANED_STRUCTURE.replace(/'/g, "\\'")}', {data:String})
+WHERE tag != ''
 ORDER BY platform, tag, metric, observed_at`,
 });
+/** The JSONEachRow data of an empty cleaned export (see exportCleanedQuery). */
+export const EMPTY_CLEANED_DATA = '{"tag":""}';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Alert deliveries

@@ -15,12 +15,16 @@ import { collectQueueName, loadJobOptions, qname, type QueueNaming } from '../qu
 import { CollectRetryableError } from './errors.ts';
 import { ok, fail, type StepResult } from './results.ts';
 
-/** The slot of a job: explicit in the payload, or the scheduler's planned time (deterministic across re-deliveries). */
-export function slotOf(job: Pick<Job, 'data' | 'opts' | 'timestamp'>): string {
+/**
+ * The slot of a job: explicit in the payload, or the scheduler's planned time (deterministic across re-deliveries).
+ * BullMQ names scheduler jobs `repeat:<schedulerId>:<plannedMillis>` and does not keep the planned time anywhere else;
+ * `timestamp` is no substitute: every upsertJobScheduler (each resync) rewrites it on the waiting delayed job.
+ */
+export function slotOf(job: Pick<Job, 'id' | 'data' | 'timestamp'>): string {
   const explicit = (job.data as { slot?: string }).slot;
   if (explicit) return new Date(explicit).toISOString();
-  const planned = (job.opts as { prevMillis?: number }).prevMillis;
-  return new Date(planned ?? job.timestamp).toISOString();
+  const planned = /^repeat:.+:(\d+)$/.exec(job.id ?? '')?.[1];
+  return new Date(planned ? Number(planned) : job.timestamp).toISOString();
 }
 
 /** Turn a collector outcome into observations (ok) or a failure (fail). Pure. */

@@ -2,14 +2,19 @@
  * Scheduling: one BullMQ job scheduler per tracked (platform, tag) at its cadence. Upserts are idempotent, so the
  * scheduler can be synced at every start and after every `track add/remove`; schedulers of untracked tags are removed.
  */
-import type { Queue } from 'bullmq';
+import type { JobSchedulerTemplateOptions, Queue } from 'bullmq';
 import type { TrackedTag } from '../schema/tracked.ts';
 import { safeJobId } from '../schema/jobs.ts';
 import { logger } from '../util/log.ts';
 
 export const schedulerId = (platform: string, tag: string) => safeJobId('sched', platform, tag);
 
-export async function syncSchedulers(tracked: TrackedTag[], queues: (platform: string) => Queue | undefined): Promise<{ upserted: number; removed: number }> {
+/** `jobOptions` go on every scheduled job: without them BullMQ gives one attempt and keeps completed jobs forever. */
+export async function syncSchedulers(
+  tracked: TrackedTag[],
+  queues: (platform: string) => Queue | undefined,
+  jobOptions: JobSchedulerTemplateOptions = {},
+): Promise<{ upserted: number; removed: number }> {
   const log = logger('scheduler');
   const want = new Map<string, Map<string, TrackedTag>>();
   for (const t of tracked.filter((x) => x.active)) {
@@ -26,7 +31,7 @@ export async function syncSchedulers(tracked: TrackedTag[], queues: (platform: s
       continue;
     }
     for (const [id, t] of want.get(platform) ?? []) {
-      await q.upsertJobScheduler(id, { every: t.everyMs }, { name: 'collect', data: { platform: t.platform, tag: t.tag, everyMs: t.everyMs, reason: 'schedule' } });
+      await q.upsertJobScheduler(id, { every: t.everyMs }, { name: 'collect', data: { platform: t.platform, tag: t.tag, everyMs: t.everyMs, reason: 'schedule' }, opts: jobOptions });
       upserted++;
     }
   }

@@ -119,8 +119,9 @@ export async function checkHistory(store: Store, history: History, o: CheckOptio
     metricsBySlot.set(k, (metricsBySlot.get(k) ?? new Set()).add(r.metric));
   }
   const stored = new Set(metricsBySlot.keys());
-  const invoked = history.keys('invoke');
-  const acked = history.keys('ok');
+  const ofTheseTags = (keys: Set<string>) => new Set([...keys].filter((k) => o.tags.includes(k.slice(0, k.indexOf('@')))));
+  const invoked = ofTheseTags(history.keys('invoke'));
+  const acked = ofTheseTags(history.keys('ok'));
   const served = o.served ? servedValues(o.served) : undefined;
   return {
     invoked: invoked.size,

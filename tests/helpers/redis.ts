@@ -55,7 +55,7 @@ export async function startTestRedis(extraArgs: string[] = []): Promise<TestRedi
   };
   const stopWith = async (sig: NodeJS.Signals) => {
     const c = child;
-    if (!c || c.exitCode !== null) return;
+    if (!c || c.exitCode !== null || c.signalCode !== null) return; // already exited (a killed child has a signalCode, no exitCode)
     await new Promise<void>((res) => {
       c.once('exit', () => res());
       c.kill(sig);

@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
 import { configFrom, globalsOf, runAction, stdio, UserError, withStore, type GlobalOptions, type Io } from '../common.ts';
-import { buildReport } from '../../services/report.ts';
+import { buildEventReport, buildReport, type EventReport } from '../../services/report.ts';
 import { formatCount, formatRate } from '../format.ts';
 import type { Report } from '../../analytics/report.ts';
+import type { PeriodVelocity } from '../../analytics/events.ts';
 
 export interface ReportOptions extends GlobalOptions {
   tag: string;
@@ -10,6 +11,11 @@ export interface ReportOptions extends GlobalOptions {
   metric?: string;
   json?: boolean;
   at?: string;
+  /** Event slug or name: growth before, during and after it (and in earlier years). */
+  event?: string;
+  year?: string;
+  beforeDays?: string;
+  afterDays?: string;
 }
 
 export function renderReportText(r: Report & { observations?: number }): string[] {
@@ -39,7 +45,65 @@ export function renderReportText(r: Report & { observations?: number }): string[
   return lines;
 }
 
+const day = (iso: string) => (iso.endsWith('T00:00:00.000Z') ? iso.slice(0, 10) : iso.replace('T', ' ').replace(/\.000Z$/, 'Z'));
+const signedPct = (x: number | null) => (x === null ? '' : `  ${x >= 0 ? '+' : ''}${x.toFixed(1)}% vs before`);
+
+function periodLine(label: string, p: PeriodVelocity | null, vsBefore: number | null): string {
+  if (!p) return `  ${label.padEnd(7)} no samples cover this period`;
+  const band = p.velocityPerHourLow !== p.velocityPerHourHigh ? ` [${formatRate(p.velocityPerHourLow)}–${formatRate(p.velocityPerHourHigh)}]` : '';
+  return `  ${label.padEnd(7)} ${day(p.from)} → ${day(p.to)}  +${formatCount(p.delta).padEnd(16)} ${formatRate(p.velocityPerHour).padStart(8)}/h${band}${signedPct(vsBefore)}`;
+}
+
+export function renderEventReportText(r: EventReport): string[] {
+  const e = r.event;
+  const lines = [`#${r.tag} · ${r.platform} · ${r.metric} · ${e.name} ${r.year} (${day(e.start)} → ${day(e.end)}, ${e.kind === 'builtin' ? 'built-in' : e.slug})`];
+  if (!r.observations) {
+    lines.push('  no observations of this tag yet: track it (tagpulse track add) or import its history (tagpulse import)');
+    return lines;
+  }
+  lines.push(periodLine('before', r.impact.before, null), periodLine('during', r.impact.during, r.impact.duringVsBeforePct), periodLine('after', r.impact.after, r.impact.afterVsBeforePct));
+  if (r.years.length > 1) {
+    lines.push('  by year (velocity during the event):');
+    for (const y of r.years) {
+      const yoy = y.duringYoYPct === null ? '' : `  ${y.duringYoYPct >= 0 ? '+' : ''}${y.duringYoYPct.toFixed(1)}% vs ${y.year - 1}`;
+      lines.push(`    ${y.year}  ${formatRate(y.impact.during?.velocityPerHour).padStart(8)}/h${y.impact.duringVsBeforePct === null ? '' : `  (${y.impact.duringVsBeforePct >= 0 ? '+' : ''}${y.impact.duringVsBeforePct.toFixed(1)}% vs the ${r.method.beforeDays} days before)`}${yoy}`);
+    }
+  } else lines.push('  earlier years: no history covering this event in other years');
+  lines.push(`  method      tagpulse analytics ${r.method.version}; ${r.method.description}`);
+  return lines;
+}
+
+function optionalInt(name: string, v: string | undefined, min: number, max: number): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min || n > max) throw new UserError(`--${name} ${JSON.stringify(v)}: use a whole number from ${min} to ${max}`);
+  return n;
+}
+
+async function runEventReport(opts: ReportOptions & { event: string }, io: Io): Promise<number> {
+  const cfg = configFrom(opts);
+  const year = optionalInt('year', opts.year, 1970, 2299);
+  const beforeDays = optionalInt('before-days', opts.beforeDays, 1, 366);
+  const afterDays = optionalInt('after-days', opts.afterDays, 1, 366);
+  const report = await withStore(cfg, 'report', (store) =>
+    buildEventReport(store, {
+      platform: opts.platform ?? 'tiktok',
+      tag: opts.tag,
+      metric: opts.metric ?? 'views',
+      event: opts.event,
+      ...(year !== undefined ? { year } : {}),
+      ...(beforeDays !== undefined ? { beforeDays } : {}),
+      ...(afterDays !== undefined ? { afterDays } : {}),
+    }),
+  );
+  if (opts.json) io.out(JSON.stringify(report, null, 2));
+  else for (const l of renderEventReportText(report)) io.out(l);
+  return 0;
+}
+
 export async function runReport(opts: ReportOptions, io: Io = stdio): Promise<number> {
+  if (opts.event) return runEventReport({ ...opts, event: opts.event }, io);
+  if (opts.year || opts.beforeDays || opts.afterDays) throw new UserError('--year, --before-days and --after-days go with --event <slug-or-name> (see tagpulse event list)');
   const cfg = configFrom(opts);
   if (opts.at && Number.isNaN(Date.parse(opts.at))) throw new UserError(`--at ${JSON.stringify(opts.at)} is not a time: use ISO-8601, e.g. 2024-09-10 or 2024-09-10T12:00:00Z`);
   const at = opts.at ? new Date(opts.at).toISOString() : undefined;
@@ -56,6 +120,10 @@ export function configureReportCommand(program: Command): void {
     .option('--platform <platform>', 'platform', 'tiktok')
     .option('--metric <metric>', 'views | posts | ...', 'views')
     .option('--at <time>', 'compute the report as of this time')
+    .option('--event <slug-or-name>', 'growth before, during and after an event (see tagpulse event list), and in earlier years')
+    .option('--year <year>', 'with --event: the occurrence of this year (default: the latest the data can cover)')
+    .option('--before-days <days>', 'with --event: days of baseline before the event (default 14)')
+    .option('--after-days <days>', 'with --event: days after the event (default 14)')
     .option('--json', 'machine-readable JSON')
     .action(async (tag: string, _o, cmd: Command) => {
       process.exitCode = await runAction(stdio, () => runReport({ ...(globalsOf(cmd) as ReportOptions), tag }));

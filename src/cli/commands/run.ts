@@ -13,6 +13,7 @@ export interface RunOptions extends GlobalOptions {
   port?: string | number;
   adminToken?: string;
   tiktokBaseUrl?: string;
+  method?: string;
   /** Stop after this many seconds (tests, demos). */
   durationS?: number;
 }
@@ -57,6 +58,7 @@ export function runConfig(opts: RunOptions): Config {
     ...(opts.port !== undefined ? { apiPort: opts.port } : {}),
     ...(opts.adminToken ? { adminToken: opts.adminToken } : {}),
     ...(opts.tiktokBaseUrl ? { tiktokBaseUrl: opts.tiktokBaseUrl } : {}),
+    ...(opts.method ? { tiktokMethod: opts.method } : {}),
   });
 }
 
@@ -95,6 +97,7 @@ export function configureRunCommand(program: Command): void {
     .option('--port <port>', 'dashboard/API port (default 8787; 0 = any free port)')
     .option('--admin-token <token>', 'token for write endpoints and non-loopback binds')
     .option('--tiktok-base-url <url>', 'TikTok origin (mirror or local server)')
+    .option('--method <method>', 'how TikTok is fetched: http | browser | auto')
     .option('--duration-s <seconds>', 'stop after this many seconds', (v) => Number(v))
     .action(async (_o, cmd: Command) => {
       process.exitCode = await runAction(stdio, () => runRun(globalsOf(cmd) as RunOptions));

@@ -8,6 +8,7 @@ import type { CollectionFailure } from '../../schema/failure.ts';
 import { failurePolicy } from '../../schema/failure.ts';
 import type { Config } from '../../config/config.ts';
 import { formatCount } from '../format.ts';
+import { failureAdvice } from '../../collectors/common/advice.ts';
 
 export interface SampleOptions extends GlobalOptions {
   tags: string[];
@@ -46,19 +47,11 @@ export async function sampleNow(cfg: Config, platform: string, tags: string[], m
   return out;
 }
 
-const ADVICE: Record<string, string> = {
-  captcha: 'TikTok asked for a captcha: try later, lower the rate, or use --method browser',
-  empty: 'TikTok sent an empty page (bot detection): try later or --method browser',
-  hollow: 'TikTok answered without data for this tag: try again later or --method browser',
-  not_found: 'the platform has no such tag: check the spelling',
-  restricted: 'the platform restricts this tag (blacklisted, sensitive or region-locked)',
-  throttled: 'rate-limited: wait before sampling again',
-  blocked: 'the request was blocked (403 or invalid request): try later, from another network, or --method browser',
-  no_data: 'the page had no stats (TikTok serves a variant without them): retry, or --method browser',
-  malformed: 'the response could not be parsed: save the page and run `tagpulse parse` on it, then report it',
-  network: 'could not reach the platform: check the network or the configured origin',
-  refused: 'the request was refused by the SSRF guard: configure the origin explicitly',
-};
+function precisionLabel(o: Observation): string {
+  if (o.precision === 'exact') return ' (exact)';
+  if (o.precision === 'lower_bound') return ' (at least)';
+  return ` (rounded, ±${formatCount((BigInt(o.step) / 2n).toString())})`;
+}
 
 export async function runSample(opts: SampleOptions, io: Io = stdio): Promise<number> {
   const cfg = configFrom(opts, { ...(opts.tiktokBaseUrl ? { tiktokBaseUrl: opts.tiktokBaseUrl } : {}), ...(opts.method ? { tiktokMethod: opts.method } : {}) });
@@ -73,9 +66,9 @@ export async function runSample(opts: SampleOptions, io: Io = stdio): Promise<nu
     for (const f of result.failures) io.out(JSON.stringify({ ...f, error: { kind: f.kind, message: f.message } }));
   } else {
     for (const o of result.observations) {
-      io.out(`#${o.tag} ${o.platform} ${o.metric}: ${formatCount(o.value)}${o.exact ? ' (exact)' : ` (rounded, ±${formatCount((BigInt(o.step) / 2n).toString())})`}  source ${o.source}  at ${o.observedAt}`);
+      io.out(`#${o.tag} ${o.platform} ${o.metric}: ${formatCount(o.value)}${precisionLabel(o)}  source ${o.source}  at ${o.observedAt}`);
     }
-    for (const f of result.failures) io.err(`#${f.tag} ${f.platform}: ${f.kind} — ${f.message}${ADVICE[f.kind] ? `. ${ADVICE[f.kind]}` : ''}. Nothing stored as a value; the failure was recorded.`);
+    for (const f of result.failures) io.err(`#${f.tag} ${f.platform}: ${f.kind} — ${f.message}. ${failureAdvice(f.kind, f.platform)}. Nothing stored as a value; the failure was recorded.`);
   }
   if (!result.failures.length) return 0;
   return result.failures.every((f) => failurePolicy[f.kind] === 'give_up') ? 2 : 1;

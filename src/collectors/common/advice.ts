@@ -25,6 +25,8 @@ const ADVICE: Readonly<Record<FailureKind, (platform: string) => string>> = {
   refused: () => 'refused before sending (SSRF guard, bad origin or invalid query): configure the origin explicitly or fix the setting named above',
 };
 
+/** One sentence, capitalised, without a final period. */
 export function failureAdvice(kind: FailureKind, platform: string): string {
-  return ADVICE[kind](NAMES[platform] ?? platform);
+  const advice = ADVICE[kind](NAMES[platform] ?? platform);
+  return advice.charAt(0).toUpperCase() + advice.slice(1);
 }

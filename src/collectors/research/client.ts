@@ -87,6 +87,15 @@ const RawPage = z.object({
 
 const TokenResponse = z.object({ access_token: z.string().min(1), expires_in: z.number().positive(), token_type: z.string().optional() });
 
+/**
+ * Video ids are 19-digit JSON numbers, beyond 2^53: JSON.parse would round neighbouring ids to the same double and
+ * make distinct videos look like repeats. Quote them before parsing. (Only `id` values are touched; the requested
+ * fields contain no free text that could hold the pattern.)
+ */
+export function idsAsStrings(json: string): string {
+  return json.replace(/("id"\s*:\s*)(\d{16,})/g, '$1"$2"');
+}
+
 /** The query body for `hashtag_name EQ <tag>` in one create_date window. */
 export function videoQueryBody(q: VideoQuery): Record<string, unknown> {
   return {
@@ -118,7 +127,7 @@ export class ResearchClient {
     for (let attempt = 0; ; attempt++) {
       const token = await this.#accessToken();
       const res = await this.#post(this.queryUrl, JSON.stringify(videoQueryBody(q)), { 'content-type': 'application/json', authorization: `Bearer ${token}` });
-      const body = parseJson(res.body);
+      const body = parseJson(idsAsStrings(res.body));
       const error = body.ok ? field(body.value, 'error') : undefined;
       const errorCode = typeof field(error, 'code') === 'string' ? (field(error, 'code') as string) : '';
       if (res.status === 200 && body.ok && (errorCode === '' || errorCode === 'ok')) return this.#page(field(body.value, 'data'));

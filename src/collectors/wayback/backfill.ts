@@ -20,7 +20,11 @@ import { ARCHIVE_SOURCES, isPageOfTag, type ArchiveSource } from './sources.ts';
 export const WAYBACK_VERSION = 'wayback/1.0.0';
 
 /** Failure kinds that say nothing about the capture itself: fetching it again later may work. */
-export const TRANSIENT_KINDS: ReadonlySet<FailureKind> = new Set(['network', 'server_error', 'throttled']);
+const TRANSIENT_KINDS: ReadonlySet<string> = new Set<FailureKind>(['network', 'server_error', 'throttled']);
+
+export function isTransientFailure(kind: string): boolean {
+  return TRANSIENT_KINDS.has(kind);
+}
 
 export class BackfillError extends Error {
   readonly code = 'BACKFILL_FAILED';
@@ -128,7 +132,7 @@ export async function runBackfill(o: BackfillOptions): Promise<BackfillSummary> 
       } else {
         pending.failures.push(result.failure);
         summary.failures[result.failure.kind] = (summary.failures[result.failure.kind] ?? 0) + 1;
-        if (TRANSIENT_KINDS.has(result.failure.kind)) summary.transientFailures++;
+        if (isTransientFailure(result.failure.kind)) summary.transientFailures++;
         progress.failed++;
       }
       progress.capture = { at: result.at, ok: result.ok, detail: result.detail };

@@ -86,14 +86,18 @@ export function formatDays(v: number | null | undefined): string {
   return `${v < 100 ? oneDecimal.format(v) : int.format(v)} d`;
 }
 
+/** A duration in seconds ("45 s", "12 min", "5 h", "3 d"). */
+export function formatSeconds(s: number): string {
+  if (s < 90) return `${Math.round(s)} s`;
+  if (s < 90 * 60) return `${Math.round(s / 60)} min`;
+  if (s < 36 * 3600) return `${Math.round(s / 3600)} h`;
+  return `${Math.round(s / 86400)} d`;
+}
+
 /** Age of a time relative to now ("12 s ago", "5 min ago"). */
 export function formatAge(iso: string | null | undefined, nowMs = Date.now()): string {
   if (!iso) return NONE;
-  const s = Math.max(0, Math.round((nowMs - Date.parse(iso)) / 1000));
-  if (s < 90) return `${s} s ago`;
-  if (s < 90 * 60) return `${Math.round(s / 60)} min ago`;
-  if (s < 36 * 3600) return `${Math.round(s / 3600)} h ago`;
-  return `${Math.round(s / 86400)} d ago`;
+  return `${formatSeconds(Math.max(0, (nowMs - Date.parse(iso)) / 1000))} ago`;
 }
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];

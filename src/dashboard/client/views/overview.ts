@@ -1,0 +1,218 @@
+/// <reference lib="dom" />
+/**
+ * Overview: every tracked tag in one sortable, filterable table (latest counts, 24 h and 7 d velocity and growth,
+ * doubling time, trend, breakout, sample age, failures). State in the URL: q, platform, metric, only, sort, dir.
+ */
+import type { Overview, OverviewRow } from '../../overview.ts';
+import { refreshEvery } from '../refresh.ts';
+import { h, replace, uid } from '../dom.ts';
+import { getJson, link } from '../api.ts';
+import { choice, param, setParams } from '../state.ts';
+import { NONE, formatAge, formatDays, formatInt, formatPct, formatRate, formatTime } from '../format.ts';
+import { badge, count, errorBox, field, loading, notice, select, sparkline } from '../widgets.ts';
+
+const METRICS = ['views', 'posts'] as const;
+const ONLY = ['all', 'breakouts', 'problems'] as const;
+const REFRESH_MS = 30_000;
+
+type SortValue = number | string | bigint | null;
+
+interface Column {
+  key: string;
+  /** Accessible name (and the visible header unless `short` is given under a group header). */
+  label: string;
+  /** Header group shown above (e.g. "Last 24 hours"); the column header then shows `short`. */
+  group?: string;
+  short?: string;
+  title?: string;
+  numeric?: boolean;
+  sort?: (r: OverviewRow) => SortValue;
+  cell: (r: OverviewRow, metric: string) => HTMLElement | string;
+}
+
+const bigOrNull = (v: { value: string } | null) => (v ? BigInt(v.value) : null);
+const precisionOf = (v: { exact: boolean; step: string }) => (v.exact ? 'exact' : 'rounded');
+
+const COLUMNS: Column[] = [
+  {
+    key: 'tag',
+    label: 'Tag',
+    sort: (r) => r.tag,
+    cell: (r) =>
+      h(
+        'span',
+        { class: 'tag-cell' },
+        h('a', { href: link('/tag', { platform: r.platform, tag: r.tag, metric: param('metric') ?? undefined }) }, `#${r.tag}`),
+        h('span', { class: 'tag-sub' }, h('span', { class: 'platform-label' }, r.platform), r.breakout ? badge('Breakout', 'breakout', 'z ≥ 3.5, 24 h velocity up ≥ 50 % and a change beyond rounding') : null),
+      ),
+  },
+  { key: 'views', label: 'Views', numeric: true, sort: (r) => bigOrNull(r.views), cell: (r) => (r.views ? count(r.views.value, precisionOf(r.views), r.views.step) : NONE) },
+  { key: 'posts', label: 'Posts', numeric: true, sort: (r) => bigOrNull(r.posts), cell: (r) => (r.posts ? count(r.posts.value, precisionOf(r.posts), r.posts.step) : NONE) },
+  {
+    key: 'velocity24h',
+    label: 'Velocity 24 h',
+    group: 'Last 24 hours',
+    short: 'Velocity',
+    title: 'increase per hour over the last 24 h of samples',
+    numeric: true,
+    sort: (r) => r.velocity24h,
+    cell: (r) => h('span', { title: r.velocity24hLow !== null && r.velocity24hHigh !== null && r.velocity24hLow !== r.velocity24hHigh ? `rounding interval ${formatRate(r.velocity24hLow)} – ${formatRate(r.velocity24hHigh)}` : '' }, formatRate(r.velocity24h)),
+  },
+  { key: 'growth24h', label: 'Growth 24 h', group: 'Last 24 hours', short: 'Growth', title: 'change of the 24 h velocity vs the 24 h before', numeric: true, sort: (r) => r.growth24hPct, cell: (r) => pct(r.growth24hPct) },
+  { key: 'velocity7d', label: 'Velocity 7 d', group: 'Last 7 days', short: 'Velocity', numeric: true, sort: (r) => r.velocity7d, cell: (r) => formatRate(r.velocity7d) },
+  { key: 'growth7d', label: 'Growth 7 d', group: 'Last 7 days', short: 'Growth', title: 'change of the 7 d velocity vs the 7 d before', numeric: true, sort: (r) => r.growth7dPct, cell: (r) => pct(r.growth7dPct) },
+  { key: 'doubling', label: 'Doubling', title: 'time for the counter to double at the current growth rate', numeric: true, sort: (r) => r.doublingDays, cell: (r) => formatDays(r.doublingDays) },
+  { key: 'trend', label: 'Trend, 7 days', cell: (r, metric) => h('span', { class: 'trend-cell' }, sparkline(r.sparkline, `${metric} of #${r.tag} over the last 7 days`)) },
+  {
+    key: 'age',
+    label: 'Last sample',
+    sort: (r) => (r.lastSampleAt ? -Date.parse(r.lastSampleAt) : null),
+    cell: (r) => h('span', { title: formatTime(r.lastSampleAt, true) }, formatAge(r.lastSampleAt), r.stale ? [' ', badge('stale', 'warn', `no sample for more than three cadences (every ${formatInt(r.everyMs / 1000)} s)`)] : null),
+  },
+  {
+    key: 'failures',
+    label: 'Failures 24 h',
+    numeric: true,
+    sort: (r) => r.failures24h,
+    cell: (r) => (r.failures24h ? h('span', { title: r.lastFailure ? `latest: ${r.lastFailure.kind} at ${formatTime(r.lastFailure.at, true)}: ${r.lastFailure.message}` : '' }, formatInt(r.failures24h), r.lastFailure ? h('span', { class: 'muted' }, ` · ${r.lastFailure.kind}`) : null) : h('span', { class: 'muted' }, '0')),
+  },
+];
+
+/**
+ * Two header rows: grouped columns ("Last 24 hours" over Velocity and Growth) keep the table narrow. Each sortable
+ * header is a button named by the column's full label; aria-sort marks the sorted column.
+ */
+function headerRows(sortKey: string, dir: 'asc' | 'desc', onSort: (key: string, dir: 'asc' | 'desc') => void): HTMLTableRowElement[] {
+  const cell = (c: Column, attrs: Record<string, string | number>) => {
+    const active = c.key === sortKey;
+    const th = h('th', { ...attrs, scope: 'col', class: c.numeric ? 'num' : '', 'aria-sort': active ? (dir === 'asc' ? 'ascending' : 'descending') : c.sort ? 'none' : null, title: c.title ?? null });
+    const text = c.group ? (c.short ?? c.label) : c.label;
+    if (!c.sort) th.append(text);
+    else
+      th.append(
+        h(
+          'button',
+          { type: 'button', class: 'sort', 'data-sort': c.key, 'aria-label': c.label, onclick: () => onSort(c.key, active ? (dir === 'asc' ? 'desc' : 'asc') : c.numeric ? 'desc' : 'asc') },
+          h('span', null, text),
+          h('span', { class: 'sort-icon', 'aria-hidden': 'true' }, active ? (dir === 'asc' ? '▲' : '▼') : '↕'),
+        ),
+      );
+    return th;
+  };
+  const top = h('tr');
+  const bottom = h('tr');
+  COLUMNS.forEach((c, i) => {
+    if (!c.group) top.append(cell(c, { rowspan: 2 }));
+    else {
+      if (COLUMNS[i - 1]?.group !== c.group) top.append(h('th', { scope: 'colgroup', colspan: COLUMNS.filter((x) => x.group === c.group).length, class: 'group' }, c.group));
+      bottom.append(cell(c, {}));
+    }
+  });
+  return [top, bottom];
+}
+
+function pct(v: number | null): HTMLElement {
+  return h('span', { class: v === null ? 'muted' : v > 0 ? 'up' : v < 0 ? 'down' : '' }, formatPct(v));
+}
+
+function compare(a: SortValue, b: SortValue): number {
+  if (a === null && b === null) return 0;
+  if (a === null) return 1;
+  if (b === null) return -1;
+  if (typeof a === 'string' && typeof b === 'string') return a.localeCompare(b);
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+export async function overviewView(root: HTMLElement): Promise<void> {
+  const metric = choice('metric', METRICS, 'views');
+  const titleId = uid('title');
+  const summary = h('p', { class: 'muted summary', 'aria-live': 'polite' });
+  const body = h('div', null, loading());
+  let data: Overview | null = null;
+
+  const filterInput = h('input', { type: 'search', value: param('q') ?? '', placeholder: 'e.g. mental', autocomplete: 'off' });
+  filterInput.addEventListener('input', () => {
+    setParams({ q: filterInput.value.trim() });
+    renderTable();
+  });
+  const platformBox = h('span');
+  const controls = h(
+    'div',
+    { class: 'controls', role: 'group', 'aria-label': 'Filter and options' },
+    field('Filter tags', filterInput),
+    platformBox,
+    select('Show', ONLY.map((o) => ({ value: o, label: o === 'all' ? 'All tags' : o === 'breakouts' ? 'Breakouts only' : 'Stale or failing only' })), choice('only', ONLY, 'all'), (v) => {
+      setParams({ only: v === 'all' ? null : v });
+      renderTable();
+    }),
+    select('Velocity of', METRICS.map((m) => ({ value: m, label: m === 'views' ? 'Views' : 'Posts' })), metric, (v) => {
+      setParams({ metric: v === 'views' ? null : v }, 'push');
+      void load();
+    }),
+  );
+  replace(root, h('div', { class: 'page-head' }, h('h1', { id: titleId }, 'Tracked tags'), summary), controls, body);
+
+  function renderTable(): void {
+    if (!data) return;
+    if (!data.tags.length) {
+      replace(body, notice(h('strong', null, 'No tags are tracked yet. '), 'Start with ', h('code', null, 'tagpulse track add mentalhealth'), ' and ', h('code', null, 'tagpulse run'), ', or explore with ', h('code', null, 'tagpulse demo'), '.'));
+      return;
+    }
+    const q = (param('q') ?? '').toLowerCase().replace(/^#/, '');
+    const platform = param('platform') ?? '';
+    const only = choice('only', ONLY, 'all');
+    const sortKey = param('sort') ?? 'velocity24h';
+    const col = COLUMNS.find((c) => c.key === sortKey && c.sort) ?? COLUMNS.find((c) => c.key === 'velocity24h')!;
+    const dir = choice('dir', ['asc', 'desc'] as const, col.numeric ? 'desc' : 'asc');
+    const rows = data.tags
+      .filter((r) => (!q || r.tag.includes(q)) && (!platform || r.platform === platform))
+      .filter((r) => (only === 'breakouts' ? r.breakout === true : only === 'problems' ? r.stale || r.failures24h > 0 : true))
+      .sort((a, b) => {
+        const av = col.sort!(a);
+        const bv = col.sort!(b);
+        if (av === null || bv === null) return compare(av, bv);
+        return dir === 'asc' ? compare(av, bv) : -compare(av, bv);
+      });
+    const head = headerRows(col.key, dir, (key, nextDir) => {
+      setParams({ sort: key, dir: nextDir });
+      renderTable();
+      (body.querySelector(`button[data-sort="${key}"]`) as HTMLButtonElement | null)?.focus();
+    });
+    const table = h(
+      'table',
+      { class: 'data overview', 'aria-labelledby': titleId },
+      h('thead', null, head),
+      h(
+        'tbody',
+        null,
+        rows.map((r) => h('tr', { 'data-tag': r.tag, class: r.breakout ? 'is-breakout' : '' }, COLUMNS.map((c) => h('td', { class: c.numeric ? 'num' : '' }, c.cell(r, data!.metric))))),
+      ),
+    );
+    replace(body, h('div', { class: 'table-scroll' }, table), rows.length ? null : h('p', { class: 'muted' }, 'No tag matches these filters.'));
+    replace(summary, `${rows.length} of ${data.tags.length} tags · velocity of ${data.metric} · updated ${formatTime(data.generatedAt, true)} · refreshes every 30 s`);
+  }
+
+  function renderPlatforms(): void {
+    const platforms = [...new Set(data?.tags.map((t) => t.platform) ?? [])].sort();
+    const current = param('platform') ?? '';
+    replace(
+      platformBox,
+      select('Platform', [{ value: '', label: 'All platforms' }, ...platforms.map((p) => ({ value: p, label: p }))], platforms.includes(current) ? current : '', (v) => {
+        setParams({ platform: v });
+        renderTable();
+      }),
+    );
+  }
+
+  async function load(): Promise<void> {
+    try {
+      data = await getJson<Overview>('/api/overview', { metric: choice('metric', METRICS, 'views') });
+      renderPlatforms();
+      renderTable();
+    } catch (e) {
+      replace(body, errorBox(e));
+    }
+  }
+  await load();
+  refreshEvery(REFRESH_MS, () => void load());
+}

@@ -1,0 +1,40 @@
+/**
+ * Transient platform failures (captcha answers) on SCHEDULED samples. A retryable failure must be retried with the
+ * configured backoff rather than end the slot: scheduled jobs carry the same retry policy as manual ones.
+ */
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import type { Job } from 'bullmq';
+import { addTracked } from '../../src/services/tracking.ts';
+import { slotOf } from '../../src/workers/collect.ts';
+import { waitUntil } from '../helpers/wait.ts';
+import { startRig, uniqueTags, type Rig } from './rig.ts';
+
+describe('fault: captcha answers on scheduled samples', () => {
+  let rig: Rig;
+
+  beforeAll(async () => {
+    rig = await startRig({ fake: { failureRate: 0.3, failureKinds: ['captcha'], seed: 7 }, cfg: { attempts: 6, backoffMs: 100 } });
+  });
+  afterAll(async () => rig?.close());
+
+  it('retries them with backoff until the slot is stored; no scheduled job fails', async () => {
+    const tags = uniqueTags('sa', 'sb', 'sc', 'sd', 'se', 'sf');
+    const app = await rig.startApp({ scheduler: true, collect: true, load: true });
+    await addTracked(rig.store, { tags, platform: 'tiktok', every: '1h' });
+    await app.resync();
+
+    // The first scheduled job of each tag runs at once; wait until every one of them has finished, either way.
+    const finished = async () => {
+      const jobs = await rig.collectQueue.getJobs(['completed', 'failed']);
+      return new Set(jobs.map((j: Job) => (j.data as { tag: string }).tag)).size === tags.length ? jobs : undefined;
+    };
+    const jobs = await waitUntil(finished, { timeoutMs: 30_000, what: 'one finished scheduled job per tag' });
+    expect(rig.fake.failuresInjected).toBeGreaterThan(0);
+    expect(await rig.collectQueue.getJobs(['failed'])).toEqual([]);
+
+    for (const j of jobs) rig.history.invoke((j.data as { tag: string }).tag, slotOf(j));
+    // A scheduled slot is the planned time on the cadence grid, not the moment the job was last rescheduled.
+    for (const j of jobs) expect(slotOf(j)).toBe(new Date(Number(j.id!.split(':').pop())).toISOString());
+    await rig.waitClean('captcha answers on scheduled samples', tags);
+  }, 60_000);
+});

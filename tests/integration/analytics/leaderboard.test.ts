@@ -1,0 +1,159 @@
+/**
+ * Leaderboard against real chDB: a known synthetic ranking, agreement with the analytics report of each tag, and
+ * proof that the ranking reads the rollups only (rows read, and the query plan) on a generated dataset of
+ * thousands of tags.
+ */
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { openClickHouseStore, type ClickHouseStore } from '../../../src/store/clickhouse-store.ts';
+import { computeLeaderboard } from '../../../src/services/leaderboard.ts';
+import { buildReport } from '../../../src/services/report.ts';
+import { leaderboardHourlyQuery } from '../../../src/store/analytics-queries.ts';
+import { tempDir } from '../../helpers/tmp.ts';
+import { DAY, HOUR, hourlySeries, insertAll } from './series.ts';
+
+const AT = Date.parse('2024-09-20T00:00:00.000Z');
+const FROM = AT - 16 * DAY;
+
+describe('leaderboard (rollups, chDB)', () => {
+  let dir: { dir: string; cleanup: () => void };
+  let store: ClickHouseStore;
+
+  beforeAll(async () => {
+    dir = tempDir();
+    store = await openClickHouseStore({ dataDir: dir.dir });
+    await store.migrate();
+    const lastDay = (t: number) => t >= AT - DAY;
+    await insertAll(store, [
+      ...hourlySeries('steady', { fromMs: FROM, toMs: AT, rate: () => 1000 }),
+      ...hourlySeries('accel', { fromMs: FROM, toMs: AT, rate: (t) => (lastDay(t) ? 3000 : 1000) }),
+      ...hourlySeries('decline', { fromMs: FROM, toMs: AT, rate: (t) => (lastDay(t) ? 500 : 2000) }),
+      ...hourlySeries('slow', { fromMs: FROM, toMs: AT, rate: () => 100 }),
+      ...hourlySeries('young', { fromMs: AT - 10 * HOUR, toMs: AT, rate: () => 5000 }),
+      // Another metric and platform must not leak into the views ranking.
+      ...hourlySeries('accel', { fromMs: FROM, toMs: AT, rate: () => 9_000_000, metric: 'posts' }),
+      ...hourlySeries('accel', { fromMs: FROM, toMs: AT, rate: () => 9_000_000, platform: 'instagram' }),
+    ]);
+  });
+
+  afterAll(async () => {
+    await store?.close();
+    dir?.cleanup();
+  });
+
+  it('ranks by velocity over 24h with exact rates and counter deltas', async () => {
+    const lb = await computeLeaderboard(store, { by: 'velocity', window: '24h', at: new Date(AT).toISOString() });
+    expect(lb.entries.map((e) => e.tag)).toEqual(['accel', 'steady', 'decline', 'slow']);
+    expect(lb.entries.map((e) => e.velocityPerHour)).toEqual([3000, 1000, 500, 100]);
+    expect(lb.entries[0]).toMatchObject({ rank: 1, delta: '72000', windowFrom: new Date(AT - DAY).toISOString(), latestAt: new Date(AT).toISOString(), previousVelocityPerHour: 1000, growthPct: 200 });
+    // "young" has data but no sample a full window back: seen, not ranked.
+    expect({ seen: lb.tagsSeen, ranked: lb.tagsRanked, grain: lb.grain }).toEqual({ seen: 5, ranked: 4, grain: 'hourly' });
+  });
+
+  it('ranks by growth vs the previous window (ties by tag)', async () => {
+    const lb = await computeLeaderboard(store, { by: 'growth', at: new Date(AT).toISOString() });
+    expect(lb.entries.map((e) => [e.tag, e.growthPct])).toEqual([
+      ['accel', 200],
+      ['slow', 0],
+      ['steady', 0],
+      ['decline', -75],
+    ]);
+  });
+
+  it('flags breakouts with the analytics definition and puts them first', async () => {
+    const lb = await computeLeaderboard(store, { by: 'breakout', at: new Date(AT).toISOString(), limit: 3 });
+    expect(lb.entries.map((e) => [e.tag, e.breakout])).toEqual([
+      ['accel', true],
+      ['slow', false],
+      ['steady', false],
+    ]);
+    expect(lb.entries[0]!.baselineDays).toBe(14);
+  });
+
+  it('agrees with the analytics report of every tag (24h velocity, growth, z-score, breakout)', async () => {
+    const lb = await computeLeaderboard(store, { by: 'breakout', at: new Date(AT).toISOString() });
+    for (const e of lb.entries) {
+      const r = await buildReport(store, { platform: 'tiktok', tag: e.tag, metric: 'views', at: new Date(AT).toISOString() });
+      const w24 = r.windows.find((w) => w.window === '24h')!;
+      expect(e.velocityPerHour).toBeCloseTo(w24.velocityPerHour!, 6);
+      expect(e.growthPct).toBeCloseTo(w24.growthPct!, 6);
+      expect(e.zScore).toBeCloseTo(r.zScore!, 6);
+      expect(e.breakout).toBe(r.breakout);
+    }
+  });
+
+  it('ranks 7-day windows from the daily rollup, dividing by the actual span of the samples used', async () => {
+    const lb = await computeLeaderboard(store, { window: '7d', at: new Date(AT).toISOString() });
+    expect(lb.grain).toBe('daily');
+    const accel = lb.entries.find((e) => e.tag === 'accel')!;
+    // The daily bucket holding at − 7d ends after it, so the start is the previous day's last sample (at − 7d − 1h).
+    expect(accel.windowFrom).toBe(new Date(AT - 7 * DAY - HOUR).toISOString());
+    expect(accel.velocityPerHour).toBeCloseTo((145 * 1000 + 24 * 3000) / 169, 9);
+    expect(lb.entries.find((e) => e.tag === 'steady')!.velocityPerHour).toBe(1000);
+  });
+
+  it('says what was wrong with a bad input', async () => {
+    await expect(computeLeaderboard(store, { by: 'breakout', window: '7d' })).rejects.toThrow(/breakout ranking always uses the 24h window/);
+    await expect(computeLeaderboard(store, { window: '2 weeks' })).rejects.toThrow(/window: "2 weeks" is not a duration/);
+    await expect(computeLeaderboard(store, { by: 'fastest' as never })).rejects.toThrow(/^by: /);
+  });
+
+  it('reads only the rollup on thousands of tags (rows read and query plan), fast', async () => {
+    const tags = 3000;
+    const perHour = 6;
+    const hours = 50;
+    const start = AT - (hours - 1) * HOUR;
+    // tag i grows by (i + 1) × 10 per hour; 10-minute samples, so the raw table holds 6× the hourly rollup's rows.
+    for (let h = 0; h < hours; h += 10) {
+      await store.client.command({
+        query: `INSERT INTO observations_v1 (platform, tag, metric, observed_at, value, exact, step, precision, source, method, collector_version, slot, fetched_at, provenance, note, time_precision)
+SELECT 'bench', concat('t', toString(n)), 'views', t, toUInt64(1000000 + (n + 1) * 10 * j / ${perHour}), true, 0, 'exact', 'bench', 'import', 'bench', t, t, '', '', 'instant'
+FROM (SELECT number % ${tags} AS n, intDiv(number, ${tags}) + ${h * perHour} AS j, fromUnixTimestamp64Milli(toInt64(${start} + j * ${HOUR / perHour}), 'UTC') AS t
+      FROM numbers(${tags * perHour * Math.min(10, hours - h)}))`,
+        // chDB keeps the last insert_deduplication_token in its session: give every chunk its own.
+        clickhouse_settings: { insert_deduplication_token: `bench-${h}` },
+      });
+    }
+    const count = async (sql: string) => Number(((await (await store.client.query({ query: sql, format: 'JSONEachRow' })).json()) as { c: string }[])[0]!.c);
+    const raw = await count(`SELECT count() AS c FROM observations_v1 WHERE platform = 'bench'`);
+    const rollup = await count(`SELECT count() AS c FROM observations_hourly_v1 WHERE platform = 'bench'`);
+    expect(raw).toBe(tags * perHour * hours);
+
+    const started = performance.now();
+    const lb = await computeLeaderboard(store, { platform: 'bench', at: new Date(AT + 1).toISOString(), limit: 5 });
+    const ms = performance.now() - started;
+    expect(lb.entries.map((e) => e.tag)).toEqual(['t2999', 't2998', 't2997', 't2996', 't2995']);
+    expect(lb.entries[0]!.velocityPerHour).toBeCloseTo(30_000, 6);
+    expect(lb.tagsRanked).toBe(tags);
+    // Never more rows than the rollup holds, far fewer than the raw table.
+    expect(lb.query.rowsRead).toBeGreaterThan(0);
+    expect(lb.query.rowsRead).toBeLessThanOrEqual(rollup);
+    expect(lb.query.rowsRead).toBeLessThan(raw / 3);
+    // The plan reads the hourly rollup and nothing else.
+    const plan = ((await (await store.client.query({
+      query: `EXPLAIN PLAN ${leaderboardHourlyQuery.sql}`,
+      query_params: leaderboardHourlyQuery.params.parse({ ...planParams, at: new Date(AT).toISOString(), since: new Date(AT - 3 * DAY).toISOString() }) as Record<string, unknown>,
+      format: 'JSONEachRow',
+    })).json()) as { explain: string }[]).map((r) => r.explain).join('\n');
+    expect(plan).toContain('observations_hourly_v1');
+    expect(plan).not.toMatch(/\bobservations_v1\b/);
+    console.log(`leaderboard over ${tags} tags: ${Math.round(ms)} ms, rows read ${lb.query.rowsRead} (rollup ${rollup}, raw ${raw})`);
+    expect(ms).toBeLessThan(10_000);
+  }, 120_000);
+});
+
+const planParams = {
+  platform: 'bench',
+  metric: 'views',
+  windowMs: DAY,
+  maxK: 2,
+  by: 'velocity',
+  limit: 5,
+  baselineDays: 14,
+  minBaselineDays: 7,
+  madScale: 1.4826,
+  meanAdScale: 1.253314,
+  relativeEpsilon: 0.01,
+  absoluteEpsilon: 1e-9,
+  minZScore: 3.5,
+  minGrowthPct: 50,
+};

@@ -1,0 +1,138 @@
+/**
+ * The DDL of every topology, as src/store/migrations.ts renders it: every statement goes through ClickHouse's own
+ * parser (formatQuery in chDB, the statement bound as a parameter), the embedded/single schema is executed for real in
+ * a fresh chDB dir, and the cluster schema is checked for what makes it correct across shards.
+ */
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { openClickHouseStore, type ClickHouseStore } from '../../../src/store/clickhouse-store.ts';
+import { renderAll, T } from '../../../src/store/migrations.ts';
+import type { DdlContext, Topology } from '../../../src/store/ddl.ts';
+import { obs } from '../../helpers/observations.ts';
+import { tempDir } from '../../helpers/tmp.ts';
+
+const TOPOLOGIES: DdlContext[] = [
+  { topology: 'embedded', cluster: '{cluster}' },
+  { topology: 'single', cluster: '{cluster}' },
+  { topology: 'cluster', cluster: '{cluster}' },
+  { topology: 'cluster', cluster: 'tagpulse' },
+];
+const cluster = renderAll({ topology: 'cluster', cluster: '{cluster}' });
+/** Tables (not views) of the single-node schema: the names every query is written against. */
+const queriedTables = renderAll({ topology: 'embedded', cluster: '{cluster}' }).filter((s) => !s.includes('MATERIALIZED VIEW'));
+const created = (sql: string) => /CREATE (?:TABLE|MATERIALIZED VIEW) IF NOT EXISTS `([^`]+)`/.exec(sql)?.[1];
+const columnsOf = (list: string) => list.replace(/^\(|\)$/g, '').split(',').map((c) => c.trim());
+
+describe('DDL of every topology', () => {
+  let dir: ReturnType<typeof tempDir>;
+  let store: ClickHouseStore;
+
+  beforeAll(async () => {
+    dir = tempDir('tagpulse-ddl-');
+    store = await openClickHouseStore({ dataDir: dir.dir });
+  });
+  afterAll(async () => {
+    await store?.close();
+    dir?.cleanup();
+  });
+
+  async function format(sql: string): Promise<string> {
+    const rs = await store.client.query({ query: 'SELECT formatQuery({q:String}) AS f', query_params: { q: sql }, format: 'JSONEachRow' });
+    const [row] = (await rs.json()) as { f: string }[];
+    return row!.f;
+  }
+
+  it('ClickHouse parses every statement of every topology (and its own formatting back)', async () => {
+    let n = 0;
+    for (const ctx of TOPOLOGIES) {
+      for (const sql of renderAll(ctx)) {
+        const formatted = await format(sql);
+        expect(formatted, sql).toMatch(/^CREATE (TABLE|MATERIALIZED VIEW) IF NOT EXISTS /);
+        expect(await format(formatted)).toBe(formatted);
+        n++;
+      }
+    }
+    expect(n).toBeGreaterThanOrEqual(4 * 11);
+    await expect(format('CREATE TABLE x (a UInt8')).rejects.toThrow(/Syntax error/);
+  });
+
+  it('creates the embedded/single schema for real, idempotently, and the rollups fill from inserts', async () => {
+    const single = renderAll({ topology: 'single', cluster: '{cluster}' });
+    expect(single).toEqual(renderAll({ topology: 'embedded', cluster: '{cluster}' }));
+    expect((await store.migrate()).applied).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    expect((await store.migrate()).applied).toEqual([]);
+    const rs = await store.client.query({ query: 'SELECT name, engine FROM system.tables WHERE database = currentDatabase() ORDER BY name', format: 'JSONEachRow' });
+    const tables = Object.fromEntries(((await rs.json()) as { name: string; engine: string }[]).map((t) => [t.name, t.engine]));
+    expect(Object.keys(tables).sort()).toEqual(single.map(created).sort());
+    expect(tables[T.observations]).toBe('ReplacingMergeTree');
+    expect(tables[T.hourly]).toBe('AggregatingMergeTree');
+    expect(tables.observations_hourly_mv_v1).toBe('MaterializedView');
+
+    await store.insertObservations([
+      obs({ tag: 'ddlcheck', observedAt: '2030-01-01T10:05:00.000Z', value: '100' }),
+      obs({ tag: 'ddlcheck', observedAt: '2030-01-01T10:55:00.000Z', value: '160' }),
+    ]);
+    const rollup = await store.client.query({
+      query: `SELECT bucket, argMinMerge(first_value) AS first, argMaxMerge(last_value) AS last FROM ${T.hourly}
+              WHERE platform = {platform:String} AND tag = {tag:String} AND metric = 'views' GROUP BY bucket`,
+      query_params: { platform: 'tiktok', tag: 'ddlcheck' },
+      format: 'JSONEachRow',
+      clickhouse_settings: { output_format_json_quote_64bit_integers: 1 },
+    });
+    expect(await rollup.json()).toEqual([{ bucket: '2030-01-01 10:00:00', first: '100', last: '160' }]);
+  });
+
+  it('cluster: Replicated engines with {shard}/{replica}, ON CLUSTER, one Keeper path per table', () => {
+    const paths = new Set<string>();
+    for (const sql of cluster) {
+      expect(sql).toContain(" ON CLUSTER '{cluster}'");
+      const engine = /ENGINE = (\w+)\(([^\n]*)\)\n/.exec(sql + '\n');
+      if (!engine || engine[1] === 'Distributed' || /MATERIALIZED VIEW/.test(sql)) continue;
+      expect(engine[1]).toMatch(/^Replicated(Replacing|Aggregating)?MergeTree$/);
+      const path = /'(\/clickhouse\/tables\/\{shard\}\/\{database\}\/[^']+)', '\{replica\}'/.exec(engine[2]!)?.[1];
+      expect(path, sql).toBeDefined();
+      expect(paths.has(path!)).toBe(false);
+      paths.add(path!);
+    }
+    expect(paths.size).toBe(queriedTables.length);
+    expect(renderAll({ topology: 'cluster', cluster: 'tagpulse' }).every((s) => s.includes(' ON CLUSTER `tagpulse`'))).toBe(true);
+  });
+
+  it('cluster: every queried table is Distributed, sharded by columns of its sort key (a key never spans shards)', () => {
+    const locals = new Map<string, string>();
+    for (const sql of cluster) {
+      const name = created(sql)!;
+      const orderBy = /\nORDER BY (\([^)]*\)|\w+)/.exec(sql)?.[1];
+      if (orderBy && name.endsWith('_local')) locals.set(name, orderBy);
+    }
+    const distributed = cluster.filter((s) => s.includes('ENGINE = Distributed('));
+    expect(distributed.map(created).sort()).toEqual(queriedTables.map(created).sort());
+    for (const sql of distributed) {
+      const m = /AS `(\w+_local)`\nENGINE = Distributed\('\{cluster\}', currentDatabase\(\), `(\w+_local)`, (\w+)\(?([^)]*)\)?\)$/.exec(sql);
+      expect(m, sql).not.toBeNull();
+      const [, as, local, fn, args] = m!;
+      expect(as).toBe(local);
+      expect(local).toBe(`${created(sql)}_local`);
+      const shardColumns = fn === 'cityHash64' ? columnsOf(args!) : [fn!];
+      const keyColumns = columnsOf(locals.get(local!)!);
+      for (const c of shardColumns) expect(keyColumns, `${local}: shard column ${c}`).toContain(c);
+      // Tag data is sharded by (platform, tag): a tag's observations, failures and rollup rows share one shard.
+      if (keyColumns.includes('tag')) expect(shardColumns).toEqual(['platform', 'tag']);
+    }
+  });
+
+  it('cluster: the rollup views read the raw LOCAL table and write the LOCAL rollup of their own shard', () => {
+    const views = cluster.filter((s) => s.includes('MATERIALIZED VIEW'));
+    expect(views).toHaveLength(2);
+    for (const v of views) {
+      expect(v).toMatch(/TO `observations_(hourly|daily)_v1_local`\nAS SELECT/);
+      expect(v).toContain(`FROM \`${T.observations}_local\``);
+      expect(v).not.toMatch(/FROM `observations_v1`/);
+    }
+  });
+
+  it('no topology the embedded store cannot run is accepted by it', async () => {
+    for (const topology of ['single', 'cluster'] as Topology[]) {
+      await expect(openClickHouseStore({ dataDir: dir.dir, topology })).rejects.toThrow(/needs a ClickHouse server/);
+    }
+  });
+});
