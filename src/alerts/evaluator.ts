@@ -66,9 +66,9 @@ export function linkBaseOf(cfg: Pick<Config, 'publicUrl' | 'apiHost' | 'apiPort'
   return cfg.publicUrl ?? `http://${cfg.apiHost}:${cfg.apiPort}`;
 }
 
-/** Deep link to a tag in the dashboard. */
+/** Deep link to a tag's page in the dashboard (/tag?platform=…&tag=…&metric=…). */
 export function dashboardLink(base: string, k: SeriesKey): string {
-  return `${base.replace(/\/+$/, '')}/tags/${encodeURIComponent(k.platform)}/${encodeURIComponent(k.tag)}?metric=${encodeURIComponent(k.metric)}`;
+  return `${base.replace(/\/+$/, '')}/tag?${new URLSearchParams({ platform: k.platform, tag: k.tag, metric: k.metric }).toString()}`;
 }
 
 export function alertId(rule: string, k: SeriesKey, windowKey: string): string {

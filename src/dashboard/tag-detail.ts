@@ -96,7 +96,8 @@ export async function buildChart(store: Store, key: TagKey & { metric: string },
   const base = { ...key, from: range.from, to: range.to, lastAt: range.lastAt, samples };
   if (!extent?.first_at || !extent.last_at || samples === 0) return { ...base, bucketMs: 1, points: [], velocity: null };
   const spanMs = Date.parse(extent.last_at) - Date.parse(extent.first_at);
-  const bucketMs = samples <= MAX_CHART_POINTS ? 1 : Math.max(1, Math.ceil(spanMs / MAX_CHART_POINTS));
+  // Buckets are aligned to the epoch, so a span of (MAX − 1) widths touches at most MAX buckets.
+  const bucketMs = samples <= MAX_CHART_POINTS ? 1 : Math.max(1, Math.ceil(spanMs / (MAX_CHART_POINTS - 1)));
   const rows = await store.run(bucketedSeriesQuery, { ...key, from: range.from, to: range.to, bucketMs });
   const points: ChartPoint[] = rows.map((r) => ({ t: r.t, value: r.value, step: r.step, precision: r.precision, samples: r.samples }));
   return { ...base, bucketMs, points, velocity: velocityBins(points, Date.parse(range.from), Date.parse(range.to)) };

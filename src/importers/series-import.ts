@@ -65,6 +65,15 @@ function parseBool(s: string | undefined): boolean | undefined {
   return undefined;
 }
 
+/**
+ * A count as written in a file: plain digits, or digits grouped in thousands by "," or "_" ("1,234,567"). Separators
+ * anywhere else ("1,5", "12_34") make the row bad rather than being dropped into a different number.
+ */
+function countIn(raw: string): string | null {
+  const s = raw.trim();
+  return /^(\d+|\d{1,3}(?:[,_]\d{3})+)$/.test(s) ? toCount(s.replace(/[,_]/g, '')) : null;
+}
+
 type RowInput = Partial<Record<(typeof REQUIRED)[number] | (typeof OPTIONAL)[number], string>>;
 
 /** Validate one row into an observation, or say exactly what is wrong with it. */
@@ -78,10 +87,10 @@ export function rowToObservation(r: RowInput, ctx: ImportContext): { ok: true; o
   if (!Metric.safeParse(metric).success) return { ok: false, message: `invalid metric ${JSON.stringify(r.metric)}` };
   const observedAt = parseTime(r.observed_at!);
   if (!observedAt) return { ok: false, message: `invalid observed_at ${JSON.stringify(r.observed_at)}: use ISO-8601, e.g. 2024-09-10T12:00:00Z` };
-  const value = toCount(r.value!.trim().replace(/[,_]/g, ''));
+  const value = countIn(r.value!);
   if (value === null) return { ok: false, message: `invalid value ${JSON.stringify(r.value)}: expected a non-negative integer up to 18446744073709551615` };
   if (value === '0') return { ok: false, message: 'value 0 is not stored: a zero counter is a missing reading (leave the row out)' };
-  const step = r.step?.trim() ? toCount(r.step.trim().replace(/[,_]/g, '')) : '0';
+  const step = r.step?.trim() ? countIn(r.step) : '0';
   if (step === null) return { ok: false, message: `invalid step ${JSON.stringify(r.step)}` };
   const exactFlag = parseBool(r.exact);
   if (r.exact !== undefined && r.exact.trim() !== '' && exactFlag === undefined) return { ok: false, message: `invalid exact ${JSON.stringify(r.exact)}: use true or false` };
@@ -142,8 +151,12 @@ export function parseImport(text: string, format: ImportFormat, ctx: ImportConte
       if (typeof o !== 'object' || o === null || Array.isArray(o)) return res.errors.push({ line: idx + 1, message: 'expected a JSON object' });
       const rec = o as Record<string, unknown>;
       const row: RowInput = {};
+      const fieldOf = (k: string) => rec[k] ?? rec[k === 'observed_at' ? 'observedAt' : k];
+      // Fields are scalars: String() of a nested array recurses once per level (a stack overflow on deep input).
+      const nested = [...REQUIRED, ...OPTIONAL].find((k) => typeof fieldOf(k) === 'object' && fieldOf(k) !== null);
+      if (nested) return res.errors.push({ line: idx + 1, message: `${nested} must be a string, a number or a boolean, not an object or array` });
       for (const k of [...REQUIRED, ...OPTIONAL]) {
-        const v = rec[k] ?? rec[k === 'observed_at' ? 'observedAt' : k];
+        const v = fieldOf(k);
         if (v !== undefined && v !== null) row[k] = typeof v === 'string' ? v : typeof v === 'number' && !Number.isSafeInteger(v) && k === 'value' ? 'unsafe' : String(v);
       }
       if (row.value === 'unsafe') return res.errors.push({ line: idx + 1, message: 'value is a JSON number beyond 2^53 and may have lost precision: write it as a string' });

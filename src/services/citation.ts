@@ -37,7 +37,10 @@ export interface CitationInput {
   tags: string[];
   /** Tags present in the exported rows. */
   foundTags: string[];
+  /** Requested metrics (empty: all metrics). */
   metrics: string[];
+  /** Metrics present in the exported rows. */
+  foundMetrics: string[];
   query: { name: string; parameters: Record<string, unknown> };
   rows: number;
   sources: SourceSummary[];
@@ -102,16 +105,17 @@ export function buildCitation(input: CitationInput): Citation {
   const precision = withShares(totals);
   const from = input.sources.length ? input.sources.map((s) => s.firstAt).sort()[0]! : null;
   const to = input.sources.length ? input.sources.map((s) => s.lastAt).sort().at(-1)! : null;
-  const metrics = input.metrics.length ? input.metrics.join(' and ') : 'all metrics';
+  const metricList = input.metrics.length ? input.metrics : input.foundMetrics;
+  const metrics = metricList.length ? metricList.join(' and ') : 'all metrics';
   const title = `${describeTags(input.tags, input.foundTags)} ${PLATFORM_NAMES[input.platform] ?? input.platform} ${metrics}`;
   const instance = input.instance ?? 'a local tagpulse instance';
   const sha256 = sha256Hex(input.bytes);
   const shares = [`${pct(precision.exactShare)} exact`];
   if (precision.rounded) shares.push(`${pct(precision.roundedShare)} rounded display figures`);
   if (precision.lowerBound) shares.push(`${pct(precision.lowerBoundShare)} lower bounds`);
-  const range = from && to ? `${day(from)}–${day(to)}` : 'no observations in range';
   const what = input.cleaned ? `cleaned series (tagpulse analytics ${input.analytics.version}) from ${totals.rows.toLocaleString('en-US')} observations` : `${input.rows.toLocaleString('en-US')} observations`;
-  const text = `tagpulse (${input.exportedAt.slice(0, 4)}). ${title}, ${range}, ${what} (${shares.join(', ')}). Exported ${day(input.exportedAt)} from ${instance}. sha256:${sha256}`;
+  const body = from && to ? `${day(from)}–${day(to)}, ${what} (${shares.join(', ')})` : 'no observations in the selected range';
+  const text = `tagpulse (${input.exportedAt.slice(0, 4)}). ${title}, ${body}. Exported ${day(input.exportedAt)} from ${instance}. sha256:${sha256}`;
   return {
     dataset: input.cleaned ? 'tagpulse cleaned counter series' : 'tagpulse observations',
     title,

@@ -127,6 +127,7 @@ export async function exportObservations(store: Store, raw: ExportInput, opts: E
     tags: input.tags ?? [],
     foundTags,
     metrics: input.metric ?? [],
+    foundMetrics: [...new Set(sourceRows.flatMap((s) => s.metrics))].sort(),
     query: { name: input.cleaned ? `${exportObservationsQuery.name} + cleanSeries` : exportObservationsQuery.name, parameters: params },
     rows,
     sources,

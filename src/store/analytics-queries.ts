@@ -255,12 +255,12 @@ export const alertLatestQuery = defineQuery({
   name: 'alert_latest',
   params: z.object({ rules: z.array(z.string()), platforms: z.array(z.string()), tags: z.array(z.string()), metrics: z.array(z.string()) }),
   row: AlertDeliveryRow,
-  sql: `SELECT rule, platform, tag, metric, argMax(window_key, fired_at) AS window_key, max(fired_at) AS fired_at,
-  argMax(payload, fired_at) AS payload, argMax(delivered, fired_at) AS delivered, argMax(attempts, fired_at) AS attempts
+  sql: `SELECT rule, platform, tag, metric, window_key, fired_at, payload, delivered, attempts
 FROM ${T.alerts} FINAL
 WHERE rule IN {rules:Array(String)}
   AND (platform, tag, metric) IN (SELECT arrayJoin(arrayZip({platforms:Array(String)}, {tags:Array(String)}, {metrics:Array(String)})))
-GROUP BY rule, platform, tag, metric`,
+ORDER BY fired_at DESC, window_key DESC
+LIMIT 1 BY rule, platform, tag, metric`,
 });
 
 /** Deliveries that have not reached the webhook yet and may still be retried. */

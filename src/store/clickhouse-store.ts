@@ -258,6 +258,16 @@ export function contentToken(prefix: string, keys: string[]): string {
   return `${prefix}-${h.digest('hex').slice(0, 32)}`;
 }
 
+/** The database named in a ClickHouse URL's path (http://host:8123/tagpulse), as @clickhouse/client reads it. */
+export function databaseOf(url: string): string | undefined {
+  try {
+    const p = decodeURIComponent(new URL(url).pathname.replace(/^\/+|\/+$/g, ''));
+    return p || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 function lockedError(dataDir: string, cause: unknown): StoreLockedError {
   return new StoreLockedError(
     `the data dir ${dataDir} is in use by ${describeHolder(readHolder(dataDir))}. ` +
@@ -280,7 +290,8 @@ export async function openClickHouseStore(opts: OpenClickHouseOptions): Promise<
   if (opts.clickhouseUrl) {
     const client = createClient({ url: opts.clickhouseUrl, request_timeout: 60_000, clickhouse_settings: {} });
     const topology = opts.topology ?? 'single';
-    return new ClickHouseStore({ client, backend: 'server', ddl: { topology, cluster: opts.cluster ?? '{cluster}' }, log });
+    const database = databaseOf(opts.clickhouseUrl);
+    return new ClickHouseStore({ client, backend: 'server', ddl: { topology, cluster: opts.cluster ?? '{cluster}', ...(database ? { database } : {}) }, log });
   }
   if (opts.topology && opts.topology !== 'embedded') {
     throw new QueryValidationError(`topology ${opts.topology} needs a ClickHouse server: set --clickhouse-url (the embedded store is a single node)`);

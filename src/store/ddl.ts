@@ -15,6 +15,12 @@ export interface DdlContext {
   topology: Topology;
   /** Cluster name for ON CLUSTER and Distributed (topology cluster). */
   cluster: string;
+  /**
+   * Database of the tables. In a cluster, ON CLUSTER DDL fills in the database only for the table being created, not
+   * for tables named inside the statement (AS x_local, TO/FROM of views; ClickHouse issue #8445), so those names are
+   * qualified with it. Unset: the connection's default database.
+   */
+  database?: string;
 }
 
 export interface TableDef {
@@ -39,6 +45,11 @@ export interface ViewDef {
 }
 
 const quoteIdent = (s: string) => '`' + s.replace(/`/g, '``') + '`';
+
+/** A table named inside another statement: qualified with the database in a cluster (see DdlContext.database). */
+function inner(name: string, ctx: DdlContext): string {
+  return ctx.topology === 'cluster' && ctx.database ? `${quoteIdent(ctx.database)}.${quoteIdent(name)}` : quoteIdent(name);
+}
 
 export function localName(name: string, ctx: DdlContext): string {
   return ctx.topology === 'cluster' ? `${name}_local` : name;
@@ -78,8 +89,8 @@ export function renderTable(t: TableDef, ctx: DdlContext): string[] {
     out.push(
       [
         `-- Distributed front of ${local}: sharded by ${t.shardBy} so every row of one tag lands on one shard.`,
-        `CREATE TABLE IF NOT EXISTS ${quoteIdent(t.name)}${onCluster(ctx)} AS ${quoteIdent(local)}`,
-        `ENGINE = Distributed(${quoteCluster(ctx.cluster)}, currentDatabase(), ${quoteIdent(local)}, ${t.shardBy})`,
+        `CREATE TABLE IF NOT EXISTS ${quoteIdent(t.name)}${onCluster(ctx)} AS ${inner(local, ctx)}`,
+        `ENGINE = Distributed(${quoteCluster(ctx.cluster)}, ${ctx.database && ctx.topology === 'cluster' ? `'${ctx.database.replace(/'/g, "''")}'` : 'currentDatabase()'}, ${quoteIdent(local)}, ${t.shardBy})`,
       ].join('\n'),
     );
   }
@@ -93,7 +104,7 @@ export function renderTable(t: TableDef, ctx: DdlContext): string[] {
 export function renderView(v: ViewDef, rawLocal: string, ctx: DdlContext): string {
   return [
     `-- ${v.why.replace(/\n/g, '\n-- ')}`,
-    `CREATE MATERIALIZED VIEW IF NOT EXISTS ${quoteIdent(localName(v.name, ctx))}${onCluster(ctx)} TO ${quoteIdent(localName(v.to, ctx))}`,
-    `AS ${v.select.replace(/\{raw\}/g, quoteIdent(rawLocal))}`,
+    `CREATE MATERIALIZED VIEW IF NOT EXISTS ${quoteIdent(localName(v.name, ctx))}${onCluster(ctx)} TO ${inner(localName(v.to, ctx), ctx)}`,
+    `AS ${v.select.replace(/\{raw\}/g, inner(rawLocal, ctx))}`,
   ].join('\n');
 }

@@ -20,7 +20,6 @@ export const T = {
   daily: 'observations_daily_v1',
   migrations: 'schema_migrations_v1',
   alerts: 'alert_deliveries_v1',
-  quota: 'api_quota_v1',
 } as const;
 
 const observations: TableDef = {

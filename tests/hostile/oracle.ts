@@ -56,6 +56,11 @@ export function countsStatedIn(input: string): Set<string> {
     if (v !== null) out.add(v);
   }
   for (const phrase of input.matchAll(PHRASE)) for (const v of interpretations(phrase[0])) out.add(v);
+  // A phrase can start inside a neighbouring CSV field ("03,1_234"): runs grouped without commas are read on their own.
+  for (const run of input.matchAll(/\d+(?:[_ \u00a0\u202f']\d+){1,10}/g)) {
+    const v = scaled(run[0].replace(/\D/g, ''), 0);
+    if (v !== null) out.add(v);
+  }
   return out;
 }
 

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { configFrom, globalsOf, runAction, stdio, UserError, type GlobalOptions, type Io } from '../common.ts';
 import { renderAll } from '../../store/migrations.ts';
-import { openClickHouseStore } from '../../store/clickhouse-store.ts';
+import { openClickHouseStore, databaseOf } from '../../store/clickhouse-store.ts';
 import type { Topology } from '../../store/ddl.ts';
 
 export interface MigrateOptions extends GlobalOptions {
@@ -14,7 +14,8 @@ export async function runMigrate(opts: MigrateOptions, io: Io = stdio): Promise<
   const cfg = configFrom(opts, { ...(opts.topology ? { topology: opts.topology } : {}), ...(opts.cluster ? { clusterName: opts.cluster } : {}) });
   const topology: Topology = cfg.topology ?? (cfg.clickhouseUrl ? 'single' : 'embedded');
   if (opts.print) {
-    for (const s of renderAll({ topology, cluster: cfg.clusterName })) io.out(s + ';\n');
+    const database = cfg.clickhouseUrl ? databaseOf(cfg.clickhouseUrl) : undefined;
+    for (const s of renderAll({ topology, cluster: cfg.clusterName, ...(database ? { database } : {}) })) io.out(s + ';\n');
     return 0;
   }
   if (topology !== 'embedded' && !cfg.clickhouseUrl) throw new UserError(`--topology ${topology} needs a server: pass --clickhouse-url (or use --print to see the DDL)`);

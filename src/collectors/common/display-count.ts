@@ -32,19 +32,23 @@ const MAX_DECIMALS = 3;
 /** Far longer than any figure (20 digits plus separators); anything longer is refused before doing regex work on it. */
 const MAX_TEXT_LENGTH = 64;
 
-const DISPLAY_FIGURE = /^(\d+)(?:\.(\d+))?([KMBT]?)$/i;
+/** Digits, grouped in thousands by commas or spaces or not at all ("1,234", "12 345"), an optional fraction and unit. */
+const DISPLAY_FIGURE = /^\s*(\d+|\d{1,3}(?:[,\s]\d{3})+)(?:\.(\d+))?\s*([KMBT]?)\s*$/i;
 
 /**
- * Parse a display figure. Commas and whitespace (including no-break spaces) are ignored; the rest must be digits,
- * an optional fraction and an optional K/M/B/T suffix (any case). A plain integer is exact; a figure with a suffix is
- * rounded to its last shown digit. Returns null for anything else, including negatives, fractions without a suffix
- * ("1.5" is not a count), more than three decimals and values above UInt64.
+ * Parse a display figure. Commas and spaces (including no-break spaces) are thousands separators, accepted only
+ * between groups of three digits, so a decimal comma ("1,5K") or two numbers ("1 16") are refused rather than read as
+ * 15000 or 116; the rest must be digits, an optional fraction and an optional K/M/B/T suffix (any case). A plain
+ * integer is exact; a figure with a suffix is rounded to its last shown digit. Returns null for anything else,
+ * including negatives, fractions without a suffix ("1.5" is not a count), more than three decimals and values above
+ * UInt64.
  */
 export function parseDisplayCount(text: string): DisplayCount | null {
   if (typeof text !== 'string' || text.length > MAX_TEXT_LENGTH) return null;
-  const match = DISPLAY_FIGURE.exec(text.replace(/[\s,]/g, ''));
+  const match = DISPLAY_FIGURE.exec(text);
   if (!match) return null;
-  const [, whole = '', decimals = '', suffix = ''] = match;
+  const [, grouped = '', decimals = '', suffix = ''] = match;
+  const whole = grouped.replace(/[,\s]/g, '');
   const unitExponent = UNIT_EXPONENT[suffix.toUpperCase()] ?? 0;
   if (decimals.length > MAX_DECIMALS || (decimals !== '' && suffix === '')) return null;
 

@@ -167,6 +167,10 @@ function requestOnce(url: URL, opts: HttpRequestOptions, allowPrivate: boolean):
       },
     );
     req.on('timeout', () => req.destroy(new HttpNetworkError(`timed out after ${timeoutMs} ms waiting for ${url.host}`)));
+    // The socket timeout fires only when the connection goes idle: a server that drips bytes would hold the request
+    // (and the job) for as long as it likes. The deadline bounds the whole exchange.
+    const deadline = setTimeout(() => req.destroy(new HttpNetworkError(`no complete answer from ${url.host} within ${timeoutMs} ms`)), timeoutMs);
+    req.on('close', () => clearTimeout(deadline));
     req.on('error', (e) => {
       if (e instanceof RequestRefusedError || e instanceof HttpNetworkError) reject(e);
       else if ((e as { cause?: unknown }).cause instanceof RequestRefusedError) reject((e as { cause: Error }).cause);

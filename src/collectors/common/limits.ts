@@ -43,6 +43,16 @@ export function collectLimitsFor(cfg: Config, platform: string): CollectLimits {
   const own = parsePlatformLimits(cfg.platformLimits).get(platform);
   return {
     concurrency: own?.concurrency ?? cfg.collectConcurrency,
-    limiter: { max: own?.max ?? cfg.rateLimitMax, duration: own?.durationMs ?? cfg.rateLimitDurationMs },
+    limiter: evenPacing(own?.max ?? cfg.rateLimitMax, own?.durationMs ?? cfg.rateLimitDurationMs),
   };
+}
+
+/**
+ * BullMQ's limiter counts fixed windows, so "M per D" can let 2·M requests through in a span of length D (a burst at
+ * the end of one window and another at the start of the next). Platforms count sliding windows, so we pace evenly
+ * instead: one request per D/M. Any span of length D then sees at most M + 1 requests.
+ */
+export function evenPacing(max: number, durationMs: number): { max: number; duration: number } {
+  const gapMs = Math.floor(durationMs / max);
+  return gapMs >= 1 ? { max: 1, duration: gapMs } : { max, duration: durationMs };
 }

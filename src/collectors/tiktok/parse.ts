@@ -280,13 +280,19 @@ function roundedCountField(stats: JsonObject | null, key: string): string | null
 /**
  * A JSON number that is a non-negative integer within UInt64. Above 2^53 a double is not exact, but `String(n)` is
  * the shortest decimal that reads back as the same double, i.e. the digits TikTok wrote for its few-significant-digit
- * display figures; the value is labelled rounded anyway, with a step far above the double's error.
+ * display figures; the value is labelled rounded anyway, with a step far above the double's error. That holds only
+ * while those digits are at most 15 significant ones (every such decimal survives a double unchanged): a longer
+ * literal such as 9007199254740993 comes back as 9007199254740992, a number that was never written, so it is refused.
  */
 function integerToCount(n: number): string | null {
   if (!Number.isInteger(n) || n < 0) return null;
   const digits = String(n); // plain digits for every integer below 1e21, which covers UInt64
+  if (!Number.isSafeInteger(n) && digits.replace(/0+$/, '').length > MAX_EXACT_DOUBLE_DIGITS) return null;
   return /^\d+$/.test(digits) && BigInt(digits) <= UINT64_MAX ? digits : null;
 }
+
+/** Significant decimal digits that every double reproduces exactly (DBL_DIG). */
+const MAX_EXACT_DOUBLE_DIGITS = 15;
 
 /** Ids are decimal strings (sometimes numbers in old payloads). Absent, empty or "0" → null (a hollow answer). */
 function challengeIdOf(challenge: JsonObject | null): string | null {

@@ -147,7 +147,7 @@ describe('alerts: load worker → post-load hook → webhook', () => {
       tag: 'alpha',
       metric: 'views',
       values: { window: '1h', threshold: 5000, velocityPerHour: 8000, latestValue: String(1_000_000n + 48_000n + 8000n), observedAt: new Date(T0 + 49 * HOUR).toISOString() },
-      link: 'https://pulse.example.org/tags/tiktok/alpha?metric=views',
+      link: 'https://pulse.example.org/tag?platform=tiktok&tag=alpha&metric=views',
     });
     expect(Date.parse(first!.firedAt)).toBeGreaterThan(0);
     expect(second!.values).toMatchObject({ velocityPerHour: 7000, observedAt: reopen[0]!.observedAt });

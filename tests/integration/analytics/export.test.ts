@@ -165,7 +165,7 @@ describe('export (chDB, CLI through the owner API, HTTP API)', () => {
     const r = await exportObservations(store, { tags: 'nosuchtag', format: 'csv' });
     expect(r.rows).toBe(0);
     expect(r.bytes.toString()).toMatch(/^"platform","tag",/);
-    expect(r.citation.text).toContain('no observations in range');
+    expect(r.citation.text).toMatch(/^tagpulse \(\d{4}\)\. #nosuchtag TikTok all metrics, no observations in the selected range\. Exported /);
     const cleaned = await exportObservations(store, { tags: 'nosuchtag', format: 'parquet', cleaned: true });
     expect(cleaned.bytes.subarray(0, 4).toString()).toBe('PAR1');
   });

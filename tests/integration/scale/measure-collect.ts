@@ -12,13 +12,11 @@ import { join } from 'node:path';
 import { startFakeTikTok } from '../../../src/demo/fake-tiktok.ts';
 import { collectQueueName, openQueue } from '../../../src/queue/queues.ts';
 import { connectionFor } from '../../../src/queue/redis.ts';
-import { readHolder } from '../../../src/store/owner.ts';
-import { RemoteStore } from '../../../src/store/remote-store.ts';
 import { latestQuery } from '../../../src/store/queries.ts';
 import { startTestRedis } from '../../helpers/redis.ts';
 import { tempDir } from '../../helpers/tmp.ts';
 import { waitUntil } from '../../helpers/wait.ts';
-import { childEnv, spawnTagpulse, type TagpulseProcess } from './processes.ts';
+import { childEnv, ownerStore, spawnTagpulse, type TagpulseProcess } from './processes.ts';
 
 const JOBS = Number(process.argv[2] ?? 300);
 const CONCURRENCY = 4;
@@ -44,14 +42,7 @@ const producer = connectionFor(redis.target, 'producer');
 const queue = openQueue(collectQueueName('tiktok'), producer, { prefix: 'tagpulse' });
 const rows: string[] = [];
 try {
-  const holder = await waitUntil(
-    () => {
-      const h = readHolder(join(dir.dir, 'owner'));
-      return h?.apiUrl && h.token ? h : undefined;
-    },
-    { timeoutMs: 60_000, what: 'owner API' },
-  );
-  const store = new RemoteStore(holder.apiUrl!, holder.token!);
+  const store = await ownerStore(owner, join(dir.dir, 'owner'), 60_000);
   for (const [i, run] of RUNS.entries()) {
     const fake = await startFakeTikTok({ latencyMs: run.latencyMs });
     const workers: TagpulseProcess[] = [];

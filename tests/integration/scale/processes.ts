@@ -5,6 +5,9 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import { readHolder } from '../../../src/store/owner.ts';
+import { RemoteStore } from '../../../src/store/remote-store.ts';
+import { waitUntil } from '../../helpers/wait.ts';
 
 const BIN = join(import.meta.dirname, '..', '..', '..', 'bin', 'tagpulse.js');
 const OUTPUT_LIMIT = 20_000;
@@ -70,4 +73,16 @@ export function spawnTagpulse(name: string, args: string[], opts: { env: NodeJS.
       return code;
     },
   };
+}
+
+/** Wait until the owner of an embedded data dir serves its API, then reach its store through it (as other CLI commands do). */
+export async function ownerStore(owner: TagpulseProcess, dataDir: string, timeoutMs: number): Promise<RemoteStore> {
+  const holder = await waitUntil(
+    () => {
+      const h = readHolder(dataDir);
+      return h?.apiUrl && h.token ? h : undefined;
+    },
+    { timeoutMs, intervalMs: 200, what: `${owner.name} to serve its API` },
+  ).catch((e: Error) => Promise.reject(new Error(`${e.message}\n${owner.name} output:\n${owner.output()}`)));
+  return new RemoteStore(holder.apiUrl!, holder.token!);
 }

@@ -17,6 +17,14 @@ describe('DDL per topology', () => {
     expect(sql).toMatch(/MATERIALIZED VIEW IF NOT EXISTS `observations_hourly_mv_v1_local` ON CLUSTER '\{cluster\}' TO `observations_hourly_v1_local`/);
   });
 
+  it('qualifies tables named inside cluster statements with the database (ON CLUSTER does not)', () => {
+    const sql = renderAll({ topology: 'cluster', cluster: 'tp', database: 'tagpulse' }).join('\n');
+    expect(sql).toContain('AS `tagpulse`.`observations_v1_local`');
+    expect(sql).toContain('TO `tagpulse`.`observations_hourly_v1_local`');
+    expect(sql).toContain('FROM `tagpulse`.`observations_v1_local`');
+    expect(sql).toContain("Distributed(`tp`, 'tagpulse', `observations_v1_local`, cityHash64(platform, tag))");
+  });
+
   it('every statement is idempotent and explains itself', () => {
     for (const m of migrations) {
       for (const s of m.statements({ topology: 'cluster', cluster: 'tp' })) {

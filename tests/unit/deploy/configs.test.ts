@@ -109,6 +109,12 @@ describe('ClickHouse and Keeper XML', () => {
     const keeper = readXml('deploy/keeper/keeper.xml') as { keeper_server: { tcp_port: string; raft_configuration: { server: { hostname: string }[] } } };
     expect(cluster.zookeeper.node).toEqual([{ host: svc('clickhouse-keeper').hostname, port: keeper.keeper_server.tcp_port }]);
     expect(keeper.keeper_server.raft_configuration.server[0]!.hostname).toBe(svc('clickhouse-keeper').hostname);
+    // Keeper runs the file it is given, and keeps its Raft state on its volume.
+    const keeperSvc = svc('clickhouse-keeper');
+    expect(mountTarget(keeperSvc, 'deploy/keeper/keeper.xml')).toBe(keeperSvc.environment?.KEEPER_CONFIG);
+    const dataMount = keeperSvc.volumes!.find((v) => v.startsWith('keeper-data:'))!.split(':')[1]!;
+    const paths = keeper.keeper_server as unknown as { log_storage_path: string; snapshot_storage_path: string };
+    for (const p of [paths.log_storage_path, paths.snapshot_storage_path]) expect(p.startsWith(`${dataMount}/`), p).toBe(true);
     // The cluster name the DDL uses by default ({cluster}) resolves through the macro above.
     expect(parseTagpulseArgs(commandArgs(svc('migrate-cluster'))).opts.cluster).toBeUndefined();
   });

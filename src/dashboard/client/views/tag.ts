@@ -196,10 +196,11 @@ function keyFigures(r: FullReport, metric: string, chart: ChartData): HTMLElemen
 
 function velocityText(r: FullReport, chart: ChartData): HTMLElement {
   const bin = chart.velocity ? formatDays(chart.velocity.binMs / 86_400_000) : null;
+  const banded = chart.velocity?.bins.some((b) => b.velocityPerHourHigh !== null && b.velocityPerHourLow !== null && b.velocityPerHourHigh > b.velocityPerHourLow);
   return h(
     'p',
     { class: 'muted' },
-    bin ? `Increase per hour in bins of ${bin}; the shaded band is the interval the rounding of display figures allows. ` : '',
+    bin ? `Increase per hour in bins of ${bin}${banded ? '; the shaded band is the interval the rounding of display figures allows' : ' (exact counts: no rounding interval)'}. ` : '',
     r.growthRatePerDay !== null ? `Counter growth ${formatPct(r.growthRatePerDay * 100)} per day` : 'Counter growth rate not available',
     r.velocityGrowthRatePerDay !== null ? `; velocity growth ${formatPct(r.velocityGrowthRatePerDay * 100)} per day.` : '.',
   );
