@@ -46,6 +46,8 @@ export interface AppOptions {
   mount?: (router: Router, deps: { store: Store; app: App }) => void;
   onLoaded?: (b: LoadedBatch) => void | Promise<void>;
   onOutcome?: (e: { platform: string; tag: string; slot: string; ok: boolean; kind?: string }) => void;
+  /** Runs after the workers have stopped and before the store closes (e.g. let alert evaluation finish). */
+  beforeStoreClose?: () => Promise<void>;
   /** How often the scheduler re-reads tracked tags (ms). */
   resyncMs?: number;
 }
@@ -196,6 +198,7 @@ export class App {
       await Promise.allSettled(loadWorkers.map((w) => w.close()));
       await this.batcher?.close().catch(() => undefined);
       await this.api?.close().catch(() => undefined);
+      await this.opts.beforeStoreClose?.().catch(() => undefined);
       await Promise.allSettled([...this.queues.values(), ...(this.loadQueue ? [this.loadQueue] : [])].map((q) => q.close()));
       for (const c of this.#conns) c.disconnect();
       for (const col of this.collectors.values()) await col.close?.().catch(() => undefined);

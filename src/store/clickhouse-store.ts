@@ -80,7 +80,7 @@ export class ClickHouseStore implements Store {
           table: T.migrations,
           values: [{ version: m.version, name: m.name, applied_at: toChTime(new Date()) }],
           format: 'JSONEachRow',
-          clickhouse_settings: INSERT_SETTINGS,
+          clickhouse_settings: { ...INSERT_SETTINGS, insert_deduplication_token: '' },
         });
         applied.push(m.version);
       }
@@ -178,7 +178,9 @@ export class ClickHouseStore implements Store {
         table,
         values,
         format: 'JSONEachRow',
-        clickhouse_settings: { ...INSERT_SETTINGS, ...(token ? { insert_deduplication_token: token } : {}) },
+        // Always set the token, '' meaning none: chDB keeps per-query settings for the rest of its session, so an insert
+        // without its own token would otherwise inherit the previous one and be dropped as a duplicate.
+        clickhouse_settings: { ...INSERT_SETTINGS, insert_deduplication_token: token ?? '' },
       });
     } catch (e) {
       throw new StoreUnavailableError(`insert into ${table} failed: ${(e as Error).message}`, { cause: e });

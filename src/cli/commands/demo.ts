@@ -50,7 +50,7 @@ export async function runDemo(opts: DemoOptions, io: Io = stdio): Promise<number
     app = await new App({
       cfg,
       command: 'tagpulse demo',
-      ...(postLoad ? { onLoaded: postLoad } : {}),
+      ...(postLoad ? { onLoaded: postLoad, beforeStoreClose: () => postLoad.idle() } : {}),
       roles: { scheduler: true, collect: true, load: true, api: true },
       mount: (router, deps) => mountAll(router, { ...deps, cfg }),
       onOutcome: (e) => (e.ok ? stats.ok++ : stats.failed++),

@@ -72,7 +72,7 @@ export async function runRun(opts: RunOptions, io: Io = stdio): Promise<number> 
   const app = await new App({
     cfg,
     roles,
-    ...(postLoad ? { onLoaded: postLoad } : {}),
+    ...(postLoad ? { onLoaded: postLoad, beforeStoreClose: () => postLoad.idle() } : {}),
     command: 'tagpulse run',
     mount: (router, deps) => mountAll(router, { ...deps, cfg }),
     onOutcome: (e) => (e.ok ? stats.ok++ : stats.failed++),
