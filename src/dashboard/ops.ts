@@ -11,7 +11,7 @@ import { listTracked } from '../services/tracking.ts';
 import { queueDepths, type QueueDepth } from '../services/status.ts';
 import type { TrackedTag } from '../schema/tracked.ts';
 import { MS_PER_DAY, MS_PER_HOUR } from '../analytics/math.ts';
-import { isStale } from './overview.ts';
+import { isStale, latestByTag } from './overview.ts';
 import { failureKindsQuery, observationCountsQuery, type FailureRow } from './queries.ts';
 
 export interface QueueHealth extends QueueDepth {
@@ -57,15 +57,9 @@ async function queueHealth(app: App | undefined): Promise<OpsData['queues']> {
 async function staleTags(store: Store, nowMs: number): Promise<{ tracked: TrackedTag[]; stale: OpsData['stale'] }> {
   const tracked = await listTracked(store);
   if (!tracked.length) return { tracked, stale: [] };
-  const latest = await store.run(latestQuery, { platforms: tracked.map((t) => t.platform), tags: tracked.map((t) => t.tag) });
-  const lastBy = new Map<string, string>();
-  for (const r of latest) {
-    const k = `${r.platform}|${r.tag}`;
-    const prev = lastBy.get(k);
-    if (!prev || r.latest_at > prev) lastBy.set(k, r.latest_at);
-  }
+  const latest = latestByTag(await store.run(latestQuery, { platforms: tracked.map((t) => t.platform), tags: tracked.map((t) => t.tag) }));
   const stale = tracked
-    .map((t) => ({ platform: t.platform, tag: t.tag, everyMs: t.everyMs, lastAt: lastBy.get(`${t.platform}|${t.tag}`) ?? null }))
+    .map((t) => ({ platform: t.platform, tag: t.tag, everyMs: t.everyMs, lastAt: latest.get(`${t.platform}|${t.tag}`)?.lastAt ?? null }))
     .filter((t) => isStale(t.lastAt, t.everyMs, nowMs));
   return { tracked, stale };
 }

@@ -9,25 +9,43 @@
  */
 import type { Store } from '../store/store.ts';
 import { latestQuery } from '../store/queries.ts';
+import type { QueryRow } from '../store/query.ts';
 import { listTracked } from '../services/tracking.ts';
 import { computeReport, type AnalyticsParameters } from '../analytics/report.ts';
 import type { SeriesPoint } from '../analytics/types.ts';
-import { MS_PER_DAY, MS_PER_HOUR, evenIndices } from '../analytics/math.ts';
+import { MS_PER_DAY, MS_PER_HOUR } from '../analytics/math.ts';
+import { cleanSeries } from '../analytics/clean.ts';
+import { interpolateAt } from '../analytics/velocity.ts';
 import { failureSummaryQuery, hourlyPointsQuery } from './queries.ts';
 
 /** How far back the overview reads. */
 export const OVERVIEW_LOOKBACK_MS = 15 * MS_PER_DAY;
-/** Sparkline span and resolution. */
+/** Sparkline: the last 7 days on a 2-hour grid. */
 const SPARK_SPAN_MS = 7 * MS_PER_DAY;
-const SPARK_MAX_POINTS = 84;
+const SPARK_STEP_MS = 2 * MS_PER_HOUR;
 /** The overview shows no change points or lifecycle: a grid of zero bins turns both off. */
 const LIGHT: Partial<AnalyticsParameters> = { changepointMaxBins: 0, lifecycleMaxBins: 0 };
 
 export interface LatestCount {
   value: string;
-  exact: boolean;
+  precision: 'exact' | 'rounded' | 'lower_bound';
   step: string;
   observedAt: string;
+}
+
+type LatestRow = QueryRow<typeof latestQuery>;
+
+/** Latest rows (one per tag and metric) grouped by "platform|tag", and the time of each tag's latest sample. */
+export function latestByTag(rows: LatestRow[]): Map<string, { metrics: Map<string, LatestRow>; lastAt: string }> {
+  const out = new Map<string, { metrics: Map<string, LatestRow>; lastAt: string }>();
+  for (const r of rows) {
+    const k = `${r.platform}|${r.tag}`;
+    const e = out.get(k) ?? { metrics: new Map<string, LatestRow>(), lastAt: r.latest_at };
+    e.metrics.set(r.metric, r);
+    if (r.latest_at > e.lastAt) e.lastAt = r.latest_at;
+    out.set(k, e);
+  }
+  return out;
 }
 
 export interface OverviewRow {
@@ -49,10 +67,16 @@ export interface OverviewRow {
   doublingDays: number | null;
   zScore: number | null;
   breakout: boolean | null;
-  /** [epoch ms, counter] over the last 7 days, at most 84 points. */
-  sparkline: [number, number][];
+  /** The cleaned counter over the last 7 days on a regular grid (null where there is no data on both sides). */
+  sparkline: Sparkline;
   failures24h: number;
   lastFailure: { kind: string; at: string; message: string } | null;
+}
+
+export interface Sparkline {
+  startMs: number;
+  stepMs: number;
+  values: (number | null)[];
 }
 
 export interface Overview {
@@ -98,9 +122,19 @@ function summarize(key: { platform: string; tag: string; metric: string }, point
   return summary;
 }
 
-function sparkline(points: SeriesPoint[], nowMs: number): [number, number][] {
-  const recent = points.filter((p) => p.t >= nowMs - SPARK_SPAN_MS && p.precision !== 'lower_bound');
-  return evenIndices(recent.length, SPARK_MAX_POINTS).map((i) => [recent[i]!.t, Number(recent[i]!.value)]);
+/** The cleaned counter (glitches and lower bounds out) interpolated on a 2-hour grid; never extrapolated. */
+function sparkline(points: SeriesPoint[], nowMs: number): Sparkline {
+  const startMs = Math.ceil((nowMs - SPARK_SPAN_MS) / SPARK_STEP_MS) * SPARK_STEP_MS;
+  const { adjusted } = cleanSeries(points.filter((p) => p.t >= startMs - SPARK_STEP_MS));
+  const n = Math.floor((nowMs - startMs) / SPARK_STEP_MS) + 1;
+  const values = Array.from({ length: n }, (_, i) => {
+    const v = interpolateAt(adjusted, startMs + i * SPARK_STEP_MS);
+    return v === null ? null : Math.round(v);
+  });
+  // The grid rarely hits the latest sample exactly: end the line there.
+  const last = adjusted[adjusted.length - 1];
+  if (last && last.t > startMs + (n - 1) * SPARK_STEP_MS) values.push(Number(last.value));
+  return { startMs, stepMs: SPARK_STEP_MS, values };
 }
 
 export async function buildOverview(store: Store, opts: { metric: string; nowMs?: number }): Promise<Overview> {
@@ -114,28 +148,19 @@ export async function buildOverview(store: Store, opts: { metric: string; nowMs?
     store.run(hourlyPointsQuery, { ...keys, metric: opts.metric, from: new Date(nowMs - OVERVIEW_LOOKBACK_MS - MS_PER_HOUR).toISOString() }),
     store.run(failureSummaryQuery, { since: new Date(nowMs - MS_PER_DAY).toISOString() }),
   ]);
-  const pointsBy = new Map<string, SeriesPoint[]>();
-  for (const r of hourly) {
-    const k = `${r.platform}|${r.tag}`;
-    let list = pointsBy.get(k);
-    if (!list) pointsBy.set(k, (list = []));
-    list.push({ t: Date.parse(r.t), value: BigInt(r.value), step: BigInt(r.step), precision: r.precision });
-  }
-  const latestBy = new Map<string, Map<string, (typeof latest)[number]>>();
-  for (const r of latest) {
-    const k = `${r.platform}|${r.tag}`;
-    if (!latestBy.has(k)) latestBy.set(k, new Map());
-    latestBy.get(k)!.set(r.metric, r);
-  }
+  const pointsBy = new Map<string, SeriesPoint[]>(
+    hourly.map((r) => [`${r.platform}|${r.tag}`, r.times.map((t, i) => ({ t, value: BigInt(r.values[i]!), step: BigInt(r.steps[i]!), precision: r.precisions[i]! }))]),
+  );
+  const latestBy = latestByTag(latest);
   const failuresBy = new Map(failures.map((f) => [`${f.platform}|${f.tag}`, f]));
-  const count = (r: (typeof latest)[number] | undefined): LatestCount | null => (r ? { value: r.value, exact: r.exact, step: r.step, observedAt: r.latest_at } : null);
+  const count = (r: LatestRow | undefined): LatestCount | null => (r ? { value: r.value, precision: r.precision as LatestCount['precision'], step: r.step, observedAt: r.latest_at } : null);
 
   const tags = tracked.map((t): OverviewRow => {
     const k = `${t.platform}|${t.tag}`;
-    const metrics = latestBy.get(k);
+    const latestOf = latestBy.get(k);
+    const metrics = latestOf?.metrics;
     const points = pointsBy.get(k) ?? [];
-    const times = [...(metrics?.values() ?? [])].map((m) => m.latest_at).sort();
-    const lastSampleAt = times[times.length - 1] ?? null;
+    const lastSampleAt = latestOf?.lastAt ?? null;
     const f = failuresBy.get(k);
     return {
       platform: t.platform,

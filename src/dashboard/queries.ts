@@ -22,19 +22,35 @@ const u64 = z.union([z.string(), z.number()]).transform(String);
 const tagKeys = { platforms: z.array(z.string()), tags: z.array(z.string()) };
 const TAG_KEYS_SQL = '(platform, tag) IN (SELECT arrayJoin(arrayZip({platforms:Array(String)}, {tags:Array(String)})))';
 
-/** One point per (tag, hour) for many tags: the last reading of the hour, with its rounding step and precision. */
+/**
+ * One point per (tag, hour) for many tags: the last reading of each hour with its rounding step and precision, as
+ * arrays (one row per tag) — thousands of hourly points cost far less to transfer and validate that way.
+ */
 export const hourlyPointsQuery = defineQuery({
   name: 'dashboard_hourly_points',
   params: z.object({ ...tagKeys, metric: z.string(), from: isoParam }),
-  row: z.object({ platform: z.string(), tag: z.string(), t: chTime, value: u64, step: u64, precision: z.enum(['exact', 'rounded', 'lower_bound']) }),
-  sql: `SELECT platform, tag, max(observed_at) AS t,
-  argMax(value, (observed_at, ingested_at)) AS value,
-  argMax(step, (observed_at, ingested_at)) AS step,
-  argMax(precision, (observed_at, ingested_at)) AS precision
-FROM ${T.observations}
-WHERE ${TAG_KEYS_SQL} AND metric = {metric:String} AND observed_at >= {from:DateTime64(3, 'UTC')}
-GROUP BY platform, tag, toStartOfHour(observed_at)
-ORDER BY platform, tag, t`,
+  row: z.object({
+    platform: z.string(),
+    tag: z.string(),
+    times: z.array(z.number()),
+    values: z.array(z.string()),
+    steps: z.array(z.string()),
+    precisions: z.array(z.enum(['exact', 'rounded', 'lower_bound'])),
+  }),
+  sql: `SELECT platform, tag,
+  groupArray(toFloat64(toUnixTimestamp64Milli(t))) AS times, groupArray(toString(v)) AS values,
+  groupArray(toString(s)) AS steps, groupArray(p) AS precisions
+FROM (
+  SELECT platform, tag, max(observed_at) AS t,
+    argMax(value, (observed_at, ingested_at)) AS v,
+    argMax(step, (observed_at, ingested_at)) AS s,
+    argMax(precision, (observed_at, ingested_at)) AS p
+  FROM ${T.observations}
+  WHERE ${TAG_KEYS_SQL} AND metric = {metric:String} AND observed_at >= {from:DateTime64(3, 'UTC')}
+  GROUP BY platform, tag, toStartOfHour(observed_at)
+  ORDER BY platform, tag, t
+)
+GROUP BY platform, tag`,
 });
 
 /** Failures per tag since a time: how many, and the latest one (kind, time, message). */

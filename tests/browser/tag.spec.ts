@@ -132,6 +132,12 @@ test.describe('tag page', () => {
     await expect(readings).toContainText(HOSTILE.provenance);
     await expect(readings.locator('a[href^="javascript"]')).toHaveCount(0);
     await expect(readings).toContainText('≥ 600,000,000');
+    // A lower bound is not a counter reading: drawn as its own point, not joined to the line.
+    const counter = page.locator('.chart').first();
+    await expect(counter.locator('g.points[data-series="lower bound (at least)"] circle')).toHaveCount(1);
+    const linePoints = Number(await counter.locator('path.line').getAttribute('data-points'));
+    expect(pathPoints(await counter.locator('path.line').getAttribute('d'))).toBe(linePoints);
+    await expect(counter.locator('.chart-legend')).toContainText('lower bound (at least)');
     await expect(page.locator('img, iframe')).toHaveCount(0);
     await attachScreenshot(page, testInfo, 'tag-hostile-text');
   });

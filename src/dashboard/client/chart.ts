@@ -22,6 +22,8 @@ export interface ChartSeries {
   band?: { t: number; lo: number; hi: number }[];
   /** Index into the palette (CSS classes series-0 … series-7). */
   color: number;
+  /** 'points': unconnected markers (readings that are not on the counter line, such as lower bounds). */
+  style?: 'line' | 'points';
 }
 
 export type AnnotationKind = 'event' | 'revision' | 'changepoint' | 'gap';
@@ -184,13 +186,13 @@ export function timeChart(spec: ChartSpec): HTMLElement {
   const legend = h(
     'figcaption',
     { class: 'chart-legend' },
-    spec.series.map((se) => h('span', { class: 'legend-item' }, h('span', { class: `swatch series-${se.color % 8}`, 'aria-hidden': 'true' }), se.label)),
+    spec.series.map((se) => h('span', { class: 'legend-item' }, h('span', { class: `swatch ${se.style === 'points' ? 'swatch-point ' : ''}series-${se.color % 8}`, 'aria-hidden': 'true' }), se.label)),
     spec.series.some((se) => se.points.some((p) => p.rounded)) ? h('span', { class: 'legend-item' }, h('span', { class: 'swatch swatch-rounded', 'aria-hidden': 'true' }), 'rounded display figure') : null,
     spec.series.some((se) => se.band?.some((b) => b.hi > b.lo)) ? h('span', { class: 'legend-item' }, h('span', { class: 'swatch swatch-band', 'aria-hidden': 'true' }), 'rounding interval') : null,
     h('span', { id: hintId, class: 'legend-hint' }, 'Focus the chart and use ← → (Home, End) to read values.'),
   );
   const figure = h('figure', { class: 'chart' }, canvas, tooltip, live, legend, dataTable(spec));
-  const primary = spec.series.find((se) => se.points.length) ?? spec.series[0];
+  const primary = spec.series.find((se) => se.points.length && se.style !== 'points') ?? spec.series.find((se) => se.points.length);
   let cursor = -1;
   let lastWidth = 0;
 
@@ -228,6 +230,16 @@ export function timeChart(spec: ChartSpec): HTMLElement {
     for (const se of spec.series) {
       const cls = `series-${se.color % 8}`;
       if (se.band?.length) svg.append(s('path', { class: `band ${cls}`, d: bandPath(se.band, sc, log) }));
+      if (se.band?.length === 1) {
+        const b = se.band[0]!; // one bin: the interval as an error bar
+        svg.append(s('line', { class: `band-bar ${cls}`, x1: sc.x(b.t).toFixed(1), x2: sc.x(b.t).toFixed(1), y1: sc.y(b.lo).toFixed(1), y2: sc.y(b.hi).toFixed(1) }));
+      }
+      const visible = se.points.filter((p) => Number.isFinite(p.y) && (!log || p.y > 0));
+      if (se.style === 'points' || visible.length < 3) {
+        // Unconnected readings, or too few to draw a line through: show each one.
+        svg.append(s('g', { class: `points ${cls}`, 'data-series': se.label, 'data-points': visible.length }, visible.map((p) => s('circle', { class: 'marker-point', cx: sc.x(p.t).toFixed(1), cy: sc.y(p.y).toFixed(1), r: 4 }))));
+        if (se.style === 'points') continue;
+      }
       svg.append(s('path', { class: `line ${cls}`, d: linePath(se.points, sc, log), 'data-series': se.label, 'data-points': se.points.length }));
       const rounded = se.points.filter((p) => p.rounded && (!log || p.y > 0));
       if (rounded.length && rounded.length <= MAX_MARKERS) {
@@ -251,6 +263,7 @@ export function timeChart(spec: ChartSpec): HTMLElement {
         if (!se.points.length) continue;
         const p = se.points[nearest(se.points, t)]!;
         if (!Number.isFinite(p.y) || (log && p.y <= 0)) continue;
+        if (se.style === 'points' && Math.abs(sc.x(p.t) - x) > 6) continue; // only when the cursor is on it
         rows.push(`${se.label}: ${spec.formatValue(p.y)}${p.rounded ? ' (rounded)' : ''}`);
         dots.append(s('circle', { class: `cursor-dot series-${se.color % 8}`, cx: sc.x(p.t).toFixed(1), cy: sc.y(p.y).toFixed(1), r: 4 }));
       }

@@ -2,9 +2,13 @@
 /** Small accessible building blocks shared by the views: labelled controls, badges, counts, states, sparklines. */
 import { h, s, uid, type Child } from './dom.ts';
 import { formatCount, type Precision } from './format.ts';
+import { setParams } from './state.ts';
+
+export const METRICS = ['views', 'posts'] as const;
+export const METRIC_OPTIONS = METRICS.map((m) => ({ value: m, label: m === 'views' ? 'Views' : 'Posts' }));
 
 /** A radio group shown as a segmented control (a fieldset with a legend: one accessible name for the group). */
-export function segmented<T extends string>(legend: string, name: string, options: readonly { value: T; label: string }[], value: T, onChange: (v: T) => void): HTMLElement {
+export function segmented<T extends string>(legend: string, name: string, options: readonly { value: T; label: string }[], value: T | null, onChange: (v: T) => void): HTMLElement {
   return h(
     'fieldset',
     { class: 'segmented' },
@@ -15,6 +19,17 @@ export function segmented<T extends string>(legend: string, name: string, option
       return h('span', { class: 'segment' }, input, h('label', { for: id }, o.label));
     }),
   );
+}
+
+/**
+ * A segmented control bound to a URL parameter: a choice is pushed to the history (the default is left out of the
+ * URL), `also` sets or clears related parameters, and the view re-renders from the URL.
+ */
+export function paramControl<T extends string>(legend: string, name: string, options: readonly { value: T; label: string }[], value: T | null, fallback: T, rerender: () => void, also: Record<string, string | null> = {}): HTMLElement {
+  return segmented(legend, name, options, value, (v) => {
+    setParams({ [name]: v === fallback ? null : v, ...also }, 'push');
+    rerender();
+  });
 }
 
 /** A labelled select. */
@@ -66,18 +81,24 @@ export function stat(label: string, value: Child, sub?: Child): HTMLElement {
   return h('div', { class: 'stat' }, h('div', { class: 'stat-label' }, label), h('div', { class: 'stat-value' }, value), sub ? h('div', { class: 'stat-sub' }, sub) : null);
 }
 
-/** A tiny trend line (decorative: the numbers are in the row). */
-export function sparkline(points: [number, number][], label: string): Element {
+/** A tiny trend line over regularly spaced values (null = no data); decorative: the numbers are in the row. */
+export function sparkline(values: (number | null)[], label: string): Element {
   const w = 96;
   const hgt = 28;
-  if (points.length < 2) return h('span', { class: 'muted spark-empty' }, '—');
-  const ts = points.map((p) => p[0]);
-  const vs = points.map((p) => p[1]);
-  const [t0, t1] = [Math.min(...ts), Math.max(...ts)];
-  const [v0, v1] = [Math.min(...vs), Math.max(...vs)];
-  const x = (t: number) => (t1 > t0 ? ((t - t0) / (t1 - t0)) * (w - 4) + 2 : w / 2);
+  const known = values.filter((v): v is number => v !== null);
+  if (known.length < 2) return h('span', { class: 'muted spark-empty', title: 'not enough data in the last 7 days' }, '—');
+  const [v0, v1] = [Math.min(...known), Math.max(...known)];
+  const x = (i: number) => (i / Math.max(1, values.length - 1)) * (w - 4) + 2;
   const y = (v: number) => (v1 > v0 ? hgt - 3 - ((v - v0) / (v1 - v0)) * (hgt - 6) : hgt / 2);
-  const d = points.map((p, i) => `${i ? 'L' : 'M'}${x(p[0]).toFixed(1)},${y(p[1]).toFixed(1)}`).join('');
+  let d = '';
+  let pen = false;
+  values.forEach((v, i) => {
+    if (v === null) pen = false;
+    else {
+      d += `${pen ? 'L' : 'M'}${x(i).toFixed(1)},${y(v).toFixed(1)}`;
+      pen = true;
+    }
+  });
   return s('svg', { class: 'sparkline', width: w, height: hgt, viewBox: `0 0 ${w} ${hgt}`, role: 'img', 'aria-label': label }, s('path', { d }));
 }
 

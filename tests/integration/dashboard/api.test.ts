@@ -98,9 +98,12 @@ describe('dashboard API', () => {
     for (const tag of Object.keys(SEED_TAGS)) {
       const stored = await store.run(seriesQuery, { platform: 'tiktok', tag, metric: 'views' });
       expect(row(tag).views?.value).toBe(stored[stored.length - 1]!.value);
-      expect(row(tag).views?.exact).toBe(tag !== 'tiktoktherapy');
-      expect(row(tag).sparkline.length).toBeGreaterThan(10);
-      expect(row(tag).sparkline.length).toBeLessThanOrEqual(84);
+      expect(row(tag).views?.precision).toBe(tag === 'tiktoktherapy' ? 'rounded' : 'exact');
+      // The cleaned counter over 7 days on a 2-hour grid: monotone, and ending at the latest reading.
+      const spark = row(tag).sparkline.values.filter((v): v is number => v !== null);
+      expect(spark.length).toBeGreaterThan(80);
+      expect(spark).toEqual([...spark].sort((a, b) => a - b));
+      expect(spark[spark.length - 1]).toBe(Number(stored[stored.length - 1]!.value));
     }
     // Flat at 900,000/h with ±5 % noise.
     expect(row('mentalhealthmatters').velocity24h!).toBeGreaterThan(900_000 * 0.94);
@@ -112,7 +115,8 @@ describe('dashboard API', () => {
     // A rounded series has a rounding interval around its velocity.
     expect(row('tiktoktherapy').velocity24hHigh!).toBeGreaterThan(row('tiktoktherapy').velocity24hLow!);
     // Missing is not zero.
-    expect(row('nodata')).toMatchObject({ views: null, posts: null, velocity24h: null, breakout: null, lastSampleAt: null, stale: true, sparkline: [] });
+    expect(row('nodata')).toMatchObject({ views: null, posts: null, velocity24h: null, breakout: null, lastSampleAt: null, stale: true });
+    expect(row('nodata').sparkline.values.every((v) => v === null)).toBe(true);
     expect(row('mentalhealth').failures24h).toBe(1);
     expect(row('mentalhealth').lastFailure).toMatchObject({ kind: 'blocked', message: HOSTILE.failureMessage });
     expect(o.generatedAt).toMatch(/Z$/);

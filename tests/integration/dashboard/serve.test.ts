@@ -51,8 +51,8 @@ describe('tagpulse serve', () => {
     expect(track.code).toBe(0);
     const overview = (await (await fetch(`${url}/api/overview`)).json()) as Overview;
     expect(overview.tags.map((t) => t.tag)).toEqual(['mentalhealth', 'tiktoktherapy']);
-    expect(overview.tags[0]!.views?.exact).toBe(true);
-    expect(overview.tags[1]!.views?.exact).toBe(false);
+    expect(overview.tags[0]!.views?.precision).toBe('exact');
+    expect(overview.tags[1]!.views?.precision).toBe('rounded');
     expect(overview.tags[0]!.velocity24h).toBeGreaterThan(0);
 
     // Queue health comes from the configured Redis; this process runs no workers.

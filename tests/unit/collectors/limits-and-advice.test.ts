@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { collectLimitsFor, parsePlatformLimits } from '../../../src/collectors/common/limits.ts';
+import { evenPacing, collectLimitsFor, parsePlatformLimits } from '../../../src/collectors/common/limits.ts';
 import { failureAdvice } from '../../../src/collectors/common/advice.ts';
 import { FailureKind } from '../../../src/schema/failure.ts';
 import { ConfigError } from '../../../src/config/config.ts';
@@ -17,9 +17,15 @@ describe('per-platform limits', () => {
 
   it('uses the platform entry, else the global limits', () => {
     const cfg = testConfig({ platformLimits: 'instagram=10/60s@1,youtube=20/1m', collectConcurrency: 6, rateLimitMax: 99, rateLimitDurationMs: 1000 });
-    expect(collectLimitsFor(cfg, 'instagram')).toEqual({ concurrency: 1, limiter: { max: 10, duration: 60_000 } });
-    expect(collectLimitsFor(cfg, 'youtube')).toEqual({ concurrency: 6, limiter: { max: 20, duration: 60_000 } });
-    expect(collectLimitsFor(cfg, 'tiktok')).toEqual({ concurrency: 6, limiter: { max: 99, duration: 1000 } });
+    // Paced evenly: "M per D" becomes one request every D/M ms (see evenPacing).
+    expect(collectLimitsFor(cfg, 'instagram')).toEqual({ concurrency: 1, limiter: { max: 1, duration: 6000 } });
+    expect(collectLimitsFor(cfg, 'youtube')).toEqual({ concurrency: 6, limiter: { max: 1, duration: 3000 } });
+    expect(collectLimitsFor(cfg, 'tiktok')).toEqual({ concurrency: 6, limiter: { max: 1, duration: 10 } });
+  });
+
+  it('paces "M per D" evenly so no span of D sees more than M + 1 requests', () => {
+    expect(evenPacing(30, 60_000)).toEqual({ max: 1, duration: 2000 });
+    expect(evenPacing(5000, 1000)).toEqual({ max: 5000, duration: 1000 }); // below 1 ms per request: keep the window
   });
 
   it('the defaults are gentle with Instagram and the Research API', () => {

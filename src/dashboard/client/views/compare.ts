@@ -9,11 +9,10 @@ import { getJson, link } from '../api.ts';
 import { choice, param, setParams } from '../state.ts';
 import { formatInt, formatNumber, formatTime, isoDate } from '../format.ts';
 import { timeChart } from '../chart.ts';
-import { errorBox, field, loading, notice, section, segmented } from '../widgets.ts';
+import { METRICS, METRIC_OPTIONS, errorBox, field, loading, notice, paramControl, section, simpleTable } from '../widgets.ts';
 import { exportPanel } from './export-panel.ts';
 
 const MODES = ['indexed', 'absolute', 'log'] as const;
-const METRICS = ['views', 'posts'] as const;
 /** Range in days (0 = everything) and the grid step asked of /api/compare (all: its own choice). */
 const RANGES = { '7d': { days: 7, step: '1h' }, '30d': { days: 30, step: '1h' }, '90d': { days: 90, step: '3h' }, '1y': { days: 365, step: '12h' }, all: { days: 0, step: undefined } } as const;
 type RangeName = keyof typeof RANGES;
@@ -85,19 +84,10 @@ export async function compareView(root: HTMLElement): Promise<void> {
   const controls = h(
     'div',
     { class: 'controls' },
-    segmented('Scale', 'mode', [{ value: 'indexed', label: 'Indexed (= 100)' }, { value: 'absolute', label: 'Absolute' }, { value: 'log', label: 'Log' }] as const, mode, (v) => {
-      setParams({ mode: v === 'indexed' ? null : v }, 'push');
-      rerender();
-    }),
+    paramControl('Scale', 'mode', [{ value: 'indexed', label: 'Indexed (= 100)' }, { value: 'absolute', label: 'Absolute' }, { value: 'log', label: 'Log' }] as const, mode, 'indexed', rerender),
     mode === 'indexed' ? field('Index date (UTC)', indexInput, 'empty: the first time every tag has data') : null,
-    segmented('Metric', 'metric', METRICS.map((m) => ({ value: m, label: m === 'views' ? 'Views' : 'Posts' })), metric, (v) => {
-      setParams({ metric: v === 'views' ? null : v }, 'push');
-      rerender();
-    }),
-    segmented('Range', 'range', (Object.keys(RANGES) as RangeName[]).map((r) => ({ value: r, label: r === 'all' ? 'All' : r })), range, (v) => {
-      setParams({ range: v === '30d' ? null : v }, 'push');
-      rerender();
-    }),
+    paramControl('Metric', 'metric', METRIC_OPTIONS, metric, 'views', rerender),
+    paramControl('Range', 'range', (Object.keys(RANGES) as RangeName[]).map((r) => ({ value: r, label: r === 'all' ? 'All' : r })), range, '30d', rerender),
   );
   const body = h('div', null, tags.length ? loading() : notice('Add two or more tags to compare their growth.'));
   replace(root, h('div', { class: 'page-head' }, h('h1', null, 'Compare tags')), h('div', { class: 'controls' }, addForm, chips), controls, body);
@@ -142,30 +132,17 @@ export async function compareView(root: HTMLElement): Promise<void> {
         reference: mode === 'indexed' ? 100 : undefined,
         height: 340,
       }),
-      h(
-        'div',
-        { class: 'table-scroll' },
-        h(
-          'table',
-          { class: 'data compact' },
-          h('caption', null, 'Series'),
-          h('thead', null, h('tr', null, ['Tag', 'Observations', 'First', 'Last', 'Exact share'].map((c, i) => h('th', { scope: 'col', class: i === 1 || i === 4 ? 'num' : '' }, c)))),
-          h(
-            'tbody',
-            null,
-            cmp.series.map((s) =>
-              h(
-                'tr',
-                null,
-                h('td', null, h('a', { href: link('/tag', { platform, tag: s.tag, metric: metric === 'views' ? undefined : metric }) }, `#${s.tag}`)),
-                h('td', { class: 'num' }, formatInt(s.observations)),
-                h('td', null, formatTime(s.first)),
-                h('td', null, formatTime(s.last)),
-                h('td', { class: 'num' }, s.exactShare === null ? '—' : `${(s.exactShare * 100).toFixed(1)} %`),
-              ),
-            ),
-          ),
-        ),
+      simpleTable(
+        'Series',
+        ['Tag', 'Observations', 'First', 'Last', 'Exact share'],
+        cmp.series.map((sr) => [
+          h('a', { href: link('/tag', { platform, tag: sr.tag, metric: metric === 'views' ? undefined : metric }) }, `#${sr.tag}`),
+          formatInt(sr.observations),
+          formatTime(sr.first),
+          formatTime(sr.last),
+          sr.exactShare === null ? '—' : `${(sr.exactShare * 100).toFixed(1)} %`,
+        ]),
+        { numeric: [1, 4] },
       ),
     ),
     exportPanel({ platform, tags, metric, from: from?.toISOString() ?? cmp.rows[0]?.t ?? to.toISOString(), to: to.toISOString() }),

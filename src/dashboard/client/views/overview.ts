@@ -9,9 +9,8 @@ import { h, replace, uid } from '../dom.ts';
 import { getJson, link } from '../api.ts';
 import { choice, param, setParams } from '../state.ts';
 import { NONE, formatAge, formatDays, formatInt, formatPct, formatRate, formatTime } from '../format.ts';
-import { badge, count, errorBox, field, loading, notice, select, sparkline } from '../widgets.ts';
+import { METRICS, METRIC_OPTIONS, badge, count, errorBox, field, loading, notice, select, sparkline } from '../widgets.ts';
 
-const METRICS = ['views', 'posts'] as const;
 const ONLY = ['all', 'breakouts', 'problems'] as const;
 const REFRESH_MS = 30_000;
 
@@ -31,7 +30,6 @@ interface Column {
 }
 
 const bigOrNull = (v: { value: string } | null) => (v ? BigInt(v.value) : null);
-const precisionOf = (v: { exact: boolean; step: string }) => (v.exact ? 'exact' : 'rounded');
 
 const COLUMNS: Column[] = [
   {
@@ -46,8 +44,8 @@ const COLUMNS: Column[] = [
         h('span', { class: 'tag-sub' }, h('span', { class: 'platform-label' }, r.platform), r.breakout ? badge('Breakout', 'breakout', 'z ≥ 3.5, 24 h velocity up ≥ 50 % and a change beyond rounding') : null),
       ),
   },
-  { key: 'views', label: 'Views', numeric: true, sort: (r) => bigOrNull(r.views), cell: (r) => (r.views ? count(r.views.value, precisionOf(r.views), r.views.step) : NONE) },
-  { key: 'posts', label: 'Posts', numeric: true, sort: (r) => bigOrNull(r.posts), cell: (r) => (r.posts ? count(r.posts.value, precisionOf(r.posts), r.posts.step) : NONE) },
+  { key: 'views', label: 'Views', numeric: true, sort: (r) => bigOrNull(r.views), cell: (r) => (r.views ? count(r.views.value, r.views.precision, r.views.step) : NONE) },
+  { key: 'posts', label: 'Posts', numeric: true, sort: (r) => bigOrNull(r.posts), cell: (r) => (r.posts ? count(r.posts.value, r.posts.precision, r.posts.step) : NONE) },
   {
     key: 'velocity24h',
     label: 'Velocity 24 h',
@@ -62,12 +60,12 @@ const COLUMNS: Column[] = [
   { key: 'velocity7d', label: 'Velocity 7 d', group: 'Last 7 days', short: 'Velocity', numeric: true, sort: (r) => r.velocity7d, cell: (r) => formatRate(r.velocity7d) },
   { key: 'growth7d', label: 'Growth 7 d', group: 'Last 7 days', short: 'Growth', title: 'change of the 7 d velocity vs the 7 d before', numeric: true, sort: (r) => r.growth7dPct, cell: (r) => pct(r.growth7dPct) },
   { key: 'doubling', label: 'Doubling', title: 'time for the counter to double at the current growth rate', numeric: true, sort: (r) => r.doublingDays, cell: (r) => formatDays(r.doublingDays) },
-  { key: 'trend', label: 'Trend, 7 days', cell: (r, metric) => h('span', { class: 'trend-cell' }, sparkline(r.sparkline, `${metric} of #${r.tag} over the last 7 days`)) },
+  { key: 'trend', label: 'Trend, 7 days', cell: (r, metric) => h('span', { class: 'trend-cell' }, sparkline(r.sparkline.values, `${metric} of #${r.tag} over the last 7 days`)) },
   {
     key: 'age',
     label: 'Last sample',
     sort: (r) => (r.lastSampleAt ? -Date.parse(r.lastSampleAt) : null),
-    cell: (r) => h('span', { title: formatTime(r.lastSampleAt, true) }, formatAge(r.lastSampleAt), r.stale ? [' ', badge('stale', 'warn', `no sample for more than three cadences (every ${formatInt(r.everyMs / 1000)} s)`)] : null),
+    cell: (r) => h('span', { title: `${formatTime(r.lastSampleAt, true)} · ${formatInt(r.samples)} samples` }, formatAge(r.lastSampleAt), r.stale ? [' ', badge('stale', 'warn', `no sample for more than three cadences (every ${formatInt(r.everyMs / 1000)} s)`)] : null),
   },
   {
     key: 'failures',
@@ -145,7 +143,7 @@ export async function overviewView(root: HTMLElement): Promise<void> {
       setParams({ only: v === 'all' ? null : v });
       renderTable();
     }),
-    select('Velocity of', METRICS.map((m) => ({ value: m, label: m === 'views' ? 'Views' : 'Posts' })), metric, (v) => {
+    select('Velocity of', METRIC_OPTIONS, metric, (v) => {
       setParams({ metric: v === 'views' ? null : v }, 'push');
       void load();
     }),

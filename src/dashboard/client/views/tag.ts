@@ -10,12 +10,11 @@ import { h, replace, safeHref } from '../dom.ts';
 import { getJson, link, tagPath } from '../api.ts';
 import { choice, param, setParams } from '../state.ts';
 import { NONE, formatAge, formatDays, formatInt, formatNumber, formatPct, formatRate, formatTime, isoDate, type Precision } from '../format.ts';
-import { timeChart, type Annotation } from '../chart.ts';
-import { badge, count, errorBox, field, loading, notice, section, segmented, simpleTable, stat } from '../widgets.ts';
+import { timeChart, type Annotation, type ChartSeries } from '../chart.ts';
+import { METRICS, METRIC_OPTIONS, badge, count, errorBox, field, loading, notice, paramControl, section, simpleTable, stat } from '../widgets.ts';
 import { eventAnnotations, loadEvents } from '../events.ts';
 import { exportPanel } from './export-panel.ts';
 
-const METRICS = ['views', 'posts'] as const;
 const RANGES = ['24h', '7d', '30d', '90d', '1y', 'all'] as const;
 const SCALES = ['linear', 'log'] as const;
 const RANGE_LABELS: Record<(typeof RANGES)[number], string> = { '24h': '24 h', '7d': '7 days', '30d': '30 days', '90d': '90 days', '1y': '1 year', all: 'All' };
@@ -79,18 +78,9 @@ export async function tagView(root: HTMLElement): Promise<void> {
   const controls = h(
     'div',
     { class: 'controls' },
-    segmented('Metric', 'metric', METRICS.map((m) => ({ value: m, label: m === 'views' ? 'Views' : 'Posts' })), metric, (v) => {
-      setParams({ metric: v === 'views' ? null : v }, 'push');
-      rerender();
-    }),
-    segmented('Range', 'range', RANGES.map((r) => ({ value: r, label: RANGE_LABELS[r] })), from || to ? ('' as (typeof RANGES)[number]) : range, (v) => {
-      setParams({ range: v === '30d' ? null : v, from: null, to: null }, 'push');
-      rerender();
-    }),
-    segmented('Scale', 'scale', SCALES.map((s) => ({ value: s, label: s === 'linear' ? 'Linear' : 'Log' })), scale, (v) => {
-      setParams({ scale: v === 'linear' ? null : v }, 'push');
-      rerender();
-    }),
+    paramControl('Metric', 'metric', METRIC_OPTIONS, metric, 'views', rerender),
+    paramControl('Range', 'range', RANGES.map((r) => ({ value: r, label: RANGE_LABELS[r] })), from || to ? null : range, '30d', rerender, { from: null, to: null }),
+    paramControl('Scale', 'scale', SCALES.map((sc) => ({ value: sc, label: sc === 'linear' ? 'Linear' : 'Log' })), scale, 'linear', rerender),
     custom,
   );
   const body = h('div', { class: 'tag-body' }, loading());
@@ -125,7 +115,11 @@ export async function tagView(root: HTMLElement): Promise<void> {
       h('p', { class: 'muted' }, rangeText(chart), events === null ? ' · events could not be loaded' : ''),
       timeChart({
         label: `Cumulative ${metric} of #${tag}, ${scale} scale, ${rangeText(chart)}`,
-        series: [{ label: `#${tag} ${metric}`, color: 0, points: chart.points.map((p) => ({ t: Date.parse(p.t), y: Number(p.value), rounded: p.precision !== 'exact' })) }],
+        series: ([
+          { label: `#${tag} ${metric}`, color: 0, points: chart.points.filter((p) => p.precision !== 'lower_bound').map((p) => ({ t: Date.parse(p.t), y: Number(p.value), rounded: p.precision === 'rounded' })) },
+          // "More than X" figures are not counter readings: shown on their own, never joined to the line.
+          { label: 'lower bound (at least)', color: 6, style: 'points' as const, points: chart.points.filter((p) => p.precision === 'lower_bound').map((p) => ({ t: Date.parse(p.t), y: Number(p.value) })) },
+        ] satisfies ChartSeries[]).filter((se) => se.points.length > 0),
         scale,
         formatValue: (v) => formatInt(Math.round(v)),
         annotations,

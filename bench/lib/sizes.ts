@@ -1,0 +1,27 @@
+/** Benchmark sizes: full (npm run bench) and quick (CI smoke test, --quick). Every loop is bounded by these. */
+import type { PipelineBenchOptions } from './pipeline.ts';
+import type { LoaderBenchOptions } from './loader.ts';
+import type { CollectorBenchOptions } from './collectors.ts';
+import type { QueryBenchOptions } from './query-cost.ts';
+
+export interface BenchSizes {
+  pipeline: PipelineBenchOptions;
+  loader: LoaderBenchOptions;
+  collectors: Omit<CollectorBenchOptions, 'chromiumPath'>;
+  query: QueryBenchOptions;
+}
+
+export const BENCH_SIZES: { full: BenchSizes; quick: BenchSizes } = {
+  full: {
+    pipeline: { samples: 3000, warmup: 300, concurrency: 16, timeoutMs: 300_000 },
+    loader: { rows: 200_000, batchSize: 5000, rounds: 3 },
+    collectors: { httpPages: 500, browserPages: 60, pagesPerContext: 20 },
+    query: { rows: 10_000_000, tags: 10_000, heavyRows: 200_000 },
+  },
+  quick: {
+    pipeline: { samples: 100, warmup: 20, concurrency: 8, timeoutMs: 60_000 },
+    loader: { rows: 4000, batchSize: 1000, rounds: 1 },
+    collectors: { httpPages: 20, browserPages: 4, pagesPerContext: 2 },
+    query: { rows: 100_000, tags: 100, heavyRows: 20_000 },
+  },
+};

@@ -1,0 +1,55 @@
+/**
+ * `npm run bench`: the benchmark figures of docs/reliability.md, each a ratio measured within this one run (so the
+ * machine's speed cancels out), written to bench/results/<YYYY-MM-DD>.md and printed.
+ *
+ *   node bin/run-ts.js bench/run.ts [--quick] [--only 1,2,3,4]
+ *
+ * --quick uses the small sizes of the CI smoke test. Every loop is bounded in count and time. The 30-minute soak is a
+ * separate script: bench/soak.ts.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { loadConfig } from '../src/config/config.ts';
+import { openBenchContext } from './lib/context.ts';
+import { benchPipeline } from './lib/pipeline.ts';
+import { benchLoader } from './lib/loader.ts';
+import { benchCollectors } from './lib/collectors.ts';
+import { benchQueryCost } from './lib/query-cost.ts';
+import { environment, markdownReport, type BenchResult } from './lib/result.ts';
+import { BENCH_SIZES } from './lib/sizes.ts';
+
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const only = args.includes('--only') ? new Set((args[args.indexOf('--only') + 1] ?? '').split(',')) : undefined;
+const sizes = quick ? BENCH_SIZES.quick : BENCH_SIZES.full;
+const chromiumPath = loadConfig({ configFile: undefined }).chromiumPath;
+
+const ctx = await openBenchContext();
+const results: BenchResult[] = [];
+const started = Date.now();
+try {
+  const step = async (id: string, what: string, run: () => Promise<BenchResult | BenchResult[]>) => {
+    if (only && !only.has(id)) return;
+    process.stderr.write(`bench ${id}: ${what}…\n`);
+    const t0 = performance.now();
+    const r = await run();
+    results.push(...(Array.isArray(r) ? r : [r]));
+    process.stderr.write(`bench ${id}: done in ${Math.round((performance.now() - t0) / 1000)} s\n`);
+  };
+  await step('1', 'pipeline vs raw BullMQ', () => benchPipeline(ctx, sizes.pipeline));
+  await step('2', 'loader vs raw insert', () => benchLoader(ctx, sizes.loader));
+  await step('3', 'HTTP vs browser collector', () => benchCollectors({ ...sizes.collectors, chromiumPath }));
+  await step('4', 'query cost on a generated dataset', () => benchQueryCost(ctx, sizes.query));
+} finally {
+  await ctx.close();
+}
+
+const date = new Date(started).toISOString().slice(0, 10);
+const report = markdownReport(`tagpulse benchmarks, ${date}${quick ? ' (quick sizes)' : ''}`, results, environment(), [
+  `Run with \`npm run bench\`${quick ? ' -- --quick' : ''} in ${Math.round((Date.now() - started) / 1000)} s. Every figure is a ratio of two measurements taken in this run on this machine.`,
+  'The soak test (bench/soak.ts) is reported separately: see docs/reliability.md.',
+]);
+const dir = new URL('./results/', import.meta.url).pathname;
+mkdirSync(dir, { recursive: true });
+const file = `${dir}${date}${quick ? '-quick' : ''}.md`;
+writeFileSync(file, report + '\n');
+process.stdout.write(`${report}\nwritten to ${file}\n`);
