@@ -12,7 +12,7 @@ import type { RouteResult } from '../api/router.ts';
 /** Client sources. From the compiled build (dist/dashboard) this still points at the shipped src/dashboard/client. */
 const CLIENT_DIR = fileURLToPath(new URL('../../src/dashboard/client/', import.meta.url));
 
-export const CONTENT_SECURITY_POLICY = [
+const CONTENT_SECURITY_POLICY = [
   "default-src 'none'",
   "script-src 'self'",
   "style-src 'self'",

@@ -12,7 +12,7 @@ import { buildChart, buildQuality, RANGES, type RangeName } from './tag-detail.t
 import { buildOps, prometheusMetrics } from './ops.ts';
 
 /** Paths of the pages; each serves the same shell and the client renders the view named by the path. */
-export const PAGES = ['/', '/tag', '/compare', '/ops'] as const;
+const PAGES = ['/', '/tag', '/compare', '/ops'] as const;
 
 const isoTime = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'must be an ISO-8601 time, e.g. 2024-09-10T00:00:00Z');
 const RangeQuery = z.object({

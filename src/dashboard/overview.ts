@@ -19,7 +19,7 @@ import { interpolateAt } from '../analytics/velocity.ts';
 import { failureSummaryQuery, hourlyPointsQuery } from './queries.ts';
 
 /** How far back the overview reads. */
-export const OVERVIEW_LOOKBACK_MS = 15 * MS_PER_DAY;
+const OVERVIEW_LOOKBACK_MS = 15 * MS_PER_DAY;
 /** Sparkline: the last 7 days on a 2-hour grid. */
 const SPARK_SPAN_MS = 7 * MS_PER_DAY;
 const SPARK_STEP_MS = 2 * MS_PER_HOUR;

@@ -7,6 +7,7 @@
  * Every count it serves is logged (`served`), so tests can check each stored value against what was really sent.
  */
 import http from 'node:http';
+import { mulberry32 } from '../analytics/math.ts';
 import type { AddressInfo } from 'node:net';
 import { createHash } from 'node:crypto';
 import {
@@ -74,17 +75,6 @@ export interface FakeTikTok {
   failuresInjected: number;
   countsAt(tag: string, atMs: number): { views: bigint; posts: bigint };
   close(): Promise<void>;
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Deterministic counts for a tag nobody configured, so any tag can be sampled in the demo. */

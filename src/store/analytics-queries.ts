@@ -6,14 +6,9 @@ import { z } from 'zod';
 import { defineQuery } from './query.ts';
 import { registerQueries } from './registry.ts';
 import { T } from './migrations.ts';
-import { fromChTime, toChTime } from './time.ts';
+import { ObservationRow, boolish, chTime, chTimeParam, u64 } from './columns.ts';
 
-const isoInput = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'expected an ISO-8601 time, e.g. 2024-09-10T00:00:00Z');
-/** ISO in, ClickHouse DateTime64(3) text out. */
-const chTimeParam = isoInput.transform((s) => toChTime(s));
-const chTime = z.string().transform(fromChTime);
-const u64 = z.union([z.string(), z.number()]).transform((v) => String(v));
-const flag = z.union([z.boolean(), z.number(), z.string()]).transform((v) => v === true || v === 1 || v === '1' || v === 'true');
+const flag = boolish;
 
 // ---------------------------------------------------------------------------------------------------------------
 // Leaderboard
@@ -160,24 +155,7 @@ export const ExportParams = z.object({
 export const exportObservationsQuery = defineQuery({
   name: 'export_observations',
   params: ExportParams,
-  row: z.object({
-    platform: z.string(),
-    tag: z.string(),
-    metric: z.string(),
-    observed_at: chTime,
-    value: u64,
-    exact: flag,
-    step: u64,
-    precision: z.enum(['exact', 'rounded', 'lower_bound']),
-    source: z.string(),
-    method: z.string(),
-    collector_version: z.string(),
-    slot: chTime,
-    fetched_at: chTime,
-    provenance: z.string(),
-    note: z.string(),
-    time_precision: z.string(),
-  }),
+  row: ObservationRow.extend({ platform: z.string(), tag: z.string(), metric: z.string() }),
   sql: `SELECT platform, tag, metric, observed_at, value, exact, step, precision, source, method, collector_version, slot, fetched_at,
   ${SCRUBBED_PROVENANCE}, note, time_precision
 FROM ${T.observations} FINAL

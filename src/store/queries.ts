@@ -5,36 +5,12 @@
 import { z } from 'zod';
 import { defineQuery } from './query.ts';
 import { T } from './migrations.ts';
-import { fromChTime } from './time.ts';
-
-const chTime = z.string().transform(fromChTime);
-const toChParam = (s: string) => new Date(s).toISOString().replace('T', ' ').replace('Z', '');
-const isoInput = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'expected an ISO-8601 time, e.g. 2024-09-10T00:00:00Z');
-const chTimeParam = isoInput.transform(toChParam);
-/** A time parameter with a default (zod applies defaults after transforms, so the default goes in first). */
-const chTimeParamOr = (def: string) => isoInput.default(def).transform(toChParam);
-const u64 = z.union([z.string(), z.number()]).transform((v) => String(v));
-const boolish = z.union([z.boolean(), z.number(), z.string()]).transform((v) => v === true || v === 1 || v === '1' || v === 'true');
+import { ObservationRow, boolish, chTime, chTimeParam, chTimeParamOr, u64 } from './columns.ts';
 
 export const MIN_TIME = '1970-01-01T00:00:00.000Z';
 export const MAX_TIME = '2299-12-31T00:00:00.000Z';
 
-export const ObservationRow = z.object({
-  observed_at: chTime,
-  value: u64,
-  exact: boolish,
-  step: u64,
-  precision: z.enum(['exact', 'rounded', 'lower_bound']),
-  source: z.string(),
-  method: z.string(),
-  collector_version: z.string(),
-  slot: chTime,
-  fetched_at: chTime,
-  provenance: z.string(),
-  note: z.string(),
-  time_precision: z.string(),
-});
-export type ObservationRow = z.output<typeof ObservationRow>;
+export { ObservationRow } from './columns.ts';
 
 /** One tag's series, deduplicated (FINAL), read by primary-key range. */
 export const seriesQuery = defineQuery({

@@ -59,7 +59,7 @@ const MAX_MARKERS = 120;
 const TIME_STEPS = [60e3, 5 * 60e3, 15 * 60e3, 30 * 60e3, 3600e3, 3 * 3600e3, 6 * 3600e3, 12 * 3600e3, 86400e3, 2 * 86400e3, 7 * 86400e3, 14 * 86400e3, 30 * 86400e3, 91 * 86400e3, 365 * 86400e3];
 
 /** "Nice" linear ticks (1, 2, 5 × 10^k). */
-export function niceTicks(lo: number, hi: number, count: number): number[] {
+function niceTicks(lo: number, hi: number, count: number): number[] {
   if (!(hi > lo)) return [lo];
   const raw = (hi - lo) / Math.max(1, count);
   const mag = 10 ** Math.floor(Math.log10(raw));

@@ -109,6 +109,19 @@ function headerRows(sortKey: string, dir: 'asc' | 'desc', onSort: (key: string, 
   return [top, bottom];
 }
 
+/**
+ * A selector for the focused sort button or tag link inside `container`, so a keyboard user keeps their place when
+ * the table re-renders (after sorting, or on the periodic refresh).
+ */
+function focusKey(container: HTMLElement): string | null {
+  const el = document.activeElement;
+  if (!el || !container.contains(el)) return null;
+  const sort = el.getAttribute('data-sort');
+  if (sort) return `button[data-sort="${CSS.escape(sort)}"]`;
+  const tag = el.closest('tr')?.getAttribute('data-tag');
+  return tag && el.tagName === 'A' ? `tr[data-tag="${CSS.escape(tag)}"] a` : null;
+}
+
 function pct(v: number | null): HTMLElement {
   return h('span', { class: v === null ? 'muted' : v > 0 ? 'up' : v < 0 ? 'down' : '' }, formatPct(v));
 }
@@ -148,6 +161,7 @@ export async function overviewView(root: HTMLElement): Promise<void> {
       void load();
     }),
   );
+  document.title = 'Tracked tags · tagpulse';
   replace(root, h('div', { class: 'page-head' }, h('h1', { id: titleId }, 'Tracked tags'), summary), controls, body);
 
   function renderTable(): void {
@@ -174,7 +188,6 @@ export async function overviewView(root: HTMLElement): Promise<void> {
     const head = headerRows(col.key, dir, (key, nextDir) => {
       setParams({ sort: key, dir: nextDir });
       renderTable();
-      (body.querySelector(`button[data-sort="${key}"]`) as HTMLButtonElement | null)?.focus();
     });
     const table = h(
       'table',
@@ -186,12 +199,17 @@ export async function overviewView(root: HTMLElement): Promise<void> {
         rows.map((r) => h('tr', { 'data-tag': r.tag, class: r.breakout ? 'is-breakout' : '' }, COLUMNS.map((c) => h('td', { class: c.numeric ? 'num' : '' }, c.cell(r, data!.metric))))),
       ),
     );
+    const refocus = focusKey(body);
     replace(body, h('div', { class: 'table-scroll' }, table), rows.length ? null : h('p', { class: 'muted' }, 'No tag matches these filters.'));
+    if (refocus) body.querySelector<HTMLElement>(refocus)?.focus();
     replace(summary, `${rows.length} of ${data.tags.length} tags · velocity of ${data.metric} · updated ${formatTime(data.generatedAt, true)} · refreshes every 30 s`);
   }
 
+  let shownPlatforms = '';
   function renderPlatforms(): void {
     const platforms = [...new Set(data?.tags.map((t) => t.platform) ?? [])].sort();
+    if (platforms.join(',') === shownPlatforms) return; // unchanged: keep the control (and any focus on it)
+    shownPlatforms = platforms.join(',');
     const current = param('platform') ?? '';
     replace(
       platformBox,
