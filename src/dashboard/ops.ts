@@ -12,7 +12,7 @@ import { queueDepths, type QueueDepth } from '../services/status.ts';
 import type { TrackedTag } from '../schema/tracked.ts';
 import { MS_PER_DAY, MS_PER_HOUR } from '../analytics/math.ts';
 import { isStale, latestByTag } from './overview.ts';
-import { failureKindsQuery, observationCountsQuery, type FailureRow } from './queries.ts';
+import { failureKindsQuery, observationCountsQuery, type FailureRecord } from './queries.ts';
 
 export interface QueueHealth extends QueueDepth {
   paused: boolean;
@@ -26,7 +26,7 @@ export interface OpsData {
   queues: { available: boolean; note: string | null; items: QueueHealth[] };
   tracked: number;
   stale: { platform: string; tag: string; everyMs: number; lastAt: string | null }[];
-  failures: { lastHour: FailureKindCount[]; lastDay: FailureKindCount[]; recent: FailureRow[] };
+  failures: { lastHour: FailureKindCount[]; lastDay: FailureKindCount[]; recent: FailureRecord[] };
 }
 
 export interface FailureKindCount {

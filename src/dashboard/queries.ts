@@ -6,8 +6,8 @@
  * duplicate that ReplacingMergeTree has not merged yet changes nothing.
  */
 import { z } from 'zod';
-import { defineQuery, type QueryRow } from '../store/query.ts';
-import type { recentFailuresQuery } from '../store/queries.ts';
+import { defineQuery } from '../store/query.ts';
+import { FailureRow } from '../store/queries.ts';
 import { registerQueries } from '../store/registry.ts';
 import { T } from '../store/migrations.ts';
 import { fromChTime, toChTime } from '../store/time.ts';
@@ -119,6 +119,16 @@ GROUP BY kind
 ORDER BY failures DESC`,
 });
 
+/** One tag's latest failures inside a time range (the core query has no upper bound). */
+export const tagFailuresQuery = defineQuery({
+  name: 'dashboard_tag_failures',
+  params: z.object({ platform: z.string(), tag: z.string(), from: isoParam, to: isoParam, limit: z.number().int().min(1).max(500) }),
+  row: FailureRow,
+  sql: `SELECT platform, tag, kind, status_code, platform_code, message, method, occurred_at, attempt, url FROM ${T.failures} FINAL
+WHERE platform = {platform:String} AND tag = {tag:String} AND occurred_at >= {from:DateTime64(3, 'UTC')} AND occurred_at <= {to:DateTime64(3, 'UTC')}
+ORDER BY occurred_at DESC LIMIT {limit:UInt32}`,
+});
+
 /** The latest readings of one tag with their provenance and note (what a journalist checks before citing). */
 export const recentObservationsQuery = defineQuery({
   name: 'dashboard_recent_observations',
@@ -162,8 +172,8 @@ export const observationCountsQuery = defineQuery({
   sql: `SELECT platform, metric, count() AS observations FROM ${T.observations} GROUP BY platform, metric ORDER BY platform, metric`,
 });
 
-/** A stored collection failure as the core queries return it. */
-export type FailureRow = QueryRow<typeof recentFailuresQuery>;
+/** A stored collection failure as the queries return it. */
+export type FailureRecord = z.output<typeof FailureRow>;
 
 registerQueries(
   hourlyPointsQuery,
@@ -172,6 +182,7 @@ registerQueries(
   bucketedSeriesQuery,
   sourcesQuery,
   tagFailureKindsQuery,
+  tagFailuresQuery,
   recentObservationsQuery,
   failureKindsQuery,
   observationCountsQuery,

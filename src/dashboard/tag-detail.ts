@@ -4,12 +4,11 @@
  * rounded share, failures by kind, the latest readings with their provenance).
  */
 import type { Store } from '../store/store.ts';
-import { failuresForTagQuery } from '../store/queries.ts';
 import { cleanSeries } from '../analytics/clean.ts';
 import { rateSeries, windowVelocity } from '../analytics/velocity.ts';
 import { MS_PER_DAY, MS_PER_HOUR } from '../analytics/math.ts';
 import type { SeriesPoint } from '../analytics/types.ts';
-import { bucketedSeriesQuery, recentObservationsQuery, seriesExtentQuery, sourcesQuery, tagFailureKindsQuery, type FailureRow } from './queries.ts';
+import { bucketedSeriesQuery, recentObservationsQuery, seriesExtentQuery, sourcesQuery, tagFailureKindsQuery, tagFailuresQuery, type FailureRecord } from './queries.ts';
 
 /** Relative ranges of the time-range picker; they end at the tag's latest sample, not at "now". */
 export const RANGES = { '24h': MS_PER_DAY, '7d': 7 * MS_PER_DAY, '30d': 30 * MS_PER_DAY, '90d': 90 * MS_PER_DAY, '1y': 365 * MS_PER_DAY, all: Infinity } as const;
@@ -110,7 +109,7 @@ export interface QualityData extends TagKey {
   /** Samples per metric and precision. */
   precision: Record<string, { exact: number; rounded: number; lower_bound: number }>;
   failuresByKind: { kind: string; failures: number; lastAt: string }[];
-  recentFailures: FailureRow[];
+  recentFailures: FailureRecord[];
   recentObservations: { metric: string; observedAt: string; value: string; precision: string; step: string; source: string; method: string; provenance: string; note: string }[];
 }
 
@@ -119,7 +118,7 @@ export async function buildQuality(store: Store, key: TagKey, range: { from: str
   const [sources, kinds, failures, recent] = await Promise.all([
     store.run(sourcesQuery, args),
     store.run(tagFailureKindsQuery, args),
-    store.run(failuresForTagQuery, { ...key, since: range.from, limit: 20 }),
+    store.run(tagFailuresQuery, { ...args, limit: 20 }),
     store.run(recentObservationsQuery, { ...args, limit: 20 }),
   ]);
   const precision: QualityData['precision'] = {};
@@ -132,7 +131,7 @@ export async function buildQuality(store: Store, key: TagKey, range: { from: str
     sources: sources.map((s) => ({ metric: s.metric, source: s.source, method: s.method, precision: s.precision, samples: s.samples, firstAt: s.first_at, lastAt: s.last_at })),
     precision,
     failuresByKind: kinds.map((k) => ({ kind: k.kind, failures: k.failures, lastAt: k.last_at })),
-    recentFailures: failures.filter((f) => Date.parse(f.occurred_at) <= Date.parse(range.to)),
+    recentFailures: failures,
     recentObservations: recent.map((r) => ({ metric: r.metric, observedAt: r.observed_at, value: r.value, precision: r.precision, step: r.step, source: r.source, method: r.method, provenance: r.provenance, note: r.note })),
   };
 }

@@ -79,4 +79,9 @@ test('keyboard: the chart can be read value by value with the arrow keys', async
   await page.getByRole('radio', { name: 'Linear' }).focus();
   await page.keyboard.press('ArrowRight');
   await expect(page).toHaveURL(/scale=log/);
+  // The view re-renders for the new scale; focus stays on the chosen radio, so the arrow keys keep working.
+  await expect(page.getByRole('radio', { name: 'Log' })).toBeFocused();
+  await page.keyboard.press('ArrowLeft');
+  await expect(page).not.toHaveURL(/scale=log/);
+  await expect(page.getByRole('radio', { name: 'Linear' })).toBeFocused();
 });

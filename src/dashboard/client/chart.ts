@@ -6,7 +6,7 @@
  * and the data as a table for anyone who cannot see the chart. It redraws to fit its container.
  */
 import { append, h, s, replace, uid } from './dom.ts';
-import { formatShort, formatTick, formatTime } from './format.ts';
+import { axisLabels, formatTick, formatTime } from './format.ts';
 
 export interface ChartPoint {
   t: number;
@@ -56,7 +56,7 @@ export interface ChartSpec {
 const M = { l: 64, r: 18, t: 14, b: 30 };
 /** Above this many rounded readings the markers would bead the line; the legend and tooltip still say so. */
 const MAX_MARKERS = 120;
-const TIME_STEPS = [60e3, 5 * 60e3, 15 * 60e3, 30 * 60e3, 3600e3, 3 * 3600e3, 6 * 3600e3, 12 * 3600e3, 86400e3, 2 * 86400e3, 7 * 86400e3, 14 * 86400e3, 30 * 86400e3, 91 * 86400e3, 365 * 86400e3];
+const TIME_STEPS = [5e3, 10e3, 30e3, 60e3, 5 * 60e3, 15 * 60e3, 30 * 60e3, 3600e3, 3 * 3600e3, 6 * 3600e3, 12 * 3600e3, 86400e3, 2 * 86400e3, 7 * 86400e3, 14 * 86400e3, 30 * 86400e3, 91 * 86400e3, 365 * 86400e3];
 
 /** "Nice" linear ticks (1, 2, 5 × 10^k). */
 function niceTicks(lo: number, hi: number, count: number): number[] {
@@ -105,9 +105,16 @@ interface Scales {
   y: (v: number) => number;
   t0: number;
   t1: number;
+  /** Left edge of the plot: wide enough for the longest y label. */
+  left: number;
 }
 
-function scales(spec: ChartSpec, width: number, height: number): (Scales & { yTicks: number[] }) | null {
+interface YAxis {
+  y: (v: number) => number;
+  ticks: number[];
+}
+
+function scales(spec: ChartSpec, width: number, height: number): (Scales & { yTicks: number[]; yLabels: string[] }) | null {
   const pts = spec.series.flatMap((se) => se.points).filter((p) => Number.isFinite(p.y) && (spec.scale === 'linear' || p.y > 0));
   const ys = [...pts.map((p) => p.y), ...spec.series.flatMap((se) => (se.band ?? []).flatMap((b) => [b.lo, b.hi]))].filter((v) => Number.isFinite(v) && (spec.scale === 'linear' || v > 0));
   if (!pts.length || !ys.length) return null;
@@ -115,20 +122,26 @@ function scales(spec: ChartSpec, width: number, height: number): (Scales & { yTi
   if (t1 <= t0) [t0, t1] = [t0 - 3600e3, t1 + 3600e3];
   let lo = Math.min(...ys, ...(spec.zero ? [0] : []), ...(spec.reference !== undefined ? [spec.reference] : []));
   let hi = Math.max(...ys, ...(spec.reference !== undefined ? [spec.reference] : []));
-  const iw = width - M.l - M.r;
   const ih = height - M.t - M.b;
-  const x = (t: number) => M.l + ((t - t0) / (t1 - t0)) * iw;
+  const axis = yAxis(spec, lo, hi, ih);
+  const yLabels = axisLabels(axis.ticks);
+  const left = Math.max(M.l, 14 + 6.6 * Math.max(...yLabels.map((l) => l.length)));
+  const x = (t: number) => left + ((t - t0) / (t1 - t0)) * (width - left - M.r);
+  return { x, y: axis.y, t0, t1, left, yTicks: axis.ticks, yLabels };
+}
+
+function yAxis(spec: ChartSpec, lo: number, hi: number, ih: number): YAxis {
   if (spec.scale === 'log') {
     if (hi <= lo) [lo, hi] = [lo / 1.1, hi * 1.1];
     const [a, b] = [Math.log10(lo), Math.log10(hi)];
     const pad = (b - a) * 0.05 || 0.05;
     const [la, lb] = [a - pad, b + pad];
-    return { x, y: (v) => M.t + ih - ((Math.log10(v) - la) / (lb - la)) * ih, t0, t1, yTicks: logTicks(10 ** la, 10 ** lb) };
+    return { y: (v) => M.t + ih - ((Math.log10(v) - la) / (lb - la)) * ih, ticks: logTicks(10 ** la, 10 ** lb) };
   }
   if (hi <= lo) [lo, hi] = [lo - Math.max(1, Math.abs(lo) * 0.01), hi + Math.max(1, Math.abs(hi) * 0.01)];
   const pad = (hi - lo) * 0.06;
   const [la, lb] = [spec.zero && lo >= 0 ? Math.max(0, lo - pad) : lo - pad, hi + pad];
-  return { x, y: (v) => M.t + ih - ((v - la) / (lb - la)) * ih, t0, t1, yTicks: niceTicks(la, lb, 5) };
+  return { y: (v) => M.t + ih - ((v - la) / (lb - la)) * ih, ticks: niceTicks(la, lb, 5) };
 }
 
 function linePath(points: ChartPoint[], sc: Scales, log: boolean): string {
@@ -171,7 +184,11 @@ function annotationLayer(list: Annotation[], sc: Scales, height: number): SVGGEl
     } else {
       g.append(s('line', { class: `ann ann-${a.kind}`, x1: x1.toFixed(1), x2: x1.toFixed(1), y1: top, y2: bottom }, title));
     }
-    if (labelled && a.kind === 'event') g.append(s('text', { class: 'ann-label', x: (x1 + 4).toFixed(1), y: top + 11 }, a.label.length > 32 ? `${a.label.slice(0, 31)}…` : a.label));
+    if (labelled && a.kind === 'event') {
+      // Near the right edge the label goes on the left of its line, so it stays inside the plot.
+      const end = sc.x(sc.t1) - x1 < 220;
+      g.append(s('text', { class: end ? 'ann-label ann-label-end' : 'ann-label', x: (end ? x1 - 4 : x1 + 4).toFixed(1), y: top + 11 }, a.label.length > 32 ? `${a.label.slice(0, 31)}…` : a.label));
+    }
   }
   return g;
 }
@@ -215,17 +232,17 @@ export function timeChart(spec: ChartSpec): HTMLElement {
       'aria-describedby': hintId,
     });
     const grid = s('g', { class: 'grid' });
-    for (const v of sc.yTicks) {
+    sc.yTicks.forEach((v, i) => {
       const y = sc.y(v).toFixed(1);
-      grid.append(s('line', { x1: M.l, x2: width - M.r, y1: y, y2: y }), s('text', { class: 'tick tick-y', x: M.l - 8, y, dy: '0.32em' }, formatShort(v)));
-    }
-    const { ticks, step } = timeTicks(sc.t0, sc.t1, Math.max(2, Math.floor((width - M.l - M.r) / 110)));
+      grid.append(s('line', { x1: sc.left, x2: width - M.r, y1: y, y2: y }), s('text', { class: 'tick tick-y', x: sc.left - 8, y, dy: '0.32em' }, sc.yLabels[i]!));
+    });
+    const { ticks, step } = timeTicks(sc.t0, sc.t1, Math.max(2, Math.floor((width - sc.left - M.r) / 110)));
     for (const t of ticks) grid.append(s('text', { class: 'tick tick-x', x: sc.x(t).toFixed(1), y: height - 10 }, formatTick(t, step)));
-    grid.append(s('line', { class: 'axis', x1: M.l, x2: width - M.r, y1: height - M.b, y2: height - M.b }));
+    grid.append(s('line', { class: 'axis', x1: sc.left, x2: width - M.r, y1: height - M.b, y2: height - M.b }));
     svg.append(grid, annotationLayer(spec.annotations ?? [], sc, height));
     if (spec.reference !== undefined) {
       const y = sc.y(spec.reference).toFixed(1);
-      svg.append(s('line', { class: 'reference', x1: M.l, x2: width - M.r, y1: y, y2: y }));
+      svg.append(s('line', { class: 'reference', x1: sc.left, x2: width - M.r, y1: y, y2: y }));
     }
     for (const se of spec.series) {
       const cls = `series-${se.color % 8}`;
@@ -281,7 +298,7 @@ export function timeChart(spec: ChartSpec): HTMLElement {
     };
     svg.addEventListener('pointermove', (e) => {
       const box = svg.getBoundingClientRect();
-      const t = sc.t0 + ((e.clientX - box.left - M.l) / (width - M.l - M.r)) * (sc.t1 - sc.t0);
+      const t = sc.t0 + ((e.clientX - box.left - sc.left) / (width - sc.left - M.r)) * (sc.t1 - sc.t0);
       show(nearest(primary.points, t), false);
     });
     svg.addEventListener('pointerleave', hide);

@@ -65,3 +65,23 @@ export function uid(prefix: string): string {
   idCounter += 1;
   return `${prefix}-${idCounter}`;
 }
+
+/**
+ * A selector that finds the focused control again after `container` is re-rendered (radio by name and value, sort
+ * button, link by target, labelled button), or null when focus is elsewhere. Keyboard users keep their place.
+ */
+export function focusSelector(container: Element): string | null {
+  const el = document.activeElement;
+  if (!el || el === container || !container.contains(el)) return null;
+  const attr = (name: string) => `[${name}="${CSS.escape(el.getAttribute(name) ?? '')}"]`;
+  if (el.hasAttribute('data-sort')) return attr('data-sort');
+  if (el instanceof HTMLInputElement && el.name) return `input[name="${CSS.escape(el.name)}"][value="${CSS.escape(el.value)}"]`;
+  if (el instanceof HTMLAnchorElement) return `a${attr('href')}`;
+  if (el.hasAttribute('aria-label')) return attr('aria-label');
+  return null;
+}
+
+/** Focus the element `selector` names inside `container` (no-op for null or when it is gone). */
+export function restoreFocus(container: Element, selector: string | null): void {
+  if (selector) container.querySelector<HTMLElement>(selector)?.focus();
+}

@@ -62,14 +62,25 @@ export function formatNumber(v: number): string {
   return Math.abs(v) < 100 && !Number.isInteger(v) ? oneDecimal.format(v) : int.format(v);
 }
 
-/** A short axis label: 16.4B, 250M, 12K. */
-export function formatShort(v: number): string {
+function formatShort(v: number, decimals: number): string {
   const a = Math.abs(v);
   for (const [unit, suffix] of UNITS) {
     const u = Number(unit);
-    if (a >= u) return `${+(v / u).toFixed(a / u < 10 ? 2 : 1)}${suffix}`;
+    if (a >= u) return `${(v / u).toFixed(decimals)}${suffix}`;
   }
   return formatNumber(v);
+}
+
+/**
+ * Axis labels that tell every tick apart with as few digits as possible: "16.4B" where that is enough, more decimals
+ * for close ticks ("16.401B", "16.402B"), and full numbers when even three decimals are not.
+ */
+export function axisLabels(ticks: number[]): string[] {
+  for (let d = 0; d <= 3; d++) {
+    const labels = ticks.map((v) => formatShort(v, d).replace(/\.0+(?=[KMBT]$)/, ''));
+    if (new Set(labels).size === labels.length) return labels;
+  }
+  return ticks.map((v) => formatNumber(v));
 }
 
 /** Growth in percent with its sign ("+12.3%", "−4.0%"). */
@@ -120,6 +131,7 @@ export function isoDate(ms: number): string {
 /** Axis label of a time for a tick interval. */
 export function formatTick(ms: number, intervalMs: number): string {
   const d = new Date(ms);
+  if (intervalMs < 60_000) return `${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}`;
   if (intervalMs < 86_400_000) return `${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}`;
   if (intervalMs < 28 * 86_400_000) return `${d.getUTCDate()} ${MONTHS[d.getUTCMonth()]}`;
   return `${MONTHS[d.getUTCMonth()]} ${d.getUTCFullYear()}`;

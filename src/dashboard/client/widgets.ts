@@ -51,6 +51,10 @@ export function badge(text: string, kind: 'breakout' | 'warn' | 'error' | 'muted
   return h('span', { class: `badge badge-${kind}`, ...(title ? { title } : {}) }, text);
 }
 
+export function breakoutBadge(): HTMLElement {
+  return badge('Breakout', 'breakout', 'z ≥ 3.5 against the 14-day baseline, 24 h velocity up ≥ 50 % and a change beyond rounding');
+}
+
 /** A count with its precision marked: exact counts in full, rounded ones as "≈ 16.4B" with the interval in the title. */
 export function count(value: string | null | undefined, precision: Precision, step: string): HTMLElement {
   if (!value) return h('span', { class: 'muted', title: 'no reading' }, '—');

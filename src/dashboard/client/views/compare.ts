@@ -4,7 +4,7 @@
  * State in the URL: tags (comma-separated), platform, metric, mode, index (a UTC date), range.
  */
 import type { Comparison } from '../../../services/compare.ts';
-import { h, replace, uid } from '../dom.ts';
+import { focusSelector, h, replace, restoreFocus, uid } from '../dom.ts';
 import { getJson, link } from '../api.ts';
 import { choice, param, setParams } from '../state.ts';
 import { formatInt, formatNumber, formatTime, isoDate } from '../format.ts';
@@ -90,7 +90,9 @@ export async function compareView(root: HTMLElement): Promise<void> {
     paramControl('Range', 'range', (Object.keys(RANGES) as RangeName[]).map((r) => ({ value: r, label: r === 'all' ? 'All' : r })), range, '30d', rerender),
   );
   const body = h('div', null, tags.length ? loading() : notice('Add two or more tags to compare their growth.'));
+  const refocus = focusSelector(root);
   replace(root, h('div', { class: 'page-head' }, h('h1', null, 'Compare tags')), h('div', { class: 'controls' }, addForm, chips), controls, body);
+  restoreFocus(root, refocus);
 
   void getJson<{ tracked: { platform: string; tag: string }[] }>('/api/tracked')
     .then((r) => replace(datalist, r.tracked.filter((t) => t.platform === platform).map((t) => h('option', { value: t.tag }))))

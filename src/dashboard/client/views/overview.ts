@@ -5,11 +5,11 @@
  */
 import type { Overview, OverviewRow } from '../../overview.ts';
 import { refreshEvery } from '../refresh.ts';
-import { h, replace, uid } from '../dom.ts';
+import { focusSelector, h, replace, restoreFocus, uid } from '../dom.ts';
 import { getJson, link } from '../api.ts';
 import { choice, param, setParams } from '../state.ts';
 import { NONE, formatAge, formatDays, formatInt, formatPct, formatRate, formatTime } from '../format.ts';
-import { METRICS, METRIC_OPTIONS, badge, count, errorBox, field, loading, notice, select, sparkline } from '../widgets.ts';
+import { METRICS, METRIC_OPTIONS, badge, breakoutBadge, count, errorBox, field, loading, notice, select, sparkline } from '../widgets.ts';
 
 const ONLY = ['all', 'breakouts', 'problems'] as const;
 const REFRESH_MS = 30_000;
@@ -41,7 +41,7 @@ const COLUMNS: Column[] = [
         'span',
         { class: 'tag-cell' },
         h('a', { href: link('/tag', { platform: r.platform, tag: r.tag, metric: param('metric') ?? undefined }) }, `#${r.tag}`),
-        h('span', { class: 'tag-sub' }, h('span', { class: 'platform-label' }, r.platform), r.breakout ? badge('Breakout', 'breakout', 'z ≥ 3.5, 24 h velocity up ≥ 50 % and a change beyond rounding') : null),
+        h('span', { class: 'tag-sub' }, h('span', { class: 'platform-label' }, r.platform), r.breakout ? breakoutBadge() : null),
       ),
   },
   { key: 'views', label: 'Views', numeric: true, sort: (r) => bigOrNull(r.views), cell: (r) => (r.views ? count(r.views.value, r.views.precision, r.views.step) : NONE) },
@@ -107,19 +107,6 @@ function headerRows(sortKey: string, dir: 'asc' | 'desc', onSort: (key: string, 
     }
   });
   return [top, bottom];
-}
-
-/**
- * A selector for the focused sort button or tag link inside `container`, so a keyboard user keeps their place when
- * the table re-renders (after sorting, or on the periodic refresh).
- */
-function focusKey(container: HTMLElement): string | null {
-  const el = document.activeElement;
-  if (!el || !container.contains(el)) return null;
-  const sort = el.getAttribute('data-sort');
-  if (sort) return `button[data-sort="${CSS.escape(sort)}"]`;
-  const tag = el.closest('tr')?.getAttribute('data-tag');
-  return tag && el.tagName === 'A' ? `tr[data-tag="${CSS.escape(tag)}"] a` : null;
 }
 
 function pct(v: number | null): HTMLElement {
@@ -199,10 +186,11 @@ export async function overviewView(root: HTMLElement): Promise<void> {
         rows.map((r) => h('tr', { 'data-tag': r.tag, class: r.breakout ? 'is-breakout' : '' }, COLUMNS.map((c) => h('td', { class: c.numeric ? 'num' : '' }, c.cell(r, data!.metric))))),
       ),
     );
-    const refocus = focusKey(body);
+    const refocus = focusSelector(body);
     replace(body, h('div', { class: 'table-scroll' }, table), rows.length ? null : h('p', { class: 'muted' }, 'No tag matches these filters.'));
-    if (refocus) body.querySelector<HTMLElement>(refocus)?.focus();
-    replace(summary, `${rows.length} of ${data.tags.length} tags · velocity of ${data.metric} · updated ${formatTime(data.generatedAt, true)} · refreshes every 30 s`);
+    restoreFocus(body, refocus);
+    const waiting = data.tags.every((t) => t.velocity24h === null) ? ' · velocities appear once a tag has 24 hours of samples' : '';
+    replace(summary, `${rows.length} of ${data.tags.length} tags · velocity of ${data.metric} · updated ${formatTime(data.generatedAt, true)} · refreshes every 30 s${waiting}`);
   }
 
   let shownPlatforms = '';

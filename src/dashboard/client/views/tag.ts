@@ -6,12 +6,12 @@
  */
 import type { Report } from '../../../analytics/report.ts';
 import type { ChartData, QualityData } from '../../tag-detail.ts';
-import { h, replace, safeHref } from '../dom.ts';
+import { focusSelector, h, replace, restoreFocus, safeHref } from '../dom.ts';
 import { getJson, link, tagPath } from '../api.ts';
 import { choice, param, setParams } from '../state.ts';
 import { NONE, formatAge, formatDays, formatInt, formatNumber, formatPct, formatRate, formatTime, isoDate, type Precision } from '../format.ts';
 import { timeChart, type Annotation, type ChartSeries } from '../chart.ts';
-import { METRICS, METRIC_OPTIONS, badge, count, errorBox, field, loading, notice, paramControl, section, simpleTable, stat } from '../widgets.ts';
+import { METRICS, METRIC_OPTIONS, badge, breakoutBadge, count, errorBox, field, loading, notice, paramControl, section, simpleTable, stat } from '../widgets.ts';
 import { eventAnnotations, loadEvents } from '../events.ts';
 import { exportPanel } from './export-panel.ts';
 
@@ -84,7 +84,9 @@ export async function tagView(root: HTMLElement): Promise<void> {
     custom,
   );
   const body = h('div', { class: 'tag-body' }, loading());
+  const refocus = focusSelector(root);
   replace(root, head, controls, body);
+  restoreFocus(root, refocus);
 
   let report: FullReport;
   let chart: ChartData;
@@ -97,7 +99,7 @@ export async function tagView(root: HTMLElement): Promise<void> {
     replace(body, errorBox(e));
     return;
   }
-  if (report.breakout) head.querySelector('h1')!.append(' ', badge('Breakout', 'breakout', 'z ≥ 3.5, 24 h velocity up ≥ 50 % and a change beyond rounding'));
+  if (report.breakout) head.querySelector('h1')!.append(' ', breakoutBadge());
   if (!chart.lastAt) {
     replace(body, notice(`No ${metric} stored for #${tag} on ${platform} yet. If it is tracked, the first sample arrives within one cadence.`));
     return;
@@ -106,7 +108,10 @@ export async function tagView(root: HTMLElement): Promise<void> {
     loadEvents(chart.from, chart.to).catch(() => null),
     getJson<QualityData>(tagPath(platform, tag, 'quality'), { from: chart.from!, to: chart.to! }).catch((e: unknown) => e as Error),
   ]);
-  const annotations = [...(events ? eventAnnotations(events, tag) : []), ...reportAnnotations(report)];
+  // The x range: the chosen range, but not before the first reading (a new tag is not a line squeezed at the edge).
+  const first = chart.points[0] ? Date.parse(chart.points[0].t) : -Infinity;
+  const domain: [number, number] = [Math.max(Date.parse(chart.from!), first), Date.parse(chart.to!)];
+  const annotations = [...(events ? eventAnnotations(events, tag) : []), ...reportAnnotations(report)].filter((a) => (a.t2 ?? a.t) >= domain[0] && a.t <= domain[1]);
   replace(
     body,
     keyFigures(report, metric, chart),
@@ -123,7 +128,7 @@ export async function tagView(root: HTMLElement): Promise<void> {
         scale,
         formatValue: (v) => formatInt(Math.round(v)),
         annotations,
-        domain: [Date.parse(chart.from!), Date.parse(chart.to!)],
+        domain,
       }),
       annotationList(annotations),
     ),
@@ -145,7 +150,7 @@ export async function tagView(root: HTMLElement): Promise<void> {
             zero: true,
             formatValue: (v) => formatRate(v),
             annotations: annotations.filter((a) => a.kind !== 'gap'),
-            domain: [Date.parse(chart.from!), Date.parse(chart.to!)],
+            domain,
           })
         : notice('Velocity needs at least one full hour of samples in this range.'),
     ),
@@ -184,7 +189,7 @@ function keyFigures(r: FullReport, metric: string, chart: ChartData): HTMLElemen
       r.velocityGrowthRatePerDay === null ? NONE : `${formatPct(r.velocityGrowthRatePerDay * 100)}/day`,
       r.velocityDoublingDays !== null ? `velocity doubles in ${formatDays(r.velocityDoublingDays)}` : r.velocityHalvingDays !== null ? `velocity halves in ${formatDays(r.velocityHalvingDays)}` : 'steady or unknown',
     ),
-    stat('Anomaly (z)', r.zScore === null ? NONE : formatNumber(r.zScore), r.breakout === null ? 'breakout undetermined (needs 14 days)' : r.breakout ? badge('Breakout', 'breakout') : 'no breakout'),
+    stat('Anomaly (z)', r.zScore === null ? NONE : formatNumber(r.zScore), r.breakout === null ? 'breakout undetermined (needs 14 days)' : r.breakout ? breakoutBadge() : 'no breakout'),
   );
 }
 
