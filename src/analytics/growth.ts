@@ -18,6 +18,8 @@ export const MEAN_AD_SCALE = 1.253314;
 export const GROWTH_DEFAULTS = {
   /** Look-back of the Theil–Sen growth-rate fits. */
   growthLookbackMs: 7 * MS_PER_DAY,
+  /** A growth rate needs its points to span at least this long (minutes of data say nothing about days). */
+  growthMinSpanMs: 6 * MS_PER_HOUR,
   /** Base bin of the velocity series used for ln(velocity) fits (coarsened for rounding/length). */
   velocityBinMs: MS_PER_HOUR,
   /** Maximum number of bins of the velocity series. */
@@ -131,11 +133,12 @@ function toGrowthRate(fit: TheilSenFit | null): GrowthRate | null {
  */
 export function counterGrowthRate(
   series: readonly CounterPoint[],
-  opts: { to: number; lookbackMs?: number; maxPoints?: number },
+  opts: { to: number; lookbackMs?: number; maxPoints?: number; minSpanMs?: number },
 ): GrowthRate | null {
   const from = opts.to - (opts.lookbackMs ?? GROWTH_DEFAULTS.growthLookbackMs);
   const pts = series.filter((p) => p.t >= from && p.t <= opts.to && p.value > 0n);
   if (pts.length < 3) return null;
+  if (pts[pts.length - 1]!.t - pts[0]!.t < (opts.minSpanMs ?? GROWTH_DEFAULTS.growthMinSpanMs)) return null;
   const t0 = pts[0]!.t;
   const xs = pts.map((p) => (p.t - t0) / MS_PER_DAY);
   const ys = pts.map((p) => Math.log(Number(p.value)));
@@ -150,9 +153,11 @@ export function counterGrowthRate(
  */
 export function velocityGrowthRate(
   series: readonly CounterPoint[],
-  opts: { to: number; lookbackMs?: number; binMs?: number; maxBins?: number; maxPoints?: number; minSteps?: number },
+  opts: { to: number; lookbackMs?: number; binMs?: number; maxBins?: number; maxPoints?: number; minSteps?: number; minSpanMs?: number },
 ): GrowthRate | null {
   const from = opts.to - (opts.lookbackMs ?? GROWTH_DEFAULTS.growthLookbackMs);
+  const first = series.find((p) => p.t >= from);
+  if (!first || opts.to - first.t < (opts.minSpanMs ?? GROWTH_DEFAULTS.growthMinSpanMs)) return null;
   const rs = rateSeries(series, from, opts.to, {
     baseBinMs: opts.binMs ?? GROWTH_DEFAULTS.velocityBinMs,
     maxBins: opts.maxBins ?? GROWTH_DEFAULTS.velocityMaxBins,

@@ -43,6 +43,7 @@ export const DEFAULT_PARAMETERS = {
   glitchMaxRunMs: CLEAN_DEFAULTS.glitchMaxRunMs,
   roundingMinSteps: 2,
   growthLookbackMs: GROWTH_DEFAULTS.growthLookbackMs,
+  growthMinSpanMs: GROWTH_DEFAULTS.growthMinSpanMs,
   velocityBinMs: GROWTH_DEFAULTS.velocityBinMs,
   velocityMaxBins: GROWTH_DEFAULTS.velocityMaxBins,
   theilSenMaxPoints: GROWTH_DEFAULTS.theilSenMaxPoints,
@@ -89,6 +90,7 @@ export const ParametersSchema = z
     glitchMaxRunMs: z.number(),
     roundingMinSteps: z.number(),
     growthLookbackMs: z.number(),
+    growthMinSpanMs: z.number(),
     velocityBinMs: z.number(),
     velocityMaxBins: z.number(),
     theilSenMaxPoints: z.number(),
@@ -288,7 +290,7 @@ export function computeReport(points: readonly SeriesPoint[], opts: ReportOption
     T === undefined
       ? { rows: REPORT_WINDOWS.map(({ window }) => windowRow(window, null, null)), w24: null, g24: null, acceleration: null }
       : velocityWindows(adjusted, T, p);
-  const growthOpts = { lookbackMs: p.growthLookbackMs, maxPoints: p.theilSenMaxPoints };
+  const growthOpts = { lookbackMs: p.growthLookbackMs, maxPoints: p.theilSenMaxPoints, minSpanMs: p.growthMinSpanMs };
   const cg = T === undefined ? null : counterGrowthRate(adjusted, { to: T, ...growthOpts });
   const vg =
     T === undefined

@@ -287,7 +287,14 @@ export function rateSeries(
   const q = inRange.length > 0 ? inRange[inRange.length >> 1]! : 0;
   const minSteps = opts.minSteps ?? 2;
   const span = hi - lo;
-  const candidates = RATE_BIN_LADDER_MS.filter((w) => w >= opts.baseBinMs && span / w <= opts.maxBins);
+  // A bin finer than the sampling interval only repeats the interpolated rate of one interval (a staircase that
+  // change-point detection would read as regime changes): bins are at least the median sampling interval.
+  const gaps: number[] = [];
+  for (let i = 1; i < n; i++) if (series[i]!.t > lo && series[i - 1]!.t < hi) gaps.push(series[i]!.t - series[i - 1]!.t);
+  gaps.sort((a, b) => a - b);
+  const medianGapMs = gaps.length ? gaps[gaps.length >> 1]! : 0;
+  const finest = Math.max(opts.baseBinMs, RATE_BIN_LADDER_MS.find((w) => w >= medianGapMs) ?? opts.baseBinMs);
+  const candidates = RATE_BIN_LADDER_MS.filter((w) => w >= finest && span / w <= opts.maxBins);
   if (candidates.length === 0) return null;
   let width: number | undefined;
   for (const w of candidates) {

@@ -88,6 +88,21 @@ function challengeId(tag: string): string {
   return BigInt('0x' + createHash('sha256').update(tag).digest('hex').slice(0, 12)).toString();
 }
 
+/**
+ * Counts of a tag `hours` after the server started (negative: before it — the demo's archived history).
+ * Integral of the rate r(t) = r0 · 2^(t/D): r0 · D/ln2 · (2^(t/D) − 1); linear when D is infinite. Never below 1.
+ */
+export function countsAfter(s: FakeTagSpec, hours: number): { views: bigint; posts: bigint } {
+  const grow = (r0: number) => (s.rateDoublingHours && Number.isFinite(s.rateDoublingHours) ? ((r0 * s.rateDoublingHours) / Math.LN2) * (2 ** (hours / s.rateDoublingHours) - 1) : r0 * hours);
+  const at = (base: bigint, r0: number) => {
+    const v = base + BigInt(Math.floor(grow(r0)));
+    return v < 1n ? 1n : v;
+  };
+  return { views: at(s.views0, s.viewsPerHour), posts: at(s.posts0, s.postsPerHour) };
+}
+
+export { challengeId as fakeChallengeId };
+
 export async function startFakeTikTok(o: FakeTikTokOptions = {}): Promise<FakeTikTok> {
   const t0 = Date.now();
   const rand = mulberry32(o.seed ?? 42);
@@ -96,13 +111,7 @@ export async function startFakeTikTok(o: FakeTikTokOptions = {}): Promise<FakeTi
   const specs = o.tags ?? {};
   const scale = o.timeScale ?? 1;
 
-  const countsAt = (tag: string, atMs: number) => {
-    const s = specs[tag] ?? defaultSpec(tag);
-    const hours = (Math.max(0, atMs - t0) * scale) / 3_600_000;
-    // Integral of rate r(t) = r0 · 2^(t/D): r0 · D/ln2 · (2^(t/D) − 1); linear when D is infinite.
-    const grow = (r0: number) => (s.rateDoublingHours && Number.isFinite(s.rateDoublingHours) ? (r0 * s.rateDoublingHours) / Math.LN2 * (2 ** (hours / s.rateDoublingHours) - 1) : r0 * hours);
-    return { views: s.views0 + BigInt(Math.floor(grow(s.viewsPerHour))), posts: s.posts0 + BigInt(Math.floor(grow(s.postsPerHour))) };
-  };
+  const countsAt = (tag: string, atMs: number) => countsAfter(specs[tag] ?? defaultSpec(tag), ((atMs - t0) * scale) / 3_600_000);
 
   const pickFailure = (tag: string): InjectedFailure | undefined => {
     if (o.forceFailure?.[tag]) return o.forceFailure[tag];

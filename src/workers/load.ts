@@ -30,20 +30,27 @@ export interface LoadedBatch {
 export class Batcher {
   #pending: Pending[] = [];
   #rows = 0;
+  /** Jobs whose rows are being inserted right now. */
+  #inserting = 0;
   #timer: NodeJS.Timeout | undefined;
   #flushing: Promise<void> = Promise.resolve();
   readonly #log = logger('loader');
 
   constructor(
     private readonly store: Store,
-    private readonly opts: { batchSize: number; flushMs: number; onLoaded?: (b: LoadedBatch) => void | Promise<void> },
+    /**
+     * maxJobs: how many jobs the worker runs at once. When all of them wait on the batcher, no further job can arrive
+     * before a flush, so the batch is flushed at once instead of after flushMs (small jobs never fill batchSize).
+     */
+    private readonly opts: { batchSize: number; flushMs: number; maxJobs?: number; onLoaded?: (b: LoadedBatch) => void | Promise<void> },
   ) {}
 
   add(observations: Observation[], failures: CollectionFailure[]): Promise<void> {
     return new Promise((resolve, reject) => {
       this.#pending.push({ observations, failures, resolve, reject });
       this.#rows += observations.length + failures.length;
-      if (this.#rows >= this.opts.batchSize) this.#flushSoon(0);
+      const everyJobWaits = this.#pending.length + this.#inserting >= (this.opts.maxJobs ?? Infinity);
+      if (this.#rows >= this.opts.batchSize || everyJobWaits) this.#flushSoon(0);
       else this.#flushSoon(this.opts.flushMs);
     });
   }

@@ -7,6 +7,10 @@ import { createPostLoadHook } from '../../alerts/hook.ts';
 import { startFakeTikTok, type FakeTagSpec } from '../../demo/fake-tiktok.ts';
 import { addTracked } from '../../services/tracking.ts';
 import { runUntilSignal, startStatusLine } from './run.ts';
+import { storeSink } from './backfill.ts';
+import { startFakeWayback } from '../../demo/fake-wayback.ts';
+import { demoHistoryCaptures } from '../../demo/history.ts';
+import { runBackfill } from '../../collectors/wayback/backfill.ts';
 
 export interface DemoOptions extends GlobalOptions {
   port?: string | number;
@@ -14,6 +18,7 @@ export interface DemoOptions extends GlobalOptions {
   durationS?: number;
   every?: string;
   failureRate?: number;
+  historyDays?: number;
 }
 
 /** Tags of the demo, with growth shaped like real campaigns (numbers illustrative). */
@@ -29,12 +34,15 @@ export const DEMO_TAGS: Record<string, FakeTagSpec> = {
  * pipeline (scheduler → collect → load → ClickHouse → dashboard) running against it.
  */
 export async function runDemo(opts: DemoOptions, io: Io = stdio): Promise<number> {
-  const fake = await startFakeTikTok({ tags: DEMO_TAGS, failureRate: opts.failureRate ?? 0.1, failureKinds: ['captcha', 'empty', 'throttled', 'hollow'], timeScale: 60 });
+  const serverStartMs = Date.now();
+  const fake = await startFakeTikTok({ tags: DEMO_TAGS, failureRate: opts.failureRate ?? 0.1, failureKinds: ['captcha', 'empty', 'throttled', 'hollow'] });
+  const archive = await startFakeWayback({ captures: demoHistoryCaptures(DEMO_TAGS, { days: opts.historyDays ?? 14, serverStartMs }) });
   const dataDir = opts.dataDir ?? resolve('.tagpulse-demo');
   const cfg = configFrom(
     { ...opts, dataDir },
     {
       tiktokBaseUrl: fake.url,
+      waybackBaseUrl: archive.url,
       ...(opts.host ? { apiHost: opts.host } : {}),
       ...(opts.port !== undefined ? { apiPort: opts.port } : {}),
       backoffMs: 2000,
@@ -58,6 +66,10 @@ export async function runDemo(opts: DemoOptions, io: Io = stdio): Promise<number
     }).start();
     await addTracked(app.store!, { tags: Object.keys(DEMO_TAGS), platform: 'tiktok', every: cfg.defaultEvery });
     await app.resync();
+    io.out(`reading ${opts.historyDays ?? 14} days of archived history from a local Wayback-shaped server (the real backfill)…`);
+    for (const tag of Object.keys(DEMO_TAGS)) {
+      await runBackfill({ platform: 'tiktok', tag, waybackBaseUrl: archive.url, userAgent: cfg.userAgent, timeoutMs: cfg.requestTimeoutMs, concurrency: 2, delayMs: 0, sink: storeSink(app.store!, 'tiktok', tag) });
+    }
     io.out(`tagpulse demo: a local TikTok-shaped server at ${fake.url} (growing counts, ~${Math.round((opts.failureRate ?? 0.1) * 100)}% injected failures)`);
     io.out(`sampling ${Object.keys(DEMO_TAGS).map((t) => '#' + t).join(', ')} every ${cfg.defaultEvery}; data in ${cfg.dataDir}`);
     io.out(`open the dashboard: ${app.api!.url}/`);
@@ -68,6 +80,7 @@ export async function runDemo(opts: DemoOptions, io: Io = stdio): Promise<number
   } finally {
     await app?.stop();
     await fake.close();
+    await archive.close();
   }
   return 0;
 }
@@ -80,6 +93,7 @@ export function configureDemoCommand(program: Command): void {
     .option('--port <port>', 'dashboard port (default 8787)')
     .option('--every <cadence>', 'sampling cadence of the demo tags', '15s')
     .option('--failure-rate <rate>', 'fraction of requests answered with an injected failure', (v) => Number(v), 0.1)
+    .option('--history-days <days>', 'days of archived history read at start (0 = none)', (v) => Number(v), 14)
     .option('--duration-s <seconds>', 'stop after this many seconds', (v) => Number(v))
     .action(async (_o, cmd: Command) => {
       process.exitCode = await runAction(stdio, () => runDemo(globalsOf(cmd) as DemoOptions));
