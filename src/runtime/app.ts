@@ -86,14 +86,10 @@ export class App {
         if (embedded && this.#ownsStore) writeHolder(cfg.dataDir, { pid: process.pid, command: this.opts.command, startedAt: new Date().toISOString() });
         await this.store.migrate();
       }
-      this.redis = this.opts.redis ?? (await resolveRedis({ ...(cfg.redisUrl ? { redisUrl: cfg.redisUrl } : {}), dataDir: cfg.dataDir, embedded }));
-      const producer = await connectProducer(this.redis);
-      this.#conns.push(producer);
-      await assertNoEviction(producer);
+      // A read-only viewer (serve) needs no Redis unless one is given (then it shows queue health).
+      const needsQueues = roles.scheduler || roles.collect || roles.load || Boolean(cfg.redisUrl || this.opts.redis);
+      if (needsQueues) await this.#openQueues(embedded);
       const workerConn = () => this.#conn('worker');
-
-      this.loadQueue = openQueue(LOAD_QUEUE, producer, this.naming);
-      for (const platform of this.collectors.keys()) this.queues.set(platform, openQueue(collectQueueName(platform), producer, this.naming));
 
       if (roles.load) {
         const { worker, batcher } = createLoadWorker({
@@ -116,7 +112,7 @@ export class App {
               platform,
               collector,
               connection: workerConn(),
-              loadQueue: this.loadQueue,
+              loadQueue: this.loadQueue!,
               naming: this.naming,
               // Per-platform politeness (platformLimits), else the global rate limit and concurrency.
               ...collectLimitsFor(cfg, platform),
@@ -148,12 +144,22 @@ export class App {
         });
         if (embedded) writeHolder(cfg.dataDir, { pid: process.pid, command: this.opts.command, startedAt: new Date().toISOString(), apiUrl: this.api.url, token: this.api.ownerToken, ...(this.redis ? { redis: this.redis.shareable } : {}) } as never);
       }
-      this.log.info({ roles, redis: this.redis.describe, store: this.store?.backend, api: this.api?.url }, 'tagpulse started');
+      this.log.info({ roles, redis: this.redis?.describe ?? 'none', store: this.store?.backend, api: this.api?.url }, 'tagpulse started');
       return this;
     } catch (e) {
       await this.stop().catch(() => undefined);
       throw e;
     }
+  }
+
+  async #openQueues(embedded: boolean): Promise<void> {
+    const { cfg } = this.opts;
+    this.redis = this.opts.redis ?? (await resolveRedis({ ...(cfg.redisUrl ? { redisUrl: cfg.redisUrl } : {}), dataDir: cfg.dataDir, embedded }));
+    const producer = await connectProducer(this.redis);
+    this.#conns.push(producer);
+    await assertNoEviction(producer);
+    this.loadQueue = openQueue(LOAD_QUEUE, producer, this.naming);
+    for (const platform of this.collectors.keys()) this.queues.set(platform, openQueue(collectQueueName(platform), producer, this.naming));
   }
 
   /** A store whose tracked-tag writes also refresh the schedulers (writes from other CLI processes arrive here). */
