@@ -19,4 +19,11 @@ describe('README', () => {
     const ci = readFileSync(join(root, '.ci', 'run'), 'utf8');
     expect(ci.split('\n').filter((l) => l && !l.startsWith('#') && !l.startsWith('set ') && !l.startsWith('cd '))).toEqual(['scripts/setup.sh && npm test']);
   });
+
+  it('lists only commands that exist, and every command that exists', async () => {
+    const { buildProgram } = await import('../../../src/cli/program.ts');
+    const names = buildProgram().commands.map((c) => c.name()).filter((n) => n !== 'help');
+    const documented = new Set([...readme.matchAll(/^\| `tagpulse ([a-z]+)/gm)].map((m) => m[1]!));
+    expect([...documented].sort()).toEqual([...names].sort());
+  });
 });
