@@ -43,10 +43,16 @@ async function loaderRowsPerSecond(ctx: BenchContext, rows: Observation[], batch
   return rows.length / s;
 }
 
+/**
+ * chDB keeps per-query settings for the rest of its session: an insert that does not set insert_deduplication_token
+ * inherits the loader's last one and is silently dropped as a duplicate. '' means "no token".
+ */
+export const NO_TOKEN = '';
+
 async function rawRowsPerSecond(ctx: BenchContext, values: Record<string, unknown>[], batchSize: number): Promise<number> {
   const t0 = performance.now();
   for (let i = 0; i < values.length; i += batchSize) {
-    await ctx.store.client.insert({ table: T.observations, values: values.slice(i, i + batchSize), format: 'JSONEachRow', clickhouse_settings: { async_insert: 0 } });
+    await ctx.store.client.insert({ table: T.observations, values: values.slice(i, i + batchSize), format: 'JSONEachRow', clickhouse_settings: { async_insert: 0, insert_deduplication_token: NO_TOKEN } });
   }
   return values.length / ((performance.now() - t0) / 1000);
 }

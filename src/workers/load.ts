@@ -71,10 +71,15 @@ export class Batcher {
     if (!batch.length) return;
     const observations = batch.flatMap((p) => p.observations);
     const failures = batch.flatMap((p) => p.failures);
+    this.#inserting += batch.length;
     try {
       const started = performance.now();
-      await this.store.insertObservations(observations);
-      await this.store.insertFailures(failures);
+      try {
+        await this.store.insertObservations(observations);
+        await this.store.insertFailures(failures);
+      } finally {
+        this.#inserting -= batch.length;
+      }
       this.#log.debug({ observations: observations.length, failures: failures.length, jobs: batch.length, ms: Math.round(performance.now() - started) }, 'batch inserted');
       for (const p of batch) p.resolve();
     } catch (e) {
@@ -118,7 +123,9 @@ export interface LoadWorkerOptions {
 
 export function createLoadWorker(o: LoadWorkerOptions): { worker: Worker; batcher: Batcher } {
   const log = logger('loader');
-  const batcher = new Batcher(o.store, { batchSize: o.batchSize, flushMs: o.flushMs, ...(o.onLoaded ? { onLoaded: o.onLoaded } : {}) });
+  // High concurrency lets many small jobs share one insert.
+  const concurrency = o.concurrency ?? Math.max(16, Math.min(512, o.batchSize));
+  const batcher = new Batcher(o.store, { batchSize: o.batchSize, flushMs: o.flushMs, maxJobs: concurrency, ...(o.onLoaded ? { onLoaded: o.onLoaded } : {}) });
   const worker = new Worker(
     qname(LOAD_QUEUE, o.naming),
     async (job: Job) => {
@@ -134,8 +141,7 @@ export function createLoadWorker(o: LoadWorkerOptions): { worker: Worker; batche
     {
       connection: o.connection as unknown as ConnectionOptions,
       prefix: o.naming.prefix,
-      // High concurrency lets many small jobs share one insert.
-      concurrency: o.concurrency ?? Math.max(16, Math.min(512, o.batchSize)),
+      concurrency,
       lockDuration: o.lockDurationMs,
       stalledInterval: o.stalledIntervalMs,
     },

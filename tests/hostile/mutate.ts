@@ -3,18 +3,7 @@
  * numbers, signs and junk around numbers, type confusion and deep nesting. Deterministic per seed, so a failing case
  * is reproduced from the seed printed with it.
  */
-
-/** mulberry32: small, fast, good enough to drive mutations. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../../src/analytics/math.ts';
 
 type Rand = () => number;
 export type Mutator = (input: string, rand: Rand) => string;
@@ -80,7 +69,7 @@ const NAMES = Object.keys(MUTATORS);
 
 /** One to three mutations chosen by the seed; returns the mutated input and the names applied. */
 export function mutate(input: string, seed: number): { body: string; applied: string[] } {
-  const rand = rng(seed);
+  const rand = mulberry32(seed);
   const applied: string[] = [];
   let body = input;
   for (let i = int(rand, 1, 3); i > 0; i--) {

@@ -1,0 +1,49 @@
+/**
+ * The benchmarks at their quick sizes (bench/lib/sizes.ts), so CI notices when one breaks. Only completion and
+ * finite, positive ratios are checked — never timings: this machine's speed says nothing about a regression.
+ */
+import { existsSync } from 'node:fs';
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { openBenchContext, type BenchContext } from '../../../bench/lib/context.ts';
+import { benchPipeline } from '../../../bench/lib/pipeline.ts';
+import { benchLoader } from '../../../bench/lib/loader.ts';
+import { benchCollectors } from '../../../bench/lib/collectors.ts';
+import { benchQueryCost } from '../../../bench/lib/query-cost.ts';
+import { BENCH_SIZES } from '../../../bench/lib/sizes.ts';
+import { markdownReport, environment, type BenchResult } from '../../../bench/lib/result.ts';
+import { testConfig } from '../../helpers/config.ts';
+
+const sizes = BENCH_SIZES.quick;
+const chromiumPath = testConfig({}).chromiumPath;
+
+describe('benchmarks (quick sizes)', () => {
+  let ctx: BenchContext;
+  const results: BenchResult[] = [];
+  beforeAll(async () => {
+    ctx = await openBenchContext();
+  });
+  afterAll(async () => ctx?.close());
+
+  const expectRatios = (rs: BenchResult[]) => {
+    for (const r of rs) {
+      expect(Number.isFinite(r.ratio), `${r.id} ratio`).toBe(true);
+      expect(r.ratio, r.id).toBeGreaterThan(0);
+      expect(r.measured).not.toBe('');
+    }
+    results.push(...rs);
+  };
+
+  it('1: pipeline vs raw BullMQ', async () => expectRatios([await benchPipeline(ctx, sizes.pipeline)]), 120_000);
+  it('2: loader vs raw insert', async () => expectRatios([await benchLoader(ctx, sizes.loader)]), 120_000);
+  it.skipIf(!existsSync(chromiumPath))('3: HTTP vs browser collector', async () => expectRatios([await benchCollectors({ ...sizes.collectors, chromiumPath })]), 120_000);
+  it('4: query cost on a generated dataset', async () => {
+    const rs = await benchQueryCost(ctx, sizes.query);
+    expectRatios(rs);
+    expect(rs.find((r) => r.id === '4e')?.met).toBe(true); // the leaderboard touches rollups only, whatever the size
+  }, 120_000);
+
+  it('renders the results table', () => {
+    const md = markdownReport('smoke', results, environment());
+    for (const r of results) expect(md).toContain(`| ${r.id} |`);
+  });
+});
