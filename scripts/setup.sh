@@ -18,6 +18,8 @@ fi
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "setup: installing npm packages"
-  npm ci --no-audit --no-fund --loglevel=error
+  # `npm install` (not `npm ci`): it follows package-lock.json but tolerates the optional per-platform packages
+  # (chdb, msgpackr) that npm leaves out of the lock on some systems, which makes `npm ci` refuse.
+  npm install --no-audit --no-fund --loglevel=error
 fi
 echo "setup: ready (node $(node --version), $(redis-server --version | cut -d' ' -f3), $(${TAGPULSE_CHROMIUM_PATH:-/usr/bin/chromium} --version 2>/dev/null || echo 'chromium missing'))"
