@@ -131,9 +131,16 @@ function sparkline(points: SeriesPoint[], nowMs: number): Sparkline {
     const v = interpolateAt(adjusted, startMs + i * SPARK_STEP_MS);
     return v === null ? null : Math.round(v);
   });
-  // The grid rarely hits the latest sample exactly: end the line there.
+  // The grid rarely hits the latest sample exactly, and grid points after it are null (never extrapolated): end the
+  // line at the latest reading, on the first grid slot after it.
   const last = adjusted[adjusted.length - 1];
-  if (last && last.t > startMs + (n - 1) * SPARK_STEP_MS) values.push(Number(last.value));
+  if (last && last.t >= startMs) {
+    const i = Math.floor((last.t - startMs) / SPARK_STEP_MS);
+    if (startMs + i * SPARK_STEP_MS < last.t) {
+      if (i + 1 < values.length) values[i + 1] = Number(last.value);
+      else values.push(Number(last.value));
+    }
+  }
   return { startMs, stepMs: SPARK_STEP_MS, values };
 }
 
