@@ -21,12 +21,13 @@ export interface DemoOptions extends GlobalOptions {
   historyDays?: number;
 }
 
-/** Tags of the demo, with growth shaped like real campaigns (numbers illustrative). */
+/** Tags of the demo, with growth shaped like real campaigns (numbers illustrative): one steady, one accelerating fast
+ * (a campaign month), two accelerating slowly. */
 export const DEMO_TAGS: Record<string, FakeTagSpec> = {
-  mentalhealth: { views0: 16_400_000_000n, posts0: 3_456_789n, viewsPerHour: 2_000_000, postsPerHour: 400, rateDoublingHours: 48 },
-  suicidepreventionmonth: { views0: 412_000_000n, posts0: 98_765n, viewsPerHour: 300_000, postsPerHour: 60, rateDoublingHours: 6 },
+  mentalhealth: { views0: 16_400_000_000n, posts0: 3_456_789n, viewsPerHour: 2_000_000, postsPerHour: 400, rateDoublingHours: 240 },
+  suicidepreventionmonth: { views0: 412_000_000n, posts0: 98_765n, viewsPerHour: 300_000, postsPerHour: 60, rateDoublingHours: 48 },
   mentalhealthmatters: { views0: 13_500_000_000n, posts0: 2_100_000n, viewsPerHour: 900_000, postsPerHour: 150 },
-  tiktoktherapy: { views0: 761_000_000n, posts0: 120_000n, viewsPerHour: 120_000, postsPerHour: 30, rateDoublingHours: 12 },
+  tiktoktherapy: { views0: 761_000_000n, posts0: 120_000n, viewsPerHour: 120_000, postsPerHour: 30, rateDoublingHours: 120 },
 };
 
 /**
