@@ -118,9 +118,7 @@ FROM (SELECT number % ${tags} AS n, intDiv(number, ${tags}) + ${h * perHour} AS 
     const rollup = await count(`SELECT count() AS c FROM observations_hourly_v1 WHERE platform = 'bench'`);
     expect(raw).toBe(tags * perHour * hours);
 
-    const started = performance.now();
     const lb = await computeLeaderboard(store, { platform: 'bench', at: new Date(AT + 1).toISOString(), limit: 5 });
-    const ms = performance.now() - started;
     expect(lb.entries.map((e) => e.tag)).toEqual(['t2999', 't2998', 't2997', 't2996', 't2995']);
     expect(lb.entries[0]!.velocityPerHour).toBeCloseTo(30_000, 6);
     expect(lb.tagsRanked).toBe(tags);
@@ -136,8 +134,6 @@ FROM (SELECT number % ${tags} AS n, intDiv(number, ${tags}) + ${h * perHour} AS 
     })).json()) as { explain: string }[]).map((r) => r.explain).join('\n');
     expect(plan).toContain('observations_hourly_v1');
     expect(plan).not.toMatch(/\bobservations_v1\b/);
-    console.log(`leaderboard over ${tags} tags: ${Math.round(ms)} ms, rows read ${lb.query.rowsRead} (rollup ${rollup}, raw ${raw})`);
-    expect(ms).toBeLessThan(10_000);
   }, 120_000);
 });
 
