@@ -1,7 +1,9 @@
 /**
  * One observation = one counter value read from one source at one time.
- * Identity: (platform, tag, metric, observedAt). For scheduled samples observedAt is the job's slot, which is
- * deterministic, so a re-delivered job rewrites the same row instead of adding one.
+ * observedAt is when the value held (the fetch time of a live sample, or the source's own time). Identity is a separate
+ * thing: (platform, tag, metric, keyAt, origin), where keyAt is the slot of a scheduled live sample — so a
+ * re-delivered job rewrites the same row instead of adding one — and origin says where the row came from, so sources
+ * never replace each other. See src/schema/identity.ts.
  */
 import { z } from 'zod';
 import { Count } from './count.ts';
@@ -47,7 +49,7 @@ export const Observation = z
     source: z.string().min(1).max(200),
     method: Method,
     collectorVersion: z.string().min(1).max(100),
-    /** The scheduled slot (for imports: the observation time). */
+    /** The scheduled slot: the identity of a live sample (for imports and captures: the observation time). */
     slot: IsoTime,
     /** When tagpulse fetched the value (for imports: when it was imported). */
     fetchedAt: IsoTime,
@@ -70,7 +72,7 @@ export const Reading = z.object({
   precision: Precision,
   step: Count,
   source: z.string().min(1),
-  /** When the value describes a time other than the job's slot (e.g. videos created on one UTC day). Default: the slot. */
+  /** When the value describes a time other than the fetch (e.g. videos created on one UTC day). Default: the fetch time. */
   observedAt: IsoTime.optional(),
   timePrecision: TimePrecision.optional(),
   /** What exactly was measured, when the metric name alone does not say (e.g. the query window of a sum). */

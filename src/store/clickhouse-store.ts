@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { createClient, type ClickHouseClient, type ClickHouseSettings } from '@clickhouse/client';
 import type { Observation } from '../schema/observation.ts';
+import { identityOf } from '../schema/identity.ts';
 import type { CollectionFailure } from '../schema/failure.ts';
 import type { TrackedTag } from '../schema/tracked.ts';
 import { logger, type Logger } from '../util/log.ts';
@@ -73,26 +74,36 @@ export class ClickHouseStore implements Store {
       /* first run: table does not exist yet */
     }
     for (const m of migrations) {
-      // Statements are idempotent, so applied migrations are re-run cheaply; this also repairs a half-applied one.
+      // DDL statements are idempotent, so applied migrations are re-run cheaply; this also repairs a half-applied one.
       for (const sql of m.statements(this.#ddl)) await this.#exec(sql, `migration_${m.version}`);
-      if (!done.has(m.version)) {
-        await this.#client.insert({
-          table: T.migrations,
-          values: [{ version: m.version, name: m.name, applied_at: toChTime(new Date()) }],
-          format: 'JSONEachRow',
-          clickhouse_settings: { ...INSERT_SETTINGS, insert_deduplication_token: '' },
+      if (done.has(m.version)) continue;
+      // Data steps run only until the version is recorded, and the version is recorded only after all of them
+      // succeeded: an interrupted migration runs its (re-runnable) data steps again on the next open.
+      for (const [i, step] of (m.data?.(this.#ddl) ?? []).entries()) {
+        const started = performance.now();
+        await this.#exec(step.sql, `migration_${m.version}_data_${i + 1}`, {
+          // '' = no token: chDB keeps per-query settings for its session, so the step must not inherit an earlier one.
+          insert_deduplication_token: '',
+          ...(this.#ddl.topology === 'cluster' ? { insert_distributed_sync: 1, parallel_distributed_insert_select: '2' } : {}),
         });
-        applied.push(m.version);
+        this.#log.info({ migration: m.version, step: step.why, ms: Math.round(performance.now() - started) }, 'migration data step done');
       }
+      await this.#client.insert({
+        table: T.migrations,
+        values: [{ version: m.version, name: m.name, applied_at: toChTime(new Date()) }],
+        format: 'JSONEachRow',
+        clickhouse_settings: { ...INSERT_SETTINGS, insert_deduplication_token: '' },
+      });
+      applied.push(m.version);
     }
     if (applied.length) this.#log.info({ applied }, 'migrations applied');
     return { applied };
   }
 
-  async #exec(sql: string, name: string): Promise<void> {
+  async #exec(sql: string, name: string, settings: ClickHouseSettings = {}): Promise<void> {
     await this.#client.command({
       query: sql,
-      clickhouse_settings: { log_comment: name, ...(this.#ddl.topology === 'cluster' ? { wait_end_of_query: 1 } : {}) },
+      clickhouse_settings: { log_comment: name, ...(this.#ddl.topology === 'cluster' ? { wait_end_of_query: 1 } : {}), ...settings },
     });
   }
 
@@ -116,7 +127,7 @@ export class ClickHouseStore implements Store {
       note: o.note,
       time_precision: o.timePrecision ?? 'instant',
     }));
-    await this.#insert(T.observations, values, opts.dedupToken ?? contentToken('obs', values.map(obsKey)));
+    await this.#insert(T.observations, values, opts.dedupToken ?? contentToken('obs2', rows.map(obsKey)));
     return rows.length;
   }
 
@@ -249,8 +260,15 @@ export class ClickHouseStore implements Store {
   }
 }
 
-function obsKey(v: { platform: string; tag: string; metric: string; observed_at: string; value: string }): string {
-  return `${v.platform}|${v.tag}|${v.metric}|${v.observed_at}|${v.value}`;
+/**
+ * What makes two rows the same insert: the identity (platform, tag, metric, key_at, origin — see src/schema/identity.ts)
+ * plus what was read (observed_at, value, precision, step, source, method). A re-sent batch gives the same token and is
+ * dropped; a re-fetch of the same slot (another value, another read time) or the same value from another origin (an
+ * import equal to a collected reading) is a different insert, and the table key decides what it replaces.
+ */
+function obsKey(o: Observation): string {
+  const id = identityOf(o);
+  return [id.platform, id.tag, id.metric, id.keyAt, id.origin, new Date(o.observedAt).toISOString(), o.value, o.precision, o.step, o.source, o.method].join('|');
 }
 
 /** A deterministic dedup token from the batch content: the same rows re-sent give the same token. */

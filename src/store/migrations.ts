@@ -1,29 +1,51 @@
 /**
- * Numbered, append-only migrations. Every statement is idempotent (IF NOT EXISTS), so running all of them again
- * is harmless; applied versions are also recorded in schema_migrations_v1. Never edit a released migration:
- * add the next number.
+ * Numbered, append-only migrations. Two kinds of work:
+ *  - `statements`: DDL, every statement idempotent (IF NOT EXISTS). They run on every open, which also repairs a
+ *    half-applied migration.
+ *  - `data`: steps that move or rewrite rows. They run only while the migration is not yet recorded in
+ *    schema_migrations_v1, and the version is recorded only after they all succeeded. Each data step must be safe to
+ *    run again after an interruption (e.g. an INSERT … SELECT into a ReplacingMergeTree keyed so a repeated copy of a
+ *    row collapses into the same row, feeding rollups that only use argMax/argMin/max/min).
+ * Never edit a released migration: add the next number. Version ranges in use: 8–12 (time and identity).
  */
 import { type DdlContext, type TableDef, type ViewDef, localName, renderTable, renderView } from './ddl.ts';
+import { ORIGIN_SQL, KEY_AT_SQL, SOURCE_RANK_SQL, LIVE_METHODS_SQL } from './identity.ts';
+
+/** One data step of a migration: a statement plus the settings it needs for a topology. */
+export interface DataStep {
+  sql: string;
+  /** What the step does, for logs and `migrate --print`. */
+  why: string;
+}
 
 export interface Migration {
   version: number;
   name: string;
   statements(ctx: DdlContext): string[];
+  /** Run once (until the version is recorded); must be safe to re-run after an interruption. */
+  data?(ctx: DdlContext): DataStep[];
 }
 
 export const T = {
-  observations: 'observations_v1',
+  observations: 'observations_v2',
   failures: 'collection_failures_v1',
   tracked: 'tracked_tags_v1',
   events: 'events_v1',
-  hourly: 'observations_hourly_v1',
-  daily: 'observations_daily_v1',
+  hourly: 'observations_hourly_v2',
+  daily: 'observations_daily_v2',
   migrations: 'schema_migrations_v1',
   alerts: 'alert_deliveries_v1',
 } as const;
 
-const observations: TableDef = {
-  name: T.observations,
+/** Tables of the schema before migration 8 (kept, read-only: the record as the old code stored it). */
+export const T_V1 = {
+  observations: 'observations_v1',
+  hourly: 'observations_hourly_v1',
+  daily: 'observations_daily_v1',
+} as const;
+
+const observationsV1: TableDef = {
+  name: T_V1.observations,
   columns: `
     platform          LowCardinality(String),               -- a handful of values: dictionary-encoded
     tag               String CODEC(ZSTD(1)),                -- high cardinality (10k+ tags): plain String, not LowCardinality
@@ -137,8 +159,8 @@ AggregatingMergeTree with argMax/argMin/max/min only: a duplicated raw row (a re
 window) cannot skew them, unlike sum() or count(). ORDER BY (platform, metric, tag, bucket): a leaderboard reads one
 metric's buckets for all tags without touching raw rows. Kept forever, like the raw table.`;
 
-const hourly: TableDef = {
-  name: T.hourly,
+const hourlyV1: TableDef = {
+  name: T_V1.hourly,
   columns: rollupColumns,
   engine: { kind: 'AggregatingMergeTree' },
   partitionBy: 'toYYYYMM(bucket)',
@@ -146,7 +168,7 @@ const hourly: TableDef = {
   shardBy: 'cityHash64(platform, tag)',
   why: rollupWhy('Hourly'),
 };
-const daily: TableDef = { ...hourly, name: T.daily, partitionBy: 'toYear(bucket)', why: rollupWhy('Daily') };
+const dailyV1: TableDef = { ...hourlyV1, name: T_V1.daily, partitionBy: 'toYear(bucket)', why: rollupWhy('Daily') };
 
 const rollupSelect = (bucketExpr: string) => `SELECT
     platform, metric, tag, ${bucketExpr} AS bucket,
@@ -160,16 +182,106 @@ FROM {raw}
 WHERE precision != 'lower_bound' AND value > 0
 GROUP BY platform, metric, tag, bucket`;
 
-const hourlyMv: ViewDef = {
+const hourlyMvV1: ViewDef = {
   name: 'observations_hourly_mv_v1',
-  to: T.hourly,
+  to: T_V1.hourly,
   select: rollupSelect("toStartOfHour(observed_at, 'UTC')"),
   why: 'Feeds the hourly rollup from the RAW table (never cascaded from another rollup). Lower bounds are not counter readings and are left out.',
 };
-const dailyMv: ViewDef = {
+const dailyMvV1: ViewDef = {
   name: 'observations_daily_mv_v1',
-  to: T.daily,
+  to: T_V1.daily,
   select: rollupSelect("toStartOfDay(observed_at, 'UTC')"),
+  why: 'Feeds the daily rollup, also from the RAW table, so a bug or duplicate in one rollup cannot spread into the other.',
+};
+
+const observations: TableDef = {
+  name: T.observations,
+  columns: `
+    platform          LowCardinality(String),               -- a handful of values: dictionary-encoded
+    tag               String CODEC(ZSTD(1)),                -- high cardinality (10k+ tags): plain String, not LowCardinality
+    metric            LowCardinality(String),               -- views | posts | ...
+    observed_at       DateTime64(3, 'UTC') CODEC(Delta, ZSTD(1)), -- when the value was read (fetch time), or the source's own time (Research day, Wayback capture, import)
+    value             UInt64 CODEC(Delta, ZSTD(1)),         -- cumulative counter, monotone within the sort key: Delta compresses it well
+    exact             Bool,
+    step              UInt64 CODEC(ZSTD(1)),                -- rounding step of a display figure; 0 when exact
+    precision         LowCardinality(String),               -- exact | rounded | lower_bound
+    source            LowCardinality(String),               -- e.g. tiktok.api.statsV2, tiktok.rehydration.stats, wayback:…, import
+    method            LowCardinality(String),               -- http | browser | api | wayback | import | manual
+    collector_version LowCardinality(String),
+    slot              DateTime64(3, 'UTC') CODEC(Delta, ZSTD(1)), -- the scheduled slot (imports, captures: observed_at)
+    fetched_at        DateTime64(3, 'UTC') CODEC(Delta, ZSTD(1)),
+    provenance        String CODEC(ZSTD(3)),                -- URL / capture URL / file name: long, repetitive, rarely read
+    note              String CODEC(ZSTD(3)),
+    time_precision    LowCardinality(String) DEFAULT 'instant', -- instant | day | month | year (press figures dated loosely)
+    ingested_at       DateTime64(3, 'UTC') DEFAULT now64(3), -- ReplacingMergeTree version: the latest write of a key wins
+    origin            String DEFAULT ${ORIGIN_SQL} CODEC(ZSTD(1)), -- identity: where it came from (collect | wayback | manual | import:<provenance>)
+    key_at            DateTime64(3, 'UTC') DEFAULT ${KEY_AT_SQL} CODEC(Delta, ZSTD(1)), -- identity: the slot of a scheduled live sample, else observed_at
+    INDEX observed_at_minmax observed_at TYPE minmax GRANULARITY 1`,
+  engine: { kind: 'ReplacingMergeTree', args: 'ingested_at' },
+  partitionBy: 'toYear(key_at)',
+  orderBy: '(platform, tag, metric, key_at, origin)',
+  settings: 'non_replicated_deduplication_window = 1000, index_granularity = 128',
+  shardBy: 'cityHash64(platform, tag)',
+  why: `Raw observations: every value ever read, with provenance. Never expires (history is the product: no TTL).
+Time and identity are two columns. observed_at is when the value held; the row's identity is (platform, tag, metric,
+key_at, origin): key_at is the scheduled slot of a live sample (a re-delivered or re-fetched job of one slot rewrites
+its one row, whenever it ran) and observed_at otherwise (an import, a capture or a Research API day row is identified by
+its own time); origin says where the row came from, so a source never replaces another one (an import never replaces a
+collected reading: both stay, and the reports show the conflict). origin and key_at are DEFAULT expressions of the
+other columns, so every writer gets the same identity. ReplacingMergeTree on that key is the backstop against
+re-delivered jobs; the first line of defence is insert_deduplication_token, which needs
+non_replicated_deduplication_window > 0 on a non-replicated table.
+ORDER BY starts with (platform, tag) so a one-tag series or report reads only that tag's granules; within a tag rows sort
+by key_at, which is observed_at or a slot just before it, so the minmax index on observed_at prunes time ranges. Rows
+are narrow and a typical tag has hundreds of rows, so granules are small (128 rows, not 8192): a one-tag read then costs
+about its own rows, for a primary index that still fits in memory (10M rows → 80k marks).
+Yearly partitions by key_at: all versions of one key land in one partition (ReplacingMergeTree merges only within a
+partition), and a year keeps part counts low even for years of backfilled history.`,
+};
+
+const rollupColumnsV2 = `
+    platform    LowCardinality(String),
+    metric      LowCardinality(String),
+    tag         String CODEC(ZSTD(1)),
+    bucket      DateTime('UTC') CODEC(Delta, ZSTD(1)),
+    last_value  AggregateFunction(argMax, UInt64, Tuple(DateTime64(3, 'UTC'), UInt8, UInt64)),  -- counter at the end of the bucket
+    first_value AggregateFunction(argMin, UInt64, Tuple(DateTime64(3, 'UTC'), UInt8, UInt64)),  -- counter at the start of the bucket
+    last_at     SimpleAggregateFunction(max, DateTime64(3, 'UTC')),
+    first_at    SimpleAggregateFunction(min, DateTime64(3, 'UTC')),
+    max_value   SimpleAggregateFunction(max, UInt64),
+    min_value   SimpleAggregateFunction(min, UInt64)`;
+
+const rollupWhyV2 = (grain: string) => `${rollupWhy(grain)}
+Fed from ${T.observations} (corrected times). When two sources give a value for the same instant, the bucket's first and
+last value is chosen deterministically: by time, then the source preference (exact collected, exact import, rounded
+collected, rounded import), then the value — the same rule the services apply to series (src/store/identity.ts).`;
+
+const hourly: TableDef = { ...hourlyV1, name: T.hourly, columns: rollupColumnsV2, why: rollupWhyV2('Hourly') };
+const daily: TableDef = { ...hourly, name: T.daily, partitionBy: 'toYear(bucket)', why: rollupWhyV2('Daily') };
+
+const rollupSelectV2 = (bucketExpr: string) => `SELECT
+    platform, metric, tag, ${bucketExpr} AS bucket,
+    argMaxState(value, (observed_at, ${SOURCE_RANK_SQL}, value)) AS last_value,
+    argMinState(value, (observed_at, toUInt8(255 - ${SOURCE_RANK_SQL}), value)) AS first_value,
+    max(observed_at) AS last_at,
+    min(observed_at) AS first_at,
+    max(value) AS max_value,
+    min(value) AS min_value
+FROM {raw}
+WHERE precision != 'lower_bound' AND value > 0
+GROUP BY platform, metric, tag, bucket`;
+
+const hourlyMv: ViewDef = {
+  name: 'observations_hourly_mv_v2',
+  to: T.hourly,
+  select: rollupSelectV2("toStartOfHour(observed_at, 'UTC')"),
+  why: 'Feeds the hourly rollup from the RAW table (never cascaded from another rollup), at observed_at (when the value was read). Lower bounds are not counter readings and are left out.',
+};
+const dailyMv: ViewDef = {
+  name: 'observations_daily_mv_v2',
+  to: T.daily,
+  select: rollupSelectV2("toStartOfDay(observed_at, 'UTC')"),
   why: 'Feeds the daily rollup, also from the RAW table, so a bug or duplicate in one rollup cannot spread into the other.',
 };
 
@@ -208,7 +320,7 @@ const alerts: TableDef = {
 
 export const migrations: Migration[] = [
   { version: 1, name: 'create_schema_migrations', statements: (ctx) => renderTable(migrationsTable, ctx) },
-  { version: 2, name: 'create_observations', statements: (ctx) => renderTable(observations, ctx) },
+  { version: 2, name: 'create_observations', statements: (ctx) => renderTable(observationsV1, ctx) },
   { version: 3, name: 'create_collection_failures', statements: (ctx) => renderTable(failures, ctx) },
   { version: 4, name: 'create_tracked_tags', statements: (ctx) => renderTable(tracked, ctx) },
   { version: 5, name: 'create_events', statements: (ctx) => renderTable(events, ctx) },
@@ -216,16 +328,64 @@ export const migrations: Migration[] = [
     version: 6,
     name: 'create_rollups',
     statements: (ctx) => [
+      ...renderTable(hourlyV1, ctx),
+      ...renderTable(dailyV1, ctx),
+      renderView(hourlyMvV1, localName(T_V1.observations, ctx), ctx),
+      renderView(dailyMvV1, localName(T_V1.observations, ctx), ctx),
+    ],
+  },
+  { version: 7, name: 'create_alert_deliveries', statements: (ctx) => renderTable(alerts, ctx) },
+  {
+    version: 8,
+    name: 'observations_v2_time_and_identity',
+    statements: (ctx) => [
+      ...renderTable(observations, ctx),
       ...renderTable(hourly, ctx),
       ...renderTable(daily, ctx),
       renderView(hourlyMv, localName(T.observations, ctx), ctx),
       renderView(dailyMv, localName(T.observations, ctx), ctx),
     ],
+    data: (ctx) => [copyV1(ctx)],
   },
-  { version: 7, name: 'create_alert_deliveries', statements: (ctx) => renderTable(alerts, ctx) },
 ];
+
+/**
+ * Migration 8, data: every row of observations_v1 — raw, without FINAL, so a collected reading an import had replaced
+ * but that ClickHouse had not merged away yet comes back as its own row — copied into observations_v2, the rollup
+ * views of v2 filling the v2 rollups on the way. One change: a scheduled live sample (method http, browser or api,
+ * time_precision instant) stored at its slot whose fetch lagged it gets observed_at = fetched_at. Everything else
+ * keeps its observed_at: imports, Wayback captures, Research API rows (day rows; query-time sums, whose observed_at is
+ * not their slot). key_at is the row's old observed_at, so v1's identity carries over one to one (nothing collapses
+ * that v1 kept apart). Re-running it after an interruption copies the same rows with the same key and ingested_at
+ * again: the ReplacingMergeTree collapses them and the rollups (argMax/argMin/max/min) do not change.
+ * observations_v1 is left as it was.
+ */
+function copyV1(ctx: DdlContext): DataStep {
+  const target = ctx.topology === 'cluster' ? T.observations : localName(T.observations, ctx);
+  const source = ctx.topology === 'cluster' ? T_V1.observations : localName(T_V1.observations, ctx);
+  return {
+    why: `copy ${T_V1.observations} into ${T.observations}; late scheduled live samples get observed_at = fetched_at`,
+    sql: `INSERT INTO ${target}
+  (platform, tag, metric, observed_at, value, exact, step, precision, source, method, collector_version, slot, fetched_at,
+   provenance, note, time_precision, ingested_at, key_at)
+SELECT platform, tag, metric,
+  if(${LATE_LIVE_SAMPLE_SQL}, fetched_at, observed_at) AS corrected_observed_at,
+  value, exact, step, precision, source, method, collector_version, slot, fetched_at,
+  provenance, note, time_precision, ingested_at,
+  observed_at AS v1_key_at
+FROM ${source}`,
+  };
+}
+
+/** The rows migration 8 corrects (same condition in the test that proves it). */
+export const LATE_LIVE_SAMPLE_SQL = `method IN ${LIVE_METHODS_SQL} AND time_precision = 'instant' AND observed_at = slot AND fetched_at > observed_at`;
 
 /** All DDL of all migrations, in order, for one topology (used by `tagpulse migrate --print`). */
 export function renderAll(ctx: DdlContext): string[] {
   return migrations.flatMap((m) => m.statements(ctx));
+}
+
+/** The data steps, in order, as `migrate --print` shows them (they run once, when their migration is not recorded). */
+export function renderData(ctx: DdlContext): string[] {
+  return migrations.flatMap((m) => (m.data?.(ctx) ?? []).map((d) => `-- migration ${m.version} (runs once): ${d.why}\n${d.sql}`));
 }

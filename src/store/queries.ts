@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { defineQuery } from './query.ts';
 import { T } from './migrations.ts';
+import { SOURCE_RANK_SQL } from './identity.ts';
 import { ObservationRow, boolish, chTime, chTimeParam, chTimeParamOr, u64 } from './columns.ts';
 
 export const MIN_TIME = '1970-01-01T00:00:00.000Z';
@@ -24,12 +25,12 @@ WHERE platform = {platform:String} AND tag = {tag:String} AND metric = {metric:S
 ORDER BY observed_at`,
 });
 
-/** Row count per (platform, tag, metric, observed_at) key without FINAL: used by tests and checks for duplicates. */
+/** Row count and identity count (metric, key_at, origin: src/schema/identity.ts) without FINAL: tests and duplicate checks. */
 export const rawCountQuery = defineQuery({
   name: 'raw_count',
   params: z.object({ platform: z.string(), tag: z.string() }),
   row: z.object({ rows: u64, keys: u64 }),
-  sql: `SELECT count() AS rows, uniqExact(metric, observed_at) AS keys
+  sql: `SELECT count() AS rows, uniqExact(metric, key_at, origin) AS keys
 FROM ${T.observations} WHERE platform = {platform:String} AND tag = {tag:String}`,
 });
 
@@ -45,17 +46,24 @@ WHERE active OR {includeInactive:UInt8} = 1
 ORDER BY platform, tag`,
 });
 
-/** Latest observation per (platform, tag, metric) for the given tracked keys, from the raw table's sort-key prefix. */
+/**
+ * Latest observation per (platform, tag, metric) for the given tracked keys, from the raw table's sort-key prefix. Two
+ * sources at the same latest instant: the preferred one (SOURCE_RANK_SQL), then the latest write.
+ */
 export const latestQuery = defineQuery({
   name: 'latest',
   params: z.object({ platforms: z.array(z.string()), tags: z.array(z.string()) }),
   row: z.object({ platform: z.string(), tag: z.string(), metric: z.string(), value: u64, exact: boolish, step: u64, precision: z.string(), source: z.string(), latest_at: chTime, samples: u64 }),
   sql: `SELECT platform, tag, metric,
-  argMax(value, observed_at) AS value, argMax(exact, observed_at) AS exact, argMax(step, observed_at) AS step,
-  argMax(precision, observed_at) AS precision, argMax(source, observed_at) AS source, max(observed_at) AS latest_at,
-  uniqExact(observed_at) AS samples
-FROM ${T.observations}
-WHERE (platform, tag) IN (SELECT arrayJoin(arrayZip({platforms:Array(String)}, {tags:Array(String)})))
+  argMax(value, (observed_at, pref, ingested_at)) AS value, argMax(exact, (observed_at, pref, ingested_at)) AS exact,
+  argMax(step, (observed_at, pref, ingested_at)) AS step, argMax(precision, (observed_at, pref, ingested_at)) AS precision,
+  argMax(source, (observed_at, pref, ingested_at)) AS source, max(observed_at) AS latest_at,
+  uniqExact(key_at, origin) AS samples
+FROM (
+  SELECT platform, tag, metric, value, exact, step, precision, source, observed_at, ingested_at, key_at, origin, ${SOURCE_RANK_SQL} AS pref
+  FROM ${T.observations}
+  WHERE (platform, tag) IN (SELECT arrayJoin(arrayZip({platforms:Array(String)}, {tags:Array(String)})))
+)
 GROUP BY platform, tag, metric
 ORDER BY platform, tag, metric`,
 });

@@ -27,7 +27,12 @@ export function slotOf(job: Pick<Job, 'id' | 'data' | 'timestamp'>): string {
   return new Date(planned ? Number(planned) : job.timestamp).toISOString();
 }
 
-/** Turn a collector outcome into observations (ok) or a failure (fail). Pure. */
+/**
+ * Turn a collector outcome into observations (ok) or a failure (fail). Pure.
+ * observedAt is when the value was read: the reading's own time when the source gives one (a Research API day), else
+ * the fetch time — never the slot, which a late job (catch-up, retry backoff, stalled lock) may have passed long ago.
+ * The slot stays the sample's identity (src/schema/identity.ts), so a re-delivered job still writes one row per slot.
+ */
 export function toObservations(
   outcome: CollectOutcome,
   ctx: { platform: string; tag: string; slot: string; fetchedAt: string; collectorVersion: string },
@@ -39,7 +44,7 @@ export function toObservations(
       platform: ctx.platform,
       tag: ctx.tag,
       metric: r.metric,
-      observedAt: r.observedAt ?? ctx.slot,
+      observedAt: r.observedAt ?? ctx.fetchedAt,
       value: r.value,
       exact: r.precision === 'exact',
       step: r.precision === 'exact' ? '0' : r.step,

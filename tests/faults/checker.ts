@@ -7,7 +7,8 @@
  *  - lost: acknowledged but not stored (a safety violation: the system said yes and then forgot);
  *  - missing: enqueued but not stored (a liveness gap: the backlog did not drain);
  *  - phantom: stored under a slot nobody enqueued (a re-delivery stamped with a new time would show up here);
- *  - duplicate keys: more than one row per (tag, metric, slot) even after FINAL;
+ *  - duplicate keys: more than one row per (tag, metric, slot) even after FINAL (the slot is a live sample's identity;
+ *    its observed_at is the read time, see src/schema/identity.ts);
  *  - unserved values: a stored value the local server never sent (a number that was not read).
  * Raw duplicate rows (before FINAL) are reported, not failed: ReplacingMergeTree is the documented backstop for them.
  */
@@ -54,11 +55,11 @@ export class History {
   }
 }
 
-/** Rows per (tag, metric, observed_at), once after FINAL and once raw, with the stored values. */
+/** Rows per (tag, metric, slot), once after FINAL and once raw, with the stored values. */
 const keyRow = z.object({
   tag: z.string(),
   metric: z.string(),
-  observed_at: z.string().transform(fromChTime),
+  slot: z.string().transform(fromChTime),
   rows: z.coerce.number(),
   values: z.array(z.string()),
 });
@@ -68,20 +69,20 @@ export const checkerFinalKeysQuery = defineQuery({
   name: 'faults_checker_final_keys',
   params: keyParams,
   row: keyRow,
-  sql: `SELECT tag, metric, observed_at, count() AS rows, groupArray(toString(value)) AS values
+  sql: `SELECT tag, metric, slot, count() AS rows, groupArray(toString(value)) AS values
 FROM ${T.observations} FINAL
 WHERE platform = {platform:String} AND tag IN {tags:Array(String)}
-GROUP BY tag, metric, observed_at`,
+GROUP BY tag, metric, slot`,
 });
 
 export const checkerRawKeysQuery = defineQuery({
   name: 'faults_checker_raw_keys',
   params: keyParams,
   row: keyRow,
-  sql: `SELECT tag, metric, observed_at, count() AS rows, groupArray(toString(value)) AS values
+  sql: `SELECT tag, metric, slot, count() AS rows, groupArray(toString(value)) AS values
 FROM ${T.observations}
 WHERE platform = {platform:String} AND tag IN {tags:Array(String)}
-GROUP BY tag, metric, observed_at`,
+GROUP BY tag, metric, slot`,
 });
 
 export interface CheckResult {
@@ -115,7 +116,7 @@ export async function checkHistory(store: Store, history: History, o: CheckOptio
   const metrics = o.metrics ?? ['views', 'posts'];
   const metricsBySlot = new Map<string, Set<string>>();
   for (const r of finalRows) {
-    const k = keyOf(r.tag, r.observed_at);
+    const k = keyOf(r.tag, r.slot);
     metricsBySlot.set(k, (metricsBySlot.get(k) ?? new Set()).add(r.metric));
   }
   const stored = new Set(metricsBySlot.keys());
@@ -131,10 +132,10 @@ export async function checkHistory(store: Store, history: History, o: CheckOptio
     missing: [...invoked].filter((k) => !stored.has(k)),
     phantom: [...stored].filter((k) => !invoked.has(k) && !acked.has(k)),
     incomplete: [...metricsBySlot].filter(([, m]) => metrics.some((x) => !m.has(x))).map(([k]) => k),
-    duplicateKeys: finalRows.filter((r) => r.rows !== 1).map((r) => `${keyOf(r.tag, r.observed_at)}/${r.metric}×${r.rows}`),
+    duplicateKeys: finalRows.filter((r) => r.rows !== 1).map((r) => `${keyOf(r.tag, r.slot)}/${r.metric}×${r.rows}`),
     rawDuplicateRows: rawRows.reduce((n, r) => n + r.rows - 1, 0),
     unservedValues: served
-      ? finalRows.flatMap((r) => r.values.filter((v) => !served.get(`${r.tag}|${r.metric}`)?.has(v)).map((v) => `${keyOf(r.tag, r.observed_at)}/${r.metric}=${v}`))
+      ? finalRows.flatMap((r) => r.values.filter((v) => !served.get(`${r.tag}|${r.metric}`)?.has(v)).map((v) => `${keyOf(r.tag, r.slot)}/${r.metric}=${v}`))
       : [],
     faults: history.events.filter((e) => e.type === 'fault').map((e) => `+${(e.atMs / 1000).toFixed(1)}s ${e.what}`),
   };

@@ -5,7 +5,7 @@
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { openClickHouseStore, type ClickHouseStore } from '../../../src/store/clickhouse-store.ts';
-import { renderAll, T } from '../../../src/store/migrations.ts';
+import { migrations, renderAll, renderData, T } from '../../../src/store/migrations.ts';
 import type { DdlContext, Topology } from '../../../src/store/ddl.ts';
 import { obs } from '../../helpers/observations.ts';
 import { tempDir } from '../../helpers/tmp.ts';
@@ -58,14 +58,14 @@ describe('DDL of every topology', () => {
   it('creates the embedded/single schema for real, idempotently, and the rollups fill from inserts', async () => {
     const single = renderAll({ topology: 'single', cluster: '{cluster}' });
     expect(single).toEqual(renderAll({ topology: 'embedded', cluster: '{cluster}' }));
-    expect((await store.migrate()).applied).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    expect((await store.migrate()).applied).toEqual(migrations.map((m) => m.version));
     expect((await store.migrate()).applied).toEqual([]);
     const rs = await store.client.query({ query: 'SELECT name, engine FROM system.tables WHERE database = currentDatabase() ORDER BY name', format: 'JSONEachRow' });
     const tables = Object.fromEntries(((await rs.json()) as { name: string; engine: string }[]).map((t) => [t.name, t.engine]));
     expect(Object.keys(tables).sort()).toEqual(single.map(created).sort());
     expect(tables[T.observations]).toBe('ReplacingMergeTree');
     expect(tables[T.hourly]).toBe('AggregatingMergeTree');
-    expect(tables.observations_hourly_mv_v1).toBe('MaterializedView');
+    expect(tables.observations_hourly_mv_v2).toBe('MaterializedView');
 
     await store.insertObservations([
       obs({ tag: 'ddlcheck', observedAt: '2030-01-01T10:05:00.000Z', value: '100' }),
@@ -122,11 +122,27 @@ describe('DDL of every topology', () => {
 
   it('cluster: the rollup views read the raw LOCAL table and write the LOCAL rollup of their own shard', () => {
     const views = cluster.filter((s) => s.includes('MATERIALIZED VIEW'));
-    expect(views).toHaveLength(2);
-    for (const v of views) {
-      expect(v).toMatch(/TO `observations_(hourly|daily)_v1_local`\nAS SELECT/);
-      expect(v).toContain(`FROM \`${T.observations}_local\``);
-      expect(v).not.toMatch(/FROM `observations_v1`/);
+    // v1 (kept for the pre-migration table) and v2 (the current one, fed at the corrected observed_at)
+    expect(views).toHaveLength(4);
+    for (const version of ['v1', 'v2']) {
+      const of = views.filter((v) => v.includes(`_mv_${version}_local`));
+      expect(of).toHaveLength(2);
+      for (const v of of) {
+        expect(v).toMatch(new RegExp(`TO \`observations_(hourly|daily)_${version}_local\`\nAS SELECT`));
+        expect(v).toContain(`FROM \`observations_${version}_local\``);
+        expect(v).not.toMatch(/FROM `observations_v[12]`/);
+      }
+    }
+    expect(views.filter((v) => v.includes(`FROM \`${T.observations}_local\``))).toHaveLength(2);
+  });
+
+  it('the data step of migration 8 parses in every topology and reads/writes the Distributed tables in a cluster', async () => {
+    for (const ctx of TOPOLOGIES) {
+      const steps = renderData(ctx);
+      expect(steps).toHaveLength(1);
+      const sql = steps[0]!.replace(/^--[^\n]*\n/, '');
+      expect(await format(sql)).toMatch(/^INSERT INTO observations_v2/);
+      expect(sql).toContain('FROM observations_v1');
     }
   });
 

@@ -32,6 +32,8 @@ describe('DDL per topology', () => {
         expect(s.startsWith('--')).toBe(true);
       }
     }
-    expect(migrations.map((m) => m.version)).toEqual(migrations.map((_, i) => i + 1));
+    // Strictly increasing; numbers may skip (ranges are reserved per piece of work, e.g. 8–12 for time and identity).
+    const versions = migrations.map((m) => m.version);
+    expect(versions).toEqual([...new Set(versions)].sort((a, b) => a - b));
   });
 });
