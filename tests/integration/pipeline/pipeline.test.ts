@@ -77,7 +77,9 @@ describe('pipeline: schedule → collect → load → store → report', () => {
     await waitUntil(async () => (await q.getJobState('redeliver-b')) === 'completed', { what: 'second delivery processed' });
     await new Promise((r) => setTimeout(r, 300));
     const rows = await app.store!.run(seriesQuery, { platform: 'tiktok', tag: 'redelivered', metric: 'views' });
-    expect(rows.map((r) => r.observed_at)).toEqual([slot]);
+    // One row for the slot (its identity); its observed_at is when the value was read, not the slot (issue 10).
+    expect(rows.map((r) => r.slot)).toEqual([slot]);
+    expect(rows[0]!.observed_at).toBe(rows[0]!.fetched_at);
     const [raw] = await app.store!.run(rawCountQuery, { platform: 'tiktok', tag: 'redelivered' });
     // The second delivery's load job had the same deterministic id, so nothing new reached the table.
     expect(raw).toEqual({ rows: '2', keys: '2' }); // views + posts: one row each
