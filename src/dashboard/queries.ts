@@ -10,6 +10,7 @@ import { defineQuery } from '../store/query.ts';
 import { FailureRow } from '../store/queries.ts';
 import { registerQueries } from '../store/registry.ts';
 import { T } from '../store/migrations.ts';
+import { SOURCE_RANK_SQL } from '../store/identity.ts';
 import { fromChTime, toChTime } from '../store/time.ts';
 
 const chTime = z.string().transform(fromChTime);
@@ -76,19 +77,25 @@ WHERE platform = {platform:String} AND tag = {tag:String} AND metric = {metric:S
   AND observed_at >= {from:DateTime64(3, 'UTC')} AND observed_at <= {to:DateTime64(3, 'UTC')}`,
 });
 
-/** One tag's series reduced to the last reading per bucket of bucketMs (a bucket of 1 ms keeps every sample). */
+/**
+ * One tag's series reduced to the last reading per bucket of bucketMs (a bucket of 1 ms keeps every sample). Two sources
+ * at one instant: the preferred one (SOURCE_RANK_SQL, the rank services/readings.ts chooses by), then the latest write.
+ */
 export const bucketedSeriesQuery = defineQuery({
   name: 'dashboard_bucketed_series',
   params: z.object({ platform: z.string(), tag: z.string(), metric: z.string(), from: isoParam, to: isoParam, bucketMs: z.number().int().min(1) }),
   row: z.object({ t: chTime, value: u64, step: u64, precision: z.enum(['exact', 'rounded', 'lower_bound']), samples: count }),
   sql: `SELECT max(observed_at) AS t,
-  argMax(value, (observed_at, ingested_at)) AS value,
-  argMax(step, (observed_at, ingested_at)) AS step,
-  argMax(precision, (observed_at, ingested_at)) AS precision,
+  argMax(value, (observed_at, pref, ingested_at)) AS value,
+  argMax(step, (observed_at, pref, ingested_at)) AS step,
+  argMax(precision, (observed_at, pref, ingested_at)) AS precision,
   uniqExact(observed_at) AS samples
-FROM ${T.observations}
-WHERE platform = {platform:String} AND tag = {tag:String} AND metric = {metric:String}
-  AND observed_at >= {from:DateTime64(3, 'UTC')} AND observed_at <= {to:DateTime64(3, 'UTC')}
+FROM (
+  SELECT observed_at, value, step, precision, ingested_at, ${SOURCE_RANK_SQL} AS pref
+  FROM ${T.observations}
+  WHERE platform = {platform:String} AND tag = {tag:String} AND metric = {metric:String}
+    AND observed_at >= {from:DateTime64(3, 'UTC')} AND observed_at <= {to:DateTime64(3, 'UTC')}
+)
 GROUP BY intDiv(toUnixTimestamp64Milli(observed_at), {bucketMs:UInt64})
 ORDER BY t`,
 });
@@ -127,6 +134,39 @@ export const tagFailuresQuery = defineQuery({
   sql: `SELECT platform, tag, kind, status_code, platform_code, message, method, occurred_at, attempt, url FROM ${T.failures} FINAL
 WHERE platform = {platform:String} AND tag = {tag:String} AND occurred_at >= {from:DateTime64(3, 'UTC')} AND occurred_at <= {to:DateTime64(3, 'UTC')}
 ORDER BY occurred_at DESC LIMIT {limit:UInt32}`,
+});
+
+/**
+ * Readings of one tag at instants where more than one source gave a value (after FINAL: different identities), newest
+ * first. Whether they contradict each other is decided in TypeScript by the same function as the report
+ * (services/readings.ts findConflicts).
+ */
+export const sharedInstantsQuery = defineQuery({
+  name: 'dashboard_shared_instants',
+  params: z.object({ platform: z.string(), tag: z.string(), from: isoParam, to: isoParam, limit: z.number().int().min(1).max(2000) }),
+  row: z.object({
+    metric: z.string(),
+    observed_at: chTime,
+    value: u64,
+    precision: z.string(),
+    step: u64,
+    source: z.string(),
+    method: z.string(),
+    provenance: z.string(),
+    fetched_at: chTime,
+  }),
+  sql: `SELECT metric, observed_at, value, precision, step, source, method, provenance, fetched_at
+FROM ${T.observations} FINAL
+WHERE platform = {platform:String} AND tag = {tag:String}
+  AND observed_at >= {from:DateTime64(3, 'UTC')} AND observed_at <= {to:DateTime64(3, 'UTC')}
+  AND (metric, observed_at) IN (
+    SELECT metric, observed_at FROM ${T.observations} FINAL
+    WHERE platform = {platform:String} AND tag = {tag:String}
+      AND observed_at >= {from:DateTime64(3, 'UTC')} AND observed_at <= {to:DateTime64(3, 'UTC')}
+    GROUP BY metric, observed_at HAVING count() > 1
+  )
+ORDER BY observed_at DESC, metric
+LIMIT {limit:UInt32}`,
 });
 
 /** The latest readings of one tag with their provenance and note (what a journalist checks before citing). */
@@ -175,7 +215,7 @@ export const observationCountsQuery = defineQuery({
 /** A stored collection failure as the queries return it. */
 export type FailureRecord = z.output<typeof FailureRow>;
 
-registerQueries(
+registerQueries(sharedInstantsQuery, 
   hourlyPointsQuery,
   failureSummaryQuery,
   seriesExtentQuery,

@@ -1,14 +1,15 @@
 /**
  * Data of the tag page beyond the report: the counter reduced to at most ~1,000 points for any range (years of 10 s
  * samples included), the velocity per bin with its rounding interval, and the data-quality panel (sources, exact vs
- * rounded share, failures by kind, the latest readings with their provenance).
+ * rounded share, failures by kind, the latest readings with their provenance, conflicts between sources).
  */
 import type { Store } from '../store/store.ts';
 import { cleanSeries } from '../analytics/clean.ts';
 import { rateSeries, windowVelocity } from '../analytics/velocity.ts';
 import { MS_PER_DAY, MS_PER_HOUR } from '../analytics/math.ts';
 import type { SeriesPoint } from '../analytics/types.ts';
-import { bucketedSeriesQuery, recentObservationsQuery, seriesExtentQuery, sourcesQuery, tagFailureKindsQuery, tagFailuresQuery, type FailureRecord } from './queries.ts';
+import { findConflicts, type Conflict } from '../services/readings.ts';
+import { bucketedSeriesQuery, recentObservationsQuery, sharedInstantsQuery, seriesExtentQuery, sourcesQuery, tagFailureKindsQuery, tagFailuresQuery, type FailureRecord } from './queries.ts';
 
 /** Relative ranges of the time-range picker; they end at the tag's latest sample, not at "now". */
 export const RANGES = { '24h': MS_PER_DAY, '7d': 7 * MS_PER_DAY, '30d': 30 * MS_PER_DAY, '90d': 90 * MS_PER_DAY, '1y': 365 * MS_PER_DAY, all: Infinity } as const;
@@ -111,15 +112,18 @@ export interface QualityData extends TagKey {
   failuresByKind: { kind: string; failures: number; lastAt: string }[];
   recentFailures: FailureRecord[];
   recentObservations: { metric: string; observedAt: string; value: string; precision: string; step: string; source: string; method: string; provenance: string; note: string }[];
+  /** Instants where two sources contradict each other (both kept; `chosen` marks the value analyses use). */
+  conflicts: Conflict[];
 }
 
 export async function buildQuality(store: Store, key: TagKey, range: { from: string; to: string }): Promise<QualityData> {
   const args = { ...key, ...range };
-  const [sources, kinds, failures, recent] = await Promise.all([
+  const [sources, kinds, failures, recent, shared] = await Promise.all([
     store.run(sourcesQuery, args),
     store.run(tagFailureKindsQuery, args),
     store.run(tagFailuresQuery, { ...args, limit: 20 }),
     store.run(recentObservationsQuery, { ...args, limit: 20 }),
+    store.run(sharedInstantsQuery, { ...args, limit: 2000 }),
   ]);
   const precision: QualityData['precision'] = {};
   for (const s of sources) {
@@ -133,5 +137,6 @@ export async function buildQuality(store: Store, key: TagKey, range: { from: str
     failuresByKind: kinds.map((k) => ({ kind: k.kind, failures: k.failures, lastAt: k.last_at })),
     recentFailures: failures,
     recentObservations: recent.map((r) => ({ metric: r.metric, observedAt: r.observed_at, value: r.value, precision: r.precision, step: r.step, source: r.source, method: r.method, provenance: r.provenance, note: r.note })),
+    conflicts: findConflicts(shared).reverse(),
   };
 }

@@ -20,6 +20,7 @@ import { Metric } from '../schema/observation.ts';
 import { cleanSeries, CLEAN_DEFAULTS } from '../analytics/clean.ts';
 import { ANALYTICS_VERSION } from '../analytics/report.ts';
 import { toPoints } from './series.ts';
+import { choosePerInstant } from './readings.ts';
 import { FlagInput, PlatformInput, TagList, TimeInput, parseAnalyticsInput, AnalyticsInputError } from './analytics-inputs.ts';
 import { buildCitation, withShares, type Citation, type SourceSummary } from './citation.ts';
 
@@ -160,7 +161,8 @@ export function cleanRows(rows: ExportObservationRow[]): { jsonl: string; rows: 
   const lines: string[] = [];
   const stats = { inputRows: rows.length, outputRows: 0, glitches: 0, revisions: 0, lowerBoundsLeftOut: 0, adjustedValues: 0 };
   for (const g of groups.values()) {
-    const byTime = new Map(g.map((r) => [Date.parse(r.observed_at), r]));
+    // The row each point came from: the one choosePerInstant prefers when two sources share an instant.
+    const byTime = new Map(choosePerInstant(g).map((r) => [Date.parse(r.observed_at), r]));
     const clean = cleanSeries(toPoints(g));
     stats.glitches += clean.glitches.length;
     stats.revisions += clean.revisions.length;

@@ -4,6 +4,7 @@ import { ANALYTICS_VERSION, computeReport, type Report } from '../analytics/repo
 import { eventImpact, eventYearOverYear, type EventImpact, type EventYear } from '../analytics/events.ts';
 import { resolveEvent, type EventInfo } from './events.ts';
 import { loadSeries, toPoints } from './series.ts';
+import { findConflicts, type Conflict } from './readings.ts';
 import { normalizeTag } from '../schema/tag.ts';
 
 export interface ReportInput {
@@ -14,12 +15,16 @@ export interface ReportInput {
   at?: string;
 }
 
-export async function buildReport(store: Store, input: ReportInput): Promise<Report & { observations: number }> {
+/**
+ * The report of one tag, plus `conflicts`: instants where two sources give values that contradict each other (both
+ * rows are kept in the store; the report used the preferred one, marked `chosen`). See services/readings.ts.
+ */
+export async function buildReport(store: Store, input: ReportInput): Promise<Report & { observations: number; conflicts: Conflict[] }> {
   const tag = normalizeTag(input.tag);
   const rows = await loadSeries(store, { platform: input.platform, tag, metric: input.metric }, input.at ? { to: input.at } : {});
   const atMs = input.at ? Date.parse(input.at) : undefined;
   const report = computeReport(toPoints(rows), { platform: input.platform, tag, metric: input.metric, ...(atMs !== undefined ? { at: atMs } : {}), now: Date.now() });
-  return { ...report, observations: rows.length };
+  return { ...report, observations: rows.length, conflicts: findConflicts(rows, input.metric) };
 }
 
 /** Days of the baseline before an event and of the look after it. */

@@ -2,6 +2,7 @@
 import type { Store } from '../store/store.ts';
 import { seriesQuery, MIN_TIME, MAX_TIME, type ObservationRow } from '../store/queries.ts';
 import type { SeriesPoint } from '../analytics/types.ts';
+import { choosePerInstant } from './readings.ts';
 
 export interface SeriesKey {
   platform: string;
@@ -13,6 +14,10 @@ export async function loadSeries(store: Store, key: SeriesKey, range: { from?: s
   return store.run(seriesQuery, { ...key, from: range.from ?? MIN_TIME, to: range.to ?? MAX_TIME });
 }
 
+/**
+ * Analytics input: one point per instant. Where two sources give a value for the same instant, the preferred one is
+ * used (choosePerInstant, services/readings.ts) and the report lists the conflict (findConflicts).
+ */
 export function toPoints(rows: ObservationRow[]): SeriesPoint[] {
-  return rows.map((r) => ({ t: Date.parse(r.observed_at), value: BigInt(r.value), precision: r.precision, step: BigInt(r.step), source: r.source }));
+  return choosePerInstant(rows).map((r) => ({ t: Date.parse(r.observed_at), value: BigInt(r.value), precision: r.precision, step: BigInt(r.step), source: r.source }));
 }

@@ -3,6 +3,7 @@ import { configFrom, globalsOf, runAction, stdio, UserError, withStore, type Glo
 import { buildEventReport, buildReport, type EventReport } from '../../services/report.ts';
 import { formatCount, formatRate } from '../format.ts';
 import type { Report } from '../../analytics/report.ts';
+import type { Conflict } from '../../services/readings.ts';
 import type { PeriodVelocity } from '../../analytics/events.ts';
 
 export interface ReportOptions extends GlobalOptions {
@@ -18,7 +19,7 @@ export interface ReportOptions extends GlobalOptions {
   afterDays?: string;
 }
 
-export function renderReportText(r: Report & { observations?: number }): string[] {
+export function renderReportText(r: Report & { observations?: number; conflicts?: Conflict[] }): string[] {
   const lines: string[] = [];
   lines.push(`#${r.tag} · ${r.platform} · ${r.metric}${r.at ? ` · as of ${r.at}` : ''}`);
   if (!r.latest) {
@@ -41,6 +42,10 @@ export function renderReportText(r: Report & { observations?: number }): string[
   if (r.gaps.length) lines.push(`  gaps        ${r.gaps.map((g) => `${g.from} → ${g.to}`).join('; ')}`);
   if (r.changePoints.length) lines.push(`  changes     ${r.changePoints.map((c) => `${c.at} (${formatRate(c.before)}/h → ${formatRate(c.after)}/h)`).join('; ')}`);
   if (r.lifecycle) lines.push(`  lifecycle   ${JSON.stringify(r.lifecycle)}`);
+  for (const c of r.conflicts ?? []) {
+    const values = c.values.map((v) => `${formatCount(v.value)}${v.precision === 'exact' ? '' : ` (${v.precision})`} from ${v.source} (${v.method}${v.provenance ? `, ${v.provenance}` : ''})${v.chosen ? ' ← used' : ''}`);
+    lines.push(`  CONFLICT    ${c.at} ${c.metric}: ${values.join(' vs ')}`);
+  }
   lines.push(`  method      tagpulse analytics ${r.method.version}; ${r.points} point(s)`);
   return lines;
 }

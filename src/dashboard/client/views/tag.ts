@@ -265,6 +265,16 @@ function qualityPanel(q: QualityData | Error, metric: string): HTMLElement {
       simpleTable('Recent failures', ['Time', 'Kind', 'HTTP', 'Message'], q.recentFailures.map((f) => [formatTime(f.occurred_at, true), f.kind, f.status_code ? String(f.status_code) : NONE, f.message]), { empty: 'none in this range.' }),
     ),
     simpleTable(
+      'Conflicts between sources',
+      ['Time', 'Metric', 'Values (the one analyses use first)'],
+      q.conflicts.map((c) => [
+        formatTime(c.at, true),
+        c.metric,
+        c.values.map((v) => `${v.chosen ? '✓ ' : ''}${formatInt(v.value)}${v.precision === 'exact' ? '' : ` (${v.precision})`} from ${v.source} (${v.method}${v.provenance ? `, ${v.provenance}` : ''})`).join(' · '),
+      ]),
+      { empty: 'none: no two sources contradict each other in this range.' },
+    ),
+    simpleTable(
       'Latest readings',
       ['Time', 'Metric', 'Value', 'Source', 'Provenance', 'Note'],
       q.recentObservations.map((o) => [formatTime(o.observedAt, true), o.metric, count(o.value, o.precision as Precision, o.step), `${o.source} (${o.method})`, provenance(o.provenance), o.note || NONE]),

@@ -1,0 +1,122 @@
+/**
+ * Several sources at one instant: which value an analysis uses, and when the sources contradict each other.
+ *
+ * Sources never overwrite each other in the store (identity includes the origin, src/schema/identity.ts), so one
+ * (platform, tag, metric, observed_at) can hold a collected reading and an imported one. Analytics need one value per
+ * instant; it is chosen here, deterministically, and never silently: a contradiction is reported as a conflict.
+ *
+ *  - Choice: the highest source preference (sourceRank: exact collected > exact import > rounded collected > rounded
+ *    import > lower bound), then the latest fetch, then the lexically greatest (origin, source, value) so the choice
+ *    does not depend on row order. The rollups break ties by the same rank (SOURCE_RANK_SQL).
+ *  - Conflict: readings at the same instant that no single true count can satisfy — their intervals (exact: the value;
+ *    rounded: value ± step/2; lower bound: value and up) do not all overlap. An exact count inside a rounded figure's
+ *    interval, or two equal values, agree.
+ */
+import { sourceRank } from '../schema/identity.ts';
+
+/** The columns a choice and a conflict need (a subset of ObservationRow). */
+export interface ReadingRow {
+  observed_at: string;
+  value: string;
+  precision: string;
+  step: string;
+  source: string;
+  method: string;
+  fetched_at?: string;
+  provenance?: string;
+}
+
+export interface ConflictValue {
+  value: string;
+  precision: string;
+  step: string;
+  source: string;
+  method: string;
+  provenance: string;
+  /** The value analyses use for this instant. */
+  chosen: boolean;
+}
+
+export interface Conflict {
+  at: string;
+  metric: string;
+  values: ConflictValue[];
+}
+
+const originKey = (r: ReadingRow) => `${r.method === 'import' ? `import:${r.provenance ?? ''}` : r.method}\u0000${r.source}\u0000${r.value.padStart(20, '0')}`;
+
+/** Negative when a is preferred over b. */
+export function compareReadings(a: ReadingRow, b: ReadingRow): number {
+  const rank = sourceRank(b) - sourceRank(a);
+  if (rank) return rank;
+  const fa = a.fetched_at ? Date.parse(a.fetched_at) : 0;
+  const fb = b.fetched_at ? Date.parse(b.fetched_at) : 0;
+  if (fa !== fb) return fb - fa;
+  const ka = originKey(a);
+  const kb = originKey(b);
+  return ka === kb ? 0 : ka < kb ? 1 : -1;
+}
+
+/** Rows grouped by instant (ms), in time order. */
+function byInstant<R extends ReadingRow>(rows: R[]): R[][] {
+  const groups = new Map<number, R[]>();
+  for (const r of rows) {
+    const t = Date.parse(r.observed_at);
+    const g = groups.get(t);
+    if (g) g.push(r);
+    else groups.set(t, [r]);
+  }
+  return [...groups.entries()].sort((a, b) => a[0] - b[0]).map(([, g]) => g);
+}
+
+/** One row per instant, the preferred one, in time order. */
+export function choosePerInstant<R extends ReadingRow>(rows: R[]): R[] {
+  return byInstant(rows).map((g) => (g.length === 1 ? g[0]! : [...g].sort(compareReadings)[0]!));
+}
+
+/** [low, high] of the true count a reading allows (high null: unbounded). */
+function interval(r: ReadingRow): [bigint, bigint | null] {
+  const v = BigInt(r.value);
+  if (r.precision === 'lower_bound') return [v, null];
+  if (r.precision === 'rounded') {
+    const half = BigInt(r.step) / 2n;
+    return [v > half ? v - half : 0n, v + half];
+  }
+  return [v, v];
+}
+
+/** True when no single count lies in every reading's interval. */
+export function contradict(rows: ReadingRow[]): boolean {
+  let low = 0n;
+  let high: bigint | null = null;
+  for (const r of rows) {
+    const [l, h] = interval(r);
+    if (l > low) low = l;
+    if (h !== null && (high === null || h < high)) high = h;
+  }
+  return high !== null && low > high;
+}
+
+/** Conflicts among rows of one metric (or of several, each row naming its metric). */
+export function findConflicts<R extends ReadingRow & { metric?: string }>(rows: R[], metric?: string): Conflict[] {
+  const out: Conflict[] = [];
+  const metrics = new Map<string, R[]>();
+  for (const r of rows) {
+    const m = r.metric ?? metric ?? '';
+    const g = metrics.get(m);
+    if (g) g.push(r);
+    else metrics.set(m, [r]);
+  }
+  for (const [m, of] of metrics) {
+    for (const g of byInstant(of)) {
+      if (g.length < 2 || !contradict(g)) continue;
+      const sorted = [...g].sort(compareReadings);
+      out.push({
+        at: new Date(Date.parse(g[0]!.observed_at)).toISOString(),
+        metric: m,
+        values: sorted.map((r, i) => ({ value: r.value, precision: r.precision, step: r.step, source: r.source, method: r.method, provenance: r.provenance ?? '', chosen: i === 0 })),
+      });
+    }
+  }
+  return out.sort((a, b) => a.at.localeCompare(b.at) || a.metric.localeCompare(b.metric));
+}
