@@ -79,19 +79,19 @@ WHERE platform = {platform:String} AND tag = {tag:String} AND metric = {metric:S
 
 /**
  * One tag's series reduced to the last reading per bucket of bucketMs (a bucket of 1 ms keeps every sample). Two sources
- * at one instant: the preferred one (SOURCE_RANK_SQL, the rank services/readings.ts chooses by), then the latest write.
+ * at one instant: the preferred one (SOURCE_RANK_SQL, then the greater value: the order services/readings.ts chooses by).
  */
 export const bucketedSeriesQuery = defineQuery({
   name: 'dashboard_bucketed_series',
   params: z.object({ platform: z.string(), tag: z.string(), metric: z.string(), from: isoParam, to: isoParam, bucketMs: z.number().int().min(1) }),
   row: z.object({ t: chTime, value: u64, step: u64, precision: z.enum(['exact', 'rounded', 'lower_bound']), samples: count }),
   sql: `SELECT max(observed_at) AS t,
-  argMax(value, (observed_at, pref, ingested_at)) AS value,
-  argMax(step, (observed_at, pref, ingested_at)) AS step,
-  argMax(precision, (observed_at, pref, ingested_at)) AS precision,
+  argMax(value, (observed_at, pref, tie, ingested_at)) AS value,
+  argMax(step, (observed_at, pref, tie, ingested_at)) AS step,
+  argMax(precision, (observed_at, pref, tie, ingested_at)) AS precision,
   uniqExact(observed_at) AS samples
 FROM (
-  SELECT observed_at, value, step, precision, ingested_at, ${SOURCE_RANK_SQL} AS pref
+  SELECT observed_at, value, step, precision, ingested_at, ${SOURCE_RANK_SQL} AS pref, value AS tie
   FROM ${T.observations}
   WHERE platform = {platform:String} AND tag = {tag:String} AND metric = {metric:String}
     AND observed_at >= {from:DateTime64(3, 'UTC')} AND observed_at <= {to:DateTime64(3, 'UTC')}

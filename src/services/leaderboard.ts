@@ -5,6 +5,7 @@
  * time between the two samples used).
  */
 import { z } from 'zod';
+import { T } from '../store/migrations.ts';
 import type { Store } from '../store/store.ts';
 import { leaderboardDailyQuery, leaderboardHourlyQuery, type LeaderboardRow } from '../store/analytics-queries.ts';
 import { BREAKOUT_DEFINITION, GROWTH_DEFAULTS, MAD_SCALE, MEAN_AD_SCALE } from '../analytics/growth.ts';
@@ -109,7 +110,7 @@ export async function computeLeaderboard(store: Store, raw: LeaderboardInput, no
     tagsSeen: rows[0]?.tags_seen ?? 0,
     tagsRanked: rows[0]?.tags_ranked ?? 0,
     entries: rows.map((r, i) => toEntry(r, i + 1, breakoutMode)),
-    method: { analyticsVersion: ANALYTICS_VERSION, source: daily ? 'observations_daily_v1 (rollup)' : 'observations_hourly_v1 (rollup)', description: METHOD_TEXT[input.by] },
+    method: { analyticsVersion: ANALYTICS_VERSION, source: `${daily ? T.daily : T.hourly} (rollup)`, description: METHOD_TEXT[input.by] },
     query: { name: query.name, rowsRead: stats.rowsRead, elapsedMs: Math.round(stats.elapsedMs) },
   };
 }

@@ -6,8 +6,8 @@
  * instant; it is chosen here, deterministically, and never silently: a contradiction is reported as a conflict.
  *
  *  - Choice: the highest source preference (sourceRank: exact collected > exact import > rounded collected > rounded
- *    import > lower bound), then the latest fetch, then the lexically greatest (origin, source, value) so the choice
- *    does not depend on row order. The rollups break ties by the same rank (SOURCE_RANK_SQL).
+ *    import > lower bound), then the greater value, then the lexically greatest (origin, source) so the choice does not
+ *    depend on row order. The rollups and the tag chart order by the same (rank, value) in SQL (SOURCE_RANK_SQL).
  *  - Conflict: readings at the same instant that no single true count can satisfy — their intervals (exact: the value;
  *    rounded: value ± step/2; lower bound: value and up) do not all overlap. An exact count inside a rounded figure's
  *    interval, or two equal values, agree.
@@ -43,15 +43,15 @@ export interface Conflict {
   values: ConflictValue[];
 }
 
-const originKey = (r: ReadingRow) => `${r.method === 'import' ? `import:${r.provenance ?? ''}` : r.method}\u0000${r.source}\u0000${r.value.padStart(20, '0')}`;
+const originKey = (r: ReadingRow) => `${r.method === 'import' ? `import:${r.provenance ?? ''}` : r.method}\u0000${r.source}`;
 
 /** Negative when a is preferred over b. */
 export function compareReadings(a: ReadingRow, b: ReadingRow): number {
   const rank = sourceRank(b) - sourceRank(a);
   if (rank) return rank;
-  const fa = a.fetched_at ? Date.parse(a.fetched_at) : 0;
-  const fb = b.fetched_at ? Date.parse(b.fetched_at) : 0;
-  if (fa !== fb) return fb - fa;
+  const va = BigInt(a.value);
+  const vb = BigInt(b.value);
+  if (va !== vb) return va > vb ? -1 : 1;
   const ka = originKey(a);
   const kb = originKey(b);
   return ka === kb ? 0 : ka < kb ? 1 : -1;

@@ -48,19 +48,19 @@ ORDER BY platform, tag`,
 
 /**
  * Latest observation per (platform, tag, metric) for the given tracked keys, from the raw table's sort-key prefix. Two
- * sources at the same latest instant: the preferred one (SOURCE_RANK_SQL), then the latest write.
+ * sources at the same latest instant: the preferred one (SOURCE_RANK_SQL, then the greater value, as services/readings.ts).
  */
 export const latestQuery = defineQuery({
   name: 'latest',
   params: z.object({ platforms: z.array(z.string()), tags: z.array(z.string()) }),
   row: z.object({ platform: z.string(), tag: z.string(), metric: z.string(), value: u64, exact: boolish, step: u64, precision: z.string(), source: z.string(), latest_at: chTime, samples: u64 }),
   sql: `SELECT platform, tag, metric,
-  argMax(value, (observed_at, pref, ingested_at)) AS value, argMax(exact, (observed_at, pref, ingested_at)) AS exact,
-  argMax(step, (observed_at, pref, ingested_at)) AS step, argMax(precision, (observed_at, pref, ingested_at)) AS precision,
-  argMax(source, (observed_at, pref, ingested_at)) AS source, max(observed_at) AS latest_at,
+  argMax(value, (observed_at, pref, tie, ingested_at)) AS value, argMax(exact, (observed_at, pref, tie, ingested_at)) AS exact,
+  argMax(step, (observed_at, pref, tie, ingested_at)) AS step, argMax(precision, (observed_at, pref, tie, ingested_at)) AS precision,
+  argMax(source, (observed_at, pref, tie, ingested_at)) AS source, max(observed_at) AS latest_at,
   uniqExact(key_at, origin) AS samples
 FROM (
-  SELECT platform, tag, metric, value, exact, step, precision, source, observed_at, ingested_at, key_at, origin, ${SOURCE_RANK_SQL} AS pref
+  SELECT platform, tag, metric, value, exact, step, precision, source, observed_at, ingested_at, key_at, origin, ${SOURCE_RANK_SQL} AS pref, value AS tie
   FROM ${T.observations}
   WHERE (platform, tag) IN (SELECT arrayJoin(arrayZip({platforms:Array(String)}, {tags:Array(String)})))
 )

@@ -17,6 +17,7 @@ import { startFakeTikTok, type FakeTikTok } from '../../src/demo/fake-tiktok.ts'
 import { startFakeResearch, type FakeResearch } from '../../src/demo/fake-research.ts';
 import { exportObservations, ExportSecretError } from '../../src/services/export.ts';
 import { rawCountQuery } from '../../src/store/queries.ts';
+import { T } from '../../src/store/migrations.ts';
 import type { ClickHouseStore } from '../../src/store/clickhouse-store.ts';
 import { startTestRedis, type TestRedis } from '../helpers/redis.ts';
 import { tempDir } from '../helpers/tmp.ts';
@@ -142,7 +143,7 @@ describe('secrets never appear in logs, job payloads, the store or exports', () 
     for (const s of SECRETS) expect(dump.text.includes(s), `redis contains ${s}`).toBe(false);
 
     const ch = (store as ClickHouseStore).client;
-    for (const table of ['observations_v1', 'collection_failures_v1', 'tracked_tags_v1', 'events_v1']) {
+    for (const table of [T.observations, T.failures, T.tracked, T.events]) {
       const text = await (await ch.query({ query: `SELECT * FROM ${table}`, format: 'JSONEachRow' })).text();
       for (const s of SECRETS) expect(text.includes(s), `${table} contains ${s}`).toBe(false);
     }

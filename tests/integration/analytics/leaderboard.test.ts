@@ -7,6 +7,7 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { openClickHouseStore, type ClickHouseStore } from '../../../src/store/clickhouse-store.ts';
 import { computeLeaderboard } from '../../../src/services/leaderboard.ts';
 import { buildReport } from '../../../src/services/report.ts';
+import { T } from '../../../src/store/migrations.ts';
 import { leaderboardHourlyQuery } from '../../../src/store/analytics-queries.ts';
 import { tempDir } from '../../helpers/tmp.ts';
 import { DAY, HOUR, hourlySeries, insertAll } from './series.ts';
@@ -105,7 +106,7 @@ describe('leaderboard (rollups, chDB)', () => {
     // tag i grows by (i + 1) × 10 per hour; 10-minute samples, so the raw table holds 6× the hourly rollup's rows.
     for (let h = 0; h < hours; h += 10) {
       await store.client.command({
-        query: `INSERT INTO observations_v1 (platform, tag, metric, observed_at, value, exact, step, precision, source, method, collector_version, slot, fetched_at, provenance, note, time_precision)
+        query: `INSERT INTO ${T.observations} (platform, tag, metric, observed_at, value, exact, step, precision, source, method, collector_version, slot, fetched_at, provenance, note, time_precision)
 SELECT 'bench', concat('t', toString(n)), 'views', t, toUInt64(1000000 + (n + 1) * 10 * j / ${perHour}), true, 0, 'exact', 'bench', 'import', 'bench', t, t, '', '', 'instant'
 FROM (SELECT number % ${tags} AS n, intDiv(number, ${tags}) + ${h * perHour} AS j, fromUnixTimestamp64Milli(toInt64(${start} + j * ${HOUR / perHour}), 'UTC') AS t
       FROM numbers(${tags * perHour * Math.min(10, hours - h)}))`,
@@ -114,8 +115,8 @@ FROM (SELECT number % ${tags} AS n, intDiv(number, ${tags}) + ${h * perHour} AS 
       });
     }
     const count = async (sql: string) => Number(((await (await store.client.query({ query: sql, format: 'JSONEachRow' })).json()) as { c: string }[])[0]!.c);
-    const raw = await count(`SELECT count() AS c FROM observations_v1 WHERE platform = 'bench'`);
-    const rollup = await count(`SELECT count() AS c FROM observations_hourly_v1 WHERE platform = 'bench'`);
+    const raw = await count(`SELECT count() AS c FROM ${T.observations} WHERE platform = 'bench'`);
+    const rollup = await count(`SELECT count() AS c FROM ${T.hourly} WHERE platform = 'bench'`);
     expect(raw).toBe(tags * perHour * hours);
 
     const lb = await computeLeaderboard(store, { platform: 'bench', at: new Date(AT + 1).toISOString(), limit: 5 });
@@ -132,8 +133,8 @@ FROM (SELECT number % ${tags} AS n, intDiv(number, ${tags}) + ${h * perHour} AS 
       query_params: leaderboardHourlyQuery.params.parse({ ...planParams, at: new Date(AT).toISOString(), since: new Date(AT - 3 * DAY).toISOString() }) as Record<string, unknown>,
       format: 'JSONEachRow',
     })).json()) as { explain: string }[]).map((r) => r.explain).join('\n');
-    expect(plan).toContain('observations_hourly_v1');
-    expect(plan).not.toMatch(/\bobservations_v1\b/);
+    expect(plan).toContain(T.hourly);
+    expect(plan).not.toMatch(new RegExp(`\\b${T.observations}\\b`));
   }, 120_000);
 });
 

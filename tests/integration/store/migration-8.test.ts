@@ -92,7 +92,7 @@ const COLLECTED = v1({ observed_at: '2026-03-01T13:00:00.000Z', fetched_at: '202
 const IMPORT_OVER_IT = v1({ observed_at: '2026-03-01T13:00:00.000Z', fetched_at: '2026-03-02T00:00:00.000Z', value: '1', method: 'import', source: 'import', collector_version: 'import/1', provenance: 'over.csv' });
 
 const COLUMNS = 'platform, tag, metric, observed_at, value, exact, step, precision, source, method, collector_version, slot, fetched_at, provenance, note, time_precision';
-const norm = (r: Record<string, unknown>) => ({
+const norm = (r: Record<string, unknown>): Record<string, unknown> => ({
   ...r,
   observed_at: fromChTime(String(r.observed_at)),
   slot: fromChTime(String(r.slot)),
