@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { configFrom, globalsOf, runAction, stdio, UserError, type GlobalOptions, type Io } from '../common.ts';
-import { renderAll } from '../../store/migrations.ts';
+import { renderAll, renderData } from '../../store/migrations.ts';
 import { openClickHouseStore, databaseOf } from '../../store/clickhouse-store.ts';
 import type { Topology } from '../../store/ddl.ts';
 
@@ -15,7 +15,9 @@ export async function runMigrate(opts: MigrateOptions, io: Io = stdio): Promise<
   const topology: Topology = cfg.topology ?? (cfg.clickhouseUrl ? 'single' : 'embedded');
   if (opts.print) {
     const database = cfg.clickhouseUrl ? databaseOf(cfg.clickhouseUrl) : undefined;
-    for (const s of renderAll({ topology, cluster: cfg.clusterName, ...(database ? { database } : {}) })) io.out(s + ';\n');
+    const ctx = { topology, cluster: cfg.clusterName, ...(database ? { database } : {}) };
+    for (const s of renderAll(ctx)) io.out(s + ';\n');
+    for (const s of renderData(ctx)) io.out(s + ';\n');
     return 0;
   }
   if (topology !== 'embedded' && !cfg.clickhouseUrl) throw new UserError(`--topology ${topology} needs a server: pass --clickhouse-url (or use --print to see the DDL)`);
