@@ -74,7 +74,7 @@ describe('e2e: tagpulse run + CLI through the owner API', () => {
             expect(r.value).not.toBe('0');
           }
           // One row per slot.
-          expect(new Set(rows.map((r) => r.observed_at)).size).toBe(rows.length);
+          expect(new Set(rows.map((r) => r.slot)).size).toBe(rows.length);
         }
       }
       expect(await store.run(seriesQuery, { platform: 'tiktok', tag: 'doesnotexist', metric: 'views' })).toEqual([]);

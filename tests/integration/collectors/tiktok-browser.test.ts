@@ -138,7 +138,7 @@ describe.skipIf(!existsSync(CHROMIUM))('tiktokMethod auto through the queue and 
       const r = await app.store!.run(seriesQuery, { platform: 'tiktok', tag: 'mentalhealth', metric: 'views' });
       return r.length ? r : undefined;
     }, { timeoutMs: 60_000, what: 'browser observation stored' });
-    expect(rows[0]).toMatchObject({ observed_at: slot, method: 'browser', source: 'tiktok.api.statsV2', exact: true });
+    expect(rows[0]).toMatchObject({ slot, observed_at: rows[0]!.fetched_at, method: 'browser', source: 'tiktok.api.statsV2', exact: true });
     expect(fake.served.filter((s) => s.path.startsWith('/api/')).map((s) => s.views)).toContain(rows[0]!.value);
   }, 90_000);
 });

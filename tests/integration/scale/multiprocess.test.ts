@@ -143,7 +143,9 @@ describe('scale-out: owner + 3 collect worker processes on one Redis', () => {
       const served = new Set(fake.served.filter((s) => s.tag === tag).flatMap((s) => [s.views, s.posts]));
       for (const metric of ['views', 'posts']) {
         const rows = await store.run(seriesQuery, { platform: 'tiktok', tag, metric });
-        expect(rows.map((r) => r.observed_at)).toEqual(SLOTS);
+        // One row per slot (the identity); observed_at is each job's own read time (issue 10).
+        expect(rows.map((r) => r.slot).sort()).toEqual([...SLOTS].sort());
+        for (const r of rows) expect(r.observed_at).toBe(r.fetched_at);
         for (const r of rows) expect(served.has(r.value), `${tag} ${metric} ${r.value} was served`).toBe(true);
       }
       expect(await store.run(rawCountQuery, { platform: 'tiktok', tag })).toEqual([{ rows: '6', keys: '6' }]);
