@@ -1,9 +1,10 @@
 /**
  * Named queries of the dashboard. Each one reads only what a page needs: the overview reads the last days of all
  * tracked tags already reduced to one point per hour by ClickHouse, a tag page reads one tag's sort-key range reduced
- * to at most ~1,000 buckets, and the operations view reads aggregates. None uses FINAL on the big table: the latest
- * write of a key is picked with argMax over (observed_at, ingested_at), and counts use uniqExact over the key, so a
- * duplicate that ReplacingMergeTree has not merged yet changes nothing.
+ * to at most ~1,000 buckets, and the operations view reads aggregates. The chart queries do not use FINAL on the big
+ * table: the reading of an instant is picked with argMax over (observed_at, source preference, value, ingested_at), and
+ * counts use uniqExact, so a duplicate that ReplacingMergeTree has not merged yet changes nothing, and two sources at one
+ * instant give the value the services choose (services/readings.ts). The data-quality tables read with FINAL.
  */
 import { z } from 'zod';
 import { defineQuery } from '../store/query.ts';
@@ -24,8 +25,8 @@ const tagKeys = { platforms: z.array(z.string()), tags: z.array(z.string()) };
 const TAG_KEYS_SQL = '(platform, tag) IN (SELECT arrayJoin(arrayZip({platforms:Array(String)}, {tags:Array(String)})))';
 
 /**
- * One point per (tag, hour) for many tags: the last reading of each hour with its rounding step and precision, as
- * arrays (one row per tag) — thousands of hourly points cost far less to transfer and validate that way.
+ * One point per (tag, hour) for many tags: the last reading of each hour with its rounding step and precision (two
+ * sources at that instant: the preferred one, as services/readings.ts chooses), as arrays (one row per tag) — thousands of hourly points cost far less to transfer and validate that way.
  */
 export const hourlyPointsQuery = defineQuery({
   name: 'dashboard_hourly_points',
@@ -43,11 +44,14 @@ export const hourlyPointsQuery = defineQuery({
   groupArray(toString(s)) AS steps, groupArray(p) AS precisions
 FROM (
   SELECT platform, tag, max(observed_at) AS t,
-    argMax(value, (observed_at, ingested_at)) AS v,
-    argMax(step, (observed_at, ingested_at)) AS s,
-    argMax(precision, (observed_at, ingested_at)) AS p
-  FROM ${T.observations}
-  WHERE ${TAG_KEYS_SQL} AND metric = {metric:String} AND observed_at >= {from:DateTime64(3, 'UTC')}
+    argMax(value, (observed_at, pref, tie, ingested_at)) AS v,
+    argMax(step, (observed_at, pref, tie, ingested_at)) AS s,
+    argMax(precision, (observed_at, pref, tie, ingested_at)) AS p
+  FROM (
+    SELECT platform, tag, observed_at, value, step, precision, ingested_at, ${SOURCE_RANK_SQL} AS pref, value AS tie
+    FROM ${T.observations}
+    WHERE ${TAG_KEYS_SQL} AND metric = {metric:String} AND observed_at >= {from:DateTime64(3, 'UTC')}
+  )
   GROUP BY platform, tag, toStartOfHour(observed_at)
   ORDER BY platform, tag, t
 )

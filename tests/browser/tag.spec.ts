@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { test, expect, dashboardUrl, attachScreenshot, pathPoints } from './fixtures.ts';
-import { HOSTILE } from './seed.ts';
+import { CONFLICT, HOSTILE } from './seed.ts';
 
 const tagUrl = (tag: string, extra = '') => dashboardUrl(`/tag?platform=tiktok&tag=${tag}${extra}`);
 
@@ -140,5 +140,23 @@ test.describe('tag page', () => {
     await expect(counter.locator('.chart-legend')).toContainText('lower bound (at least)');
     await expect(page.locator('img, iframe')).toHaveCount(0);
     await attachScreenshot(page, testInfo, 'tag-hostile-text');
+  });
+
+  test('two sources contradicting each other at one instant: both kept, shown in the data-quality panel', async ({ page }) => {
+    // Issue 10: a second file states 1 view where the history says billions; nothing is replaced or merged silently.
+    const series = (await (await page.request.get(dashboardUrl('/api/tags/tiktok/mentalhealth/series?metric=views'))).json()) as { points: { observed_at: string; value: string; provenance: string }[] };
+    const other = series.points.find((p) => p.provenance === CONFLICT.provenance)!;
+    const history = series.points.find((p) => p.observed_at === other.observed_at && p.provenance !== CONFLICT.provenance)!;
+    expect(history.value).not.toBe(CONFLICT.value);
+    const report = (await (await page.request.get(dashboardUrl('/api/tags/tiktok/mentalhealth/report?metric=views'))).json()) as { conflicts: { at: string; values: { value: string; chosen: boolean }[] }[] };
+    expect(report.conflicts).toEqual([{ at: other.observed_at, metric: 'views', values: [expect.objectContaining({ value: history.value, chosen: true }), expect.objectContaining({ value: CONFLICT.value, chosen: false })] }]);
+
+    const t = Date.parse(other.observed_at);
+    const iso = (ms: number) => new Date(ms).toISOString();
+    await page.goto(tagUrl('mentalhealth', `&from=${iso(t - 3 * 3_600_000)}&to=${iso(t + 3 * 3_600_000)}`));
+    const conflicts = page.getByRole('table', { name: 'Conflicts between sources' });
+    await expect(conflicts.locator('tbody tr')).toHaveCount(1);
+    await expect(conflicts).toContainText(`✓ ${BigInt(history.value).toLocaleString('en-US')} from seed.history (import, seed-history.csv)`);
+    await expect(conflicts).toContainText(`1 from ${CONFLICT.source} (import, ${CONFLICT.provenance})`);
   });
 });
