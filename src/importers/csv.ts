@@ -13,7 +13,7 @@
  */
 import { isUtf8 } from 'node:buffer';
 import { Readable } from 'node:stream';
-import { parse, CsvError } from 'csv-parse';
+import { parse, CsvError, type InfoRecord, type Options } from 'csv-parse';
 
 /** Largest CSV record: notes and provenance are ≤ 2,000 characters, so anything near this is a runaway quote. */
 export const MAX_RECORD_BYTES = 1 << 20;
@@ -154,26 +154,30 @@ function describeCsvError(e: CsvError, delimiter: string): string {
 /**
  * CSV/TSV records from UTF-8 chunks (see utf8Chunks), each with the line it starts on. Blank lines are skipped.
  * A structural error throws an ImportFileError with the line where the bad record starts.
+ *
+ * Line numbers are counted here rather than with csv-parse's `info`/`on_record` context (which builds an object per
+ * record and triples the parse time): blank lines are kept as records (one empty field) so every line is seen, and a
+ * record spans one line plus the line breaks inside its quoted fields.
  */
 export async function* csvRecords(chunks: AsyncIterable<Buffer>, delimiter: string): AsyncGenerator<CsvRecord> {
-  const parser = parse({ delimiter, bom: true, relax_column_count: true, skip_empty_lines: true, max_record_size: MAX_RECORD_BYTES, info: true });
+  const parser = parse({ delimiter, bom: true, relax_column_count: true, max_record_size: MAX_RECORD_BYTES });
   const source = Readable.from(chunks);
   source.on('error', (e) => parser.destroy(e));
   source.pipe(parser);
-  /** Line where the last good record ended: a record that fails to close starts after it. */
-  let lastEnd = 0;
+  /** Line the next record starts on. */
+  let next = 1;
   try {
-    for await (const item of parser as AsyncIterable<{ info: { lines: number }; record: string[] }>) {
-      const end = item.info.lines;
-      let inner = 0;
-      for (const f of item.record) if (f.includes('\n')) inner += countNewlines(Buffer.from(f));
-      lastEnd = end;
-      yield { line: end - inner, fields: item.record };
+    for await (const record of parser as AsyncIterable<string[]>) {
+      const line = next;
+      next++;
+      for (const f of record) if (f.includes('\n')) next += countNewlines(Buffer.from(f));
+      if (record.length === 1 && record[0] === '') continue; // blank line
+      yield { line, fields: record };
     }
   } catch (e) {
     if (e instanceof ImportFileError) throw e;
     if (e instanceof CsvError) {
-      const startsAt = e.code === 'CSV_QUOTE_NOT_CLOSED' || e.code === 'CSV_MAX_RECORD_SIZE' ? lastEnd + 1 : Number((e as CsvError & { lines?: number }).lines ?? lastEnd + 1);
+      const startsAt = e.code === 'CSV_INVALID_CLOSING_QUOTE' || e.code === 'INVALID_OPENING_QUOTE' ? Number((e as CsvError & { lines?: number }).lines ?? next) : next;
       throw new ImportFileError(startsAt, describeCsvError(e, delimiter));
     }
     throw e;

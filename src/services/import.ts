@@ -3,9 +3,10 @@
  * size and nothing is stored unless the whole file may be:
  *
  *  1. check: read every record (importItems), count and report bad rows, keep per-series numbers for the
- *     display-rounding rule, and look up earlier imported values at the file's keys (importedAtKeysQuery, in chunks)
- *     to tell rows already stored identically (a re-import: skipped, so it adds nothing) from rows that would replace
- *     a different earlier imported value (refused unless `replace`, then named);
+ *     display-rounding rule, and look up earlier imported values at the file's keys to tell rows already stored
+ *     identically (a re-import: skipped, so it adds nothing) from rows that would replace a different earlier imported
+ *     value (refused unless `replace`, then named). Keys are looked up (importedAtKeysQuery, in chunks) only within the
+ *     time range an earlier import of their series covers (importedSeriesQuery, once per new series);
  *  2. load: read the file again and insert the rows to store in batches of `batchSize`, one insert in flight while the
  *     next batch is parsed.
  * A file that cannot be read to its end, bad rows with `strict`, display-rounded series without `assumeExact`/`step`,
@@ -14,12 +15,14 @@
 import { createReadStream, statSync } from 'node:fs';
 import { Transform } from 'node:stream';
 import type { Store } from '../store/store.ts';
-import { importedAtKeysQuery } from '../store/queries.ts';
+import { importedAtKeysQuery, importedSeriesQuery } from '../store/queries.ts';
 import type { Observation } from '../schema/observation.ts';
 import { ImportFileError, importItems, RoundingCheck, type ImportContext, type ImportFormat, type ImportItem, type RoundedSeries } from '../importers/series-import.ts';
 
 /** Keys looked up per store query (query parameters stay well under ClickHouse's URL limits). */
 const CHECK_CHUNK = 1000;
+/** Rows held while the import history of their series is looked up (one query per this many rows at most). */
+const SERIES_CHUNK = 5000;
 /** Examples of replaced values named in the report. */
 const EXAMPLES = 5;
 
@@ -150,7 +153,12 @@ export async function importFile(store: Store | undefined, req: ImportRequest): 
   };
 
   // Pass 1: check.
-  let pending: { item: Extract<ImportItem, { ok: true }>; index: number }[] = [];
+  type Pending = { item: Extract<ImportItem, { ok: true }>; index: number };
+  const seriesKey = (o: Observation) => `${o.platform}\u0000${o.tag}\u0000${o.metric}`;
+  /** Per series: the time range of its earlier imported rows, or null when it has none. */
+  const history = new Map<string, { firstMs: number; lastMs: number } | null>();
+  let unknown: Pending[] = [];
+  let pending: Pending[] = [];
   const compare = async () => {
     if (!store || !pending.length) return (pending = []);
     const batch = pending;
@@ -187,6 +195,28 @@ export async function importFile(store: Store | undefined, req: ImportRequest): 
       }
     }
   };
+  const route = async (p: Pending) => {
+    const h = history.get(seriesKey(p.item.obs));
+    if (!h) return;
+    const ms = Date.parse(p.item.obs.observedAt);
+    if (ms < h.firstMs || ms > h.lastMs) return;
+    pending.push(p);
+    if (pending.length >= CHECK_CHUNK) await compare();
+  };
+  const resolveSeries = async () => {
+    if (!store || !unknown.length) return (unknown = []);
+    const rows = unknown;
+    unknown = [];
+    const series = new Map<string, Observation>();
+    for (const { item } of rows) if (!history.has(seriesKey(item.obs))) series.set(seriesKey(item.obs), item.obs);
+    if (series.size) {
+      const list = [...series.values()];
+      for (const k of series.keys()) history.set(k, null);
+      const found = await store.run(importedSeriesQuery, { platforms: list.map((o) => o.platform), tags: list.map((o) => o.tag), metrics: list.map((o) => o.metric) });
+      for (const f of found) history.set(`${f.platform}\u0000${f.tag}\u0000${f.metric}`, { firstMs: Date.parse(f.first_at), lastMs: Date.parse(f.last_at) });
+    }
+    for (const p of rows) await route(p);
+  };
   try {
     const source = readFile(req.file, (n) => {
       bytes += n;
@@ -200,11 +230,17 @@ export async function importFile(store: Store | undefined, req: ImportRequest): 
         continue;
       }
       if (item.assumedExact) out.assumedExact++;
-      pending.push({ item, index: flags.length });
+      const p = { item, index: flags.length };
       flags.push(0);
       out.rows++;
-      if (pending.length >= CHECK_CHUNK) await compare();
+      if (!store) continue;
+      if (history.has(seriesKey(item.obs))) await route(p);
+      else {
+        unknown.push(p);
+        if (unknown.length >= SERIES_CHUNK) await resolveSeries();
+      }
     }
+    await resolveSeries();
     await compare();
   } catch (e) {
     if (!(e instanceof ImportFileError)) throw e;

@@ -125,6 +125,21 @@ WHERE (platform, tag, metric, observed_at) IN (
 GROUP BY platform, tag, metric, observed_at`,
 });
 
+/**
+ * For each given series, the time range of its rows stored by imports (none: the series is absent). Lets an import
+ * look up single keys (importedAtKeysQuery) only where an earlier import can be: a fresh import costs one query.
+ */
+export const importedSeriesQuery = defineQuery({
+  name: 'imported_series',
+  params: z.object({ platforms: z.array(z.string()), tags: z.array(z.string()), metrics: z.array(z.string()) }),
+  row: z.object({ platform: z.string(), tag: z.string(), metric: z.string(), first_at: chTime, last_at: chTime }),
+  sql: `SELECT platform, tag, metric, min(observed_at) AS first_at, max(observed_at) AS last_at
+FROM ${T.observations}
+WHERE (platform, tag, metric) IN (SELECT arrayJoin(arrayZip({platforms:Array(String)}, {tags:Array(String)}, {metrics:Array(String)})))
+  AND method = 'import'
+GROUP BY platform, tag, metric`,
+});
+
 export const eventsQuery = defineQuery({
   name: 'events',
   params: z.object({}),
@@ -133,4 +148,4 @@ export const eventsQuery = defineQuery({
 });
 
 import { registerQueries } from './registry.ts';
-registerQueries(seriesQuery, rawCountQuery, trackedQuery, latestQuery, recentFailuresQuery, failuresForTagQuery, observedTimesQuery, importedAtKeysQuery, eventsQuery);
+registerQueries(seriesQuery, rawCountQuery, trackedQuery, latestQuery, recentFailuresQuery, failuresForTagQuery, observedTimesQuery, importedAtKeysQuery, importedSeriesQuery, eventsQuery);

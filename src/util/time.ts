@@ -39,7 +39,11 @@ function refusal(s: string): string {
 export function parseTime(input: string): TimeParse {
   const s = input.trim();
   let candidate: string;
-  if (isoDate.safeParse(s).success) candidate = `${s}T00:00:00Z`;
+  // Shape first: a failed zod parse builds an error object, which would cost more than the parse on big imports.
+  if (/^\d{4}-\d\d-\d\d$/.test(s)) {
+    if (!isoDate.safeParse(s).success) return { ok: false, message: refusal(s) };
+    candidate = `${s}T00:00:00Z`;
+  }
   else {
     // The documented space-separated form is the ISO form with a space for the T.
     const spaced = /^\d{4}-\d\d-\d\d \d/.test(s) ? `${s.slice(0, 10)}T${s.slice(11)}` : s;
