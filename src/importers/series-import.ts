@@ -220,11 +220,15 @@ export async function* importItems(bytes: AsyncIterable<Uint8Array>, format: Imp
     return;
   }
   let header: string[] | undefined;
+  /** The known columns of the header and where they are. */
+  let columns: [number, keyof RowInput][] = [];
   for await (const rec of csvRecords(chunks, format === 'tsv' ? '\t' : ',')) {
     if (!header) {
       header = rec.fields.map((h) => h.trim().toLowerCase());
       const missing = REQUIRED.filter((k) => !header!.includes(k));
       if (missing.length) throw new ImportFileError(rec.line, `header is missing column(s) ${missing.join(', ')}; expected ${REQUIRED.join(',')} plus optional ${OPTIONAL.join(', ')}`);
+      const known: readonly string[] = [...REQUIRED, ...OPTIONAL];
+      columns = header.flatMap((h, i) => (known.includes(h) ? [[i, h as keyof RowInput] as [number, keyof RowInput]] : []));
       continue;
     }
     if (rec.fields.length !== header.length) {
@@ -232,9 +236,7 @@ export async function* importItems(bytes: AsyncIterable<Uint8Array>, format: Imp
       continue;
     }
     const row: RowInput = {};
-    header.forEach((h, i) => {
-      if ((REQUIRED as readonly string[]).includes(h) || (OPTIONAL as readonly string[]).includes(h)) row[h as keyof RowInput] = rec.fields[i];
-    });
+    for (const [i, k] of columns) row[k] = rec.fields[i];
     yield repeated.check(rec.line, rowToObservation(row, ctx));
   }
   if (!header) throw new ImportFileError(1, `the file is empty: expected a header line (${REQUIRED.join(',')}) and rows`);

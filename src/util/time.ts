@@ -37,6 +37,16 @@ function refusal(s: string): string {
  * (`2024-09-10T12:00:00.000Z`) and as epoch milliseconds, or a message saying what is wrong and what to write.
  */
 export function parseTime(input: string): TimeParse {
+  // Files list many rows at one time (every tag at 12:00): the last answer is kept and reused for the same text.
+  if (input === last.input) return last.result;
+  const result = parseTimeUncached(input);
+  last = { input, result };
+  return result;
+}
+
+let last: { input: string | undefined; result: TimeParse } = { input: undefined, result: { ok: false, message: '' } };
+
+function parseTimeUncached(input: string): TimeParse {
   const s = input.trim();
   let candidate: string;
   // Shape first: a failed zod parse builds an error object, which would cost more than the parse on big imports.
