@@ -2,7 +2,7 @@
  * `npm run bench`: the benchmark figures of docs/reliability.md, each a ratio measured within this one run (so the
  * machine's speed cancels out), written to bench/results/<YYYY-MM-DD>.md and printed.
  *
- *   node bin/run-ts.js bench/run.ts [--quick] [--only 1,2,3,4]
+ *   node bin/run-ts.js bench/run.ts [--quick] [--only 1,2,3,4,5]   (--only 5: the import figures alone, ~5 minutes)
  *
  * --quick uses the small sizes of the CI smoke test. Every loop is bounded in count and time. The 30-minute soak is a
  * separate script: bench/soak.ts.
@@ -14,6 +14,7 @@ import { benchPipeline } from './lib/pipeline.ts';
 import { benchLoader } from './lib/loader.ts';
 import { benchCollectors } from './lib/collectors.ts';
 import { benchQueryCost } from './lib/query-cost.ts';
+import { benchImport } from './lib/import.ts';
 import { environment, markdownReport, type BenchResult } from './lib/result.ts';
 import { BENCH_SIZES } from './lib/sizes.ts';
 
@@ -39,6 +40,7 @@ try {
   await step('2', 'loader vs raw insert', () => benchLoader(ctx, sizes.loader));
   await step('3', 'HTTP vs browser collector', () => benchCollectors({ ...sizes.collectors, chromiumPath }));
   await step('4', 'query cost on a generated dataset', () => benchQueryCost(ctx, sizes.query));
+  await step('5', 'import: rate vs raw insert, peak RSS big vs small vs bare chDB', () => benchImport(ctx, sizes.import));
 } finally {
   await ctx.close();
 }

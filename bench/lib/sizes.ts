@@ -3,12 +3,14 @@ import type { PipelineBenchOptions } from './pipeline.ts';
 import type { LoaderBenchOptions } from './loader.ts';
 import type { CollectorBenchOptions } from './collectors.ts';
 import type { QueryBenchOptions } from './query-cost.ts';
+import type { ImportBenchOptions } from './import.ts';
 
 export interface BenchSizes {
   pipeline: PipelineBenchOptions;
   loader: LoaderBenchOptions;
   collectors: Omit<CollectorBenchOptions, 'chromiumPath'>;
   query: QueryBenchOptions;
+  import: ImportBenchOptions;
 }
 
 export const BENCH_SIZES: { full: BenchSizes; quick: BenchSizes } = {
@@ -17,11 +19,13 @@ export const BENCH_SIZES: { full: BenchSizes; quick: BenchSizes } = {
     loader: { rows: 200_000, batchSize: 5000, rounds: 3 },
     collectors: { httpPages: 500, browserPages: 60, pagesPerContext: 20 },
     query: { rows: 10_000_000, tags: 10_000, heavyRows: 200_000 },
+    import: { rateRows: 200_000, rounds: 2, bigRows: 2_000_000, smallRows: 200_000, batchSize: 5000 },
   },
   quick: {
     pipeline: { samples: 100, warmup: 20, concurrency: 8, timeoutMs: 60_000 },
     loader: { rows: 4000, batchSize: 1000, rounds: 1 },
     collectors: { httpPages: 20, browserPages: 4, pagesPerContext: 2 },
     query: { rows: 100_000, tags: 100, heavyRows: 20_000 },
+    import: { rateRows: 4000, rounds: 1, bigRows: 20_000, smallRows: 2000, batchSize: 1000 },
   },
 };

@@ -61,12 +61,26 @@ export class Router {
       if (!m) continue;
       const params: Record<string, string> = {};
       route.keys.forEach((k, i) => {
-        params[k] = decodeURIComponent(m[i + 1]!);
+        params[k] = decodePart(m[i + 1]!, 'path');
       });
       return { route, params };
     }
     return undefined;
   }
+}
+
+/** A percent-decoded path segment or query; a bad escape (`%E0%A4%A`, `%zz`) is the client's mistake: a 400. */
+export function decodePart(raw: string, where: 'path' | 'query'): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    throw new HttpError(400, 'BAD_URL', `the ${where} has a malformed percent-escape (${JSON.stringify(raw.slice(0, 200))}): encode each byte as %XX of valid UTF-8`);
+  }
+}
+
+/** Refuse a query string with a malformed percent-escape instead of reading it as replacement characters. */
+export function checkQueryEncoding(url: URL): void {
+  for (const part of url.search.slice(1).split('&')) decodePart(part.replace(/\+/g, ' '), 'query');
 }
 
 /** Parse query-string parameters with zod; a bad value is a 400 saying which parameter and why. */

@@ -12,8 +12,10 @@ import { storeStatus } from '../services/status.ts';
 import { addTracked, listTracked, removeTracked } from '../services/tracking.ts';
 import { tryNormalizeTag } from '../schema/tag.ts';
 import { Metric, Platform } from '../schema/observation.ts';
+import { TimeInput } from '../util/time.ts';
 
-const isoTime = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'must be an ISO-8601 time, e.g. 2024-09-10T00:00:00Z');
+/** User-written times: the one strict parser (ISO 8601 or `YYYY-MM-DD HH:MM:SS`, UTC without a zone), ISO UTC out. */
+const isoTime = TimeInput;
 
 export function tagParams(params: Record<string, string>): { platform: string; tag: string } {
   const platform = Platform.safeParse(params.platform);
@@ -43,7 +45,7 @@ export function mountApi(router: Router, deps: ApiDeps): void {
   router.add('GET', '/api/tags/:platform/:tag/report', async (ctx) => {
     const key = tagParams(ctx.params);
     const q = parseQuery(z.object({ metric: Metric.default('views'), at: isoTime.optional() }), ctx.url);
-    return { json: await buildReport(store, { ...key, metric: q.metric, ...(q.at ? { at: new Date(q.at).toISOString() } : {}) }) };
+    return { json: await buildReport(store, { ...key, metric: q.metric, ...(q.at ? { at: q.at } : {}) }) };
   });
   router.add('GET', '/api/status', async () => ({ json: await storeStatus(store) }));
   router.add('GET', '/api/tracked', async () => ({ json: { tracked: await listTracked(store) } }));

@@ -12,7 +12,7 @@ import { dispatchStoreCall } from '../store/remote-store.ts';
 import { getQuery } from '../store/registry.ts';
 import { isLoopbackHost } from '../config/config.ts';
 import { logger } from '../util/log.ts';
-import { HttpError, Router, readBody, send, type RouteResult } from './router.ts';
+import { HttpError, Router, checkQueryEncoding, decodePart, readBody, send, type RouteResult } from './router.ts';
 
 export class ApiConfigError extends Error {
   readonly code = 'API_CONFIG';
@@ -87,6 +87,8 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
       return send(res, { json: { error: { code: 'BAD_URL', message: 'malformed URL' } }, status: 400 });
     }
     try {
+      decodePart(url.pathname, 'path');
+      checkQueryEncoding(url);
       const m = router.match(req.method ?? 'GET', url.pathname);
       if (!m) throw new HttpError(404, 'NOT_FOUND', `no route for ${req.method} ${url.pathname}`);
       const token = bearer(req) ?? url.searchParams.get('token') ?? undefined;
@@ -103,6 +105,8 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
     } catch (e) {
       if (e instanceof HttpError) {
         send(res, { json: { error: { code: e.code, message: e.message } }, status: e.status });
+      } else if (e instanceof URIError) {
+        send(res, { json: { error: { code: 'BAD_URL', message: 'the URL has a malformed percent-escape' } }, status: 400 });
       } else if (e instanceof z.ZodError) {
         send(res, { json: { error: { code: 'BAD_REQUEST', message: e.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') } }, status: 400 });
       } else {

@@ -5,6 +5,7 @@ import { HttpError, parseQuery } from '../api/router.ts';
 import { tagParams, type ApiDeps } from '../api/routes.ts';
 import type { App } from '../runtime/app.ts';
 import { Metric } from '../schema/observation.ts';
+import { TimeInput } from '../util/time.ts';
 import { logger } from '../util/log.ts';
 import { buildBundle, pageShell, serveAsset, type Bundle } from './assets.ts';
 import { buildOverview } from './overview.ts';
@@ -14,7 +15,8 @@ import { buildOps, prometheusMetrics } from './ops.ts';
 /** Paths of the pages; each serves the same shell and the client renders the view named by the path. */
 const PAGES = ['/', '/tag', '/compare', '/ops'] as const;
 
-const isoTime = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'must be an ISO-8601 time, e.g. 2024-09-10T00:00:00Z');
+/** User-written times: the one strict parser, ISO UTC out. */
+const isoTime = TimeInput;
 const RangeQuery = z.object({
   metric: Metric.default('views'),
   range: z.enum(Object.keys(RANGES) as [RangeName, ...RangeName[]]).default('30d'),
@@ -57,7 +59,7 @@ export function mountDashboard(router: Router, deps: ApiDeps & { app?: App }): v
   router.add('GET', '/api/tags/:platform/:tag/quality', async (ctx) => {
     const key = tagParams(ctx.params);
     const q = parseQuery(z.object({ from: isoTime, to: isoTime }), ctx.url);
-    return { json: await buildQuality(store, key, { from: new Date(q.from).toISOString(), to: new Date(q.to).toISOString() }) };
+    return { json: await buildQuality(store, key, { from: q.from, to: q.to }) };
   });
   router.add('GET', '/api/ops', async () => ({ json: await buildOps(store, app) }));
   router.add('GET', '/metrics', async () => ({ body: await prometheusMetrics(store, app), contentType: 'text/plain; version=0.0.4; charset=utf-8', headers: { 'cache-control': 'no-store' } }));

@@ -13,12 +13,10 @@ import { registerQueries } from '../store/registry.ts';
 import { T } from '../store/migrations.ts';
 import { SOURCE_RANK_SQL } from '../store/identity.ts';
 import { fromChTime, toChTime } from '../store/time.ts';
+import { isoInput } from '../store/columns.ts';
 
 const chTime = z.string().transform(fromChTime);
-const isoParam = z
-  .string()
-  .refine((s) => !Number.isNaN(Date.parse(s)), 'expected an ISO-8601 time, e.g. 2024-09-10T00:00:00Z')
-  .transform((s) => toChTime(s));
+const isoParam = isoInput.transform((s) => toChTime(s));
 const count = z.union([z.string(), z.number()]).transform(Number);
 const u64 = z.union([z.string(), z.number()]).transform(String);
 const tagKeys = { platforms: z.array(z.string()), tags: z.array(z.string()) };

@@ -21,12 +21,8 @@ export const TagList = z.union([z.string(), z.array(z.string())]).transform((v, 
   return out;
 });
 
-/** A point in time: ISO-8601 date or date-time ("2024-09-10", "2024-09-10T12:00:00Z"), normalised to ISO UTC. */
-export const TimeInput = z
-  .string()
-  .trim()
-  .refine((s) => !Number.isNaN(Date.parse(s)), 'is not a time: use ISO-8601, e.g. 2024-09-10 or 2024-09-10T12:00:00Z')
-  .transform((s) => new Date(s).toISOString());
+/** A point in time: the one strict time parser (src/util/time.ts), normalised to ISO UTC. */
+export { TimeInput } from '../util/time.ts';
 
 const DURATION_RE = /^(\d+)\s*(m|h|d)$/i;
 const UNIT_MS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000 };

@@ -4,8 +4,10 @@
  */
 import { z } from 'zod';
 import { fromChTime, toChTime } from './time.ts';
+import { parseTime, TIME_EXAMPLES } from '../util/time.ts';
 
-export const isoInput = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'expected an ISO-8601 time, e.g. 2024-09-10T00:00:00Z');
+/** A time parameter: checked by the one strict time parser (src/util/time.ts). */
+export const isoInput = z.string().refine((s) => parseTime(s).ok, `expected a time: ${TIME_EXAMPLES}`);
 /** ISO in, ClickHouse DateTime64(3) text out. */
 export const chTimeParam = isoInput.transform((s) => toChTime(s));
 /** A time parameter with a default (zod applies defaults after transforms, so the default goes in first). */

@@ -113,6 +113,41 @@ WHERE platform = {platform:String} AND tag = {tag:String} AND method = {method:S
 ORDER BY observed_at`,
 });
 
+/**
+ * Earlier imported values at the given (platform, tag, metric, observed_at) keys: what a re-import would repeat or
+ * replace. Only rows whose method is 'import' (a collected reading is never an import's to replace). Reads the keys
+ * by sort-key lookup; without FINAL, the latest write of a key (ingested_at) is taken, as ReplacingMergeTree keeps it.
+ */
+export const importedAtKeysQuery = defineQuery({
+  name: 'imported_at_keys',
+  params: z.object({ platforms: z.array(z.string()), tags: z.array(z.string()), metrics: z.array(z.string()), times: z.array(chTimeParam) }),
+  row: z.object({ platform: z.string(), tag: z.string(), metric: z.string(), observed_at: chTime, value: u64, step: u64, precision: z.string(), source: z.string(), note: z.string(), time_precision: z.string(), provenance: z.string() }),
+  sql: `SELECT platform, tag, metric, observed_at,
+  argMax(value, ingested_at) AS value, argMax(step, ingested_at) AS step, argMax(precision, ingested_at) AS precision,
+  argMax(source, ingested_at) AS source, argMax(note, ingested_at) AS note, argMax(time_precision, ingested_at) AS time_precision,
+  argMax(provenance, ingested_at) AS provenance
+FROM ${T.observations}
+WHERE (platform, tag, metric, observed_at) IN (
+    SELECT arrayJoin(arrayZip({platforms:Array(String)}, {tags:Array(String)}, {metrics:Array(String)}, {times:Array(DateTime64(3, 'UTC'))})))
+  AND method = 'import'
+GROUP BY platform, tag, metric, observed_at`,
+});
+
+/**
+ * For each given series, the time range of its rows stored by imports (none: the series is absent). Lets an import
+ * look up single keys (importedAtKeysQuery) only where an earlier import can be: a fresh import costs one query.
+ */
+export const importedSeriesQuery = defineQuery({
+  name: 'imported_series',
+  params: z.object({ platforms: z.array(z.string()), tags: z.array(z.string()), metrics: z.array(z.string()) }),
+  row: z.object({ platform: z.string(), tag: z.string(), metric: z.string(), first_at: chTime, last_at: chTime }),
+  sql: `SELECT platform, tag, metric, min(observed_at) AS first_at, max(observed_at) AS last_at
+FROM ${T.observations}
+WHERE (platform, tag, metric) IN (SELECT arrayJoin(arrayZip({platforms:Array(String)}, {tags:Array(String)}, {metrics:Array(String)})))
+  AND method = 'import'
+GROUP BY platform, tag, metric`,
+});
+
 export const eventsQuery = defineQuery({
   name: 'events',
   params: z.object({}),
@@ -121,4 +156,4 @@ export const eventsQuery = defineQuery({
 });
 
 import { registerQueries } from './registry.ts';
-registerQueries(seriesQuery, rawCountQuery, trackedQuery, latestQuery, recentFailuresQuery, failuresForTagQuery, observedTimesQuery, eventsQuery);
+registerQueries(seriesQuery, rawCountQuery, trackedQuery, latestQuery, recentFailuresQuery, failuresForTagQuery, observedTimesQuery, importedAtKeysQuery, importedSeriesQuery, eventsQuery);

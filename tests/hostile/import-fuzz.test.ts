@@ -31,9 +31,9 @@ const HANG_BOUND_MS = 2000;
 
 describe('mutation fuzz: series importers', () => {
   for (const [format, text] of Object.entries(SAMPLES) as [ImportFormat, string][]) {
-    it(`${format}: never throws or hangs; good rows are valid and stated in the file; bad rows have line numbers`, () => {
+    it(`${format}: never throws or hangs; good rows are valid and stated in the file; bad rows have line numbers`, async () => {
       const ctx = { file: `fuzz.${format}`, importedAt: '2026-01-01T00:00:00.000Z', ...(format === 'tracker-tsv' ? { tag: 'mentalhealth' } : {}) };
-      const clean = parseImport(text, format, ctx);
+      const clean = await parseImport(text, format, ctx);
       expect(clean.errors).toEqual([]);
       expect(clean.observations.length).toBe(text.split('\n').length - (format === 'csv' || format === 'tsv' ? 1 : 0));
 
@@ -42,9 +42,9 @@ describe('mutation fuzz: series importers', () => {
         const { body, applied } = mutate(text, 77_000 + k);
         const where = `seed ${77_000 + k} [${applied.join('+')}]`;
         const t0 = performance.now();
-        let parsed: ReturnType<typeof parseImport>;
+        let parsed: Awaited<ReturnType<typeof parseImport>>;
         try {
-          parsed = parseImport(body, format, ctx);
+          parsed = await parseImport(body, format, ctx);
         } catch (e) {
           findings.push(`${where}: threw ${String(e)}`);
           continue;

@@ -4,6 +4,7 @@
  * failures) are skipped, so an interrupted run just runs again.
  */
 import type { Command } from 'commander';
+import { parseTime } from '../../util/time.ts';
 import { configFrom, globalsOf, runAction, stdio, UserError, withStore, type GlobalOptions, type Io } from '../common.ts';
 import { normalizeTag } from '../../schema/tag.ts';
 import type { Store } from '../../store/store.ts';
@@ -11,6 +12,7 @@ import { failuresForTagQuery, observedTimesQuery } from '../../store/queries.ts'
 import { archiveSourceFor, isTransientFailure, runBackfill, type BackfillProgress, type BackfillSink, type BackfillSummary } from '../../collectors/wayback/backfill.ts';
 import { failureAdvice } from '../../collectors/common/advice.ts';
 import { formatAge } from '../format.ts';
+import { etaSuffix, progressBar } from '../progress.ts';
 
 export interface BackfillCliOptions extends GlobalOptions {
   tag: string;
@@ -30,13 +32,12 @@ export interface ProgressWriter {
 /** Largest number of stored failures read to find captures not worth fetching again. */
 const FAILURE_LOOKUP_LIMIT = 10_000;
 
-/** `2019-01-01` or a full ISO time → Date; anything else is a user error naming the flag. */
+/** `2019-01-01` or a full ISO time (the one strict parser) → Date; anything else is a user error naming the flag. */
 export function parseDayFlag(value: string | undefined, flag: string): Date | undefined {
   if (value === undefined) return undefined;
-  const v = value.trim();
-  const ms = /^\d{4}-\d\d-\d\d$/.test(v) ? Date.parse(`${v}T00:00:00Z`) : /^\d{4}-\d\d-\d\dT/.test(v) ? Date.parse(v) : NaN;
-  if (!Number.isFinite(ms)) throw new UserError(`${flag} ${JSON.stringify(value)} is not a date: use YYYY-MM-DD, e.g. ${flag} 2019-01-01`);
-  return new Date(ms);
+  const r = parseTime(value);
+  if (!r.ok) throw new UserError(`${flag} ${JSON.stringify(value)} ${r.message.split(':')[0]}: use YYYY-MM-DD, e.g. ${flag} 2019-01-01, or an ISO 8601 time such as 2019-01-01T12:00:00Z`);
+  return new Date(r.ms);
 }
 
 /** A store seen as a backfill sink: what is there already, and where results go. */
@@ -54,10 +55,7 @@ export function storeSink(store: Store, platform: string, tag: string): Backfill
 
 /** `[#####-----] 12/40 captures · 18 values · 2 failed · ETA 1m` */
 export function formatProgress(p: BackfillProgress, elapsedMs: number, width = 24): string {
-  const ratio = p.total ? p.done / p.total : 1;
-  const filled = Math.round(ratio * width);
-  const eta = p.done > 0 && p.done < p.total ? ` · ETA ${formatAge((elapsedMs / p.done) * (p.total - p.done))}` : '';
-  return `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${p.done}/${p.total} captures · ${p.stored} values · ${p.failed} failed${eta}`;
+  return `${progressBar(p.done, p.total, width)} ${p.done}/${p.total} captures · ${p.stored} values · ${p.failed} failed${etaSuffix(p.done, p.total, elapsedMs)}`;
 }
 
 export async function runBackfillCommand(opts: BackfillCliOptions, io: Io = stdio, tty: ProgressWriter = process.stderr): Promise<number> {

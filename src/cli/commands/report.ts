@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { requireTime } from '../../util/time.ts';
 import { configFrom, globalsOf, runAction, stdio, UserError, withStore, type GlobalOptions, type Io } from '../common.ts';
 import { buildEventReport, buildReport, type EventReport } from '../../services/report.ts';
 import { formatCount, formatRate } from '../format.ts';
@@ -110,8 +111,7 @@ export async function runReport(opts: ReportOptions, io: Io = stdio): Promise<nu
   if (opts.event) return runEventReport({ ...opts, event: opts.event }, io);
   if (opts.year || opts.beforeDays || opts.afterDays) throw new UserError('--year, --before-days and --after-days go with --event <slug-or-name> (see tagpulse event list)');
   const cfg = configFrom(opts);
-  if (opts.at && Number.isNaN(Date.parse(opts.at))) throw new UserError(`--at ${JSON.stringify(opts.at)} is not a time: use ISO-8601, e.g. 2024-09-10 or 2024-09-10T12:00:00Z`);
-  const at = opts.at ? new Date(opts.at).toISOString() : undefined;
+  const at = opts.at !== undefined ? requireTime(opts.at, '--at') : undefined;
   const report = await withStore(cfg, 'report', (store) => buildReport(store, { platform: opts.platform ?? 'tiktok', tag: opts.tag, metric: opts.metric ?? 'views', ...(at ? { at } : {}) }));
   if (opts.json) io.out(JSON.stringify(report, null, 2));
   else for (const l of renderReportText(report)) io.out(l);

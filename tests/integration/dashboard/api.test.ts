@@ -40,7 +40,7 @@ describe('dashboard API', () => {
     dir = tempDir();
     store = await openClickHouseStore({ dataDir: dir.dir });
     await store.migrate();
-    const parsed = parseImport(historyCsv(nowMs, 14), 'csv', { file: 'seed-history.csv', importedAt: new Date(nowMs).toISOString() });
+    const parsed = await parseImport(historyCsv(nowMs, 14), 'csv', { file: 'seed-history.csv', importedAt: new Date(nowMs).toISOString() });
     expect(parsed.errors).toEqual([]);
     // A dense exact series (every 10 minutes for 15 days) to exercise bucketing.
     const dense: Observation[] = [];

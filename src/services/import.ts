@@ -1,0 +1,316 @@
+/**
+ * Importing a series file into the store, streamed in two passes so that memory stays bounded whatever the file's
+ * size and nothing is stored unless the whole file may be:
+ *
+ *  1. check: read every record (importItems), count and report bad rows, keep per-series numbers for the
+ *     display-rounding rule, and look up earlier imported values at the file's keys to tell rows already stored
+ *     identically (a re-import: skipped, so it adds nothing) from rows that would replace a different earlier imported
+ *     value (refused unless `replace`, then named). Keys are looked up (importedAtKeysQuery, in chunks) only within the
+ *     time range an earlier import of their series covers (importedSeriesQuery, once per new series);
+ *  2. load: read the file again and insert the rows to store in batches of `batchSize`, one insert in flight while the
+ *     next batch is parsed.
+ * A file that cannot be read to its end, bad rows with `strict`, display-rounded series without `assumeExact`/`step`,
+ * or unannounced replacements refuse the import as a whole, before anything is stored.
+ */
+import { createReadStream, statSync } from 'node:fs';
+import { Transform } from 'node:stream';
+import type { Store } from '../store/store.ts';
+import { importedAtKeysQuery, importedSeriesQuery } from '../store/queries.ts';
+import type { Observation } from '../schema/observation.ts';
+import { ImportFileError, importItems, RoundingCheck, type ImportContext, type ImportFormat, type ImportItem, type RoundedSeries } from '../importers/series-import.ts';
+
+/** Keys looked up per store query (query parameters stay well under ClickHouse's URL limits). */
+const CHECK_CHUNK = 1000;
+/** Rows held while the import history of their series is looked up (one query per this many rows at most). */
+const SERIES_CHUNK = 5000;
+/** Examples of replaced values named in the report. */
+const EXAMPLES = 5;
+
+export interface ImportRequest {
+  file: string;
+  format: ImportFormat;
+  ctx: ImportContext;
+  encoding?: string;
+  strict?: boolean;
+  dryRun?: boolean;
+  replace?: boolean;
+  assumeExact?: boolean;
+  batchSize: number;
+  /** Each bad row as it is found (line, message). */
+  onBadRow?: (line: number, message: string) => void;
+  onProgress?: (p: ImportProgress) => void;
+}
+
+export interface ImportProgress {
+  phase: 'check' | 'load';
+  done: number;
+  total: number;
+  unit: 'bytes' | 'rows';
+}
+
+export interface Replacement {
+  platform: string;
+  tag: string;
+  metric: string;
+  observedAt: string;
+  line: number;
+  old: { value: string; precision: string; step: string; source: string; provenance: string };
+  new: { value: string; precision: string; step: string; source: string };
+}
+
+export interface ImportOutcome {
+  format: ImportFormat;
+  /** Valid rows in the file. */
+  rows: number;
+  badRows: number;
+  fileError?: { line: number; message: string };
+  /** Rows without precision information, taken as exact. */
+  assumedExact: number;
+  rounded: RoundedSeries[];
+  /** Rows already stored with the same value by an earlier import (not inserted again). */
+  alreadyStored: number;
+  /** Rows whose key holds a different earlier imported value. */
+  replacements: { count: number; examples: Replacement[] };
+  /** Whether the store was compared at all (a dry run without a store cannot). */
+  comparedWithStore: boolean;
+  /** Rows inserted (0 when refused or dry-run). */
+  loaded: number;
+  /** Why nothing was stored, one reason per line; empty when the import went ahead. */
+  refused: string[];
+}
+
+type Flag = 0 | 1 | 2; // 0 new, 1 already stored identically, 2 replaces a different imported value
+
+/** A growable byte per valid row: what pass 1 decided for it. 2M rows cost 2 MB. */
+class Flags {
+  #a = new Uint8Array(1 << 16);
+  #n = 0;
+  push(f: Flag): void {
+    if (this.#n === this.#a.length) {
+      const b = new Uint8Array(this.#a.length * 2);
+      b.set(this.#a);
+      this.#a = b;
+    }
+    this.#a[this.#n++] = f;
+  }
+  set(i: number, f: Flag): void {
+    this.#a[i] = f;
+  }
+  get(i: number): Flag {
+    return this.#a[i] as Flag;
+  }
+  get length(): number {
+    return this.#n;
+  }
+}
+
+function sameStored(o: Observation, s: { value: string; step: string; precision: string; source: string; note: string; time_precision: string }): boolean {
+  return s.value === o.value && s.step === o.step && s.precision === o.precision && s.source === o.source && s.note === o.note && s.time_precision === (o.timePrecision ?? 'instant');
+}
+
+const keyOf = (platform: string, tag: string, metric: string, at: string) => `${platform}\u0000${tag}\u0000${metric}\u0000${at}`;
+
+function byteCounter(onBytes: (n: number) => void): Transform {
+  return new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      onBytes(chunk.length);
+      cb(null, chunk);
+    },
+  });
+}
+
+function readFile(file: string, onBytes?: (n: number) => void): AsyncIterable<Uint8Array> {
+  const s = createReadStream(file, { highWaterMark: 1 << 20 });
+  return onBytes ? s.pipe(byteCounter(onBytes)) : s;
+}
+
+export async function importFile(store: Store | undefined, req: ImportRequest): Promise<ImportOutcome> {
+  const out: ImportOutcome = {
+    format: req.format,
+    rows: 0,
+    badRows: 0,
+    assumedExact: 0,
+    rounded: [],
+    alreadyStored: 0,
+    replacements: { count: 0, examples: [] },
+    comparedWithStore: Boolean(store),
+    loaded: 0,
+    refused: [],
+  };
+  const ctx: ImportContext = req.ctx;
+  const flags = new Flags();
+  const rounding = new RoundingCheck();
+  const totalBytes = statSync(req.file).size;
+  let bytes = 0;
+  let lastTick = 0;
+  const tick = (p: ImportProgress, force = false) => {
+    if (!req.onProgress) return;
+    const now = performance.now();
+    if (force || now - lastTick > 200) {
+      lastTick = now;
+      req.onProgress(p);
+    }
+  };
+
+  // Pass 1: check.
+  type Pending = { item: Extract<ImportItem, { ok: true }>; index: number };
+  const seriesKey = (o: Observation) => `${o.platform}\u0000${o.tag}\u0000${o.metric}`;
+  /** Per series: the time range of its earlier imported rows, or null when it has none. */
+  const history = new Map<string, { firstMs: number; lastMs: number } | null>();
+  let unknown: Pending[] = [];
+  let pending: Pending[] = [];
+  const compare = async () => {
+    if (!store || !pending.length) return (pending = []);
+    const batch = pending;
+    pending = [];
+    const stored = await store.run(importedAtKeysQuery, {
+      platforms: batch.map((p) => p.item.obs.platform),
+      tags: batch.map((p) => p.item.obs.tag),
+      metrics: batch.map((p) => p.item.obs.metric),
+      times: batch.map((p) => p.item.obs.observedAt),
+    });
+    if (!stored.length) return;
+    const byKey = new Map(stored.map((s) => [keyOf(s.platform, s.tag, s.metric, s.observed_at), s]));
+    for (const { item, index } of batch) {
+      const o = item.obs;
+      const s = byKey.get(keyOf(o.platform, o.tag, o.metric, o.observedAt));
+      if (!s) continue;
+      if (sameStored(o, s)) {
+        flags.set(index, 1);
+        out.alreadyStored++;
+      } else {
+        flags.set(index, 2);
+        out.replacements.count++;
+        if (out.replacements.examples.length < EXAMPLES) {
+          out.replacements.examples.push({
+            platform: o.platform,
+            tag: o.tag,
+            metric: o.metric,
+            observedAt: o.observedAt,
+            line: item.line,
+            old: { value: s.value, precision: s.precision, step: s.step, source: s.source, provenance: s.provenance },
+            new: { value: o.value, precision: o.precision, step: o.step, source: o.source },
+          });
+        }
+      }
+    }
+  };
+  const route = async (p: Pending) => {
+    const h = history.get(seriesKey(p.item.obs));
+    if (!h) return;
+    const ms = Date.parse(p.item.obs.observedAt);
+    if (ms < h.firstMs || ms > h.lastMs) return;
+    pending.push(p);
+    if (pending.length >= CHECK_CHUNK) await compare();
+  };
+  const resolveSeries = async () => {
+    if (!store || !unknown.length) return (unknown = []);
+    const rows = unknown;
+    unknown = [];
+    const series = new Map<string, Observation>();
+    for (const { item } of rows) if (!history.has(seriesKey(item.obs))) series.set(seriesKey(item.obs), item.obs);
+    if (series.size) {
+      const list = [...series.values()];
+      for (const k of series.keys()) history.set(k, null);
+      const found = await store.run(importedSeriesQuery, { platforms: list.map((o) => o.platform), tags: list.map((o) => o.tag), metrics: list.map((o) => o.metric) });
+      for (const f of found) history.set(`${f.platform}\u0000${f.tag}\u0000${f.metric}`, { firstMs: Date.parse(f.first_at), lastMs: Date.parse(f.last_at) });
+    }
+    for (const p of rows) await route(p);
+  };
+  try {
+    const source = readFile(req.file, (n) => {
+      bytes += n;
+      tick({ phase: 'check', done: bytes, total: totalBytes, unit: 'bytes' });
+    });
+    for await (const item of importItems(source, req.format, ctx, req.encoding ? { encoding: req.encoding } : {})) {
+      rounding.add(item);
+      if (!item.ok) {
+        out.badRows++;
+        req.onBadRow?.(item.line, item.message);
+        continue;
+      }
+      if (item.assumedExact) out.assumedExact++;
+      const p = { item, index: flags.length };
+      flags.push(0);
+      out.rows++;
+      if (!store) continue;
+      if (history.has(seriesKey(item.obs))) await route(p);
+      else {
+        unknown.push(p);
+        if (unknown.length >= SERIES_CHUNK) await resolveSeries();
+      }
+    }
+    await resolveSeries();
+    await compare();
+  } catch (e) {
+    if (!(e instanceof ImportFileError)) throw e;
+    out.fileError = { line: e.line, message: e.message };
+  }
+  tick({ phase: 'check', done: totalBytes, total: totalBytes, unit: 'bytes' }, true);
+  out.rounded = rounding.findings();
+
+  if (out.fileError) out.refused.push(`line ${out.fileError.line}: ${out.fileError.message}`);
+  if (req.strict && out.badRows) out.refused.push(`${out.badRows} bad row(s) and --strict is set: fix them, or drop --strict to load the ${out.rows} good one(s)`);
+  if (out.rounded.length && !req.assumeExact) out.refused.push(roundedAdvice(out.rounded));
+  if (out.replacements.count && !req.replace) {
+    out.refused.push(
+      `${out.replacements.count} row(s) would replace a different value stored by an earlier import at the same platform, tag, metric and observed_at. ` +
+        'Re-run with --replace to replace them (they are listed), or fix the file.',
+    );
+  }
+  if (out.refused.length || req.dryRun || !store) return out;
+
+  // Pass 2: load.
+  const toStore = out.rows - out.alreadyStored - (req.replace ? 0 : out.replacements.count);
+  let index = 0;
+  let batch: Observation[] = [];
+  // One insert in flight while the next batch is parsed; its failure is kept and thrown at the next await.
+  let inflight: Promise<void> | undefined;
+  let failed: { error: unknown } | undefined;
+  const settle = async () => {
+    await inflight;
+    inflight = undefined;
+    if (failed) throw failed.error;
+  };
+  const flush = async () => {
+    const rows = batch;
+    batch = [];
+    await settle();
+    if (!rows.length) return;
+    inflight = store.insertObservations(rows).then(
+      (n) => {
+        out.loaded += n;
+        tick({ phase: 'load', done: out.loaded, total: toStore, unit: 'rows' });
+      },
+      (error: unknown) => {
+        failed = { error };
+      },
+    );
+  };
+  for await (const item of importItems(readFile(req.file), req.format, ctx, req.encoding ? { encoding: req.encoding } : {})) {
+    if (!item.ok) continue;
+    if (index >= flags.length) throw new ImportFileError(item.line, 'the file changed while it was being imported: run the import again');
+    const f = flags.get(index++);
+    if (f === 1) continue;
+    batch.push(item.obs);
+    if (batch.length >= req.batchSize) await flush();
+  }
+  await flush();
+  await settle();
+  if (index !== flags.length) throw new ImportFileError(0, 'the file changed while it was being imported: run the import again');
+  tick({ phase: 'load', done: out.loaded, total: toStore, unit: 'rows' }, true);
+  return out;
+}
+
+/** What to do about series that look display-rounded. */
+function roundedAdvice(series: RoundedSeries[]): string {
+  const shown = series.slice(0, 5).map(
+    (s) =>
+      `${s.platform} #${s.tag} ${s.metric} (from line ${s.firstLine}: ${s.rows} row(s), ${s.distinct} distinct value(s), all multiples of ${'1' + '0'.repeat(s.zeros)}${s.longestRun > 1 ? `, the same value up to ${s.longestRun} rows in a row` : ''})`,
+  );
+  return (
+    `${series.length} series look display-rounded (e.g. "16.4B" written out) but no row says so: ${shown.join('; ')}${series.length > 5 ? `; and ${series.length - 5} more` : ''}. ` +
+    'Stored as exact counts, their velocities would be wrong. Give the rounding step with --step N (e.g. --step 100000000 for one decimal of billions) or a step column, ' +
+    'or pass --assume-exact if these really are exact counts.'
+  );
+}
