@@ -91,3 +91,43 @@ export function formatDisplayCount(n: bigint): string {
   const tenths = (rounded % unit.size) / (unit.size / 10n);
   return `${whole}${tenths === 0n ? '' : `.${tenths}`}${unit.letter}`;
 }
+
+/**
+ * The rounding step a number itself shows: the largest power of ten that divides it (its trailing zeros). This is the
+ * coarsest step consistent with the digits sent: 9833 can only have been rounded to 1, and 6040500000000 to at most
+ * 1e8, whatever its size suggests. Zero has no digits to judge by: step 1.
+ */
+export function stepFromDigits(n: bigint): string {
+  if (n <= 0n) return '1';
+  let step = 1n;
+  while (n % (step * 10n) === 0n) step *= 10n;
+  return step.toString();
+}
+
+/** Integer maxima a count gets clamped to by a platform storing it in a fixed-width field: 2^31−1, 2^32−1, 2^53−1. */
+export const INTEGER_CAPS: readonly bigint[] = [2n ** 31n - 1n, 2n ** 32n - 1n, 2n ** 53n - 1n];
+
+/** Is this count exactly at a known integer cap (so the true count may be larger)? */
+export function isIntegerCap(value: string): boolean {
+  return /^\d{1,20}$/.test(value) && INTEGER_CAPS.includes(BigInt(value));
+}
+
+/** A value with its precision, as parsers hand them to readings. */
+export interface CountReading {
+  value: string;
+  precision: 'exact' | 'rounded' | 'lower_bound';
+  step: string;
+}
+
+/**
+ * A count read from an integer field, with the display figure sent next to it (if any). A value at an integer cap is
+ * only a lower bound; the display figure replaces it when it says more, i.e. when even its low end (value − step/2)
+ * is above the cap ("3.4B" beside 2147483647). "2.1B" beside 2147483647 says no more than the cap itself.
+ */
+export function capAware(read: CountReading, display?: DisplayCount | null): { reading: CountReading; fromDisplay: boolean } {
+  if (!isIntegerCap(read.value)) return { reading: read, fromDisplay: false };
+  if (display && display.precision === 'rounded' && 2n * BigInt(display.value) - BigInt(display.step) > 2n * BigInt(read.value)) {
+    return { reading: { value: display.value, precision: 'rounded', step: display.step }, fromDisplay: true };
+  }
+  return { reading: { value: read.value, precision: 'lower_bound', step: '0' }, fromDisplay: false };
+}

@@ -3,7 +3,9 @@
  * failure. Pure functions, no I/O.
  *
  * Where the tag totals live (see the reference, "TikTok web formats over the years"):
- *  - /api/challenge/detail/ (and the 2020 node/share/tag endpoint): top-level `challengeInfo` + `statusCode`;
+ *  - /api/challenge/detail/ (and the 2020–21 node/share/tag endpoint): top-level `challengeInfo` + `statusCode`, or
+ *    the same under `body`; the 2020 node/share/tag answer `{statusCode: 0, body: {challengeData: {challengeId,
+ *    challengeName, views: "<decimal string>", posts: <number>}}}`;
  *  - pages, newest first: `__UNIVERSAL_DATA_FOR_REHYDRATION__` (2023–), `SIGI_STATE` as a JSON script or inline
  *    assignment (2021–2023), `__NEXT_DATA__` (≤2022), then the visible `h2` text and the 2020 meta description.
  * `challengeInfo.statsV2` holds exact counts as strings; `challengeInfo.stats` holds numbers rounded to the display
@@ -18,7 +20,7 @@ import { toCount, UINT64_MAX } from '../../schema/count.ts';
 import type { FailureKind } from '../../schema/failure.ts';
 import type { Reading } from '../../schema/observation.ts';
 import { fail, ok, type ParseResult } from '../types.ts';
-import { parseDisplayCount, roundedStepForNumber } from '../common/display-count.ts';
+import { capAware, parseDisplayCount, stepFromDigits, type CountReading, type DisplayCount } from '../common/display-count.ts';
 
 export interface ParseOptions {
   /** HTTP status of the response, when there was one. */
@@ -84,6 +86,7 @@ function isJsonBody(body: string, contentType: string | undefined): boolean {
 // ---------------------------------------------------------------------------------------------------------------
 
 const API: Flavor = { format: 'api', sourcePrefix: 'tiktok.api' };
+const NODE_SHARE: Flavor = { format: 'node_share', sourcePrefix: 'tiktok.node_share' };
 
 function parseApiBody(text: string): ParseResult {
   const parsed = parseJson(text);
@@ -91,10 +94,58 @@ function parseApiBody(text: string): ParseResult {
   const root = parsed.value;
   if (!isObject(root)) return fail('malformed', 'API body is not a JSON object', undefined, API.format);
   if (isVerifyChallenge(root)) return fail('captcha', 'TikTok answered with a verify (captcha) challenge', '10000', API.format);
+  const body = objectAt(root, ['body']);
+  // node/share/tag (2020–21) wraps its payload in `body`, with the status code beside it at the top level.
+  if (!Object.hasOwn(root, 'challengeInfo') && body) {
+    if (Object.hasOwn(body, 'challengeData')) return readChallengeDataScope(root, body, NODE_SHARE);
+    if (Object.hasOwn(body, 'challengeInfo')) return readChallengeScope({ ...body, ...statusFieldsOf(root) }, API);
+  }
   if (!Object.hasOwn(root, 'challengeInfo') && !STATUS_CODE_KEYS.some((k) => Object.hasOwn(root, k))) {
-    return fail('malformed', 'JSON has neither challengeInfo nor a status code: not a challenge-detail response', undefined, API.format);
+    return fail('malformed', 'JSON has neither challengeInfo, body.challengeData nor a status code: not a challenge-detail response', undefined, API.format);
   }
   return readChallengeScope(root, API);
+}
+
+/** The status code and message fields of a scope (own properties only), to carry them onto a nested scope. */
+function statusFieldsOf(o: JsonObject): JsonObject {
+  const out: JsonObject = {};
+  for (const k of [...STATUS_CODE_KEYS, ...STATUS_MESSAGE_KEYS]) if (Object.hasOwn(o, k)) out[k] = o[k];
+  return out;
+}
+
+/**
+ * 2020 node/share/tag: `{statusCode: 0, body: {challengeData: {challengeId, challengeName, views: "<decimal string>",
+ * posts: <number>}}}`. These counts are the display figures expanded, like `stats`: rounded, with the step their own
+ * digits show (a `shareMeta` text may show a finer one).
+ */
+function readChallengeDataScope(root: JsonObject, body: JsonObject, flavor: Flavor): ParseResult {
+  try {
+    const code = statusCodeOf({ ...body, ...statusFieldsOf(root) });
+    if (code !== '0') return failureForStatusCode(code, statusMessageOf(root) || statusMessageOf(body), flavor.format);
+    const hollow = (why: string) => fail('hollow', `statusCode 0 but ${why}`, undefined, flavor.format);
+    const raw = field(body, 'challengeData');
+    if (raw == null) return hollow('no challengeData');
+    const data = expectObject(raw, 'body.challengeData');
+    const challengeId = challengeIdOf({ id: field(data, 'challengeId') ?? field(data, 'id') });
+    if (challengeId === null) return hollow('challengeData has no challengeId (TikTok answers unknown or blocked tags this way)');
+    const shareViews = shareMetaViews([data, body, root]);
+    const readings: Reading[] = [];
+    for (const { metric, key } of [
+      { metric: 'views', key: 'views' },
+      { metric: 'posts', key: 'posts' },
+    ] as const) {
+      const value = roundedCountField(data, key, 'body.challengeData');
+      const reading = combineRounded(value, metric === 'views' ? shareViews : null, `${flavor.sourcePrefix}.challengeData`, `${flavor.sourcePrefix}.shareMeta`);
+      if (reading) readings.push({ metric, ...reading });
+    }
+    if (readings.length === 0) return hollow(`challenge ${challengeId} has no non-zero count`);
+    const name = field(data, 'challengeName');
+    const title = typeof name === 'string' && name.trim() !== '' && name.length <= MAX_TITLE_LENGTH ? name : null;
+    return ok(readings, flavor.format, { challengeId, ...(title !== null ? { title } : {}) });
+  } catch (e) {
+    if (e instanceof MalformedScopeError) return fail('malformed', e.message, undefined, flavor.format);
+    throw e;
+  }
 }
 
 /** The captcha answer: `{"code":"10000","type":"verify",…}`, or a `verifyConfig` block. */
@@ -222,41 +273,79 @@ function readChallengeScope(scope: JsonObject, flavor: Flavor): ParseResult {
   try {
     const code = statusCodeOf(scope);
     if (code !== '0') return failureForStatusCode(code, statusMessageOf(scope), flavor.format);
-    return readChallengeInfo(field(scope, 'challengeInfo'), flavor);
+    return readChallengeInfo(field(scope, 'challengeInfo'), flavor, scope);
   } catch (e) {
     if (e instanceof MalformedScopeError) return fail('malformed', e.message, undefined, flavor.format);
     throw e;
   }
 }
 
-function readChallengeInfo(raw: unknown, flavor: Flavor): ParseResult {
+function readChallengeInfo(raw: unknown, flavor: Flavor, scope: JsonObject): ParseResult {
   const hollow = (why: string) => fail('hollow', `statusCode 0 but ${why}`, undefined, flavor.format);
   if (raw == null) return hollow('no challengeInfo');
   const info = expectObject(raw, 'challengeInfo');
   const challenge = optionalObject(field(info, 'challenge'), 'challengeInfo.challenge');
   const challengeId = challengeIdOf(challenge);
   if (challengeId === null) return hollow('challengeInfo has no challenge id (TikTok answers unknown or blocked tags this way)');
-  const readings = readStats(info, flavor.sourcePrefix);
+  const readings = readStats(info, flavor.sourcePrefix, shareMetaViews([info, scope]));
   if (readings.length === 0) return hollow(`challenge ${challengeId} has no non-zero count`);
   const title = titleOf(challenge);
   return ok(readings, flavor.format, { challengeId, ...(title !== null ? { title } : {}) });
 }
 
-/** Per metric, the exact statsV2 string wins; the rounded stats number is the fallback. A zero is missing, never a reading. */
-function readStats(info: JsonObject, sourcePrefix: string): Reading[] {
+/**
+ * Per metric, the exact statsV2 string wins; the rounded stats number is the fallback, with the step its own digits
+ * show, refined by the shareMeta text ("5314600.0m views") when that is finer and agrees. A zero is missing, never a
+ * reading; a value at an integer cap (2^31−1…) is a lower bound.
+ */
+function readStats(info: JsonObject, sourcePrefix: string, shareViews: DisplayCount | null): Reading[] {
   const exact = optionalObject(field(info, 'statsV2'), 'challengeInfo.statsV2');
   const rounded = optionalObject(field(info, 'stats'), 'challengeInfo.stats');
   const readings: Reading[] = [];
   for (const { metric, key } of METRIC_KEYS) {
+    const text = metric === 'views' ? shareViews : null;
     const v2 = exactCountField(exact, key);
     if (v2 !== null) {
-      readings.push({ metric, value: v2, precision: 'exact', step: '0', source: `${sourcePrefix}.statsV2` });
+      const { reading, fromDisplay } = capAware({ value: v2, precision: 'exact', step: '0' }, text);
+      readings.push({ metric, ...reading, source: fromDisplay ? `${sourcePrefix}.shareMeta` : `${sourcePrefix}.statsV2` });
       continue;
     }
-    const v1 = roundedCountField(rounded, key);
-    if (v1 !== null) readings.push({ metric, value: v1, precision: 'rounded', step: roundedStepForNumber(BigInt(v1)), source: `${sourcePrefix}.stats` });
+    const v1 = combineRounded(roundedCountField(rounded, key, 'challengeInfo.stats'), text, `${sourcePrefix}.stats`, `${sourcePrefix}.shareMeta`);
+    if (v1 !== null) readings.push({ metric, ...v1 });
   }
   return readings;
+}
+
+/**
+ * A rounded count from a number and, optionally, the display text sent for the same metric. The number's step is
+ * what its digits show (trailing zeros); the text's step is its last shown digit. The finer of the two wins when
+ * both agree (their intervals overlap); when they disagree the number, the structured field, is kept.
+ */
+function combineRounded(value: string | null, text: DisplayCount | null, numberSource: string, textSource: string): (CountReading & { source: string }) | null {
+  // A display text is a display figure even when it has no suffix: "999 views" is labelled rounded (step 1) like stats.
+  const usableText = text && text.value !== '0' ? (text.precision === 'exact' ? { ...text, precision: 'rounded' as const, step: '1' } : text) : null;
+  if (value === null) return usableText ? { value: usableText.value, precision: usableText.precision, step: usableText.step, source: textSource } : null;
+  const { reading, fromDisplay } = capAware({ value, precision: 'rounded', step: stepFromDigits(BigInt(value)) }, usableText);
+  if (fromDisplay || reading.precision === 'lower_bound' || !usableText) return { ...reading, source: fromDisplay ? textSource : numberSource };
+  const n = BigInt(value);
+  const t = BigInt(usableText.value);
+  const gap2 = 2n * (n > t ? n - t : t - n);
+  const agree = gap2 <= BigInt(reading.step) + BigInt(usableText.step);
+  const textIsFiner = BigInt(usableText.step) < BigInt(reading.step);
+  if (agree && textIsFiner) return { value: usableText.value, precision: usableText.precision, step: usableText.step, source: textSource };
+  return { ...reading, source: numberSource };
+}
+
+/** `shareMeta.desc` of the first scope that has one, read as "<figure> views …" (2020: "37099.0m views - Watch…"). */
+function shareMetaViews(scopes: readonly JsonObject[]): DisplayCount | null {
+  for (const scope of scopes) {
+    const desc = field(objectAt(scope, ['shareMeta']) ?? {}, 'desc');
+    if (typeof desc !== 'string') continue;
+    const figure = /^\s*(\d[\d.,]*\s?[KMBT]?)\s+views\b/i.exec(desc.slice(0, 200))?.[1];
+    const count = figure ? parseDisplayCount(figure) : null;
+    if (count) return count;
+  }
+  return null;
 }
 
 /** statsV2 values are exact: a decimal string (or a safe integer). Absent, null or zero → null. */
@@ -269,11 +358,11 @@ function exactCountField(stats: JsonObject | null, key: string): string | null {
 }
 
 /** stats values are rounded display figures: a non-negative integer number (or digit string). Absent, null or zero → null. */
-function roundedCountField(stats: JsonObject | null, key: string): string | null {
+function roundedCountField(stats: JsonObject | null, key: string, path: string): string | null {
   const raw = stats ? field(stats, key) : undefined;
   if (raw == null) return null;
   const count = typeof raw === 'number' ? integerToCount(raw) : typeof raw === 'string' ? toCount(raw) : null;
-  if (count === null) throw new MalformedScopeError(`challengeInfo.stats.${key} is not a count: ${preview(raw)}`);
+  if (count === null) throw new MalformedScopeError(`${path}.${key} is not a count: ${preview(raw)}`);
   return count === '0' ? null : count;
 }
 
