@@ -93,7 +93,8 @@ export function resultProblems(result: ParseResult, inputs: string | readonly st
     if (BigInt(r.value) > UINT64_MAX) problems.push(`${r.metric}=${r.value} exceeds UInt64`);
     if (!stated.has(r.value)) problems.push(`${r.metric}=${r.value} is not stated anywhere in the input`);
     if (o.forbidden?.includes(r.value)) problems.push(`${r.metric}=${r.value} is a forbidden reading of this input`);
-    if ((r.precision === 'exact') !== (r.step === '0')) problems.push(`${r.metric}: precision ${r.precision} with step ${r.step}`);
+    // A rounded value has a step; exact values and lower bounds (a count at an integer cap, issue 13) have none.
+    if ((r.precision === 'rounded') !== (r.step !== '0')) problems.push(`${r.metric}: precision ${r.precision} with step ${r.step}`);
     return problems;
   });
 }
