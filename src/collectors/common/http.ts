@@ -3,8 +3,9 @@
  *
  * - Only http: and https: URLs.
  * - Every address a host resolves to is checked at connect time (the `lookup` hook), so DNS rebinding cannot
- *   slip a private address past the check; loopback, private, link-local and other non-public ranges are refused
- *   unless the origin was explicitly configured (tests and mirrors point origins at 127.0.0.1).
+ *   slip a private address past the check; addresses outside the globally reachable blocks of the IANA
+ *   special-purpose registries (address-policy.ts) are refused unless the origin was explicitly configured (tests
+ *   and mirrors point origins at 127.0.0.1).
  * - Redirects are followed by hand (at most 5), and every hop is checked again.
  * - Bodies are capped (default 32 MiB) and requests time out.
  */
@@ -13,6 +14,7 @@ import https from 'node:https';
 import dns from 'node:dns';
 import net from 'node:net';
 import { Buffer } from 'node:buffer';
+import { classifyAddress } from './address-policy.ts';
 
 export class RequestRefusedError extends Error {
   readonly code = 'HTTP_REFUSED';
@@ -56,37 +58,8 @@ export interface HttpRequestOptions {
   stopAtRedirect?: (location: URL) => boolean;
 }
 
-/** Is this IP address one we must not reach unless configured (loopback, private, link-local, CGNAT, multicast, unspecified...)? */
-export function isNonPublicAddress(ip: string): boolean {
-  let addr = ip;
-  if (addr.startsWith('[') && addr.endsWith(']')) addr = addr.slice(1, -1);
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(addr);
-  if (mapped) addr = mapped[1]!;
-  if (net.isIPv4(addr)) {
-    const p = addr.split('.').map(Number) as [number, number, number, number];
-    const [a, b] = p;
-    if (a === 0 || a === 10 || a === 127) return true;
-    if (a === 100 && b >= 64 && b <= 127) return true; // CGNAT
-    if (a === 169 && b === 254) return true; // link-local, cloud metadata
-    if (a === 172 && b >= 16 && b <= 31) return true;
-    if (a === 192 && b === 168) return true;
-    if (a === 192 && b === 0 && p[2] === 0) return true;
-    if (a === 198 && (b === 18 || b === 19)) return true; // benchmarking
-    if (a >= 224) return true; // multicast, reserved, broadcast
-    return false;
-  }
-  if (net.isIPv6(addr)) {
-    const s = addr.toLowerCase();
-    if (s === '::' || s === '::1') return true;
-    if (s.startsWith('fe8') || s.startsWith('fe9') || s.startsWith('fea') || s.startsWith('feb')) return true; // link-local
-    if (s.startsWith('fc') || s.startsWith('fd')) return true; // unique local
-    if (s.startsWith('ff')) return true; // multicast
-    if (s.startsWith('::ffff:')) return true; // other mapped forms: refuse conservatively
-    if (s.startsWith('64:ff9b:')) return true; // NAT64 can reach private v4
-    return false;
-  }
-  return true; // not an IP at all: refuse
-}
+/** Address classification lives in address-policy.ts (ipaddr.js and the IANA registries); re-exported for callers. */
+export { classifyAddress, isNonPublicAddress } from './address-policy.ts';
 
 export function originOf(url: string | URL): string {
   const u = typeof url === 'string' ? new URL(url) : url;
@@ -106,16 +79,21 @@ export function validateBaseUrl(raw: string, what = 'origin'): string {
   return u.toString().replace(/\/+$/, '');
 }
 
+function reasonOf(ip: string): string {
+  const v = classifyAddress(ip);
+  return v.allowed ? v.range : v.reason;
+}
+
 function guardedLookup(allowPrivate: boolean): net.LookupFunction {
   return (hostname, options, callback) => {
     dns.lookup(hostname, { ...(options as dns.LookupOptions), all: true }, (err, addresses) => {
       if (err) return (callback as (e: Error | null, a: string, f?: number) => void)(err, '', 4);
       const list = addresses as dns.LookupAddress[];
       if (!allowPrivate) {
-        const bad = list.find((a) => isNonPublicAddress(a.address));
+        const bad = list.find((a) => !classifyAddress(a.address).allowed);
         if (bad) {
           return (callback as (e: Error | null, a: string, f?: number) => void)(
-            new RequestRefusedError(`refused: ${hostname} resolves to non-public address ${bad.address}; configure this origin explicitly to allow it`),
+            new RequestRefusedError(`refused: ${hostname} resolves to non-public address ${bad.address} (${reasonOf(bad.address)}); configure this origin explicitly to allow it`),
             '',
             4,
           );
@@ -134,8 +112,8 @@ function requestOnce(url: URL, opts: HttpRequestOptions, allowPrivate: boolean):
   const lib = url.protocol === 'https:' ? https : http;
   // Literal IPs skip the lookup hook: check them here.
   const host = url.hostname.replace(/^\[|\]$/g, '');
-  if (net.isIP(host) && !allowPrivate && isNonPublicAddress(host)) {
-    return Promise.reject(new RequestRefusedError(`refused: ${url.host} is a non-public address; configure this origin explicitly to allow it`));
+  if (net.isIP(host) && !allowPrivate && !classifyAddress(host).allowed) {
+    return Promise.reject(new RequestRefusedError(`refused: ${url.host} is a non-public address (${reasonOf(host)}); configure this origin explicitly to allow it`));
   }
   return new Promise((resolve, reject) => {
     const req = lib.request(
