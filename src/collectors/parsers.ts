@@ -25,6 +25,19 @@ export function registerParser(p: ParserEntry): void {
   parsers[p.platform] = p;
 }
 
+/** A saved response (raw evidence) parsed as the collector parsed it live: with its HTTP status, content type and redirect. */
+export function parseSaved(platform: string, saved: { body: string; status: number; headers: Record<string, string> }): ParseResult {
+  const status = saved.status > 0 ? saved.status : undefined;
+  const location = saved.headers.location;
+  const contentType = saved.headers['content-type'];
+  const common = { ...(status !== undefined ? { status } : {}), ...(location ? { location } : {}) };
+  if (platform === 'tiktok') return parseTikTok(saved.body, { ...(status !== undefined ? { status } : {}), ...(contentType ? { contentType } : {}) });
+  if (platform === 'instagram') return parseInstagram(saved.body, common);
+  if (platform === 'youtube') return parseYouTube(saved.body, common);
+  const entry = parsers[platform];
+  return entry ? entry.parse(saved.body) : parseTikTok(saved.body, common);
+}
+
 export function detectParser(body: string): ParserEntry | undefined {
   const others = Object.values(parsers).filter((p) => p.platform !== 'tiktok');
   return others.find((p) => p.sniff(body)) ?? parsers.tiktok;

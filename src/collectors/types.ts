@@ -11,6 +11,22 @@ export type ParseResult =
   | { ok: true; readings: Reading[]; format: string; challengeId?: string; title?: string }
   | { ok: false; kind: FailureKind; message: string; platformCode?: string; format?: string };
 
+/**
+ * The response an outcome was decided on, as received: kept by the collect worker as evidence when parsing fails
+ * (services/raw-evidence.ts) and by `tagpulse sample --save-raw`. Collectors only attach it; they never save it.
+ */
+export interface RawResponse {
+  /** The URL that answered (after redirects). */
+  url: string;
+  /** HTTP status (0 when unknown, e.g. a page read from the browser DOM without a response). */
+  status: number;
+  /** Response headers, lowercase names. Cookies are removed when saved. */
+  headers: Record<string, string>;
+  body: string;
+  /** ISO time the response was received. */
+  receivedAt: string;
+}
+
 export type CollectOutcome =
   | {
       ok: true;
@@ -19,6 +35,7 @@ export type CollectOutcome =
       url: string;
       statusCode: number;
       format: string;
+      raw?: RawResponse;
     }
   | {
       ok: false;
@@ -30,6 +47,7 @@ export type CollectOutcome =
       platformCode: string;
       /** For throttled/quota: how long to wait before trying this platform again. */
       retryAfterMs?: number;
+      raw?: RawResponse;
     };
 
 export interface CollectContext {

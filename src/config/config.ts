@@ -73,6 +73,11 @@ export const configFields = {
   waybackDelayMs: f(int(0), 'TAGPULSE_WAYBACK_DELAY_MS', 1500, 'Backfill: pause between capture requests of one fetcher.'),
   alertWebhookUrl: f(url.optional(), 'TAGPULSE_ALERT_WEBHOOK_URL', undefined, 'Webhook that receives alert JSON.', true),
   alerts: f(AlertsConfig.optional(), 'TAGPULSE_ALERTS', undefined, 'Alert rules ({"rules": [...]}, see docs/analytics-usage.md), evaluated after each load. JSON in the env.'),
+  rawEvidenceKeepPerKind: f(int(0, 100_000), 'TAGPULSE_RAW_EVIDENCE_KEEP_PER_KIND', 20, 'Raw evidence: newest failing responses (malformed, no_data, hollow, empty, captcha) kept per platform and failure kind in <dataDir>/raw.'),
+  rawEvidenceMaxMb: f(int(1, 1_000_000), 'TAGPULSE_RAW_EVIDENCE_MAX_MB', 64, 'Raw evidence: at most this many MB in <dataDir>/raw; the oldest responses are removed first.'),
+  driftWindow: f(int(5, 1000), 'TAGPULSE_DRIFT_WINDOW', 20, 'Format drift: how many of each platform\'s latest samples are compared with its baseline (the samples before them).'),
+  driftRecentShare: f(z.coerce.number().gt(0).lte(1), 'TAGPULSE_DRIFT_RECENT_SHARE', 0.5, 'Format drift: alert when more than this share of the latest samples failed as no_data, malformed or hollow…'),
+  driftBaselineShare: f(z.coerce.number().gte(0).lt(1), 'TAGPULSE_DRIFT_BASELINE_SHARE', 0.05, '…while less than this share of the baseline samples did.'),
   publicUrl: f(url.optional(), 'TAGPULSE_PUBLIC_URL', undefined, 'Public URL of the dashboard, used in alert links and citations.'),
 } as const;
 

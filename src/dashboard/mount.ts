@@ -11,6 +11,8 @@ import { buildBundle, pageShell, serveAsset, type Bundle } from './assets.ts';
 import { buildOverview } from './overview.ts';
 import { buildChart, buildQuality, RANGES, type RangeName } from './tag-detail.ts';
 import { buildOps, prometheusMetrics } from './ops.ts';
+import { parseEvidenceId, readEvidence, type RawRecord } from '../services/raw-evidence.ts';
+import { activeDriftAlerts } from '../services/format-drift.ts';
 
 /** Paths of the pages; each serves the same shell and the client renders the view named by the path. */
 const PAGES = ['/', '/tag', '/compare', '/ops'] as const;
@@ -61,6 +63,43 @@ export function mountDashboard(router: Router, deps: ApiDeps & { app?: App }): v
     const q = parseQuery(z.object({ from: isoTime, to: isoTime }), ctx.url);
     return { json: await buildQuality(store, key, { from: q.from, to: q.to }) };
   });
-  router.add('GET', '/api/ops', async () => ({ json: await buildOps(store, app) }));
+  router.add('GET', '/api/ops', async () => ({ json: await buildOps(store, app, Date.now(), deps.cfg) }));
+  router.add('GET', '/api/alerts/drift', async () => ({ json: { banners: await activeDriftAlerts(store, deps.cfg) } }));
+  // A saved raw response (evidence of a failed sample). Read-only; the id is validated (platform--kind--time--hex)
+  // and is the only input that becomes a path. Always text/plain with nosniff and a sandboxing CSP: the body is a
+  // hostile page and must never render as HTML. ?download=1 gives the JSON record as an attachment (for tagpulse parse).
+  router.add('GET', '/api/ops/raw/:id', async (ctx) => {
+    const id = ctx.params.id ?? '';
+    if (!parseEvidenceId(id)) throw new HttpError(400, 'BAD_RAW_ID', 'not a raw response id (expected platform--kind--YYYYMMDDTHHMMSSmmmZ--8 hex digits, as listed on the operations page)');
+    const record = await readEvidence(deps.cfg.dataDir, id);
+    if (!record) throw new HttpError(404, 'NOT_FOUND', `no saved response ${id} (kept responses are bounded: older ones are removed)`);
+    const download = ctx.url.searchParams.get('download') === '1';
+    return {
+      body: download ? JSON.stringify(record, null, 1) : rawAsText(record),
+      contentType: 'text/plain; charset=utf-8',
+      headers: {
+        'content-disposition': `${download ? 'attachment' : 'inline'}; filename="${id}.${download ? 'json' : 'txt'}"`,
+        'content-security-policy': "default-src 'none'; sandbox",
+        'cache-control': 'no-store',
+      },
+    };
+  });
   router.add('GET', '/metrics', async () => ({ body: await prometheusMetrics(store, app), contentType: 'text/plain; version=0.0.4; charset=utf-8', headers: { 'cache-control': 'no-store' } }));
+}
+
+/** A saved response for reading in the browser: what was asked and answered, then the body exactly as received. */
+function rawAsText(r: RawRecord): string {
+  const head = [
+    `tagpulse raw response ${r.id}`,
+    `platform: ${r.platform}   tag: #${r.tag}   kind: ${r.kind}`,
+    `message: ${r.message}`,
+    `url: ${r.url}`,
+    `status: ${r.status}   received: ${r.receivedAt}   collector: ${r.collectorVersion} (${r.method})`,
+    ...Object.entries(r.headers).map(([k, v]) => `header ${k}: ${v}`),
+    r.bodyTruncated ? 'body: truncated to the first 8 MiB' : `body: ${r.body.length} characters`,
+    `re-parse: download this response (?download=1) and run tagpulse parse <file>`,
+    '',
+    '----- body -----',
+  ];
+  return `${head.join('\n')}\n${r.body}`;
 }

@@ -13,6 +13,8 @@ import type { TrackedTag } from '../schema/tracked.ts';
 import { MS_PER_DAY, MS_PER_HOUR } from '../analytics/math.ts';
 import { isStale, latestByTag } from './overview.ts';
 import { failureKindsQuery, observationCountsQuery, type FailureRecord } from './queries.ts';
+import type { Config } from '../config/config.ts';
+import { activeDriftAlerts, type DriftBanner } from '../services/format-drift.ts';
 
 export interface QueueHealth extends QueueDepth {
   paused: boolean;
@@ -27,6 +29,8 @@ export interface OpsData {
   tracked: number;
   stale: { platform: string; tag: string; everyMs: number; lastAt: string | null }[];
   failures: { lastHour: FailureKindCount[]; lastDay: FailureKindCount[]; recent: FailureRecord[] };
+  /** Open format_drift alerts (banner). Each recent failure links to its saved response via raw_ref (/api/ops/raw/<id>). */
+  drift: DriftBanner[];
 }
 
 export interface FailureKindCount {
@@ -67,7 +71,7 @@ async function staleTags(store: Store, nowMs: number): Promise<{ tracked: Tracke
 const kindCounts = async (store: Store, sinceMs: number): Promise<FailureKindCount[]> =>
   (await store.run(failureKindsQuery, { since: new Date(sinceMs).toISOString() })).map((r) => ({ platform: r.platform, kind: r.kind, failures: r.failures, lastAt: r.last_at }));
 
-export async function buildOps(store: Store, app: App | undefined, nowMs = Date.now()): Promise<OpsData> {
+export async function buildOps(store: Store, app: App | undefined, nowMs = Date.now(), cfg?: Config): Promise<OpsData> {
   const up = await store.ping().catch(() => false);
   const [queues, tags, lastHour, lastDay, recent] = await Promise.all([
     queueHealth(app),
@@ -91,6 +95,7 @@ export async function buildOps(store: Store, app: App | undefined, nowMs = Date.
     tracked: tags.tracked.length,
     stale: tags.stale,
     failures: { lastHour, lastDay, recent },
+    drift: cfg ? await activeDriftAlerts(store, cfg, nowMs) : [],
   };
 }
 

@@ -18,6 +18,7 @@ import { splitStore } from '../store/split-store.ts';
 import { resolveRedis, connectionFor, connectProducer, assertNoEviction, type RedisTarget } from '../queue/redis.ts';
 import { collectJobOptions, collectQueueName, LOAD_QUEUE, openQueue, qname, type QueueNaming } from '../queue/queues.ts';
 import { createCollectWorker } from '../workers/collect.ts';
+import { evidenceLimitsOf } from '../services/raw-evidence.ts';
 import { createLoadWorker, type Batcher, type LoadedBatch } from '../workers/load.ts';
 import { syncSchedulers } from '../workers/scheduler.ts';
 import { listTracked } from '../services/tracking.ts';
@@ -119,6 +120,7 @@ export class App {
               lockDurationMs: cfg.lockDurationMs,
               stalledIntervalMs: cfg.stalledIntervalMs,
               onOutcome: (e) => this.opts.onOutcome?.({ platform, ...e }),
+              rawEvidence: { dataDir: cfg.dataDir, limits: evidenceLimitsOf(cfg) },
             }),
           );
         }

@@ -59,5 +59,7 @@ export const CollectionFailure = z.object({
   attempt: z.number().int().nonnegative().default(1),
   collectorVersion: z.string(),
   url: z.string().default(''),
+  /** Id of the saved raw response (services/raw-evidence.ts), '' when none was kept. */
+  rawRef: z.string().max(200).optional(),
 });
 export type CollectionFailure = z.infer<typeof CollectionFailure>;

@@ -147,6 +147,7 @@ export class ClickHouseStore implements Store {
       attempt: f.attempt,
       collector_version: f.collectorVersion,
       url: f.url,
+      raw_ref: f.rawRef ?? '',
     }));
     await this.#insert(T.failures, values, opts.dedupToken ?? contentToken('fail', values.map((v) => `${v.platform}|${v.tag}|${v.occurred_at}|${v.kind}|${v.attempt}`)));
     return rows.length;

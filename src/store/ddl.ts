@@ -108,3 +108,14 @@ export function renderView(v: ViewDef, rawLocal: string, ctx: DdlContext): strin
     `AS ${v.select.replace(/\{raw\}/g, inner(rawLocal, ctx))}`,
   ].join('\n');
 }
+
+/**
+ * ADD COLUMN IF NOT EXISTS, idempotent like every migration (they all re-run on open). In a cluster the column is
+ * added to the local tables ON CLUSTER and to the Distributed table, which does not follow its local table by itself.
+ */
+export function renderAddColumn(table: string, column: string, type: string, why: string, ctx: DdlContext): string[] {
+  const add = (name: string) => `ALTER TABLE ${quoteIdent(name)}${onCluster(ctx)} ADD COLUMN IF NOT EXISTS ${quoteIdent(column)} ${type}`;
+  const out = [`-- ${why}\n${add(localName(table, ctx))}`];
+  if (ctx.topology === 'cluster') out.push(`-- The Distributed front gets the column too.\n${add(table).replace(/ CODEC\([^)]*\)\)?/, '')}`);
+  return out;
+}

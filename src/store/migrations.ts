@@ -6,9 +6,10 @@
  *    schema_migrations_v1, and the version is recorded only after they all succeeded. Each data step must be safe to
  *    run again after an interruption (e.g. an INSERT … SELECT into a ReplacingMergeTree keyed so a repeated copy of a
  *    row collapses into the same row, feeding rollups that only use argMax/argMin/max/min).
- * Never edit a released migration: add the next number. Version ranges in use: 8–12 (time and identity).
+ * Never edit a released migration: add the next number. Version ranges in use: 8–12 (time and identity), 20–24
+ * (collectors: raw evidence).
  */
-import { type DdlContext, type TableDef, type ViewDef, localName, renderTable, renderView } from './ddl.ts';
+import { type DdlContext, type TableDef, type ViewDef, localName, renderAddColumn, renderTable, renderView } from './ddl.ts';
 import { ORIGIN_SQL, KEY_AT_SQL, SOURCE_RANK_SQL, LIVE_METHODS_SQL } from './identity.ts';
 
 /** One data step of a migration: a statement plus the settings it needs for a topology. */
@@ -346,6 +347,12 @@ export const migrations: Migration[] = [
       renderView(dailyMv, localName(T.observations, ctx), ctx),
     ],
     data: (ctx) => [copyV1(ctx)],
+  },
+  {
+    version: 20,
+    name: 'failures_raw_ref',
+    statements: (ctx) =>
+      renderAddColumn(T.failures, 'raw_ref', "String DEFAULT '' CODEC(ZSTD(1))", 'Id of the saved raw response of a failed sample (<dataDir>/raw, services/raw-evidence.ts); empty when none was kept.', ctx),
   },
 ];
 

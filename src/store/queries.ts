@@ -79,13 +79,15 @@ export const FailureRow = z.object({
   occurred_at: chTime,
   attempt: z.coerce.number(),
   url: z.string(),
+  /** Saved raw response (services/raw-evidence.ts); '' when none was kept. */
+  raw_ref: z.string().default(''),
 });
 
 export const recentFailuresQuery = defineQuery({
   name: 'recent_failures',
   params: z.object({ since: chTimeParam, limit: z.number().int().min(1).max(10_000).default(20) }),
   row: FailureRow,
-  sql: `SELECT platform, tag, kind, status_code, platform_code, message, method, occurred_at, attempt, url
+  sql: `SELECT platform, tag, kind, status_code, platform_code, message, method, occurred_at, attempt, url, raw_ref
 FROM ${T.failures} FINAL
 WHERE occurred_at >= {since:DateTime64(3, 'UTC')}
 ORDER BY occurred_at DESC
@@ -96,7 +98,7 @@ export const failuresForTagQuery = defineQuery({
   name: 'failures_for_tag',
   params: z.object({ platform: z.string(), tag: z.string(), since: chTimeParamOr(MIN_TIME), limit: z.number().int().min(1).max(10_000).default(100) }),
   row: FailureRow,
-  sql: `SELECT platform, tag, kind, status_code, platform_code, message, method, occurred_at, attempt, url
+  sql: `SELECT platform, tag, kind, status_code, platform_code, message, method, occurred_at, attempt, url, raw_ref
 FROM ${T.failures} FINAL
 WHERE platform = {platform:String} AND tag = {tag:String} AND occurred_at >= {since:DateTime64(3, 'UTC')}
 ORDER BY occurred_at DESC

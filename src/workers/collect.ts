@@ -14,6 +14,7 @@ import { logger } from '../util/log.ts';
 import { collectQueueName, loadJobOptions, qname, type QueueNaming } from '../queue/queues.ts';
 import { CollectRetryableError } from './errors.ts';
 import { ok, fail, type StepResult } from './results.ts';
+import { saveEvidence, type EvidenceLimits } from '../services/raw-evidence.ts';
 
 /**
  * The slot of a job: explicit in the payload, or the scheduler's planned time (deterministic across re-deliveries).
@@ -73,6 +74,14 @@ export interface CollectWorkerOptions {
   stalledIntervalMs: number;
   /** Observability hook (tests, status line). */
   onOutcome?: (e: { tag: string; slot: string; ok: boolean; kind?: string }) => void;
+  /** Where failing responses are kept as evidence (<dataDir>/raw) and how many; unset: nothing is kept. */
+  rawEvidence?: { dataDir: string; limits: EvidenceLimits };
+}
+
+/** Keep the response of a parse failure as evidence (kinds in EVIDENCE_KINDS); returns its id or ''. Never throws. */
+async function keepEvidence(o: CollectWorkerOptions, tag: string, kind: string, message: string, outcome: CollectOutcome): Promise<string> {
+  if (!o.rawEvidence || !outcome.raw) return '';
+  return saveEvidence(o.rawEvidence.dataDir, o.rawEvidence.limits, { platform: o.platform, tag, kind, message, collectorVersion: o.collector.version, method: outcome.method, raw: outcome.raw });
 }
 
 export function createCollectWorker(o: CollectWorkerOptions): Worker {
@@ -115,6 +124,7 @@ export function createCollectWorker(o: CollectWorkerOptions): Worker {
         attempt,
         collectorVersion: o.collector.version,
         url: outcome.url,
+        rawRef: await keepEvidence(o, tag, step.kind, step.message, outcome),
       };
       await o.loadQueue.add('failure', { observations: [], failures: [failure] }, { ...loadJobOptions(), jobId: safeJobId('fail', o.platform, tag, slotMs, String(attempt), String(Date.now())) });
       log.warn({ tag, slot, kind: step.kind, status: failure.statusCode, code: failure.platformCode, attempt }, 'sample failed');

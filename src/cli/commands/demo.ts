@@ -4,6 +4,7 @@ import { configFrom, globalsOf, runAction, setupLogging, stdio, type GlobalOptio
 import { App } from '../../runtime/app.ts';
 import { mountAll } from '../../api/mount-all.ts';
 import { createPostLoadHook } from '../../alerts/hook.ts';
+import { createFormatDriftHook, withDriftHook } from '../../services/format-drift.ts';
 import { startFakeTikTok, type FakeTagSpec } from '../../demo/fake-tiktok.ts';
 import { addTracked } from '../../services/tracking.ts';
 import { runUntilSignal, startStatusLine } from './run.ts';
@@ -55,7 +56,7 @@ export async function runDemo(opts: DemoOptions, io: Io = stdio): Promise<number
   const stats = { ok: 0, failed: 0 };
   let app: App | undefined;
   try {
-    const postLoad = createPostLoadHook(cfg, () => app?.store);
+    const postLoad = withDriftHook(createPostLoadHook(cfg, () => app?.store), createFormatDriftHook(cfg, () => app?.store));
     app = await new App({
       cfg,
       command: 'tagpulse demo',

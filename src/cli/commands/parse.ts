@@ -3,6 +3,8 @@ import type { Command } from 'commander';
 import { globalsOf, runAction, stdio, type GlobalOptions, type Io } from '../common.ts';
 import { parsers, detectParser } from '../../collectors/parsers.ts';
 import { tryNormalizeTag } from '../../schema/tag.ts';
+import { parseRawRecord } from '../../services/raw-evidence.ts';
+import { parseSaved } from '../../collectors/parsers.ts';
 
 export interface ParseOptions extends GlobalOptions {
   files: string[];
@@ -19,14 +21,17 @@ export async function runParse(opts: ParseOptions, io: Io = stdio): Promise<numb
       failures++;
       continue;
     }
-    const body = readFileSync(file, 'utf8');
-    const p = opts.platform ? parsers[opts.platform] : detectParser(body);
+    const text = readFileSync(file, 'utf8');
+    // A response saved by tagpulse (raw evidence, sample --save-raw) carries its platform, status and headers.
+    const saved = parseRawRecord(text);
+    const body = saved ? saved.body : text;
+    const p = opts.platform ? parsers[opts.platform] : saved && parsers[saved.platform] ? parsers[saved.platform] : detectParser(body);
     if (!p) {
       io.out(JSON.stringify({ file, error: { kind: 'unknown_platform', message: `no parser for platform ${opts.platform}; use one of ${Object.keys(parsers).join(', ')}` } }));
       failures++;
       continue;
     }
-    const r = p.parse(body);
+    const r = saved ? parseSaved(p.platform, saved) : p.parse(body);
     if (!r.ok) {
       failures++;
       const line = { file, platform: p.platform, error: { kind: r.kind, message: r.message, ...(r.platformCode ? { platformCode: r.platformCode } : {}) } };

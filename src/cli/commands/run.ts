@@ -3,6 +3,7 @@ import { configFrom, globalsOf, runAction, setupLogging, stdio, type GlobalOptio
 import { App, type AppRoles } from '../../runtime/app.ts';
 import { mountAll } from '../../api/mount-all.ts';
 import { createPostLoadHook } from '../../alerts/hook.ts';
+import { createFormatDriftHook, withDriftHook } from '../../services/format-drift.ts';
 import { queueDepths } from '../../services/status.ts';
 import type { Config } from '../../config/config.ts';
 
@@ -68,7 +69,7 @@ export async function runRun(opts: RunOptions, io: Io = stdio): Promise<number> 
   const roles: AppRoles = { scheduler: true, collect: opts.collect !== false, load: true, api: opts.api !== false };
   const stats = { ok: 0, failed: 0 };
   let ref: App | undefined;
-  const postLoad = createPostLoadHook(cfg, () => ref?.store);
+  const postLoad = withDriftHook(createPostLoadHook(cfg, () => ref?.store), createFormatDriftHook(cfg, () => ref?.store));
   const app = await new App({
     cfg,
     roles,

@@ -3,7 +3,7 @@
  * YouTube) and the browser collector share, so a failure is classified and reported the same way whatever the source.
  */
 import type { Method } from '../../schema/observation.ts';
-import type { CollectOutcome, ParseResult } from '../types.ts';
+import type { CollectOutcome, ParseResult, RawResponse } from '../types.ts';
 import { httpRequest, retryAfterMs, RequestRefusedError, type HttpRequestOptions, type HttpResponse } from './http.ts';
 
 /** How long a platform is paused after `throttled` when it sent no Retry-After: TikTok's own message says "1 hour". */
@@ -18,11 +18,13 @@ export interface OutcomeContext {
   retryAfter?: string | undefined;
   /** Wait when throttled without a usable Retry-After. */
   defaultThrottleMs?: number;
+  /** The response parsed, attached to the outcome as evidence. */
+  raw?: RawResponse;
 }
 
 /** A parse result as a collect outcome. `throttled` carries how long to pause (Retry-After, or the default). */
 export function outcomeOfParse(parsed: ParseResult, c: OutcomeContext): CollectOutcome {
-  const base = { method: c.method, url: c.url, statusCode: c.statusCode };
+  const base = { method: c.method, url: c.url, statusCode: c.statusCode, ...(c.raw ? { raw: c.raw } : {}) };
   if (parsed.ok) return { ok: true, readings: parsed.readings, format: parsed.format, ...base };
   const wait = parsed.kind === 'throttled' ? (retryAfterMs(c.retryAfter) ?? c.defaultThrottleMs ?? DEFAULT_THROTTLE_MS) : undefined;
   return { ok: false, kind: parsed.kind, message: parsed.message, platformCode: parsed.platformCode ?? '', ...(wait !== undefined ? { retryAfterMs: wait } : {}), ...base };
@@ -51,6 +53,7 @@ export async function fetchAndParse(url: string, parse: (res: HttpResponse) => P
     url: res.url,
     statusCode: res.status,
     retryAfter: res.headers['retry-after'],
+    raw: { url: res.url, status: res.status, headers: res.headers, body: res.body, receivedAt: new Date().toISOString() },
     ...(opts.defaultThrottleMs !== undefined ? { defaultThrottleMs: opts.defaultThrottleMs } : {}),
   });
 }

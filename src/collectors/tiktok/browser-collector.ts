@@ -12,7 +12,7 @@
  * Every request the page makes passes the SSRF guard (see common/browser-guard.ts).
  */
 import type { Browser, BrowserContext, Page, Route, WebSocketRoute } from 'playwright-core';
-import type { Collector, CollectContext, CollectOutcome, ParseResult } from '../types.ts';
+import type { Collector, CollectContext, CollectOutcome, ParseResult, RawResponse } from '../types.ts';
 import type { FailureKind } from '../../schema/failure.ts';
 import { outcomeOfParse } from '../common/outcome.ts';
 import { originOf } from '../common/http.ts';
@@ -134,22 +134,33 @@ export class TikTokBrowserCollector implements Collector {
         return { ok: false, ...failure, method: 'browser', url, statusCode: 0, platformCode: '' };
       }
       const status = response?.status() ?? 200;
-      const context = (statusCode: number, at: string, retryAfter?: string) => ({ method: 'browser' as const, url: at, statusCode, retryAfter });
+      const headers = response?.headers() ?? {};
+      const raw = (at: string, statusCode: number, body: string, h: Record<string, string> = {}): RawResponse => ({ url: at, status: statusCode, headers: h, body, receivedAt: new Date().toISOString() });
+      const context = (statusCode: number, at: string, body: string, h: Record<string, string> = {}, retryAfter?: string) => ({
+        method: 'browser' as const,
+        url: at,
+        statusCode,
+        retryAfter,
+        raw: raw(at, statusCode, body, h),
+      });
       if (status >= 300) {
         const body = (await response?.text().catch(() => '')) ?? '';
-        return outcomeOfParse(parseTikTokPage(body, { status }), context(status, page.url(), response?.headers()['retry-after']));
+        return outcomeOfParse(parseTikTokPage(body, { status }), context(status, page.url(), body, headers, headers['retry-after']));
       }
       const captured = await api.wait(this.opts.apiWaitMs);
       let apiFailure: ParseResult | undefined;
       if (captured) {
         const parsed = parseTikTokApi(captured.body, { status: captured.status });
-        if (parsed.ok || DECISIVE_API_FAILURES.has(parsed.kind)) return outcomeOfParse(parsed, context(captured.status, provenanceOfApi(captured.url)));
+        if (parsed.ok || DECISIVE_API_FAILURES.has(parsed.kind)) return outcomeOfParse(parsed, context(captured.status, provenanceOfApi(captured.url), captured.body));
         apiFailure = parsed;
       }
-      const parsed = parseTikTokPage(await page.content(), { status });
+      const html = await page.content();
+      const parsed = parseTikTokPage(html, { status });
       // A page without data says less than the API's own failure (hollow, empty...): report the more specific one.
       const decided = !parsed.ok && parsed.kind === 'no_data' && apiFailure ? apiFailure : parsed;
-      return outcomeOfParse(decided, context(status, page.url()));
+      const evidence = decided === apiFailure && captured ? context(captured.status, provenanceOfApi(captured.url), captured.body) : context(status, page.url(), html, headers);
+      // Provenance stays the page; the evidence is the response the decision was read from.
+      return outcomeOfParse(decided, { ...evidence, url: page.url(), statusCode: status });
     } finally {
       await page.close().catch(() => undefined);
     }

@@ -86,6 +86,15 @@ export function describeStoreContract(backend: string, open: () => Promise<{ sto
       expect(times.length).toBe(2);
     });
 
+    it('keeps the raw response id of a failure (raw_ref, migration 20; issue 13)', async () => {
+      const tag = randomName('raw').replace(/-/g, '_');
+      const now = new Date().toISOString();
+      const rawRef = 'tiktok--no_data--20261205T081500123Z--0a1b2c3d';
+      await store.insertFailures([{ platform: 'tiktok', tag, kind: 'no_data', statusCode: 200, platformCode: '', message: 'no data', method: 'http', source: '', slot: now, occurredAt: now, attempt: 1, collectorVersion: 't', url: '', rawRef }]);
+      const f = (await store.run(recentFailuresQuery, { since: new Date(Date.now() - 60_000).toISOString() })).filter((x) => x.tag === tag);
+      expect(f).toMatchObject([{ kind: 'no_data', raw_ref: rawRef }]);
+    });
+
     it('rejects invalid query parameters with a clear message', async () => {
       await expect(store.run(seriesQuery, { platform: 'tiktok', tag: 'x' } as never)).rejects.toThrow(/metric/);
     });

@@ -17,6 +17,15 @@ describe('DDL per topology', () => {
     expect(sql).toMatch(/MATERIALIZED VIEW IF NOT EXISTS `observations_hourly_mv_v1_local` ON CLUSTER '\{cluster\}' TO `observations_hourly_v1_local`/);
   });
 
+  it('migration 20 adds raw_ref to the failures table idempotently, on the local tables ON CLUSTER and on the Distributed front (issue 13)', () => {
+    const m = migrations.find((x) => x.version === 20)!;
+    expect(m.statements({ topology: 'embedded', cluster: '{cluster}' }).join('\n')).toMatch(/ALTER TABLE `collection_failures_v1` ADD COLUMN IF NOT EXISTS `raw_ref` String DEFAULT '' CODEC\(ZSTD\(1\)\)/);
+    const cluster = m.statements({ topology: 'cluster', cluster: '{cluster}' }).join('\n');
+    expect(cluster).toContain("ALTER TABLE `collection_failures_v1_local` ON CLUSTER '{cluster}' ADD COLUMN IF NOT EXISTS `raw_ref`");
+    expect(cluster).toContain("ALTER TABLE `collection_failures_v1` ON CLUSTER '{cluster}' ADD COLUMN IF NOT EXISTS `raw_ref` String DEFAULT ''");
+    expect(cluster).not.toMatch(/`collection_failures_v1` ON CLUSTER[^\n]*CODEC/);
+  });
+
   it('qualifies tables named inside cluster statements with the database (ON CLUSTER does not)', () => {
     const sql = renderAll({ topology: 'cluster', cluster: 'tp', database: 'tagpulse' }).join('\n');
     expect(sql).toContain('AS `tagpulse`.`observations_v1_local`');

@@ -6,6 +6,7 @@ import { h, replace } from '../dom.ts';
 import { getJson, link } from '../api.ts';
 import { NONE, formatAge, formatInt, formatSeconds, formatTime } from '../format.ts';
 import { badge, errorBox, loading, notice, section, simpleTable, stat } from '../widgets.ts';
+import { driftBanners } from './drift-banner.ts';
 
 const REFRESH_MS = 10_000;
 
@@ -13,7 +14,9 @@ function render(d: OpsData): HTMLElement[] {
   const q = d.queues;
   const roles = d.process.roles ? Object.entries(d.process.roles).filter(([, on]) => on).map(([r]) => r).join(', ') || 'none' : NONE;
   const backlog = q.items.reduce((a, x) => a + x.waiting + x.delayed, 0);
+  const banner = driftBanners(d.drift ?? []);
   return [
+    ...(banner ? [banner] : []),
     h(
       'section',
       { class: 'stats', 'aria-label': 'Summary' },
@@ -49,8 +52,25 @@ function render(d: OpsData): HTMLElement[] {
       ),
       simpleTable(
         'Latest failures',
-        ['Time', 'Tag', 'Kind', 'HTTP', 'Attempt', 'Message'],
-        d.failures.recent.map((f) => [formatTime(f.occurred_at, true), h('a', { href: link('/tag', { platform: f.platform, tag: f.tag }) }, `#${f.tag}`), f.kind, f.status_code ? String(f.status_code) : NONE, String(f.attempt), f.message]),
+        ['Time', 'Tag', 'Kind', 'HTTP', 'Attempt', 'Message', 'Response'],
+        d.failures.recent.map((f) => [
+          formatTime(f.occurred_at, true),
+          h('a', { href: link('/tag', { platform: f.platform, tag: f.tag }) }, `#${f.tag}`),
+          f.kind,
+          f.status_code ? String(f.status_code) : NONE,
+          String(f.attempt),
+          f.message,
+          // The saved response opens as plain text; "download" gives the JSON record for tagpulse parse.
+          f.raw_ref
+            ? h(
+                'span',
+                null,
+                h('a', { href: link(`/api/ops/raw/${encodeURIComponent(f.raw_ref)}`), class: 'raw-link', target: '_blank', rel: 'noopener' }, 'view'),
+                ' · ',
+                h('a', { href: link(`/api/ops/raw/${encodeURIComponent(f.raw_ref)}`, { download: '1' }), download: `${f.raw_ref}.json` }, 'download'),
+              )
+            : NONE,
+        ]),
         { numeric: [4] },
       ),
     ),

@@ -3,6 +3,8 @@
  * Overview: every tracked tag in one sortable, filterable table (latest counts, 24 h and 7 d velocity and growth,
  * doubling time, trend, breakout, sample age, failures). State in the URL: q, platform, metric, only, sort, dir.
  */
+import type { DriftBanner } from '../../../services/format-drift.ts';
+import { driftBanners } from './drift-banner.ts';
 import type { Overview, OverviewRow } from '../../overview.ts';
 import { refreshEvery } from '../refresh.ts';
 import { focusSelector, h, replace, restoreFocus, uid } from '../dom.ts';
@@ -149,7 +151,8 @@ export async function overviewView(root: HTMLElement): Promise<void> {
     }),
   );
   document.title = 'Tracked tags · tagpulse';
-  replace(root, h('div', { class: 'page-head' }, h('h1', { id: titleId }, 'Tracked tags'), summary), controls, body);
+  const banners = h('div', { class: 'drift-box' });
+  replace(root, h('div', { class: 'page-head' }, h('h1', { id: titleId }, 'Tracked tags'), summary), banners, controls, body);
 
   function renderTable(): void {
     if (!data) return;
@@ -211,6 +214,7 @@ export async function overviewView(root: HTMLElement): Promise<void> {
   async function load(): Promise<void> {
     try {
       data = await getJson<Overview>('/api/overview', { metric: choice('metric', METRICS, 'views') });
+      void getJson<{ banners: DriftBanner[] }>('/api/alerts/drift').then((d) => replace(banners, driftBanners(d.banners)), () => undefined);
       renderPlatforms();
       renderTable();
     } catch (e) {
