@@ -25,6 +25,8 @@ import {
   renderH2PostsPage,
 } from '../collectors/tiktok/render.ts';
 
+export type FakePageFormat = 'rehydration' | 'sigi' | 'next_data' | 'h2_posts' | 'unknown_2027';
+
 export type InjectedFailure = 'captcha' | 'empty' | 'hollow' | 'throttled' | 'blocked' | 'went_wrong';
 
 export interface FakeTagSpec {
@@ -46,8 +48,11 @@ export interface FakeTikTokOptions {
   forceFailure?: Record<string, InjectedFailure>;
   notFound?: string[];
   seed?: number;
-  /** Page format served on /tag/: default rehydration. */
-  format?: 'rehydration' | 'sigi' | 'next_data' | 'h2_posts';
+  /**
+   * Page format served on /tag/: default rehydration. `unknown_2027` is a made-up future page whose counts sit where
+   * no parser looks (a new script id and key names): what a format change looks like to tagpulse (no_data).
+   */
+  format?: FakePageFormat;
   /**
    * Serve /tag/ as the SSR shell without counts whose inline script fetch()es /api/challenge/detail/?challengeName=<tag>,
    * like the real page's variant that loads the counts later: only a browser gets numbers from it.
@@ -74,6 +79,8 @@ export interface FakeTikTok {
   requests: number;
   failuresInjected: number;
   countsAt(tag: string, atMs: number): { views: bigint; posts: bigint };
+  /** Switch the page format from now on (a platform changing its page mid-run). */
+  setFormat(format: FakePageFormat): void;
   close(): Promise<void>;
 }
 
@@ -110,6 +117,7 @@ export async function startFakeTikTok(o: FakeTikTokOptions = {}): Promise<FakeTi
   const state = { requests: 0, failuresInjected: 0 };
   const specs = o.tags ?? {};
   const scale = o.timeScale ?? 1;
+  let format: FakePageFormat = o.format ?? 'rehydration';
 
   const countsAt = (tag: string, atMs: number) => countsAfter(specs[tag] ?? defaultSpec(tag), ((atMs - t0) * scale) / 3_600_000);
 
@@ -173,7 +181,9 @@ export async function startFakeTikTok(o: FakeTikTokOptions = {}): Promise<FakeTi
     if (served.length > 200_000) served.splice(0, 100_000);
     const args = { tag, challengeId: challengeId(tag), views: c.views, posts: c.posts };
     if (isApi) return reply(200, renderApiDetail(args), json);
-    switch (o.format ?? 'rehydration') {
+    switch (format) {
+      case 'unknown_2027':
+        return reply(200, renderUnknownFuturePage(args), html);
       case 'sigi':
         return reply(200, renderSigiScriptPage(args), html);
       case 'next_data':
@@ -196,6 +206,9 @@ export async function startFakeTikTok(o: FakeTikTokOptions = {}): Promise<FakeTi
       return state.failuresInjected;
     },
     countsAt,
+    setFormat: (f) => {
+      format = f;
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections?.();
@@ -213,6 +226,18 @@ function renderClientFetchShell(tag: string): string {
     `<main id="main-content-challenge"><h1 data-e2e="challenge-title">#${name}</h1><h2 data-e2e="challenge-vvcount" title="posts"></h2></main></div>`,
     '<script id="__UNIVERSAL_DATA_FOR_REHYDRATION__" type="application/json">{"__DEFAULT_SCOPE__":{"webapp.app-context":{"language":"en","region":"US"}}}</script>',
     `<script>fetch('/api/challenge/detail/?aid=1988&app_name=tiktok_web&challengeName='+encodeURIComponent(${tagJs})).then(function(r){return r.text()}).catch(function(){})</script>`,
+    '</body></html>',
+  ].join('');
+}
+
+/** A tag page in a format no parser knows (made up): the counts are there, under names nobody reads yet. */
+function renderUnknownFuturePage(a: { tag: string; challengeId: string; views: bigint; posts: bigint }): string {
+  const name = a.tag.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
+  const state = JSON.stringify({ hashtagDetail: { hid: a.challengeId, label: a.tag, metrics: { plays: a.views.toString(), clips: a.posts.toString() } } }).replace(/</g, '\\u003c');
+  return [
+    `<!DOCTYPE html><html lang="en"><head><meta charSet="UTF-8"/><title>#${name} | TikTok</title></head><body><div id="root">`,
+    `<section class="tag-hero"><h1 class="tag-title">#${name}</h1><p class="tag-metrics"></p></section></div>`,
+    `<script id="__TT_APP_STATE__" type="application/json">${state}</script>`,
     '</body></html>',
   ].join('');
 }
