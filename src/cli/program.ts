@@ -16,6 +16,7 @@ import { configureStatusCommand } from './commands/status.ts';
 import { configureDemoCommand } from './commands/demo.ts';
 import { configureMigrateCommand } from './commands/migrate.ts';
 import { configureConfigCommand } from './commands/config.ts';
+import { configureDoctorCommand } from './commands/doctor.ts';
 import { extraCommands } from './extra.ts';
 
 export function buildProgram(): Command {
@@ -35,6 +36,7 @@ export function buildProgram(): Command {
   configureDemoCommand(program);
   configureMigrateCommand(program);
   configureConfigCommand(program);
+  configureDoctorCommand(program);
   for (const c of extraCommands) c(program);
   return program;
 }

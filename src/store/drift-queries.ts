@@ -1,5 +1,5 @@
 /**
- * Queries behind format-drift detection (services/format-drift.ts): a platform's latest samples, each a success (one
+ * Queries of the collectors' operational checks. Format drift (services/format-drift.ts): a platform's latest samples, each a success (one
  * stored sample: its rows share tag and slot) or a failed attempt, newest first; and the latest format_drift alerts.
  */
 import { z } from 'zod';
@@ -39,3 +39,13 @@ LIMIT 1 BY platform`,
 });
 
 registerQueries(platformSamplesQuery, driftAlertsQuery);
+
+/** Versions recorded in schema_migrations_v1 (tagpulse doctor compares them with the migrations it knows). */
+export const appliedMigrationsQuery = defineQuery({
+  name: 'doctor_applied_migrations',
+  params: z.object({}),
+  row: z.object({ version: z.coerce.number() }),
+  sql: `SELECT DISTINCT version FROM ${T.migrations} ORDER BY version`,
+});
+
+registerQueries(appliedMigrationsQuery);

@@ -15,7 +15,7 @@ const ADVICE: Readonly<Record<FailureKind, (platform: string) => string>> = {
   throttled: () => 'rate-limited: wait before sampling again (the queue pauses this platform for the Retry-After time)',
   blocked: (p) => `${p} refused the request (403, checkpoint or missing signature): try later or from another network${p === 'TikTok' ? ', or use --method browser' : ''}`,
   no_data: (p) => `the page had no counts (${p} serves variants without them): retry${p === 'TikTok' ? ', or use --method browser' : ''}`,
-  malformed: () => 'the response could not be parsed: save it and run `tagpulse parse` on it, then report it',
+  malformed: () => 'the response could not be parsed: it is kept in <dataDir>/raw (see the operations page); run `tagpulse parse` on it and see docs/collectors.md to turn it into a fixture and a fix',
   login_wall: (p) => `${p} requires a login for this page now; tagpulse does not log in, so try later or from another network`,
   consent: (p) => `${p} showed its cookie-consent page (EU networks): sample from a network outside the EU or try later`,
   network: () => 'could not reach the platform: check the network or the configured origin',
