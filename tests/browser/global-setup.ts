@@ -15,6 +15,7 @@ import { tempDir, randomName } from '../helpers/tmp.ts';
 import { testConfig } from '../helpers/config.ts';
 import { waitUntil } from '../helpers/wait.ts';
 import { SEED_TAGS, importHistory, seedEventsAndFailures } from './seed.ts';
+import { seedEvidenceAndDrift } from './seed-evidence.ts';
 
 /** Live samples per tag before the tests start. */
 const LIVE_SAMPLES = 3;
@@ -45,6 +46,7 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     const imported = await importHistory(cfg.dataDir, nowMs);
     if (imported.exitCode !== 0) throw new Error(`history import failed: ${imported.output.join('\n')}`);
     await seedEventsAndFailures(app.store!, nowMs);
+    await seedEvidenceAndDrift(app.store!, cfg.dataDir, nowMs);
     const tags = Object.keys(SEED_TAGS);
     await addTracked(app.store!, { tags, platform: 'tiktok', every: '10s' });
     await app.resync();
