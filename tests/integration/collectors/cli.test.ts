@@ -121,7 +121,7 @@ describe('collector CLI commands', () => {
   });
 
   it('backfill: clear errors for bad input', async () => {
-    await expect(runBackfillCommand({ tag: 'mentalhealth', dataDir: dir.dir, from: 'last year' }, captureIo())).rejects.toThrow(/--from "last year" is not a date/);
+    await expect(runBackfillCommand({ tag: 'mentalhealth', dataDir: dir.dir, from: 'last year' }, captureIo())).rejects.toThrow(/--from "last year" is not an ISO 8601/);
     await expect(runBackfillCommand({ tag: 'mentalhealth', dataDir: dir.dir, from: '2024-01-01', to: '2023-01-01' }, captureIo())).rejects.toThrow(/is after --to/);
     await expect(runBackfillCommand({ tag: 'mentalhealth', dataDir: dir.dir, platform: 'myspace' }, captureIo())).rejects.toThrow(/supported: tiktok, youtube/);
     await expect(runBackfillCommand({ tag: 'mental-health', dataDir: dir.dir }, captureIo())).rejects.toThrow(/invalid tag/);
