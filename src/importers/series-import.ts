@@ -10,7 +10,7 @@ import { Readable } from 'node:stream';
 import { tryNormalizeTag } from '../schema/tag.ts';
 import { toCount } from '../schema/count.ts';
 import { Metric, Platform, type Observation, type Precision } from '../schema/observation.ts';
-import { roundedStepForNumber } from '../collectors/common/display-count.ts';
+import { roundedStepForNumber, stepFromDigits } from '../collectors/common/display-count.ts';
 import { parseTime } from '../util/time.ts';
 import { csvRecords, ImportFileError, textLines, utf8Chunks } from './csv.ts';
 
@@ -213,7 +213,8 @@ export async function* importItems(bytes: AsyncIterable<Uint8Array>, format: Imp
     for await (const rec of csvRecords(chunks, '\t')) {
       const [time, value] = rec.fields;
       const n = toCount((value ?? '').trim());
-      const step = n === null ? '0' : roundedStepForNumber(BigInt(n));
+      // The display rule's step, but never coarser than the digits sent (a tracker may hold an unrounded count).
+      const step = n === null ? '0' : minStep(roundedStepForNumber(BigInt(n)), stepFromDigits(BigInt(n)));
       // Tracker values are TikTok display figures expanded ("124.5K" → 124500): rounded, with the display step.
       yield repeated.check(rec.line, rowToObservation({ platform: ctx.platform ?? 'tiktok', tag: ctx.tag, metric: ctx.metric ?? 'views', observed_at: time ?? '', value: value ?? '', step, precision: 'rounded', source: 'import.tracker_tsv' }, ctx));
     }
@@ -321,4 +322,9 @@ export async function parseImport(text: string | Uint8Array, format: ImportForma
   }
   res.rounded = rounding.findings();
   return res;
+}
+
+/** The finer of two rounding steps (decimal strings). */
+function minStep(a: string, b: string): string {
+  return BigInt(a) <= BigInt(b) ? a : b;
 }

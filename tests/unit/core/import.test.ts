@@ -31,13 +31,15 @@ describe('series import', () => {
     expect(r.errors[3]!.message).toMatch(/zero counter is a missing reading/);
   });
 
-  it('reads the tracker TSV (one file per tag) as rounded display values', async () => {
-    const tsv = '2023-12-01 06:00:00\t124500\n2023-12-02 06:00:00\t18100000\n';
+  it('reads the tracker TSV (one file per tag) as rounded display values, with a step no coarser than the digits sent', async () => {
+    const tsv = '2023-12-01 06:00:00\t124500\n2023-12-02 06:00:00\t18100000\n2023-12-03 06:00:00\t18123457\n';
     expect(detectFormat('mentalhealth.tsv', tsv)).toBe('tracker-tsv');
     const r = await parseImport(tsv, 'tracker-tsv', { ...ctx, tag: 'mentalhealth' });
     expect(r.observations.map((o) => [o.value, o.step, o.precision, o.source])).toEqual([
       ['124500', '100', 'rounded', 'import.tracker_tsv'],
       ['18100000', '100000', 'rounded', 'import.tracker_tsv'],
+      // Issue 13, finding 4 (same rule in the importer): 18123457 was not rounded to 100000; its digits show step 1.
+      ['18123457', '1', 'rounded', 'import.tracker_tsv'],
     ]);
   });
 
