@@ -11,6 +11,7 @@ import { openClickHouseStore } from '../store/clickhouse-store.ts';
 import { RemoteStore } from '../store/remote-store.ts';
 import { readHolder, writeHolder, clearHolder } from '../store/owner.ts';
 import { InvalidTagError } from '../schema/tag.ts';
+import { EXIT } from './exit-codes.ts';
 
 export interface Io {
   out(line: string): void;
@@ -24,7 +25,7 @@ export const stdio: Io = {
   isTTY: Boolean(process.stdout.isTTY),
 };
 
-/** Errors a user can fix: printed as "error: <message>" with exit code 2. */
+/** Errors a user can fix: printed as "error: <message>" with the usage exit code (2). */
 export class UserError extends Error {
   readonly code: string = 'USER_ERROR';
   constructor(message: string, options?: { cause?: unknown }) {
@@ -95,16 +96,25 @@ export async function withStore<T>(cfg: Config, command: string, fn: (store: Sto
   }
 }
 
-/** Human text for any error; the exit code says whether the user (2) or the environment (1) must act. */
+/** Human text for any error, and its exit code from the one table (exit-codes.ts, docs/exit-codes.md). */
 export function describeError(e: unknown): { message: string; exitCode: number } {
-  if (e instanceof z.ZodError) return { message: e.issues.map((i) => `${i.path.join('.') || 'input'}: ${i.message}`).join('\n'), exitCode: 2 };
-  if (e instanceof ConfigError || e instanceof UserError || e instanceof InvalidTagError) return { message: e.message, exitCode: 2 };
+  if (e instanceof z.ZodError) return { message: e.issues.map((i) => `${i.path.join('.') || 'input'}: ${i.message}`).join('\n'), exitCode: EXIT.USAGE };
+  if (e instanceof ConfigError || e instanceof UserError || e instanceof InvalidTagError) return { message: e.message, exitCode: EXIT.USAGE };
   const err = e as Error & { code?: unknown; retryable?: boolean };
   if (err && typeof err.code === 'string' && /^[A-Z][A-Z_]+$/.test(err.code)) {
-    return { message: err.message, exitCode: err.retryable === false || /INPUT|INVALID|LOCKED|CONFIG/.test(err.code) ? 2 : 1 };
+    return { message: err.message, exitCode: exitCodeOf(err.code, err.retryable) };
   }
   const msg = err instanceof Error ? err.message : String(e);
-  return { message: `unexpected error: ${msg} (re-run with --log-level debug for details; please report it if it persists)`, exitCode: 1 };
+  return { message: `unexpected error: ${msg} (re-run with --log-level debug for details; please report it if it persists)`, exitCode: EXIT.ERROR };
+}
+
+/** The exit code of an error with a stable code. */
+export function exitCodeOf(code: string, retryable?: boolean): number {
+  if (code === 'STORE_LOCKED') return EXIT.STORE_LOCKED;
+  if (code === 'NO_DATA' || /NOT_FOUND$/.test(code)) return EXIT.NO_DATA;
+  if (code === 'EXPORT_SECRET') return EXIT.REFUSED;
+  if (retryable === false || /INPUT|INVALID|CONFIG/.test(code)) return EXIT.USAGE;
+  return EXIT.ERROR;
 }
 
 /** Run a command action: errors become one clear line on stderr and an exit code. */

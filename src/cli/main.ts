@@ -1,9 +1,12 @@
 /** tagpulse CLI entry: build the command tree (program.ts) and run it on process.argv. */
 import { buildProgram } from './program.ts';
+import { EXIT, usageExitCodes } from './exit-codes.ts';
 
 process.on('unhandledRejection', (e) => {
   process.stderr.write(`error: ${(e as Error)?.message ?? String(e)}\n`);
-  process.exitCode = 1;
+  process.exitCode = EXIT.ERROR;
 });
 
-await buildProgram().parseAsync(process.argv);
+const program = buildProgram();
+usageExitCodes(program);
+await program.parseAsync(process.argv);

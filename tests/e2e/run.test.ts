@@ -92,7 +92,7 @@ describe('e2e: tagpulse run + CLI through the owner API', () => {
     await holder.waitFor(/tagpulse is running/);
     const r = await runCli(['report', 'mentalhealth', '--data-dir', dir.dir], env());
     await holder.stop('SIGTERM');
-    expect(r.code).toBe(2);
+    expect(r.code).toBe(4); // EXIT.STORE_LOCKED (was 2, shared with usage errors: issue 14)
     expect(r.stderr).toMatch(/error: the data dir .* is in use by process \d+ \(`tagpulse run`/);
     expect(r.stderr).not.toMatch(/\n\s+at /);
   }, 60_000);

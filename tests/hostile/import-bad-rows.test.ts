@@ -55,7 +55,7 @@ describe('import with bad rows (real chDB)', () => {
     const file = write('mixed.csv', [HEADER, ...ROWS.map(([r]) => r)].join('\n'));
     const io = captureIo();
     const code = await runImport({ file, dataDir: t.dir, logLevel: 'silent' }, io);
-    expect(code).toBe(1);
+    expect(code).toBe(6); // EXIT.PARTIAL (was 1, shared with runtime errors: issue 14)
     const bad = ROWS.map(([, msg], i) => ({ line: i + 2, msg })).filter((x) => x.msg);
     expect(io.errLines.filter((l) => l.startsWith(`${file}:`))).toHaveLength(bad.length);
     for (const { line, msg } of bad) expect(io.errLines.find((l) => l.startsWith(`${file}:${line}: `))).toMatch(msg!);
@@ -67,7 +67,7 @@ describe('import with bad rows (real chDB)', () => {
     const file = write('strict.csv', [HEADER, 'tiktok,strictly,views,2024-01-01T00:00:00Z,1000', 'tiktok,strictly,views,2024-01-02T00:00:00Z,1e3'].join('\n'));
     const io = captureIo();
     const code = await runImport({ file, dataDir: t.dir, logLevel: 'silent', strict: true }, io);
-    expect(code).toBe(2);
+    expect(code).toBe(5); // EXIT.REFUSED (was 2, shared with usage errors: issue 14)
     expect(io.errLines).toContainEqual(expect.stringMatching(new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:3: invalid value "1e3"`)));
     expect(io.errLines.join('\n')).toMatch(/nothing imported: 1 bad row\(s\) and --strict is set/);
     expect(await stored('strictly')).toEqual([]);

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { configFrom, globalsOf, runAction, stdio, withStore, type GlobalOptions, type Io } from '../common.ts';
 import { compareTags, type CompareInput, type Comparison } from '../../services/compare.ts';
 import { formatCount } from '../format.ts';
+import { EXIT } from '../exit-codes.ts';
 
 export interface CompareOptions extends GlobalOptions {
   tags: string[];
@@ -49,7 +50,10 @@ export async function runCompare(opts: CompareOptions, io: Io = stdio): Promise<
   );
   if (opts.json) io.out(JSON.stringify(result, null, 2));
   else for (const l of renderCompareText(result)) io.out(l);
-  return 0;
+  // A tag with no observations in the range (unknown or misspelt): the comparison is incomplete.
+  const missing = result.series.filter((s) => s.observations === 0).map((s) => `#${s.tag}`);
+  if (missing.length) io.err(`no data: ${missing.join(', ')} ${missing.length === 1 ? 'has' : 'have'} no observations on ${result.platform} in this range (tagpulse status lists the tags with data)`);
+  return missing.length ? EXIT.NO_DATA : EXIT.OK;
 }
 
 export function configureCompareCommand(program: Command): void {

@@ -1,6 +1,7 @@
 /** CLI commands of the dashboard: `tagpulse serve` (dashboard and API from the store, without collecting). */
 import type { Command } from 'commander';
-import { globalsOf, runAction, setupLogging, stdio, UserError, type Io } from '../common.ts';
+import { globalsOf, runAction, setupLogging, stdio, type Io } from '../common.ts';
+import { StoreLockedError } from '../../store/errors.ts';
 import { App } from '../../runtime/app.ts';
 import { mountAll } from '../../api/mount-all.ts';
 import { readHolder, describeHolder } from '../../store/owner.ts';
@@ -18,7 +19,7 @@ export async function runServe(opts: ServeOptions, io: Io = stdio): Promise<numb
   if (!cfg.clickhouseUrl) {
     const holder = readHolder(cfg.dataDir);
     if (holder) {
-      throw new UserError(
+      throw new StoreLockedError(
         `${cfg.dataDir} is already owned by ${describeHolder(holder)}.` +
           (holder.apiUrl ? ` Its dashboard is at ${holder.apiUrl}/ — open that instead,` : '') +
           ' or stop that process first.',

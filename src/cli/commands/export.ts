@@ -5,6 +5,7 @@ import { configFrom, globalsOf, runAction, stdio, withStore, type GlobalOptions,
 import { secretValues } from '../../config/config.ts';
 import { exportObservations, type ExportInput } from '../../services/export.ts';
 import { formatCount } from '../format.ts';
+import { EXIT } from '../exit-codes.ts';
 
 export interface ExportOptions extends GlobalOptions {
   tags?: string;
@@ -38,6 +39,10 @@ export async function runExport(opts: ExportOptions, io: Io = stdio, cwd = proce
       { instance: cfg.publicUrl, secrets: secretValues(cfg), ...(opts.out ? { file: basename(opts.out) } : {}) },
     ),
   );
+  if (r.rows === 0) {
+    io.err(`no data: no observations match${opts.tags ? ` #${opts.tags.split(',').join(', #')}` : ''} on ${opts.platform ?? 'tiktok'}${opts.from || opts.to ? ` between ${opts.from ?? 'the start'} and ${opts.to ?? 'now'}` : ''}; nothing written (tagpulse status lists the tags with data)`);
+    return EXIT.NO_DATA;
+  }
   const out = resolve(cwd, opts.out ?? r.fileName);
   writeFileSync(out, r.bytes);
   writeFileSync(`${out}.citation.json`, JSON.stringify(r.citation, null, 2) + '\n');

@@ -12,6 +12,7 @@ import { normalizeTag } from '../../schema/tag.ts';
 import { toCount } from '../../schema/count.ts';
 import { etaSuffix, formatPerSecond, progressBar } from '../progress.ts';
 import { formatCount } from '../format.ts';
+import { EXIT } from '../exit-codes.ts';
 
 export interface ImportOptions extends GlobalOptions {
   file: string;
@@ -132,7 +133,7 @@ function report(out: ImportOutcome, opts: ImportOptions, io: Io, shown: number):
       io.err(`nothing imported from ${opts.file}:`);
       for (const reason of out.refused) io.err(`  - ${reason}`);
     }
-    return 2;
+    return EXIT.REFUSED;
   }
   if (out.assumedExact) io.err(`note: ${out.assumedExact} row(s) had no exact/step/precision column and were ${opts.dryRun ? 'taken' : 'stored'} as exact counts`);
   const parts = [
@@ -143,7 +144,8 @@ function report(out: ImportOutcome, opts: ImportOptions, io: Io, shown: number):
     ...(opts.dryRun && !out.comparedWithStore ? ['not compared with the store (there is none yet)'] : []),
   ];
   io.out(parts.join('; '));
-  return out.badRows ? 1 : 0;
+  // Every row bad: nothing stored, the file is the problem (usage). Some bad: the rest was stored (partial).
+  return !out.badRows ? EXIT.OK : out.rows ? EXIT.PARTIAL : EXIT.USAGE;
 }
 
 export function configureImportCommand(program: Command): void {

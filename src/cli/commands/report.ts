@@ -6,6 +6,7 @@ import { formatCount, formatRate } from '../format.ts';
 import type { Report } from '../../analytics/report.ts';
 import type { Conflict } from '../../services/readings.ts';
 import type { PeriodVelocity } from '../../analytics/events.ts';
+import { EXIT } from '../exit-codes.ts';
 
 export interface ReportOptions extends GlobalOptions {
   tag: string;
@@ -104,7 +105,7 @@ async function runEventReport(opts: ReportOptions & { event: string }, io: Io): 
   );
   if (opts.json) io.out(JSON.stringify(report, null, 2));
   else for (const l of renderEventReportText(report)) io.out(l);
-  return 0;
+  return report.observations ? EXIT.OK : EXIT.NO_DATA;
 }
 
 export async function runReport(opts: ReportOptions, io: Io = stdio): Promise<number> {
@@ -115,7 +116,8 @@ export async function runReport(opts: ReportOptions, io: Io = stdio): Promise<nu
   const report = await withStore(cfg, 'report', (store) => buildReport(store, { platform: opts.platform ?? 'tiktok', tag: opts.tag, metric: opts.metric ?? 'views', ...(at ? { at } : {}) }));
   if (opts.json) io.out(JSON.stringify(report, null, 2));
   else for (const l of renderReportText(report)) io.out(l);
-  return 0;
+  // No observation of this tag: a script must be able to tell that from data (docs/exit-codes.md).
+  return report.latest ? EXIT.OK : EXIT.NO_DATA;
 }
 
 export function configureReportCommand(program: Command): void {

@@ -10,6 +10,7 @@ import type { Config } from '../../config/config.ts';
 import { formatCount } from '../format.ts';
 import { failureAdvice } from '../../collectors/common/advice.ts';
 import { evidenceLimitsOf, evidencePath, rawDirOf, saveEvidence, saveRawTo } from '../../services/raw-evidence.ts';
+import { EXIT } from '../exit-codes.ts';
 
 export interface SampleOptions extends GlobalOptions {
   tags: string[];
@@ -85,8 +86,8 @@ export async function runSample(opts: SampleOptions, io: Io = stdio): Promise<nu
     }
     for (const file of result.savedRaw) io.err(`raw response saved: ${file}`);
   }
-  if (!result.failures.length) return 0;
-  return result.failures.every((f) => failurePolicy[f.kind] === 'give_up') ? 2 : 1;
+  if (!result.failures.length) return EXIT.OK;
+  return result.failures.every((f) => failurePolicy[f.kind] === 'give_up') ? EXIT.GAVE_UP : EXIT.ERROR;
 }
 
 export function configureSampleCommand(program: Command): void {

@@ -66,9 +66,9 @@ describe('collector CLI commands', () => {
     expect(failures[0]).toMatchObject({ kind: 'consent' });
   });
 
-  it('sample: the Research API without credentials says which settings to give (and gives up: exit 2)', async () => {
+  it('sample: the Research API without credentials says which settings to give (and gives up: exit 7, EXIT.GAVE_UP; was 2 before issue 14)', async () => {
     const io = captureIo();
-    expect(await runSample({ tags: ['mentalhealth'], platform: 'tiktok_research', dataDir: dir.dir }, io)).toBe(2);
+    expect(await runSample({ tags: ['mentalhealth'], platform: 'tiktok_research', dataDir: dir.dir }, io)).toBe(7);
     expect(io.errors[0]).toContain('auth — no TikTok Research API credentials: set researchClientKey and researchClientSecret');
   });
 

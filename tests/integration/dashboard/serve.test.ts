@@ -67,7 +67,7 @@ describe('tagpulse serve', () => {
 
     // A second owner is refused with the address of the first.
     const second = await runCli(['serve', '--data-dir', join(dir.dir, 'data'), '--port', '0']);
-    expect(second.code).toBe(2);
+    expect(second.code).toBe(4); // EXIT.STORE_LOCKED (was 2, shared with usage errors: issue 14)
     expect(second.stderr).toContain(`Its dashboard is at ${url}/`);
     expect(second.stderr).not.toMatch(/\n\s+at /); // no stack trace
 
