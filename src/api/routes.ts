@@ -10,6 +10,7 @@ import { loadSeries } from '../services/series.ts';
 import { buildReport } from '../services/report.ts';
 import { storeStatus } from '../services/status.ts';
 import { addTracked, listTracked, removeTracked } from '../services/tracking.ts';
+import { listTagsWithLatest } from '../services/tag-listing.ts';
 import { tryNormalizeTag } from '../schema/tag.ts';
 import { Metric, Platform } from '../schema/observation.ts';
 import { TimeInput } from '../util/time.ts';
@@ -32,10 +33,8 @@ export interface ApiDeps {
 
 export function mountApi(router: Router, deps: ApiDeps): void {
   const { store } = deps;
-  router.add('GET', '/api/tags', async () => {
-    const st = await storeStatus(store);
-    return { json: { tags: st.tags } };
-  });
+  // Every tag with data or a schedule, with how it got there (tracked, imported, backfilled, sampled once).
+  router.add('GET', '/api/tags', async () => ({ json: { tags: await listTagsWithLatest(store) } }));
   router.add('GET', '/api/tags/:platform/:tag/series', async (ctx) => {
     const key = tagParams(ctx.params);
     const q = parseQuery(z.object({ metric: Metric.default('views'), from: isoTime.optional(), to: isoTime.optional() }), ctx.url);

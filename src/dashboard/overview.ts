@@ -1,5 +1,6 @@
 /**
- * The overview: one summary row per tracked tag (latest counts, 24 h / 7 d velocity and growth, doubling time,
+ * The overview: one summary row per tag with data or a schedule (tracked, imported, backfilled or sampled once; see
+ * services/tag-listing.ts) with how it got there (latest counts, 24 h / 7 d velocity and growth, doubling time,
  * breakout, a sparkline, sample age and recent failures).
  *
  * Built for hundreds of tags: three queries for all tags at once (latest values, the last 15 days reduced to one
@@ -10,7 +11,7 @@
 import type { Store } from '../store/store.ts';
 import { latestQuery } from '../store/queries.ts';
 import type { QueryRow } from '../store/query.ts';
-import { listTracked } from '../services/tracking.ts';
+import { listTags, type TagOrigin } from '../services/tag-listing.ts';
 import { computeReport, type AnalyticsParameters } from '../analytics/report.ts';
 import type { SeriesPoint } from '../analytics/types.ts';
 import { MS_PER_DAY, MS_PER_HOUR } from '../analytics/math.ts';
@@ -51,12 +52,19 @@ export function latestByTag(rows: LatestRow[]): Map<string, { metrics: Map<strin
 export interface OverviewRow {
   platform: string;
   tag: string;
-  everyMs: number;
+  /** Cadence of its schedule; null when the tag was never tracked (imported, backfilled, sampled once). */
+  everyMs: number | null;
+  /** How its data got here (tracked, imported, backfilled, sampled) and whether a schedule still samples it. */
+  origins: TagOrigin[];
+  sampled: boolean;
+  originText: string;
+  /** Known only from "more than X" press figures: the highest X; else null. */
+  lowerBound: string | null;
   views: LatestCount | null;
   posts: LatestCount | null;
   samples: number;
   lastSampleAt: string | null;
-  /** True when the last sample is older than the cadence allows (see `isStale`). */
+  /** True when a tracked tag's last sample is older than the cadence allows (see `isStale`); false when not sampled. */
   stale: boolean;
   velocity24h: number | null;
   velocity24hLow: number | null;
@@ -146,7 +154,7 @@ function sparkline(points: SeriesPoint[], nowMs: number): Sparkline {
 
 export async function buildOverview(store: Store, opts: { metric: string; nowMs?: number }): Promise<Overview> {
   const nowMs = opts.nowMs ?? Date.now();
-  const tracked = await listTracked(store);
+  const tracked = await listTags(store);
   const generatedAt = new Date(nowMs).toISOString();
   if (!tracked.length) return { generatedAt, metric: opts.metric, tags: [] };
   const keys = { platforms: tracked.map((t) => t.platform), tags: tracked.map((t) => t.tag) };
@@ -173,11 +181,15 @@ export async function buildOverview(store: Store, opts: { metric: string; nowMs?
       platform: t.platform,
       tag: t.tag,
       everyMs: t.everyMs,
+      origins: t.origins,
+      sampled: t.sampled,
+      originText: t.originText,
+      lowerBound: t.lowerBound,
       views: count(metrics?.get('views')),
       posts: count(metrics?.get('posts')),
       samples: Math.max(0, ...[...(metrics?.values() ?? [])].map((m) => Number(m.samples))),
       lastSampleAt,
-      stale: isStale(lastSampleAt, t.everyMs, nowMs),
+      stale: t.sampled && t.everyMs !== null ? isStale(lastSampleAt, t.everyMs, nowMs) : false,
       ...summarize({ platform: t.platform, tag: t.tag, metric: opts.metric }, points, nowMs),
       sparkline: sparkline(points, nowMs),
       failures24h: f?.failures ?? 0,

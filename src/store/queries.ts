@@ -68,6 +68,33 @@ GROUP BY platform, tag, metric
 ORDER BY platform, tag, metric`,
 });
 
+/**
+ * Every (platform, tag) with observations, however they arrived (sampled, imported, backfilled), with the methods
+ * that wrote them and, for tags known only from press figures, the highest lower bound. Reads four narrow columns of
+ * the raw table (the rollups leave lower bounds out, so a tag known only as "more than X" would be missing there).
+ */
+export const tagsWithDataQuery = defineQuery({
+  name: 'tags_with_data',
+  params: z.object({}),
+  row: z.object({
+    platform: z.string(),
+    tag: z.string(),
+    methods: z.array(z.string()),
+    observations: u64,
+    first_at: chTime,
+    last_at: chTime,
+    lower_bound_only: boolish,
+    max_lower_bound: u64,
+  }),
+  sql: `SELECT platform, tag, arraySort(groupUniqArray(method)) AS methods, uniqExact(metric, observed_at) AS observations,
+  min(observed_at) AS first_at, max(observed_at) AS last_at,
+  countIf(precision != 'lower_bound') = 0 AS lower_bound_only,
+  maxIf(value, precision = 'lower_bound') AS max_lower_bound
+FROM ${T.observations}
+GROUP BY platform, tag
+ORDER BY platform, tag`,
+});
+
 export const FailureRow = z.object({
   platform: z.string(),
   tag: z.string(),
@@ -158,4 +185,4 @@ export const eventsQuery = defineQuery({
 });
 
 import { registerQueries } from './registry.ts';
-registerQueries(seriesQuery, rawCountQuery, trackedQuery, latestQuery, recentFailuresQuery, failuresForTagQuery, observedTimesQuery, importedAtKeysQuery, importedSeriesQuery, eventsQuery);
+registerQueries(seriesQuery, rawCountQuery, trackedQuery, latestQuery, tagsWithDataQuery, recentFailuresQuery, failuresForTagQuery, observedTimesQuery, importedAtKeysQuery, importedSeriesQuery, eventsQuery);

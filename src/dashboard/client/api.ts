@@ -34,10 +34,20 @@ export function link(path: string, params?: Params): string {
 /** Path segment of a tag route (tags are normalised server-side; still encoded here). */
 export const tagPath = (platform: string, tag: string, rest: string) => `/api/tags/${encodeURIComponent(platform)}/${encodeURIComponent(tag)}/${rest}`;
 
+/** True when the page was opened with a token (?token=…): admin actions (e.g. "Track") are offered then. */
+export function hasToken(): boolean {
+  return Boolean(token);
+}
+
+/** POST a JSON body with the page's token; errors as ApiError with the server's message. */
+export async function postJson<T>(path: string, body: unknown): Promise<T> {
+  return getJson<T>(path, undefined, { method: 'POST', body: JSON.stringify(body) });
+}
+
 export async function getJson<T>(path: string, params?: Params, init?: RequestInit): Promise<T> {
   let res: Response;
   try {
-    res = await fetch(path + query(params, false), { ...init, headers: { accept: 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) } });
+    res = await fetch(path + query(params, false), { ...init, headers: { accept: 'application/json', ...(init?.body ? { 'content-type': 'application/json' } : {}), ...(token ? { authorization: `Bearer ${token}` } : {}) } });
   } catch {
     throw new ApiError(0, 'NETWORK', 'the tagpulse server did not answer; is it still running?');
   }

@@ -32,7 +32,7 @@ export async function compareView(root: HTMLElement): Promise<void> {
   const rerender = () => void compareView(root);
   document.title = 'Compare · tagpulse';
 
-  const listId = uid('tracked');
+  const listId = uid('tags');
   const addInput = h('input', { type: 'text', list: listId, placeholder: 'e.g. mentalhealth', autocomplete: 'off' });
   const datalist = h('datalist', { id: listId });
   const addForm = h(
@@ -94,8 +94,9 @@ export async function compareView(root: HTMLElement): Promise<void> {
   replace(root, h('div', { class: 'page-head' }, h('h1', null, 'Compare tags')), h('div', { class: 'controls' }, addForm, chips), controls, body);
   restoreFocus(root, refocus);
 
-  void getJson<{ tracked: { platform: string; tag: string }[] }>('/api/tracked')
-    .then((r) => replace(datalist, r.tracked.filter((t) => t.platform === platform).map((t) => h('option', { value: t.tag }))))
+  // The picker offers every tag with data (tracked, imported, backfilled, sampled once), not only tracked ones.
+  void getJson<{ tags: { platform: string; tag: string; originText: string }[] }>('/api/tags')
+    .then((r) => replace(datalist, r.tags.filter((t) => t.platform === platform).map((t) => h('option', { value: t.tag, label: `#${t.tag} · ${t.originText}` }))))
     .catch(() => undefined);
   if (!tags.length) return;
 

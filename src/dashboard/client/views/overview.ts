@@ -1,19 +1,31 @@
 /// <reference lib="dom" />
 /**
- * Overview: every tracked tag in one sortable, filterable table (latest counts, 24 h and 7 d velocity and growth,
- * doubling time, trend, breakout, sample age, failures). State in the URL: q, platform, metric, only, sort, dir.
+ * Overview: every tag with data or a schedule (tracked, imported, backfilled, sampled once) in one sortable, filterable
+ * table (latest counts, 24 h and 7 d velocity and growth, doubling time, trend, breakout, sample age, failures, and
+ * where the data came from). State in the URL: q, platform, metric, only, source, sort, dir. With an admin token a
+ * tag that is not sampled has a "Track" button (POST /api/tracked).
  */
 import type { DriftBanner } from '../../../services/format-drift.ts';
 import { driftBanners } from './drift-banner.ts';
 import type { Overview, OverviewRow } from '../../overview.ts';
 import { refreshEvery } from '../refresh.ts';
 import { focusSelector, h, replace, restoreFocus, uid } from '../dom.ts';
-import { getJson, link } from '../api.ts';
+import { ApiError, getJson, hasToken, link, postJson } from '../api.ts';
 import { choice, param, setParams } from '../state.ts';
 import { NONE, formatAge, formatDays, formatInt, formatPct, formatRate, formatTime } from '../format.ts';
 import { METRICS, METRIC_OPTIONS, badge, breakoutBadge, count, errorBox, field, loading, notice, select, sparkline } from '../widgets.ts';
 
 const ONLY = ['all', 'breakouts', 'problems'] as const;
+/** The source filter: how the tag's data got here (see services/tag-listing.ts). */
+const SOURCES = ['all', 'tracked', 'imported', 'backfilled', 'sampled', 'not-sampled'] as const;
+const SOURCE_LABELS: Record<(typeof SOURCES)[number], string> = {
+  all: 'Any source',
+  tracked: 'Tracked (sampled on a schedule)',
+  imported: 'Imported',
+  backfilled: 'Backfilled (Wayback)',
+  sampled: 'Sampled by hand',
+  'not-sampled': 'Not sampled any more or never',
+};
 const REFRESH_MS = 30_000;
 
 type SortValue = number | string | bigint | null;
@@ -67,7 +79,7 @@ const COLUMNS: Column[] = [
     key: 'age',
     label: 'Last sample',
     sort: (r) => (r.lastSampleAt ? -Date.parse(r.lastSampleAt) : null),
-    cell: (r) => h('span', { title: `${formatTime(r.lastSampleAt, true)} · ${formatInt(r.samples)} samples` }, formatAge(r.lastSampleAt), r.stale ? [' ', badge('stale', 'warn', `no sample for more than three cadences (every ${formatInt(r.everyMs / 1000)} s)`)] : null),
+    cell: (r) => h('span', { title: `${formatTime(r.lastSampleAt, true)} · ${formatInt(r.samples)} samples` }, formatAge(r.lastSampleAt), r.stale ? [' ', badge('stale', 'warn', `no sample for more than three cadences (every ${formatInt((r.everyMs ?? 0) / 1000)} s)`)] : null),
   },
   {
     key: 'failures',
@@ -75,6 +87,20 @@ const COLUMNS: Column[] = [
     numeric: true,
     sort: (r) => r.failures24h,
     cell: (r) => (r.failures24h ? h('span', { title: r.lastFailure ? `latest: ${r.lastFailure.kind} at ${formatTime(r.lastFailure.at, true)}: ${r.lastFailure.message}` : '' }, formatInt(r.failures24h), r.lastFailure ? h('span', { class: 'muted' }, ` · ${r.lastFailure.kind}`) : null) : h('span', { class: 'muted' }, '0')),
+  },
+  {
+    key: 'source',
+    label: 'Source',
+    title: 'how the data got here (tracked with its cadence, imported, backfilled, sampled once) and whether a schedule still samples it',
+    sort: (r) => r.originText,
+    cell: (r) =>
+      h(
+        'span',
+        { class: 'source-cell', 'data-origins': r.origins.join(' ') },
+        r.sampled ? r.originText : h('span', { class: 'muted' }, r.originText),
+        r.lowerBound !== null ? h('span', { class: 'tag-sub', title: 'known only from "more than X" figures' }, ` · lower bound ≥ ${formatInt(Number(r.lowerBound))}`) : null,
+        !r.sampled && hasToken() ? [' ', trackButton(r)] : null,
+      ),
   },
 ];
 
@@ -123,6 +149,27 @@ function compare(a: SortValue, b: SortValue): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+/** "Track" for a tag that is not sampled: POST /api/tracked with the page's admin token, at the default cadence. */
+function trackButton(r: OverviewRow): HTMLElement {
+  const status = h('span', { class: 'muted', role: 'status' });
+  const button = h('button', {
+    type: 'button',
+    class: 'track',
+    'aria-label': `Track #${r.tag}`,
+    onclick: async () => {
+      button.setAttribute('disabled', '');
+      try {
+        const res = await postJson<{ tracked: { everyMs: number }[] }>('/api/tracked', { tags: [r.tag], platform: r.platform });
+        replace(status, ` tracked every ${formatInt((res.tracked[0]?.everyMs ?? 0) / 1000)} s; samples arrive with the next schedule`);
+      } catch (e) {
+        button.removeAttribute('disabled');
+        replace(status, ` ${e instanceof ApiError ? e.message : String(e)}`);
+      }
+    },
+  }, 'Track');
+  return h('span', null, button, status);
+}
+
 export async function overviewView(root: HTMLElement): Promise<void> {
   const metric = choice('metric', METRICS, 'views');
   const titleId = uid('title');
@@ -145,30 +192,36 @@ export async function overviewView(root: HTMLElement): Promise<void> {
       setParams({ only: v === 'all' ? null : v });
       renderTable();
     }),
+    select('Source', SOURCES.map((o) => ({ value: o, label: SOURCE_LABELS[o] })), choice('source', SOURCES, 'all'), (v) => {
+      setParams({ source: v === 'all' ? null : v });
+      renderTable();
+    }),
     select('Velocity of', METRIC_OPTIONS, metric, (v) => {
       setParams({ metric: v === 'views' ? null : v }, 'push');
       void load();
     }),
   );
-  document.title = 'Tracked tags · tagpulse';
+  document.title = 'Tags · tagpulse';
   const banners = h('div', { class: 'drift-box' });
-  replace(root, h('div', { class: 'page-head' }, h('h1', { id: titleId }, 'Tracked tags'), summary), banners, controls, body);
+  replace(root, h('div', { class: 'page-head' }, h('h1', { id: titleId }, 'Tags'), summary), banners, controls, body);
 
   function renderTable(): void {
     if (!data) return;
     if (!data.tags.length) {
-      replace(body, notice(h('strong', null, 'No tags are tracked yet. '), 'Start with ', h('code', null, 'tagpulse track add mentalhealth'), ' and ', h('code', null, 'tagpulse run'), ', or explore with ', h('code', null, 'tagpulse demo'), '.'));
+      replace(body, notice(h('strong', null, 'No tags with data yet. '), 'Track one with ', h('code', null, 'tagpulse track add mentalhealth'), ' and ', h('code', null, 'tagpulse run'), ', import a series with ', h('code', null, 'tagpulse import series.csv'), ', or explore with ', h('code', null, 'tagpulse demo'), '.'));
       return;
     }
     const q = (param('q') ?? '').toLowerCase().replace(/^#/, '');
     const platform = param('platform') ?? '';
     const only = choice('only', ONLY, 'all');
+    const source = choice('source', SOURCES, 'all');
     const sortKey = param('sort') ?? 'velocity24h';
     const col = COLUMNS.find((c) => c.key === sortKey && c.sort) ?? COLUMNS.find((c) => c.key === 'velocity24h')!;
     const dir = choice('dir', ['asc', 'desc'] as const, col.numeric ? 'desc' : 'asc');
     const rows = data.tags
       .filter((r) => (!q || r.tag.includes(q)) && (!platform || r.platform === platform))
       .filter((r) => (only === 'breakouts' ? r.breakout === true : only === 'problems' ? r.stale || r.failures24h > 0 : true))
+      .filter((r) => (source === 'all' ? true : source === 'not-sampled' ? !r.sampled : r.origins.includes(source)))
       .sort((a, b) => {
         const av = col.sort!(a);
         const bv = col.sort!(b);
