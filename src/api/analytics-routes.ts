@@ -37,22 +37,22 @@ async function answer(fn: () => Promise<RouteResult>): Promise<RouteResult> {
   }
 }
 
-const COMPARE_PARAMS = ['tags', 'platform', 'metric', 'scale', 'indexAt', 'from', 'to', 'step'] as const;
-const LEADERBOARD_PARAMS = ['by', 'window', 'metric', 'platform', 'limit', 'at'] as const;
-const EXPORT_PARAMS = ['tags', 'platform', 'metric', 'from', 'to', 'format', 'cleaned', 'snapshot'] as const;
+export const COMPARE_PARAMS = ['tags', 'platform', 'metric', 'scale', 'indexAt', 'from', 'to', 'step'] as const;
+export const LEADERBOARD_PARAMS = ['by', 'window', 'metric', 'platform', 'limit', 'at'] as const;
+export const EXPORT_PARAMS = ['tags', 'platform', 'metric', 'from', 'to', 'format', 'cleaned', 'snapshot'] as const;
 
-const EventReportQuery = z.object({
+export const EventReportQuery = z.object({
   event: z.string().min(1, 'give an event slug or name (GET /api/events lists them)'),
   metric: MetricInput,
   year: z.coerce.number().int().min(1970).max(2299).optional(),
   beforeDays: z.coerce.number().int().min(1).max(366).optional(),
   afterDays: z.coerce.number().int().min(1).max(366).optional(),
 });
-const AlertsQuery = z.object({
+export const AlertsQuery = z.object({
   since: durationInput(60_000, 400 * 86_400_000, '7d').default(7 * 86_400_000),
   limit: z.coerce.number().int().min(1).max(1000).default(50),
 });
-const YearQuery = z.object({ year: z.coerce.number().int().min(1970).max(2299).optional() });
+export const YearQuery = z.object({ year: z.coerce.number().int().min(1970).max(2299).optional() });
 
 /** attachment; filename="…" with an ASCII fallback and the UTF-8 name (RFC 6266). */
 function attachment(fileName: string): string {

@@ -1,12 +1,15 @@
-/** Everything the tagpulse HTTP server serves: JSON API, analytics API, dashboard and operations. */
+/** Everything the tagpulse HTTP server serves: JSON API, analytics API, dashboard, operations and the OpenAPI document. */
 import type { Router } from './router.ts';
 import { mountApi, type ApiDeps } from './routes.ts';
 import { mountAnalyticsApi } from './analytics-routes.ts';
 import { mountDashboard } from '../dashboard/mount.ts';
+import { openApiDocument } from './openapi.ts';
 import type { App } from '../runtime/app.ts';
 
 export function mountAll(router: Router, deps: ApiDeps & { app?: App }): void {
   mountApi(router, deps);
   mountAnalyticsApi(router, deps);
   mountDashboard(router, deps);
+  // The OpenAPI 3.1 description of every route above (src/api/openapi.ts).
+  router.add('GET', '/api/openapi.json', () => ({ json: openApiDocument() }));
 }

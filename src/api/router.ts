@@ -31,6 +31,8 @@ export type Handler = (ctx: RouteContext) => Promise<RouteResult> | RouteResult;
 
 interface Route {
   method: string;
+  /** The path as declared, e.g. /api/tags/:platform/:tag/series (the OpenAPI test compares these). */
+  path: string;
   pattern: RegExp;
   keys: string[];
   handler: Handler;
@@ -50,7 +52,7 @@ export class Router {
         }) +
         '/?$',
     );
-    this.routes.push({ method, pattern, keys, handler, auth });
+    this.routes.push({ method, path, pattern, keys, handler, auth });
     return this;
   }
 

@@ -18,6 +18,12 @@ import { TimeInput } from '../util/time.ts';
 /** User-written times: the one strict parser (ISO 8601 or `YYYY-MM-DD HH:MM:SS`, UTC without a zone), ISO UTC out. */
 const isoTime = TimeInput;
 
+/** Request schemas of these routes (also the source of the OpenAPI document, src/api/openapi.ts). */
+export const SeriesQuery = z.object({ metric: Metric.default('views'), from: isoTime.optional(), to: isoTime.optional() });
+export const ReportQuery = z.object({ metric: Metric.default('views'), at: isoTime.optional() });
+export const trackedBody = (defaultEvery: string) =>
+  z.object({ tags: z.array(z.string()).min(1), platform: z.string().default('tiktok'), every: z.string().default(defaultEvery) });
+
 export function tagParams(params: Record<string, string>): { platform: string; tag: string } {
   const platform = Platform.safeParse(params.platform);
   if (!platform.success) throw new HttpError(400, 'BAD_REQUEST', `invalid platform ${JSON.stringify(params.platform)}`);
@@ -37,13 +43,13 @@ export function mountApi(router: Router, deps: ApiDeps): void {
   router.add('GET', '/api/tags', async () => ({ json: { tags: await listTagsWithLatest(store) } }));
   router.add('GET', '/api/tags/:platform/:tag/series', async (ctx) => {
     const key = tagParams(ctx.params);
-    const q = parseQuery(z.object({ metric: Metric.default('views'), from: isoTime.optional(), to: isoTime.optional() }), ctx.url);
+    const q = parseQuery(SeriesQuery, ctx.url);
     const rows = await loadSeries(store, { ...key, metric: q.metric }, { ...(q.from ? { from: q.from } : {}), ...(q.to ? { to: q.to } : {}) });
     return { json: { ...key, metric: q.metric, points: rows } };
   });
   router.add('GET', '/api/tags/:platform/:tag/report', async (ctx) => {
     const key = tagParams(ctx.params);
-    const q = parseQuery(z.object({ metric: Metric.default('views'), at: isoTime.optional() }), ctx.url);
+    const q = parseQuery(ReportQuery, ctx.url);
     return { json: await buildReport(store, { ...key, metric: q.metric, ...(q.at ? { at: q.at } : {}) }) };
   });
   router.add('GET', '/api/status', async () => ({ json: await storeStatus(store) }));
@@ -52,7 +58,7 @@ export function mountApi(router: Router, deps: ApiDeps): void {
     'POST',
     '/api/tracked',
     async (ctx) => {
-      const b = parseInput(z.object({ tags: z.array(z.string()).min(1), platform: z.string().default('tiktok'), every: z.string().default(deps.cfg.defaultEvery) }), await ctx.body());
+      const b = parseInput(trackedBody(deps.cfg.defaultEvery), await ctx.body());
       return { json: { tracked: await addTracked(store, b) }, status: 201 };
     },
     'admin',

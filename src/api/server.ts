@@ -35,6 +35,8 @@ export interface ApiServerOptions {
 
 export interface ApiServer {
   url: string;
+  /** Every mounted route (method, declared path, auth), e.g. for the OpenAPI route check. */
+  routes: { method: string; path: string; auth: string }[];
   ownerToken: string;
   close(): Promise<void>;
 }
@@ -132,6 +134,7 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
   log.info({ url }, 'API listening');
   return {
     url,
+    routes: router.routes.map((r) => ({ method: r.method, path: r.path, auth: r.auth })),
     ownerToken,
     close: () =>
       new Promise<void>((resolve) => {

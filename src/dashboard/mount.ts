@@ -19,12 +19,17 @@ const PAGES = ['/', '/tag', '/compare', '/ops'] as const;
 
 /** User-written times: the one strict parser, ISO UTC out. */
 const isoTime = TimeInput;
-const RangeQuery = z.object({
+export const RangeQuery = z.object({
   metric: Metric.default('views'),
   range: z.enum(Object.keys(RANGES) as [RangeName, ...RangeName[]]).default('30d'),
   from: isoTime.optional(),
   to: isoTime.optional(),
 });
+
+export const OverviewQuery = z.object({ metric: Metric.default('views') });
+export const QualityQuery = z.object({ from: isoTime, to: isoTime });
+/** Paths of the HTML pages (for the OpenAPI document). */
+export const PAGE_PATHS: readonly string[] = PAGES;
 
 export function mountDashboard(router: Router, deps: ApiDeps & { app?: App }): void {
   const { store, app } = deps;
@@ -50,7 +55,7 @@ export function mountDashboard(router: Router, deps: ApiDeps & { app?: App }): v
   });
 
   router.add('GET', '/api/overview', async (ctx) => {
-    const q = parseQuery(z.object({ metric: Metric.default('views') }), ctx.url);
+    const q = parseQuery(OverviewQuery, ctx.url);
     return { json: await buildOverview(store, { metric: q.metric }) };
   });
   router.add('GET', '/api/tags/:platform/:tag/chart', async (ctx) => {
@@ -60,7 +65,7 @@ export function mountDashboard(router: Router, deps: ApiDeps & { app?: App }): v
   });
   router.add('GET', '/api/tags/:platform/:tag/quality', async (ctx) => {
     const key = tagParams(ctx.params);
-    const q = parseQuery(z.object({ from: isoTime, to: isoTime }), ctx.url);
+    const q = parseQuery(QualityQuery, ctx.url);
     return { json: await buildQuality(store, key, { from: q.from, to: q.to }) };
   });
   router.add('GET', '/api/ops', async () => ({ json: await buildOps(store, app, Date.now(), deps.cfg) }));

@@ -53,7 +53,7 @@ describe('tags with data are listed, with their source', () => {
     dir?.cleanup();
   });
 
-  const byTag = (tags: { tag: string }[]) => new Map(tags.map((t) => [t.tag, t]));
+  const byTag = <T extends { tag: string }>(tags: T[]) => new Map(tags.map((t) => [t.tag, t]));
 
   it('listTags: every (platform, tag) with observations or a schedule, with its origin and whether it is sampled', async () => {
     const tags = byTag(await listTags(store)) as Map<string, TagListing>;
