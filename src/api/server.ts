@@ -5,7 +5,7 @@
  */
 import http from 'node:http';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import { z } from 'zod';
 import type { Store } from '../store/store.ts';
 import { dispatchStoreCall } from '../store/remote-store.ts';
@@ -53,6 +53,15 @@ function bearer(req: http.IncomingMessage): string | undefined {
   if (h?.startsWith('Bearer ')) return h.slice(7).trim();
   const x = req.headers['x-tagpulse-token'];
   return typeof x === 'string' ? x : undefined;
+}
+
+/** True when nothing listens on host:port right now (the demo then keeps its default port, else takes any free one). */
+export function isPortFree(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = net.createServer();
+    probe.once('error', () => resolve(false));
+    probe.listen(port, host, () => probe.close(() => resolve(true)));
+  });
 }
 
 export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {

@@ -39,6 +39,7 @@ export interface GlobalOptions {
   clickhouseUrl?: string;
   redisUrl?: string;
   logLevel?: string;
+  logFormat?: string;
   config?: string;
 }
 
@@ -48,6 +49,7 @@ export function addGlobalOptions(program: Command): Command {
     .option('--clickhouse-url <url>', 'use a ClickHouse server instead of the embedded store')
     .option('--redis-url <url>', 'use this Redis instead of a private redis-server')
     .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent')
+    .option('--log-format <format>', 'auto|pretty|json (default auto: human lines on a terminal, JSON when piped)')
     .option('--config <file>', 'config file (default ./tagpulse.config.json)');
 }
 
@@ -58,13 +60,14 @@ export function configFrom(global: GlobalOptions, extra: Partial<Record<ConfigKe
     clickhouseUrl: global.clickhouseUrl,
     redisUrl: global.redisUrl,
     logLevel: global.logLevel,
+    logFormat: global.logFormat,
     ...extra,
   };
   return loadConfig({ flags, ...(global.config ? { configFile: global.config } : {}), ...(env ? { env } : {}) });
 }
 
 export function setupLogging(cfg: Config, defaultLevel?: string): void {
-  createRootLogger(cfg.logLevel === 'info' && defaultLevel ? defaultLevel : cfg.logLevel, secretValues(cfg));
+  createRootLogger(cfg.logLevel === 'info' && defaultLevel ? defaultLevel : cfg.logLevel, secretValues(cfg), undefined, cfg.logFormat);
 }
 
 /**

@@ -36,6 +36,7 @@ export const configFields = {
   redisUrl: f(z.string().optional(), 'TAGPULSE_REDIS_URL', undefined, 'Redis URL (redis://host:6379). Unset in embedded mode: a private redis-server is started in the data dir.', true),
   queuePrefix: f(z.string().min(1).max(64), 'TAGPULSE_QUEUE_PREFIX', 'tagpulse', 'BullMQ key prefix. Use a hash tag such as {tagpulse} on Redis Cluster.'),
   logLevel: f(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), 'TAGPULSE_LOG_LEVEL', 'info', 'Log level.'),
+  logFormat: f(z.enum(['auto', 'pretty', 'json']), 'TAGPULSE_LOG_FORMAT', 'auto', 'Log format: auto = human-readable lines on a terminal, JSON lines when piped or collected; pretty or json force one.'),
   apiHost: f(z.string().min(1), 'TAGPULSE_API_HOST', '127.0.0.1', 'Address the dashboard/API listens on. Loopback unless told otherwise.'),
   apiPort: f(int(0, 65535), 'TAGPULSE_API_PORT', 8787, 'Port of the dashboard/API (0 = any free port).'),
   adminToken: f(z.string().min(16).optional(), 'TAGPULSE_ADMIN_TOKEN', undefined, 'Token for write endpoints and for any non-loopback bind (min 16 chars).', true),

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { configFrom, globalsOf, runAction, setupLogging, stdio, type GlobalOptions, type Io } from '../common.ts';
 import { App } from '../../runtime/app.ts';
 import { mountAll } from '../../api/mount-all.ts';
+import { isPortFree } from '../../api/server.ts';
 import { createPostLoadHook } from '../../alerts/hook.ts';
 import { createFormatDriftHook, withDriftHook } from '../../services/format-drift.ts';
 import { startFakeTikTok, type FakeTagSpec } from '../../demo/fake-tiktok.ts';
@@ -40,7 +41,7 @@ export async function runDemo(opts: DemoOptions, io: Io = stdio): Promise<number
   const fake = await startFakeTikTok({ tags: DEMO_TAGS, failureRate: opts.failureRate ?? 0.1, failureKinds: ['captcha', 'empty', 'throttled', 'hollow'] });
   const archive = await startFakeWayback({ captures: demoHistoryCaptures(DEMO_TAGS, { days: opts.historyDays ?? 14, serverStartMs }) });
   const dataDir = opts.dataDir ?? resolve('.tagpulse-demo');
-  const cfg = configFrom(
+  let cfg = configFrom(
     { ...opts, dataDir },
     {
       tiktokBaseUrl: fake.url,
@@ -52,7 +53,16 @@ export async function runDemo(opts: DemoOptions, io: Io = stdio): Promise<number
       defaultEvery: opts.every ?? '15s',
     },
   );
-  setupLogging(cfg, io.isTTY ? 'warn' : undefined);
+  // A first-time user should not have to find --port: when the default port is taken, take any free one (an explicit
+  // --port is kept, and fails clearly if busy).
+  let portNote = '';
+  if (opts.port === undefined && cfg.apiPort !== 0 && !(await isPortFree(cfg.apiHost, cfg.apiPort))) {
+    portNote = `port ${cfg.apiPort} is busy, so the demo took a free port (choose one with --port)`;
+    cfg = { ...cfg, apiPort: 0 };
+  }
+  // On a terminal the demo shows one live status line (samples, failures, queue, URL), not a log stream: injected
+  // failures are counted there, so only errors are logged unless --log-level says otherwise.
+  setupLogging(cfg, io.isTTY ? 'error' : undefined);
   const stats = { ok: 0, failed: 0 };
   let app: App | undefined;
   try {
@@ -74,6 +84,7 @@ export async function runDemo(opts: DemoOptions, io: Io = stdio): Promise<number
     }
     io.out(`tagpulse demo: a local TikTok-shaped server at ${fake.url} (growing counts, ~${Math.round((opts.failureRate ?? 0.1) * 100)}% injected failures)`);
     io.out(`sampling ${Object.keys(DEMO_TAGS).map((t) => '#' + t).join(', ')} every ${cfg.defaultEvery}; data in ${cfg.dataDir}`);
+    if (portNote) io.out(portNote);
     io.out(`open the dashboard: ${app.api!.url}/`);
     io.out(`in another terminal: tagpulse report mentalhealth --data-dir ${cfg.dataDir}   (Ctrl-C stops the demo)`);
     const stopLine = startStatusLine(app, io, stats);
