@@ -14,6 +14,7 @@ import { exportObservations, type ExportInput } from '../services/export.ts';
 import { addEvent, EventNotFoundError, listEvents, removeEvent, type EventAddInput } from '../services/events.ts';
 import { buildEventReport } from '../services/report.ts';
 import { recentAlerts } from '../services/alerts.ts';
+import { parseSensitiveTopics } from '../services/care.ts';
 
 const QueryRecord = z.record(z.string(), z.union([z.string(), z.array(z.string())]));
 
@@ -62,7 +63,7 @@ function attachment(fileName: string): string {
 
 export function mountAnalyticsApi(router: Router, deps: ApiDeps): void {
   const { store, cfg } = deps;
-  const exportOptions = () => ({ instance: cfg.publicUrl, secrets: secretValues(cfg) });
+  const exportOptions = () => ({ instance: cfg.publicUrl, secrets: secretValues(cfg), sensitiveTopics: parseSensitiveTopics(cfg.sensitiveTopics) });
 
   // The services validate their raw input with the same schemas as the CLI: the casts only name the shape.
   router.add('GET', '/api/compare', (ctx) => answer(async () => ({ json: await compareTags(store, queryInput(ctx, COMPARE_PARAMS) as CompareInput) })));

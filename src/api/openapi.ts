@@ -64,6 +64,7 @@ const RESPONSES = {
   Quality: S.Quality,
   Ops: S.Ops,
   StoreRpcResult: S.StoreRpcResult,
+  TagCare: S.TagCare,
   OpenApiDocument: S.OpenApiDocument,
 } as const;
 export type ResponseName = keyof typeof RESPONSES;
@@ -96,6 +97,7 @@ export const OPERATIONS: Operation[] = [
   { method: 'GET', path: '/api/tags', summary: 'Every tag with data or a schedule (tracked, imported, backfilled, sampled once), how it got there, and its latest values', tag: 'tags', auth: 'none', replies: [ok('TagList')] },
   { method: 'GET', path: '/api/tags/:platform/:tag/series', summary: "One tag's stored observations with provenance", tag: 'tags', auth: 'none', query: SeriesQuery, replies: [ok('Series'), bad] },
   { method: 'GET', path: '/api/tags/:platform/:tag/report', summary: 'Growth report: latest value, 1h/24h/7d velocity and growth, doubling time, breakout', tag: 'analytics', auth: 'none', query: ReportQuery, replies: [ok('Report'), bad] },
+  { method: 'GET', path: '/api/tags/:platform/:tag/care', summary: 'Sensitive topics: crisis resources shown on the tag page (or null)', tag: 'tags', auth: 'none', replies: [ok('TagCare'), bad] },
   { method: 'GET', path: '/api/status', summary: 'Tracked tags with their latest values, and recent collection failures', tag: 'operations', auth: 'none', replies: [ok('Status')] },
   { method: 'GET', path: '/api/tracked', summary: 'Tracked tags and their cadence', tag: 'tracking', auth: 'none', replies: [ok('TrackedList')] },
   {

@@ -11,6 +11,7 @@ import { buildReport } from '../services/report.ts';
 import { storeStatus } from '../services/status.ts';
 import { addTracked, listTracked, removeTracked } from '../services/tracking.ts';
 import { listTagsWithLatest } from '../services/tag-listing.ts';
+import { CARE, isSensitiveTag, parseSensitiveTopics } from '../services/care.ts';
 import { tryNormalizeTag } from '../schema/tag.ts';
 import { Metric, Platform } from '../schema/observation.ts';
 import { TimeInput } from '../util/time.ts';
@@ -51,6 +52,12 @@ export function mountApi(router: Router, deps: ApiDeps): void {
     const key = tagParams(ctx.params);
     const q = parseQuery(ReportQuery, ctx.url);
     return { json: await buildReport(store, { ...key, metric: q.metric, ...(q.at ? { at: q.at } : {}) }) };
+  });
+  // Sensitive topics: the resource line of a tag page (text and links from services/care.ts), or null.
+  router.add('GET', '/api/tags/:platform/:tag/care', async (ctx) => {
+    const key = tagParams(ctx.params);
+    const sensitive = isSensitiveTag(key.tag, parseSensitiveTopics(deps.cfg.sensitiveTopics));
+    return { json: { ...key, sensitive, care: sensitive ? { resources: CARE.resources, links: CARE.links, reporting: CARE.reporting } : null } };
   });
   router.add('GET', '/api/status', async () => ({ json: await storeStatus(store) }));
   router.add('GET', '/api/tracked', async () => ({ json: { tracked: await listTracked(store) } }));

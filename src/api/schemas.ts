@@ -300,6 +300,13 @@ export const Ops = z
   })
   ;
 
+export const TagCare = z.object({
+  platform: z.string(),
+  tag: z.string(),
+  sensitive: z.boolean().describe('the tag matches the configured sensitive topics'),
+  care: z.object({ resources: z.string(), links: z.array(z.object({ label: z.string(), url: z.string() })), reporting: z.string() }).nullable(),
+});
+
 export const StoreRpcResult = z.object({ result: z.unknown() });
 
 /** The OpenAPI document itself is described loosely: it is validated by a dedicated OpenAPI validator in tests. */

@@ -80,6 +80,7 @@ export const configFields = {
   driftRecentShare: f(z.coerce.number().gt(0).lte(1), 'TAGPULSE_DRIFT_RECENT_SHARE', 0.5, 'Format drift: alert when more than this share of the latest samples failed as no_data, malformed or hollow…'),
   driftBaselineShare: f(z.coerce.number().gte(0).lt(1), 'TAGPULSE_DRIFT_BASELINE_SHARE', 0.05, '…while less than this share of the baseline samples did.'),
   publicUrl: f(url.optional(), 'TAGPULSE_PUBLIC_URL', undefined, 'Public URL of the dashboard, used in alert links and citations.'),
+  sensitiveTopics: f(z.string().max(4000), 'TAGPULSE_SENSITIVE_TOPICS', 'suicide,suicidal,selfharm,self-harm,selfinjury,eatingdisorder,anorexia,bulimia,proana,edrecovery,mentalhealthcrisis,crisisline,988', 'Comma-separated terms: a tag containing one (ignoring case, _ and -) shows crisis resources on its page and in its exports\' citations, with safe-messaging guidance (text in src/services/care.ts). off: none.'),
 } as const;
 
 export type ConfigKey = keyof typeof configFields;

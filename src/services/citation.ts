@@ -52,6 +52,8 @@ export interface CitationInput {
   /** Public URL of the instance (never a secret), or undefined for a local one. */
   instance?: string | undefined;
   file?: string;
+  /** Sensitive topics only: crisis resources and safe-messaging guidance (services/care.ts). */
+  care?: { resources: string; reporting: string } | null;
 }
 
 export interface Citation {
@@ -73,6 +75,8 @@ export interface Citation {
   exportedAt: string;
   /** Ready-to-paste citation. */
   text: string;
+  /** Sensitive topics only (services/care.ts): crisis resources, and a pointer to safe-messaging guidance. */
+  care?: { resources: string; reporting: string };
 }
 
 export function sha256Hex(bytes: Buffer): string {
@@ -134,5 +138,6 @@ export function buildCitation(input: CitationInput): Citation {
     sha256,
     exportedAt: input.exportedAt,
     text,
+    ...(input.care ? { care: input.care } : {}),
   };
 }

@@ -11,6 +11,7 @@
  * A snapshot time pins the rows (ingested at or before it), so the data and its citation describe the same rows
  * and an export can be reproduced byte for byte while no stored row is replaced.
  */
+import { careFor } from './care.ts';
 import { z } from 'zod';
 import type { ExportFormat, Store } from '../store/store.ts';
 import { MAX_TIME, MIN_TIME } from '../store/queries.ts';
@@ -65,6 +66,8 @@ export interface ExportOptions {
   /** File name recorded in the citation. */
   file?: string;
   now?: () => Date;
+  /** Terms of sensitive topics (config sensitiveTopics, parsed): a matching tag adds the care block to the citation. */
+  sensitiveTopics?: readonly string[];
 }
 
 export interface ExportResult {
@@ -139,6 +142,7 @@ export async function exportObservations(store: Store, raw: ExportInput, opts: E
     exportedAt,
     instance: opts.instance,
     file: fileName,
+    care: careFor(foundTags, opts.sensitiveTopics ?? []),
   });
   return { bytes, format: input.format, contentType: fmt.contentType, fileName, rows, citation };
 }

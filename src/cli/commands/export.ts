@@ -6,6 +6,7 @@ import { secretValues } from '../../config/config.ts';
 import { exportObservations, type ExportInput } from '../../services/export.ts';
 import { formatCount } from '../format.ts';
 import { EXIT } from '../exit-codes.ts';
+import { parseSensitiveTopics } from '../../services/care.ts';
 
 export interface ExportOptions extends GlobalOptions {
   tags?: string;
@@ -36,7 +37,7 @@ export async function runExport(opts: ExportOptions, io: Io = stdio, cwd = proce
         ...(opts.format ? { format: opts.format as ExportInput['format'] } : {}),
         cleaned: Boolean(opts.cleaned),
       },
-      { instance: cfg.publicUrl, secrets: secretValues(cfg), ...(opts.out ? { file: basename(opts.out) } : {}) },
+      { instance: cfg.publicUrl, secrets: secretValues(cfg), sensitiveTopics: parseSensitiveTopics(cfg.sensitiveTopics), ...(opts.out ? { file: basename(opts.out) } : {}) },
     ),
   );
   if (r.rows === 0) {
@@ -48,6 +49,7 @@ export async function runExport(opts: ExportOptions, io: Io = stdio, cwd = proce
   writeFileSync(`${out}.citation.json`, JSON.stringify(r.citation, null, 2) + '\n');
   io.err(`wrote ${formatCount(String(r.rows))} row(s) to ${out} (${r.citation.format}, ${formatCount(String(r.bytes.length))} bytes, sha256 ${r.citation.sha256})`);
   io.err(`citation: ${out}.citation.json`);
+  if (r.citation.care) io.err(`note: ${r.citation.care.resources} ${r.citation.care.reporting}`);
   if (opts.cite) io.out(r.citation.text);
   return 0;
 }

@@ -120,6 +120,8 @@ describe('OpenAPI document', () => {
     await call('GET', '/api/tags/tiktok/mentalhealth/report', { expectStatus: 200 });
     await call('GET', '/api/tags/tiktok/nosuchtag/report', { expectStatus: 200 });
     await call('GET', '/api/tags/tiktok/mentalhealth/report?at=not-a-time', { expectStatus: 400 });
+    expect((await call('GET', '/api/tags/tiktok/suicidepreventionmonth/care', { expectStatus: 200 })).body).toMatchObject({ sensitive: true });
+    expect((await call('GET', '/api/tags/tiktok/tiktoktherapy/care', { expectStatus: 200 })).body).toMatchObject({ sensitive: false, care: null });
     await call('GET', '/api/status', { expectStatus: 200 });
     await call('GET', '/api/tracked', { expectStatus: 200 });
     await call('POST', '/api/tracked', { body: { tags: ['newtag'], platform: 'tiktok' }, expectStatus: 401 });

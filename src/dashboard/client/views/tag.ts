@@ -21,6 +21,31 @@ const RANGE_LABELS: Record<(typeof RANGES)[number], string> = { '24h': '24 h', '
 
 type FullReport = Report & { observations: number };
 
+interface TagCare {
+  sensitive: boolean;
+  care: { resources: string; links: { label: string; url: string }[]; reporting: string } | null;
+}
+
+/**
+ * Sensitive topics (config sensitiveTopics): a small resource line naming crisis lines, dismissible for this browser
+ * session. Text and links come from the server (services/care.ts), so they live in one place.
+ */
+async function careLine(platform: string, tag: string): Promise<HTMLElement | null> {
+  const key = `tagpulse.care.dismissed.${platform}.${tag}`;
+  if (sessionStorage.getItem(key)) return null;
+  const r = await getJson<TagCare>(tagPath(platform, tag, 'care')).catch(() => null);
+  if (!r?.care) return null;
+  const box: HTMLElement = h(
+    'aside',
+    { class: 'notice care-line', 'aria-label': 'Support resources' },
+    h('span', null, r.care.resources, ' '),
+    r.care.links.map((l, i) => [i ? ' · ' : '', h('a', { href: l.url, rel: 'noopener noreferrer', target: '_blank' }, l.label)]),
+    ' ',
+    h('button', { type: 'button', class: 'button button-quiet care-dismiss', 'aria-label': 'Dismiss support resources', onclick: () => { sessionStorage.setItem(key, '1'); box.remove(); } }, 'Dismiss'),
+  );
+  return box;
+}
+
 export async function tagView(root: HTMLElement): Promise<void> {
   const platform = param('platform') ?? 'tiktok';
   const tag = param('tag');
@@ -85,8 +110,10 @@ export async function tagView(root: HTMLElement): Promise<void> {
   );
   const body = h('div', { class: 'tag-body' }, loading());
   const refocus = focusSelector(root);
-  replace(root, head, controls, body);
+  const careBox = h('div');
+  replace(root, head, careBox, controls, body);
   restoreFocus(root, refocus);
+  void careLine(platform, tag).then((el) => el && replace(careBox, el));
 
   let report: FullReport;
   let chart: ChartData;
