@@ -1,10 +1,12 @@
 /**
- * Dashboard tests in Debian's Chromium (no browser download). The global setup runs the real pipeline into a temp
+ * Dashboard tests in Debian's Chromium (no browser download), or whichever Chromium scripts/setup.sh found
+ * (TAGPULSE_CHROMIUM_PATH, else .tmp/chromium-path; tests/helpers/chromium.ts). The global setup runs the real pipeline into a temp
  * store and serves the dashboard; every spec reads TAGPULSE_DASHBOARD_URL.
  */
 import { defineConfig } from '@playwright/test';
+import { chromiumPath } from './tests/helpers/chromium.ts';
 
-const chromium = process.env.TAGPULSE_CHROMIUM_PATH || '/usr/bin/chromium';
+const chromium = chromiumPath();
 
 export default defineConfig({
   testDir: 'tests/browser',

@@ -2,7 +2,6 @@
  * The benchmarks at their quick sizes (bench/lib/sizes.ts), so CI notices when one breaks. Only completion and
  * finite, positive ratios are checked — never timings: this machine's speed says nothing about a regression.
  */
-import { existsSync } from 'node:fs';
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { openBenchContext, type BenchContext } from '../../../bench/lib/context.ts';
 import { benchPipeline } from '../../../bench/lib/pipeline.ts';
@@ -11,10 +10,9 @@ import { benchCollectors } from '../../../bench/lib/collectors.ts';
 import { benchQueryCost } from '../../../bench/lib/query-cost.ts';
 import { BENCH_SIZES } from '../../../bench/lib/sizes.ts';
 import { markdownReport, environment, type BenchResult } from '../../../bench/lib/result.ts';
-import { testConfig } from '../../helpers/config.ts';
+import { requireChromium } from '../../helpers/chromium.ts';
 
 const sizes = BENCH_SIZES.quick;
-const chromiumPath = testConfig({}).chromiumPath;
 
 describe('benchmarks (quick sizes)', () => {
   let ctx: BenchContext;
@@ -35,7 +33,8 @@ describe('benchmarks (quick sizes)', () => {
 
   it('1: pipeline vs raw BullMQ', async () => expectRatios([await benchPipeline(ctx, sizes.pipeline)]), 120_000);
   it('2: loader vs raw insert', async () => expectRatios([await benchLoader(ctx, sizes.loader)]), 120_000);
-  it.skipIf(!existsSync(chromiumPath))('3: HTTP vs browser collector', async () => expectRatios([await benchCollectors({ ...sizes.collectors, chromiumPath })]), 120_000);
+  // Needs a browser: with none it fails and says how to get one (it skipped silently before issue 14).
+  it('3: HTTP vs browser collector', async () => expectRatios([await benchCollectors({ ...sizes.collectors, chromiumPath: requireChromium() })]), 120_000);
   it('4: query cost on a generated dataset', async () => {
     const rs = await benchQueryCost(ctx, sizes.query);
     expectRatios(rs);

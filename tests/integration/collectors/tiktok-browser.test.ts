@@ -1,9 +1,8 @@
 /**
- * The TikTok browser path in real Chromium (/usr/bin/chromium via Playwright) against the local TikTok server, then
+ * The TikTok browser path in real Chromium (TAGPULSE_CHROMIUM_PATH or the one setup found, via Playwright) against the local TikTok server, then
  * `auto` through the real queue and store. Kept to a handful of pages: Chromium is heavy on a shared machine.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync } from 'node:fs';
 import { TikTokBrowserCollector } from '../../../src/collectors/tiktok/browser-collector.ts';
 import { createCollectors } from '../../../src/collectors/registry.ts';
 import { startLoopbackServer, type LoopbackServer } from '../../../src/collectors/common/loopback-server.ts';
@@ -14,11 +13,14 @@ import { startTestRedis, type TestRedis } from '../../helpers/redis.ts';
 import { tempDir, randomName } from '../../helpers/tmp.ts';
 import { testConfig } from '../../helpers/config.ts';
 import { waitUntil } from '../../helpers/wait.ts';
+import { chromiumPath, requireChromium } from '../../helpers/chromium.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
+// No browser is a failure with advice, never a silent skip (issue 14).
+const CHROMIUM = chromiumPath();
 const tags = { mentalhealth: { views0: 16_400_000_000n, posts0: 3_456_789n, viewsPerHour: 5_000_000, postsPerHour: 900 } };
 
-describe.skipIf(!existsSync(CHROMIUM))('TikTok browser collector (real Chromium)', () => {
+describe('TikTok browser collector (real Chromium)', () => {
+  beforeAll(() => void requireChromium());
   let clientFetch: FakeTikTok;
   let rehydration: FakeTikTok;
   let h2Posts: FakeTikTok;
@@ -111,7 +113,8 @@ describe.skipIf(!existsSync(CHROMIUM))('TikTok browser collector (real Chromium)
   });
 });
 
-describe.skipIf(!existsSync(CHROMIUM))('tiktokMethod auto through the queue and store', () => {
+describe('tiktokMethod auto through the queue and store', () => {
+  beforeAll(() => void requireChromium());
   let redis: TestRedis;
   let fake: FakeTikTok;
   let app: App;
