@@ -86,7 +86,7 @@ describe('import with bad rows (real chDB)', () => {
       ].join('\n'),
     );
     const io = captureIo();
-    expect(await runImport({ file, dataDir: t.dir, logLevel: 'silent' }, io)).toBe(1);
+    expect(await runImport({ file, dataDir: t.dir, logLevel: 'silent' }, io)).toBe(6); // EXIT.PARTIAL (was 1: issue 14)
     expect(io.errLines.filter((l) => l.startsWith(`${file}:`))).toEqual([
       `${file}:2: value is a JSON number beyond 2^53 and may have lost precision: write it as a string`,
       `${file}:3: value must be a string, a number or a boolean, not an object or array`,

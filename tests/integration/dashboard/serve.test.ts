@@ -50,10 +50,14 @@ describe('tagpulse serve', () => {
     const track = await runCli(['track', 'add', 'mentalhealth', 'tiktoktherapy', '--every', '1h', '--data-dir', join(dir.dir, 'data')]);
     expect(track.code).toBe(0);
     const overview = (await (await fetch(`${url}/api/overview`)).json()) as Overview;
-    expect(overview.tags.map((t) => t.tag)).toEqual(['mentalhealth', 'tiktoktherapy']);
-    expect(overview.tags[0]!.views?.precision).toBe('exact');
-    expect(overview.tags[1]!.views?.precision).toBe('rounded');
-    expect(overview.tags[0]!.velocity24h).toBeGreaterThan(0);
+    // Every imported tag is listed (issue 14: it showed only tracked ones); the two tracked ones say so.
+    expect(overview.tags.map((t) => t.tag)).toEqual(['mentalhealth', 'mentalhealthmatters', 'suicidepreventionmonth', 'tiktoktherapy']);
+    const row = (tag: string) => overview.tags.find((t) => t.tag === tag)!;
+    expect(overview.tags.filter((t) => t.sampled).map((t) => t.tag)).toEqual(['mentalhealth', 'tiktoktherapy']);
+    expect(row('mentalhealthmatters').originText).toBe('imported; not sampled');
+    expect(row('mentalhealth').views?.precision).toBe('exact');
+    expect(row('tiktoktherapy').views?.precision).toBe('rounded');
+    expect(row('mentalhealth').velocity24h).toBeGreaterThan(0);
 
     // Queue health comes from the configured Redis; this process runs no workers.
     queue = new Queue('collect-tiktok', { connection: { path: redis.socket }, prefix: 'tagpulse' });
