@@ -44,7 +44,8 @@ describe('e2e: tagpulse run + CLI through the owner API', () => {
     let report: { latest: { value: string } | null } = { latest: null };
     while (Date.now() < deadline) {
       const r = await runCli(['report', 'mentalhealth', '--json', '--data-dir', dir.dir], env());
-      expect(r.code).toBe(0);
+      // 3 (EXIT.NO_DATA, issue 14; it was 0) until the first sample is stored, then 0.
+      expect(r.code, r.stderr).toBe(JSON.parse(r.stdout).latest ? 0 : 3);
       report = JSON.parse(r.stdout);
       const s = await runCli(['report', 'suicidepreventionmonth', '--json', '--data-dir', dir.dir], env());
       if (report.latest && JSON.parse(s.stdout).points >= 2 && (report as unknown as { points: number }).points >= 2) break;
