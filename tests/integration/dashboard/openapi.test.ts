@@ -39,7 +39,7 @@ describe('OpenAPI document', () => {
     dir = tempDir();
     store = await openClickHouseStore({ dataDir: dir.dir });
     await store.migrate();
-    const parsed = parseImport(historyCsv(nowMs, 14), 'csv', { file: 'seed-history.csv', importedAt: new Date(nowMs).toISOString() });
+    const parsed = await parseImport(historyCsv(nowMs, 14), 'csv', { file: 'seed-history.csv', importedAt: new Date(nowMs).toISOString() });
     await store.insertObservations(parsed.observations);
     await addTracked(store, { tags: Object.keys(SEED_TAGS), platform: 'tiktok', every: '1h' });
     await seedEventsAndFailures(store, nowMs);

@@ -32,7 +32,7 @@ describe('tags with data are listed, with their source', () => {
     await store.migrate();
     // A researcher's imported series (real importer).
     const csv = ['platform,tag,metric,observed_at,value', ...[48, 24, 2].map((h, i) => `tiktok,importedseries,views,${iso(h * HOUR)},${1_000_000 + i * 50_000}`)].join('\n');
-    const parsed = parseImport(csv, 'csv', { file: 'series.csv', importedAt: new Date(nowMs).toISOString() });
+    const parsed = await parseImport(csv, 'csv', { file: 'series.csv', importedAt: new Date(nowMs).toISOString() });
     expect(parsed.errors).toEqual([]);
     await store.insertObservations(parsed.observations);
     // A press figure: "more than 2 billion views", a lower bound only.
