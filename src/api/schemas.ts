@@ -60,7 +60,11 @@ export const ObservationPoint = z.object({
 
 export const Series = z.object({ platform: z.string(), tag: z.string(), metric: z.string(), points: z.array(ObservationPoint) });
 
-export const Report = ReportSchema.extend({ observations: z.number().int().optional().describe('stored observations of the tag and metric') });
+const ConflictValue = z.object({ value: Count, precision: z.string(), step: Count, source: z.string(), method: z.string(), provenance: z.string(), chosen: z.boolean().describe('the value analyses use for this instant') });
+export const Report = ReportSchema.extend({
+  observations: z.number().int().optional().describe('stored observations of the tag and metric'),
+  conflicts: z.array(z.object({ at: Time, metric: z.string(), values: z.array(ConflictValue) })).optional().describe('instants where two sources give contradicting values'),
+});
 
 const Failure = z.object({
   platform: z.string(),
