@@ -65,6 +65,7 @@ const RESPONSES = {
   Ops: S.Ops,
   StoreRpcResult: S.StoreRpcResult,
   TagCare: S.TagCare,
+  DriftBanners: S.DriftBanners,
   OpenApiDocument: S.OpenApiDocument,
 } as const;
 export type ResponseName = keyof typeof RESPONSES;
@@ -136,6 +137,16 @@ export const OPERATIONS: Operation[] = [
   { method: 'GET', path: '/api/tags/:platform/:tag/chart', summary: "One tag's series for a chart, bucketed, with velocity bins", tag: 'dashboard', auth: 'none', query: RangeQuery, replies: [ok('Chart'), bad] },
   { method: 'GET', path: '/api/tags/:platform/:tag/quality', summary: "Where one tag's readings came from, their precision, and its failures", tag: 'dashboard', auth: 'none', query: QualityQuery, replies: [ok('Quality'), bad] },
   { method: 'GET', path: '/api/ops', summary: 'Operations view: process, store, queues, stale tags, failures', tag: 'operations', auth: 'none', replies: [ok('Ops')] },
+  { method: 'GET', path: '/api/alerts/drift', summary: 'Open format-drift alerts (a platform changed its page or API format): banners', tag: 'operations', auth: 'none', replies: [ok('DriftBanners')] },
+  {
+    method: 'GET',
+    path: '/api/ops/raw/:id',
+    summary: 'A saved raw response of a failed sample, as plain text (never rendered); ?download=1 gives the JSON record',
+    tag: 'operations',
+    auth: 'none',
+    query: z.object({ download: z.enum(['1']).optional().describe('1: the JSON record as an attachment (for tagpulse parse)') }),
+    replies: [{ status: 200, description: 'the request and the response body exactly as received', content: { 'text/plain': 'text' } }, bad, notFound],
+  },
   { method: 'GET', path: '/metrics', summary: 'Prometheus metrics', tag: 'operations', auth: 'none', replies: [{ status: 200, description: 'Prometheus text exposition format 0.0.4', content: { 'text/plain': 'metrics' } }] },
 ];
 

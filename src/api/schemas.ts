@@ -60,6 +60,9 @@ export const ObservationPoint = z.object({
 
 export const Series = z.object({ platform: z.string(), tag: z.string(), metric: z.string(), points: z.array(ObservationPoint) });
 
+const DriftBanner = z.object({ platform: z.string(), message: z.string(), firedAt: Time, rawRefs: z.array(z.string()), reparse: z.string() });
+export const DriftBanners = z.object({ banners: z.array(DriftBanner) });
+
 const ConflictValue = z.object({ value: Count, precision: z.string(), step: Count, source: z.string(), method: z.string(), provenance: z.string(), chosen: z.boolean().describe('the value analyses use for this instant') });
 export const Report = ReportSchema.extend({
   observations: z.number().int().optional().describe('stored observations of the tag and metric'),
@@ -77,6 +80,7 @@ const Failure = z.object({
   occurred_at: Time,
   attempt: z.number(),
   url: z.string(),
+  raw_ref: z.string().describe("id of the saved raw response (GET /api/ops/raw/{id}); '' when none was kept"),
 });
 
 export const Status = z
@@ -282,8 +286,8 @@ export const Quality = z
     failuresByKind: z.array(z.object({ kind: z.string(), failures: z.number().int(), lastAt: Time })),
     recentFailures: z.array(Failure),
     recentObservations: z.array(z.object({ metric: z.string(), observedAt: Time, value: Count, precision: z.string(), step: Count, source: z.string(), method: z.string(), provenance: z.string(), note: z.string() })),
-  })
-  ;
+    conflicts: z.array(z.object({ at: Time, metric: z.string(), values: z.array(ConflictValue) })),
+  });
 
 const FailureKindCount = z.object({ platform: z.string(), kind: z.string(), failures: z.number().int(), lastAt: Time });
 
@@ -301,6 +305,7 @@ export const Ops = z
     tracked: z.number().int(),
     stale: z.array(z.object({ platform: z.string(), tag: z.string(), everyMs: z.number().int(), lastAt: Time.nullable() })),
     failures: z.object({ lastHour: z.array(FailureKindCount), lastDay: z.array(FailureKindCount), recent: z.array(Failure) }),
+    drift: z.array(DriftBanner).describe('open format_drift alerts'),
   })
   ;
 

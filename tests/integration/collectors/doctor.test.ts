@@ -2,6 +2,7 @@
  * Issue 13: `tagpulse doctor` against the local platform servers: every check listed, each failure with what to do,
  * the platform responses classified and saved, --json, and the store's migrations read without migrating.
  */
+import { chromiumPath } from '../../helpers/chromium.ts';
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runDoctorCommand } from '../../../src/cli/commands/doctor.ts';
@@ -46,7 +47,7 @@ describe('tagpulse doctor', () => {
     for (const id of ['node', 'redis', 'chromium', 'chromium-launch', 'datadir', 'datadir-lock', 'disk', 'store', 'tiktok-dns', 'tiktok-request', 'instagram-dns', 'instagram-request', 'youtube-dns', 'youtube-request']) expect(c.has(id), id).toBe(true);
     expect(c.get('node')).toMatchObject({ status: 'ok' });
     expect(c.get('redis')).toMatchObject({ status: 'ok' });
-    expect(c.get('chromium')?.detail).toContain('/usr/bin/chromium');
+    expect(c.get('chromium')?.detail).toContain(chromiumPath()); // the browser every test uses (issue 14)
     expect(c.get('chromium-launch')).toMatchObject({ status: 'ok' });
     expect(c.get('datadir')).toMatchObject({ status: 'ok' });
     expect(c.get('store')).toMatchObject({ status: 'fail' });

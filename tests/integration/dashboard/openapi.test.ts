@@ -16,6 +16,7 @@ import { mountAll } from '../../../src/api/mount-all.ts';
 import { OPERATIONS, openApiPath } from '../../../src/api/openapi.ts';
 import { parseImport } from '../../../src/importers/series-import.ts';
 import { addTracked } from '../../../src/services/tracking.ts';
+import { saveEvidence } from '../../../src/services/raw-evidence.ts';
 import { tempDir } from '../../helpers/tmp.ts';
 import { testConfig } from '../../helpers/config.ts';
 import { SEED_TAGS, historyCsv, seedEventsAndFailures } from '../../browser/seed.ts';
@@ -34,6 +35,7 @@ describe('OpenAPI document', () => {
   const validators = new Map<string, ReturnType<typeof ajv.compile>>();
   /** (METHOD path-template status) of every checked response. */
   const exercised = new Set<string>();
+  let rawId = '';
 
   beforeAll(async () => {
     dir = tempDir();
@@ -43,6 +45,8 @@ describe('OpenAPI document', () => {
     await store.insertObservations(parsed.observations);
     await addTracked(store, { tags: Object.keys(SEED_TAGS), platform: 'tiktok', every: '1h' });
     await seedEventsAndFailures(store, nowMs);
+    rawId = await saveEvidence(dir.dir, { keepPerKind: 5, maxBytes: 1 << 20 }, { platform: 'tiktok', tag: 'mentalhealth', kind: 'hollow', message: 'empty page', collectorVersion: 'test', method: 'http', raw: { url: 'http://127.0.0.1/tag/mentalhealth', status: 200, headers: { 'content-type': 'text/html' }, body: '<html></html>', receivedAt: new Date(nowMs).toISOString() } });
+    expect(rawId).not.toBe('');
     const cfg = testConfig({ dataDir: dir.dir });
     api = await startApiServer({ store, host: '127.0.0.1', port: 0, adminToken: TOKEN, mount: (router, deps) => mountAll(router, { ...deps, cfg }) });
     doc = (await (await fetch(`${api.url}/api/openapi.json`)).json()) as Json;
@@ -150,6 +154,10 @@ describe('OpenAPI document', () => {
     await call('GET', '/api/tags/tiktok/nosuchtag/chart', { expectStatus: 200 });
     await call('GET', `/api/tags/tiktok/mentalhealth/quality?from=${enc(iso(3 * 86_400_000))}&to=${enc(iso(0))}`, { expectStatus: 200 });
     await call('GET', '/api/ops', { expectStatus: 200 });
+    await call('GET', '/api/alerts/drift', { expectStatus: 200 });
+    await call('GET', '/api/ops/raw/not-an-id', { expectStatus: 400 });
+    await call('GET', `/api/ops/raw/${rawId}`, { expectStatus: 200 });
+    await call('GET', '/api/ops/raw/tiktok--blocked--20240101T000000000Z--0123abcd', { expectStatus: 404 });
     await call('GET', '/metrics', { expectStatus: 200 });
     await call('POST', '/internal/store/ping', { body: {}, token: api.ownerToken, expectStatus: 200 });
     await call('POST', '/internal/store/ping', { body: {}, expectStatus: 401 });
