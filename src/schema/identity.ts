@@ -7,9 +7,10 @@
  *      keyAt  = the scheduled slot of a live sample (method http, browser or api, time precision instant), so a
  *               re-delivered or re-fetched job of one slot rewrites its one row whenever it ran; observedAt for every
  *               other row (imports, captures and Research API day rows are identified by their own time).
- *      origin = where the row came from: 'collect' (http, browser, api), 'wayback', 'manual', or
- *               'import:<provenance>' (the file, or the provenance the row names). Two origins never replace each
- *               other: an import never overwrites a collected reading, nor the other way round.
+ *      origin = where the row came from: 'collect' (http, browser, api), 'wayback', 'import' or 'manual'. Two
+ *               origins never replace each other: an import never overwrites a collected reading, nor the other way
+ *               round. One import may replace an earlier import at the same instant — the importer refuses that
+ *               unless --replace names it (src/services/import.ts).
  *
  * The store computes the same identity in SQL (src/store/identity.ts, DEFAULT expressions of observations_v2);
  * tests/unit/core/identity.test.ts proves the two agree. When two rows give a value for the same instant, the
@@ -24,10 +25,8 @@ const isLive = (method: string) => (LIVE_METHODS as readonly string[]).includes(
 
 type IdentityFields = Pick<Observation, 'method' | 'provenance' | 'slot' | 'observedAt' | 'timePrecision'>;
 
-export function originOf(o: Pick<Observation, 'method' | 'provenance'>): string {
-  if (isLive(o.method)) return 'collect';
-  if (o.method === 'import') return `import:${o.provenance}`;
-  return o.method;
+export function originOf(o: Pick<Observation, 'method'>): string {
+  return isLive(o.method) ? 'collect' : o.method;
 }
 
 export function keyAtOf(o: Pick<IdentityFields, 'method' | 'slot' | 'observedAt' | 'timePrecision'>): string {

@@ -1,6 +1,6 @@
 /** Loading one tag's series from the store, as analytics input. */
 import type { Store } from '../store/store.ts';
-import { seriesQuery, MIN_TIME, MAX_TIME, type ObservationRow } from '../store/queries.ts';
+import { seriesQuery, seriesRangeQuery, MIN_TIME, MAX_TIME, type ObservationRow } from '../store/queries.ts';
 import type { SeriesPoint } from '../analytics/types.ts';
 import { choosePerInstant } from './readings.ts';
 
@@ -10,8 +10,10 @@ export interface SeriesKey {
   metric: string;
 }
 
+/** One tag's stored rows (FINAL), in time order; a range with a start reads only that range's keys (series_range). */
 export async function loadSeries(store: Store, key: SeriesKey, range: { from?: string; to?: string } = {}): Promise<ObservationRow[]> {
-  return store.run(seriesQuery, { ...key, from: range.from ?? MIN_TIME, to: range.to ?? MAX_TIME });
+  const params = { ...key, from: range.from ?? MIN_TIME, to: range.to ?? MAX_TIME };
+  return store.run(range.from ? seriesRangeQuery : seriesQuery, params);
 }
 
 /**

@@ -7,8 +7,8 @@ import { LIVE_METHODS } from '../schema/identity.ts';
 
 export const LIVE_METHODS_SQL = `(${LIVE_METHODS.map((m) => `'${m}'`).join(', ')})`;
 
-/** Where a row came from: collect | wayback | manual | import:<provenance>. */
-export const ORIGIN_SQL = `multiIf(method IN ${LIVE_METHODS_SQL}, 'collect', method = 'import', concat('import:', provenance), toString(method))`;
+/** Where a row came from: collect | wayback | import | manual. */
+export const ORIGIN_SQL = `if(method IN ${LIVE_METHODS_SQL}, 'collect', toString(method))`;
 
 /** The instant that identifies a row: the slot of a live sample, observed_at otherwise. */
 export const KEY_AT_SQL = `if(method IN ${LIVE_METHODS_SQL} AND time_precision = 'instant', slot, observed_at)`;

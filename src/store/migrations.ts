@@ -216,7 +216,7 @@ const observations: TableDef = {
     note              String CODEC(ZSTD(3)),
     time_precision    LowCardinality(String) DEFAULT 'instant', -- instant | day | month | year (press figures dated loosely)
     ingested_at       DateTime64(3, 'UTC') DEFAULT now64(3), -- ReplacingMergeTree version: the latest write of a key wins
-    origin            String DEFAULT ${ORIGIN_SQL} CODEC(ZSTD(1)), -- identity: where it came from (collect | wayback | manual | import:<provenance>)
+    origin            LowCardinality(String) DEFAULT ${ORIGIN_SQL}, -- identity: where it came from (collect | wayback | import | manual)
     key_at            DateTime64(3, 'UTC') DEFAULT ${KEY_AT_SQL} CODEC(Delta, ZSTD(1)), -- identity: the slot of a scheduled live sample, else observed_at
     INDEX observed_at_minmax observed_at TYPE minmax GRANULARITY 1`,
   engine: { kind: 'ReplacingMergeTree', args: 'ingested_at' },

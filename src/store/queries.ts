@@ -25,6 +25,29 @@ WHERE platform = {platform:String} AND tag = {tag:String} AND metric = {metric:S
 ORDER BY observed_at`,
 });
 
+/**
+ * The same rows as `series` for a bounded range, cheaper on a long series: the sort key is the identity (key_at), not
+ * observed_at, so a FINAL read of a time range cannot prune by the key. The inner read (no FINAL) finds, through the
+ * minmax index on observed_at, the identities with a version in the range; the outer FINAL read takes only those keys
+ * (primary-key ranges) and keeps a key only if its latest version is in the range — the same rows as `series`. A one-day
+ * range of a 200,000-row tag reads ~900 rows instead of its whole partition (~96,000). Used when `from` is given.
+ */
+export const seriesRangeQuery = defineQuery({
+  name: 'series_range',
+  params: seriesQuery.params,
+  row: ObservationRow,
+  sql: `SELECT observed_at, value, exact, step, precision, source, method, collector_version, slot, fetched_at, provenance, note, time_precision
+FROM ${T.observations} FINAL
+WHERE platform = {platform:String} AND tag = {tag:String} AND metric = {metric:String}
+  AND (key_at, origin) IN (
+    SELECT key_at, origin FROM ${T.observations}
+    WHERE platform = {platform:String} AND tag = {tag:String} AND metric = {metric:String}
+      AND observed_at >= {from:DateTime64(3, 'UTC')} AND observed_at <= {to:DateTime64(3, 'UTC')}
+  )
+  AND observed_at >= {from:DateTime64(3, 'UTC')} AND observed_at <= {to:DateTime64(3, 'UTC')}
+ORDER BY observed_at`,
+});
+
 /** Row count and identity count (metric, key_at, origin: src/schema/identity.ts) without FINAL: tests and duplicate checks. */
 export const rawCountQuery = defineQuery({
   name: 'raw_count',
@@ -185,4 +208,4 @@ export const eventsQuery = defineQuery({
 });
 
 import { registerQueries } from './registry.ts';
-registerQueries(seriesQuery, rawCountQuery, trackedQuery, latestQuery, tagsWithDataQuery, recentFailuresQuery, failuresForTagQuery, observedTimesQuery, importedAtKeysQuery, importedSeriesQuery, eventsQuery);
+registerQueries(seriesQuery, seriesRangeQuery, rawCountQuery, trackedQuery, latestQuery, tagsWithDataQuery, recentFailuresQuery, failuresForTagQuery, observedTimesQuery, importedAtKeysQuery, importedSeriesQuery, eventsQuery);

@@ -81,14 +81,17 @@ export async function importHistory(dataDir: string, nowMs: number, days = 14): 
 
 /** The instant of the seeded conflict: an hourly history point of #mentalhealth views two days back. */
 export const conflictAt = (nowMs: number) => new Date(Math.floor(nowMs / HOUR) * HOUR - HOUR - 48 * HOUR).toISOString();
-/** A second file that states another count at that instant (issue 10: both kept, shown as a conflict). */
-export const CONFLICT = { value: '1', provenance: 'conflicting-press.csv', source: 'press' };
+/**
+ * A collected display figure at that instant that the imported exact history contradicts (issue 10: both kept, shown as
+ * a conflict; the exact import is preferred over a rounded figure, so the charts do not change).
+ */
+export const CONFLICT = { value: '1000000000', step: '100000000', provenance: 'http://127.0.0.1/tag/mentalhealth', source: 'tiktok.page.text' };
 
 /** User events (one hostile), a hostile failure message, and a second source contradicting the history at one instant. */
 export async function seedEventsAndFailures(store: Store, nowMs: number): Promise<void> {
   const t = conflictAt(nowMs);
   await store.insertObservations([
-    { platform: 'tiktok', tag: 'mentalhealth', metric: 'views', observedAt: t, value: CONFLICT.value, exact: true, step: '0', precision: 'exact', source: CONFLICT.source, method: 'import', collectorVersion: 'seed', slot: t, fetchedAt: new Date(nowMs).toISOString(), provenance: CONFLICT.provenance, note: '', timePrecision: 'instant' },
+    { platform: 'tiktok', tag: 'mentalhealth', metric: 'views', observedAt: t, value: CONFLICT.value, exact: false, step: CONFLICT.step, precision: 'rounded', source: CONFLICT.source, method: 'http', collectorVersion: 'seed', slot: t, fetchedAt: t, provenance: CONFLICT.provenance, note: '', timePrecision: 'instant' },
   ]);
   await store.upsertEvents([
     { slug: 'campaign-launch', name: 'Campaign launch', startAt: new Date(nowMs - 26 * HOUR).toISOString(), endAt: new Date(nowMs - 20 * HOUR).toISOString(), tags: ['suicidepreventionmonth'], note: 'partner videos went live' },

@@ -143,7 +143,7 @@ test.describe('tag page', () => {
   });
 
   test('two sources contradicting each other at one instant: both kept, shown in the data-quality panel', async ({ page }) => {
-    // Issue 10: a second file states 1 view where the history says billions; nothing is replaced or merged silently.
+    // Issue 10: a collected display figure says 1.0B where the imported history says 16B; nothing is replaced or merged.
     const series = (await (await page.request.get(dashboardUrl('/api/tags/tiktok/mentalhealth/series?metric=views'))).json()) as { points: { observed_at: string; value: string; provenance: string }[] };
     const other = series.points.find((p) => p.provenance === CONFLICT.provenance)!;
     const history = series.points.find((p) => p.observed_at === other.observed_at && p.provenance !== CONFLICT.provenance)!;
@@ -157,6 +157,6 @@ test.describe('tag page', () => {
     const conflicts = page.getByRole('table', { name: 'Conflicts between sources' });
     await expect(conflicts.locator('tbody tr')).toHaveCount(1);
     await expect(conflicts).toContainText(`✓ ${BigInt(history.value).toLocaleString('en-US')} from seed.history (import, seed-history.csv)`);
-    await expect(conflicts).toContainText(`1 from ${CONFLICT.source} (import, ${CONFLICT.provenance})`);
+    await expect(conflicts).toContainText(`1,000,000,000 (rounded) from ${CONFLICT.source} (http, ${CONFLICT.provenance})`);
   });
 });
