@@ -2,7 +2,10 @@
  * `npm run bench`: the benchmark figures of docs/reliability.md, each a ratio measured within this one run (so the
  * machine's speed cancels out), written to bench/results/<YYYY-MM-DD>.md and printed.
  *
- *   node bin/run-ts.js bench/run.ts [--quick] [--only 1,2,3,4,5]   (--only 5: the import figures alone, ~5 minutes)
+ *   node bin/run-ts.js bench/run.ts [--quick] [--only 1,2,3,4,5] [--import-rows N]
+ *
+ * --only 5 runs the import figures alone; --import-rows N sets the large import file to N rows (the small one and the
+ * rate rounds to N/10), for a busy machine where 2 million rows take too long.
  *
  * --quick uses the small sizes of the CI smoke test. Every loop is bounded in count and time. The 30-minute soak is a
  * separate script: bench/soak.ts.
@@ -21,7 +24,10 @@ import { BENCH_SIZES } from './lib/sizes.ts';
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const only = args.includes('--only') ? new Set((args[args.indexOf('--only') + 1] ?? '').split(',')) : undefined;
-const sizes = quick ? BENCH_SIZES.quick : BENCH_SIZES.full;
+const base = quick ? BENCH_SIZES.quick : BENCH_SIZES.full;
+const importRows = args.includes('--import-rows') ? Number(args[args.indexOf('--import-rows') + 1]) : undefined;
+if (importRows !== undefined && !(Number.isInteger(importRows) && importRows >= 1000)) throw new Error('--import-rows takes a whole number ≥ 1000');
+const sizes = importRows ? { ...base, import: { ...base.import, bigRows: importRows, smallRows: Math.round(importRows / 10), rateRows: Math.min(base.import.rateRows, Math.round(importRows / 10)) } } : base;
 const chromiumPath = loadConfig({ configFile: undefined }).chromiumPath;
 
 const ctx = await openBenchContext();

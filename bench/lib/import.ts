@@ -154,7 +154,8 @@ export async function benchImportMemory(ctx: BenchContext, o: ImportBenchOptions
     const small = join(work, 'small.csv');
     const bigBytes = await writeImportFile(big, o.bigRows, 'big_');
     const smallBytes = await writeImportFile(small, o.smallRows, 'small_');
-    const timeoutMs = 15 * 60_000;
+    // Bounded, but generous: a 2M-row import on a busy shared machine takes many minutes.
+    const timeoutMs = Math.max(10 * 60_000, (o.bigRows / 1000) * 1500);
     const smallRun = await peakRss(cliImport(small, mkdtempSync(join(work, 'small-'))), work, timeoutMs);
     const bigRun = await peakRss(cliImport(big, mkdtempSync(join(work, 'big-'))), work, timeoutMs);
     const bareRun = await peakRss(bareInsert(big, mkdtempSync(join(work, 'bare-')), o.batchSize), work, timeoutMs);

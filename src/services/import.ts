@@ -4,8 +4,9 @@
  *
  *  1. check: read every record (importItems), count and report bad rows, keep per-series numbers for the
  *     display-rounding rule, and look up earlier imported values at the file's keys to tell rows already stored
- *     identically (a re-import: skipped, so it adds nothing) from rows that would replace a different earlier imported
- *     value (refused unless `replace`, then named). Keys are looked up (importedAtKeysQuery, in chunks) only within the
+ *     identically (a re-import: skipped, so it adds nothing) from rows that would replace a different value imported
+ *     earlier from the same file — the same identity (refused unless `replace`, then named). A different value from
+ *     another file stays beside it (two origins; the reports show the conflict). Keys are looked up (importedAtKeysQuery, in chunks) only within the
  *     time range an earlier import of their series covers (importedSeriesQuery, once per new series);
  *  2. load: read the file again and insert the rows to store in batches of `batchSize`, one insert in flight while the
  *     next batch is parsed.
@@ -69,8 +70,10 @@ export interface ImportOutcome {
   rounded: RoundedSeries[];
   /** Rows already stored with the same value by an earlier import (not inserted again). */
   alreadyStored: number;
-  /** Rows whose key holds a different earlier imported value. */
+  /** Rows whose identity (key and origin: the same file) holds a different earlier imported value. */
   replacements: { count: number; examples: Replacement[] };
+  /** Rows at an instant where another file imported a different value: both are kept (a conflict the reports show). */
+  besideOtherImports: number;
   /** Whether the store was compared at all (a dry run without a store cannot). */
   comparedWithStore: boolean;
   /** Rows inserted (0 when refused or dry-run). */
@@ -133,6 +136,7 @@ export async function importFile(store: Store | undefined, req: ImportRequest): 
     rounded: [],
     alreadyStored: 0,
     replacements: { count: 0, examples: [] },
+    besideOtherImports: 0,
     comparedWithStore: Boolean(store),
     loaded: 0,
     refused: [],
@@ -170,15 +174,22 @@ export async function importFile(store: Store | undefined, req: ImportRequest): 
       times: batch.map((p) => p.item.obs.observedAt),
     });
     if (!stored.length) return;
-    const byKey = new Map(stored.map((s) => [keyOf(s.platform, s.tag, s.metric, s.observed_at), s]));
+    const byKey = new Map<string, (typeof stored)[number][]>();
+    for (const r of stored) {
+      const k = keyOf(r.platform, r.tag, r.metric, r.observed_at);
+      byKey.set(k, [...(byKey.get(k) ?? []), r]);
+    }
     for (const { item, index } of batch) {
       const o = item.obs;
-      const s = byKey.get(keyOf(o.platform, o.tag, o.metric, o.observedAt));
-      if (!s) continue;
-      if (sameStored(o, s)) {
+      const here = byKey.get(keyOf(o.platform, o.tag, o.metric, o.observedAt));
+      if (!here) continue;
+      // The row's identity is its origin, import:<provenance> (src/schema/identity.ts): the same file again
+      // rewrites its own rows; another file's value at the same instant stands beside it as a conflict.
+      const own = here.find((s) => s.provenance === o.provenance);
+      if (own ? sameStored(o, own) : here.some((s) => sameStored(o, s))) {
         flags.set(index, 1);
         out.alreadyStored++;
-      } else {
+      } else if (own) {
         flags.set(index, 2);
         out.replacements.count++;
         if (out.replacements.examples.length < EXAMPLES) {
@@ -188,11 +199,11 @@ export async function importFile(store: Store | undefined, req: ImportRequest): 
             metric: o.metric,
             observedAt: o.observedAt,
             line: item.line,
-            old: { value: s.value, precision: s.precision, step: s.step, source: s.source, provenance: s.provenance },
+            old: { value: own.value, precision: own.precision, step: own.step, source: own.source, provenance: own.provenance },
             new: { value: o.value, precision: o.precision, step: o.step, source: o.source },
           });
         }
-      }
+      } else out.besideOtherImports++;
     }
   };
   const route = async (p: Pending) => {
@@ -254,7 +265,7 @@ export async function importFile(store: Store | undefined, req: ImportRequest): 
   if (out.rounded.length && !req.assumeExact) out.refused.push(roundedAdvice(out.rounded));
   if (out.replacements.count && !req.replace) {
     out.refused.push(
-      `${out.replacements.count} row(s) would replace a different value stored by an earlier import at the same platform, tag, metric and observed_at. ` +
+      `${out.replacements.count} row(s) would replace a different value stored by an earlier import of the same file (same provenance) at the same platform, tag, metric and observed_at. ` +
         'Re-run with --replace to replace them (they are listed), or fix the file.',
     );
   }

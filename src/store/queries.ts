@@ -166,23 +166,23 @@ ORDER BY observed_at`,
 });
 
 /**
- * Earlier imported values at the given (platform, tag, metric, observed_at) keys: what a re-import would repeat or
- * replace. Only rows whose method is 'import' (a collected reading is never an import's to replace). Reads the keys
- * by sort-key lookup; without FINAL, the latest write of a key (ingested_at) is taken, as ReplacingMergeTree keeps it.
+ * Earlier imported values at the given (platform, tag, metric, observed_at) keys, one row per import origin (its
+ * provenance: the file): what a re-import would repeat, replace (same origin, another value) or stand beside (another
+ * file's value at the same instant, kept as a conflict). Only rows whose method is 'import': a collected reading is
+ * never an import's to replace. Without FINAL, the latest write of an identity (ingested_at) is taken.
  */
 export const importedAtKeysQuery = defineQuery({
   name: 'imported_at_keys',
   params: z.object({ platforms: z.array(z.string()), tags: z.array(z.string()), metrics: z.array(z.string()), times: z.array(chTimeParam) }),
-  row: z.object({ platform: z.string(), tag: z.string(), metric: z.string(), observed_at: chTime, value: u64, step: u64, precision: z.string(), source: z.string(), note: z.string(), time_precision: z.string(), provenance: z.string() }),
-  sql: `SELECT platform, tag, metric, observed_at,
+  row: z.object({ platform: z.string(), tag: z.string(), metric: z.string(), observed_at: chTime, provenance: z.string(), value: u64, step: u64, precision: z.string(), source: z.string(), note: z.string(), time_precision: z.string() }),
+  sql: `SELECT platform, tag, metric, observed_at, provenance,
   argMax(value, ingested_at) AS value, argMax(step, ingested_at) AS step, argMax(precision, ingested_at) AS precision,
-  argMax(source, ingested_at) AS source, argMax(note, ingested_at) AS note, argMax(time_precision, ingested_at) AS time_precision,
-  argMax(provenance, ingested_at) AS provenance
+  argMax(source, ingested_at) AS source, argMax(note, ingested_at) AS note, argMax(time_precision, ingested_at) AS time_precision
 FROM ${T.observations}
 WHERE (platform, tag, metric, observed_at) IN (
     SELECT arrayJoin(arrayZip({platforms:Array(String)}, {tags:Array(String)}, {metrics:Array(String)}, {times:Array(DateTime64(3, 'UTC'))})))
   AND method = 'import'
-GROUP BY platform, tag, metric, observed_at`,
+GROUP BY platform, tag, metric, observed_at, provenance`,
 });
 
 /**

@@ -145,7 +145,7 @@ describe('import: times, encoding, CSV structure, rounding, idempotence (real ch
     expect(await stored('deadtag')).toHaveLength(20);
   }, 60_000);
 
-  it('re-importing the same file adds no rows; different values at the same times need --replace, which names them', async () => {
+  it('re-importing the same file adds no rows; changed values of that file need --replace, which names them', async () => {
     const rows = Array.from({ length: 30 }, (_, i) => `tiktok,again,views,2024-03-${String(i + 1).padStart(2, '0')}T00:00:00Z,${123456789 + i * 1000 + 7}`);
     const file = write([HEADER, ...rows].join('\n'));
     expect((await run(file)).code).toBe(0);
@@ -156,25 +156,35 @@ describe('import: times, encoding, CSV structure, rounding, idempotence (real ch
     expect(again.io.outLines.join('\n')).toMatch(/imported 0 observation\(s\).*30 already stored by an earlier import/);
     expect(await rawRows('again')).toBe(30);
 
+    // The same file, corrected: two values changed, one row added.
     const changed = [...rows];
     changed[4] = 'tiktok,again,views,2024-03-05T00:00:00Z,1';
     changed[9] = 'tiktok,again,views,2024-03-10T00:00:00Z,2';
-    const changedFile = write([HEADER, ...changed, 'tiktok,again,views,2024-04-01T00:00:00Z,999999937'].join('\n'));
-    const refused = await run(changedFile);
+    writeFileSync(file, [HEADER, ...changed, 'tiktok,again,views,2024-04-01T00:00:00Z,999999937'].join('\n'));
+    const refused = await run(file);
     expect(refused.code).toBe(2);
-    expect(refused.io.all()).toMatch(/2 row\(s\) would replace a different value from an earlier import:/);
-    expect(refused.io.all()).toMatch(new RegExp(`${escape(changedFile)}:6: tiktok #again views at 2024-03-05T00:00:00.000Z: 123,460,796 → 1 \\(was from f\\d+\\.csv\\)`));
+    expect(refused.io.all()).toMatch(/2 row\(s\) would replace a different value from an earlier import of this file:/);
+    expect(refused.io.all()).toMatch(new RegExp(`${escape(file)}:6: tiktok #again views at 2024-03-05T00:00:00.000Z: 123,460,796 → 1 \\(was from f\\d+\\.csv\\)`));
     expect(refused.io.all()).toMatch(/nothing imported: 2 row\(s\) would replace .*--replace/);
     expect(await rawRows('again')).toBe(30);
 
-    const replaced = await run(changedFile, { replace: true });
+    const replaced = await run(file, { replace: true });
     expect(replaced.code).toBe(0);
-    expect(replaced.io.all()).toMatch(/2 row\(s\) replaced a different value from an earlier import:/);
+    expect(replaced.io.all()).toMatch(/2 row\(s\) replaced a different value from an earlier import of this file:/);
     expect(replaced.io.outLines.join('\n')).toMatch(/imported 3 observation\(s\).*28 already stored.*2 replaced earlier imported value\(s\)/);
     const after = await stored('again');
     expect(after).toHaveLength(31);
     expect(after.find((r) => r.at === '2024-03-05T00:00:00.000Z')?.value).toBe('1');
     expect(after.find((r) => r.at === '2024-03-10T00:00:00.000Z')?.value).toBe('2');
+
+    // Another file with the same rows adds nothing; another file with a different value stands beside (a conflict).
+    const copy = write([HEADER, ...changed].join('\n'));
+    const copied = await run(copy);
+    expect(copied.io.outLines.join('\n')).toMatch(/imported 0 observation\(s\).*30 already stored/);
+    const other = write([HEADER, 'tiktok,again,views,2024-03-01T00:00:00Z,123456800'].join('\n'));
+    const beside = await run(other);
+    expect(beside.code).toBe(0);
+    expect(beside.io.outLines.join('\n')).toMatch(/imported 1 observation\(s\).*1 differ from values another file imported at the same time \(both kept/);
   }, 120_000);
 
   it('--dry-run compares with the store and stores nothing', async () => {
