@@ -32,7 +32,10 @@ export const GROWTH_DEFAULTS = {
   zBaselineDays: 14,
   /** Robust z: minimum number of covered baseline days. */
   zMinBaselineDays: 7,
-  /** Robust z: relative floor of the scale when MAD and mean AD are both 0 (fraction of |median|). */
+  /**
+   * Robust z: relative noise floor of the scale (fraction of |median|): day-to-day changes below 1 % of the typical
+   * velocity are noise, whatever a near-constant baseline's MAD says.
+   */
   zRelativeEpsilon: 0.01,
   /** Robust z: absolute floor of the scale (counts per hour). */
   zAbsoluteEpsilon: 1e-9,
@@ -95,6 +98,61 @@ export function theilSen(
   const slope = medianInPlace(slopes.subarray(0, k));
   const intercept = median(use.map(([x, y]) => y - slope * x));
   return { slope, intercept, n: m };
+}
+
+/** Two-sided standard normal quantile for the usual confidence levels (0.90, 0.95, 0.99). */
+export function normalQuantile2(confidence: number): number {
+  if (confidence >= 0.99) return 2.575829;
+  if (confidence >= 0.95) return 1.959964;
+  return 1.644854;
+}
+
+/** A Theil–Sen fit with Sen's confidence interval on the slope. */
+export interface TheilSenCI extends TheilSenFit {
+  slopeLow: number;
+  slopeHigh: number;
+  /** Lag-1 autocorrelation of the residuals used to widen the interval (0 when negative). */
+  rho: number;
+}
+
+/**
+ * Theil–Sen slope with Sen's (1968) distribution-free confidence interval: with N pairwise slopes sorted and
+ * C = z_{α/2}·√(n(n−1)(2n+5)/18) (the null variance of Kendall's S), the interval runs from the slope of rank
+ * (N − C)/2 to the slope of rank (N + C)/2 + 1. Residuals of a time series are autocorrelated, which makes Sen's
+ * interval too narrow, so C is inflated by √((1+ρ)/(1−ρ)) for the lag-1 autocorrelation ρ ∈ [0, 0.9] of the
+ * residuals (AR(1) variance inflation), and n is capped by `maxIndependent` (the number of real samples behind
+ * interpolated points). Null with fewer than 3 points.
+ */
+export function theilSenCI(
+  xs: readonly number[],
+  ys: readonly number[],
+  opts: { confidence?: number; maxIndependent?: number } = {},
+): TheilSenCI | null {
+  const pts: [number, number][] = [];
+  for (let i = 0; i < Math.min(xs.length, ys.length); i++) if (Number.isFinite(xs[i]) && Number.isFinite(ys[i])) pts.push([xs[i]!, ys[i]!]);
+  pts.sort((a, b) => a[0] - b[0]);
+  const m = pts.length;
+  if (m < 3) return null;
+  const slopes = new Float64Array((m * (m - 1)) / 2);
+  let k = 0;
+  for (let i = 0; i < m; i++) for (let j = i + 1; j < m; j++) if (pts[j]![0] !== pts[i]![0]) slopes[k++] = (pts[j]![1] - pts[i]![1]) / (pts[j]![0] - pts[i]![0]);
+  if (k === 0) return null;
+  const sorted = slopes.subarray(0, k).sort();
+  const slope = k % 2 === 1 ? sorted[k >> 1]! : (sorted[(k >> 1) - 1]! + sorted[k >> 1]!) / 2;
+  const intercept = median(pts.map(([x, y]) => y - slope * x));
+  const resid = pts.map(([x, y]) => y - intercept - slope * x);
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < resid.length; i++) {
+    den += resid[i]! * resid[i]!;
+    if (i > 0) num += resid[i]! * resid[i - 1]!;
+  }
+  const rho = den > 0 ? Math.min(0.9, Math.max(0, num / den)) : 0;
+  const n = Math.min(m, Math.max(3, opts.maxIndependent ?? m));
+  const c = normalQuantile2(opts.confidence ?? 0.95) * Math.sqrt((n * (n - 1) * (2 * n + 5)) / 18) * Math.sqrt((1 + rho) / (1 - rho)) * (k / ((n * (n - 1)) / 2));
+  const lo = Math.max(0, Math.floor((k - c) / 2) - 1);
+  const hi = Math.min(k - 1, Math.ceil((k + c) / 2));
+  return { slope, intercept, n: m, slopeLow: Math.min(slope, sorted[lo]!), slopeHigh: Math.max(slope, sorted[hi]!), rho };
 }
 
 /** Period-over-period growth in percent: (v_now / v_prev − 1)·100; null if either is unknown or v_prev = 0. */
@@ -198,11 +256,12 @@ export interface RobustZ {
 }
 
 /**
- * Robust z-score (growth-methods.md §4.4): z = (x − median_B) / (1.4826·MAD_B).
+ * Robust z-score (growth-methods.md §4.4): z = (x − median_B) / s with s = max(1.4826·MAD_B, floor).
  *
- * MAD = 0 rule (documented epsilon rule): use 1.253314·meanAbsDev_B (consistent for σ under normality, the
- * Iglewicz–Hoaglin fallback); if that is also 0 (flat baseline), use max(relEps·|median_B|, absEps). Null if the
- * baseline has fewer than `minBaseline` finite values.
+ * MAD = 0 → 1.253314·meanAbsDev_B (Iglewicz–Hoaglin). The floor is always applied: max(relEps·|median_B| (a relative
+ * noise floor: changes below 1 % of the typical velocity are noise), stepFloor (the rounding uncertainty of one
+ * velocity), absEps). Without it a near-constant baseline gives |z| in the thousands for a 0.01 % wobble. Null if
+ * the baseline has fewer than `minBaseline` finite values.
  */
 export function robustZ(
   x: number,
@@ -213,6 +272,8 @@ export function robustZ(
     absoluteEpsilon?: number;
     madScale?: number;
     meanAbsDevScale?: number;
+    /** Scale floor from the rounding step (same unit as x): the rounding uncertainty of one velocity. */
+    stepFloor?: number;
   } = {},
 ): RobustZ | null {
   const b = baseline.filter((v) => Number.isFinite(v));
@@ -227,11 +288,10 @@ export function robustZ(
     scale = (opts.meanAbsDevScale ?? MEAN_AD_SCALE) * (dev.reduce((s, v) => s + v, 0) / dev.length);
     scaleRule = 'meanAbsDev';
   }
-  if (!(scale > 0)) {
-    scale = Math.max(
-      (opts.relativeEpsilon ?? GROWTH_DEFAULTS.zRelativeEpsilon) * Math.abs(med),
-      opts.absoluteEpsilon ?? GROWTH_DEFAULTS.zAbsoluteEpsilon,
-    );
+  const relFloor = (opts.relativeEpsilon ?? GROWTH_DEFAULTS.zRelativeEpsilon) * Math.abs(med);
+  const floor = Math.max(relFloor, opts.stepFloor ?? 0, opts.absoluteEpsilon ?? GROWTH_DEFAULTS.zAbsoluteEpsilon);
+  if (!(scale >= floor)) {
+    scale = floor;
     scaleRule = 'epsilon';
   }
   return { z: (x - med) / scale, median: med, mad: madRaw, scale, scaleRule, baselineSize: b.length };

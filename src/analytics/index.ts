@@ -12,3 +12,4 @@ export * from './lifecycle.ts';
 export * from './report.ts';
 export * from './compare.ts';
 export * from './events.ts';
+export * from './metrics.ts';

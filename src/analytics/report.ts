@@ -5,28 +5,16 @@
  * Method reference: docs/analytics.md (all sections); growth-methods.md §4–§5.
  */
 import { z } from 'zod';
-import type { CleanSeries, CounterPoint, SeriesPoint } from './types.ts';
+import type { CleanSeries, SeriesPoint } from './types.ts';
 import { MS_PER_DAY, MS_PER_HOUR, toIso } from './math.ts';
 import { CLEAN_DEFAULTS, cleanSeries } from './clean.ts';
-import { windowVelocity } from './velocity.ts';
-import type { WindowVelocity } from './velocity.ts';
-import {
-  BREAKOUT_DEFINITION,
-  GROWTH_DEFAULTS,
-  MAD_SCALE,
-  MEAN_AD_SCALE,
-  accelerationPerHour2,
-  counterGrowthRate,
-  growthPct,
-  isBreakout,
-  latestZScore,
-  velocityGrowthRate,
-} from './growth.ts';
+import { BREAKOUT_DEFINITION, GROWTH_DEFAULTS, MAD_SCALE, MEAN_AD_SCALE } from './growth.ts';
 import { CHANGEPOINT_DEFAULTS, detectChangePoints } from './changepoints.ts';
 import { LIFECYCLE_DEFAULTS, fitLifecycle } from './lifecycle.ts';
+import { METRIC_DEFAULTS, binHourly, computeMetrics, type WindowMetric } from './metrics.ts';
 
 /** Version of the analytics methods; bump on any change that can alter a report. */
-export const ANALYTICS_VERSION = '1.0.0';
+export const ANALYTICS_VERSION = '2.0.0';
 
 /** Report windows and their lengths. */
 export const REPORT_WINDOWS = [
@@ -37,22 +25,22 @@ export const REPORT_WINDOWS = [
 
 /** Every tunable used by `computeReport`, with its default (echoed in `method.parameters`). */
 export const DEFAULT_PARAMETERS = {
-  gapMinMs: CLEAN_DEFAULTS.gapMinMs,
-  gapMedianFactor: CLEAN_DEFAULTS.gapMedianFactor,
+  gapFactor: METRIC_DEFAULTS.gapFactor,
+  windowMinCoverage: METRIC_DEFAULTS.minCoverage,
   glitchMaxRunPoints: CLEAN_DEFAULTS.glitchMaxRunPoints,
   glitchMaxRunMs: CLEAN_DEFAULTS.glitchMaxRunMs,
-  roundingMinSteps: 2,
-  growthLookbackMs: GROWTH_DEFAULTS.growthLookbackMs,
-  growthMinSpanMs: GROWTH_DEFAULTS.growthMinSpanMs,
-  velocityBinMs: GROWTH_DEFAULTS.velocityBinMs,
-  velocityMaxBins: GROWTH_DEFAULTS.velocityMaxBins,
-  theilSenMaxPoints: GROWTH_DEFAULTS.theilSenMaxPoints,
-  accelerationWindowMs: GROWTH_DEFAULTS.accelerationWindowMs,
+  shiftMotionFactor: CLEAN_DEFAULTS.shiftMotionFactor,
+  shiftMinRelative: CLEAN_DEFAULTS.shiftMinRelative,
+  shiftNeighbours: CLEAN_DEFAULTS.shiftNeighbours,
+  roundingMinSteps: METRIC_DEFAULTS.roundingMinSteps,
+  growthLookbackMs: METRIC_DEFAULTS.growthLookbackMs,
+  growthMinSpanMs: METRIC_DEFAULTS.growthMinSpanMs,
+  confidence: METRIC_DEFAULTS.confidence,
   zBaselineDays: GROWTH_DEFAULTS.zBaselineDays,
   zMinBaselineDays: GROWTH_DEFAULTS.zMinBaselineDays,
   zMadScale: MAD_SCALE,
   zMeanAbsDevScale: MEAN_AD_SCALE,
-  zRelativeEpsilon: GROWTH_DEFAULTS.zRelativeEpsilon,
+  zRelativeFloor: GROWTH_DEFAULTS.zRelativeEpsilon,
   zAbsoluteEpsilon: GROWTH_DEFAULTS.zAbsoluteEpsilon,
   breakoutMinZScore: BREAKOUT_DEFINITION.minZScore,
   breakoutMinVelocityGrowthPct: BREAKOUT_DEFINITION.minVelocityGrowthPct,
@@ -78,28 +66,29 @@ export const DEFAULT_PARAMETERS = {
 };
 
 const DecimalString = z.string().regex(/^(0|[1-9][0-9]*)$/, 'unsigned decimal integer string');
+const SignedDecimalString = z.string().regex(/^(0|-?[1-9][0-9]*)$/, 'decimal integer string');
 const IsoTime = z.iso.datetime();
 const Rate = z.number().nullable();
 
 /** Zod schema of `method.parameters`. */
 export const ParametersSchema = z
   .object({
-    gapMinMs: z.number(),
-    gapMedianFactor: z.number(),
+    gapFactor: z.number(),
+    windowMinCoverage: z.number(),
     glitchMaxRunPoints: z.number(),
     glitchMaxRunMs: z.number(),
+    shiftMotionFactor: z.number(),
+    shiftMinRelative: z.number(),
+    shiftNeighbours: z.number(),
     roundingMinSteps: z.number(),
     growthLookbackMs: z.number(),
     growthMinSpanMs: z.number(),
-    velocityBinMs: z.number(),
-    velocityMaxBins: z.number(),
-    theilSenMaxPoints: z.number(),
-    accelerationWindowMs: z.number(),
+    confidence: z.number(),
     zBaselineDays: z.number(),
     zMinBaselineDays: z.number(),
     zMadScale: z.number(),
     zMeanAbsDevScale: z.number(),
-    zRelativeEpsilon: z.number(),
+    zRelativeFloor: z.number(),
     zAbsoluteEpsilon: z.number(),
     breakoutMinZScore: z.number(),
     breakoutMinVelocityGrowthPct: z.number(),
@@ -133,11 +122,16 @@ export const ReportWindowSchema = z
     window: z.enum(['1h', '24h', '7d']),
     from: IsoTime.nullable(),
     to: IsoTime.nullable(),
-    delta: DecimalString.nullable(),
+    delta: SignedDecimalString.nullable(),
     velocityPerHour: Rate,
     velocityPerHourLow: Rate,
     velocityPerHourHigh: Rate,
+    coverage: Rate,
+    interpolated: z.boolean(),
+    widened: z.boolean(),
     growthPct: Rate,
+    growthPctLow: Rate,
+    growthPctHigh: Rate,
   })
   .strict();
 /** One row of `Report.windows`. */
@@ -166,13 +160,28 @@ export const ReportSchema = z
     metric: z.string(),
     /** "As of" time (ISO); null only when neither opts.at/opts.now nor any point is given. */
     at: IsoTime.nullable(),
+    /** The hour boundary every window and rate ends at (ISO); null without usable data. */
+    asOf: IsoTime.nullable(),
     latest: z.object({ value: DecimalString, observedAt: IsoTime, exact: z.boolean() }).strict().nullable(),
     windows: z.array(ReportWindowSchema),
     growthRatePerDay: Rate,
+    growthRatePerDayLow: Rate,
+    growthRatePerDayHigh: Rate,
     counterDoublingDays: Rate,
+    counterDoublingDaysLow: Rate,
+    counterDoublingDaysHigh: Rate,
+    counterHalvingDays: Rate,
+    counterHalvingDaysLow: Rate,
+    counterHalvingDaysHigh: Rate,
     velocityGrowthRatePerDay: Rate,
+    velocityGrowthRatePerDayLow: Rate,
+    velocityGrowthRatePerDayHigh: Rate,
     velocityDoublingDays: Rate,
+    velocityDoublingDaysLow: Rate,
+    velocityDoublingDaysHigh: Rate,
     velocityHalvingDays: Rate,
+    velocityHalvingDaysLow: Rate,
+    velocityHalvingDaysHigh: Rate,
     acceleration: Rate,
     zScore: Rate,
     breakout: z.boolean().nullable(),
@@ -199,32 +208,28 @@ export interface ReportOptions {
   now?: number;
   /** Overrides of the defaults in `DEFAULT_PARAMETERS`. */
   parameters?: Partial<AnalyticsParameters>;
+  /** Sampling cadence of a tracked tag (ms): late samples are not gaps. */
+  cadenceMs?: number;
 }
 
 const finiteOrNull = (x: number | null | undefined): number | null =>
   x === null || x === undefined || !Number.isFinite(x) ? null : x;
 
-function windowRow(name: ReportWindow['window'], w: WindowVelocity | null, g: number | null): ReportWindow {
-  if (w === null)
-    return {
-      window: name,
-      from: null,
-      to: null,
-      delta: null,
-      velocityPerHour: null,
-      velocityPerHourLow: null,
-      velocityPerHourHigh: null,
-      growthPct: null,
-    };
+function windowRow(w: WindowMetric): ReportWindow {
   return {
-    window: name,
-    from: toIso(w.from),
-    to: toIso(w.to),
-    delta: (w.deltaInt < 0n ? 0n : w.deltaInt).toString(),
+    window: w.window as ReportWindow['window'],
+    from: w.from,
+    to: w.to,
+    delta: w.delta,
     velocityPerHour: finiteOrNull(w.velocityPerHour),
     velocityPerHourLow: finiteOrNull(w.velocityPerHourLow),
     velocityPerHourHigh: finiteOrNull(w.velocityPerHourHigh),
-    growthPct: finiteOrNull(g),
+    coverage: finiteOrNull(w.coverage),
+    interpolated: w.interpolated,
+    widened: w.widened,
+    growthPct: finiteOrNull(w.growthPct),
+    growthPctLow: finiteOrNull(w.growthPctLow),
+    growthPctHigh: finiteOrNull(w.growthPctHigh),
   };
 }
 
@@ -236,27 +241,6 @@ function latestObservation(clean: CleanSeries): Report['latest'] {
     if (!glitchTimes.has(toIso(r.t))) return { value: r.value.toString(), observedAt: toIso(r.t), exact: r.precision === 'exact' };
   }
   return null;
-}
-
-/** Velocity windows 1h/24h/7d ending at T, each with growth vs the preceding window of equal length. */
-function velocityWindows(
-  adjusted: readonly CounterPoint[],
-  T: number,
-  p: AnalyticsParameters,
-): { rows: ReportWindow[]; w24: WindowVelocity | null; g24: number | null; acceleration: number | null } {
-  const wv = (to: number, ms: number): WindowVelocity | null =>
-    windowVelocity(adjusted, { to, windowMs: ms, minSteps: p.roundingMinSteps });
-  const rows: ReportWindow[] = [];
-  let w24: WindowVelocity | null = null;
-  let g24: number | null = null;
-  for (const { window, ms } of REPORT_WINDOWS) {
-    const now = wv(T, ms);
-    const g = growthPct(now?.velocityPerHour, wv(T - ms, ms)?.velocityPerHour);
-    if (window === '24h') [w24, g24] = [now, g];
-    rows.push(windowRow(window, now, g));
-  }
-  const A = p.accelerationWindowMs;
-  return { rows, w24, g24, acceleration: accelerationPerHour2(wv(T, A), wv(T - A, A)) };
 }
 
 /**
@@ -276,53 +260,31 @@ export function computeReport(points: readonly SeriesPoint[], opts: ReportOption
   const p: AnalyticsParameters = { ...DEFAULT_PARAMETERS, ...opts.parameters };
   const asOf = opts.at ?? opts.now;
   const kept = asOf === undefined ? points : points.filter((x) => x.t <= asOf);
-  const clean = cleanSeries(kept, {
-    gapMinMs: p.gapMinMs,
-    gapMedianFactor: p.gapMedianFactor,
+  // the raw series: only for the latest reading and the glitch list (every sample, not just the hourly bins)
+  const rawClean = cleanSeries(kept, { glitchMaxRunPoints: p.glitchMaxRunPoints, glitchMaxRunMs: p.glitchMaxRunMs });
+  const raw = rawClean.raw;
+  const atMs = asOf ?? (raw.length > 0 ? raw[raw.length - 1]!.t : undefined);
+  const m = computeMetrics(binHourly(kept, atMs), {
+    atMs: atMs ?? 0,
+    ...(opts.cadenceMs !== undefined ? { cadenceMs: opts.cadenceMs } : {}),
+    minCoverage: p.windowMinCoverage,
+    roundingMinSteps: p.roundingMinSteps,
+    growthLookbackMs: p.growthLookbackMs,
+    growthMinSpanMs: p.growthMinSpanMs,
+    confidence: p.confidence,
+    zBaselineDays: p.zBaselineDays,
+    zMinBaselineDays: p.zMinBaselineDays,
+    zRelativeFloor: p.zRelativeFloor,
+    zAbsoluteEpsilon: p.zAbsoluteEpsilon,
+    madScale: p.zMadScale,
+    meanAbsDevScale: p.zMeanAbsDevScale,
+    breakoutMinZScore: p.breakoutMinZScore,
+    breakoutMinVelocityGrowthPct: p.breakoutMinVelocityGrowthPct,
+    breakoutMinChangeInSteps: p.breakoutMinChangeInSteps,
     glitchMaxRunPoints: p.glitchMaxRunPoints,
     glitchMaxRunMs: p.glitchMaxRunMs,
   });
-  const { raw, adjusted } = clean;
-  const atMs = asOf ?? (raw.length > 0 ? raw[raw.length - 1]!.t : undefined);
-  const T = adjusted.length > 0 ? adjusted[adjusted.length - 1]!.t : undefined;
-
-  const win =
-    T === undefined
-      ? { rows: REPORT_WINDOWS.map(({ window }) => windowRow(window, null, null)), w24: null, g24: null, acceleration: null }
-      : velocityWindows(adjusted, T, p);
-  const growthOpts = { lookbackMs: p.growthLookbackMs, maxPoints: p.theilSenMaxPoints, minSpanMs: p.growthMinSpanMs };
-  const cg = T === undefined ? null : counterGrowthRate(adjusted, { to: T, ...growthOpts });
-  const vg =
-    T === undefined
-      ? null
-      : velocityGrowthRate(adjusted, {
-          to: T,
-          ...growthOpts,
-          binMs: p.velocityBinMs,
-          maxBins: p.velocityMaxBins,
-          minSteps: p.roundingMinSteps,
-        });
-  const z =
-    T === undefined
-      ? null
-      : latestZScore(adjusted, {
-          to: T,
-          baselineDays: p.zBaselineDays,
-          minBaselineDays: p.zMinBaselineDays,
-          relativeEpsilon: p.zRelativeEpsilon,
-          absoluteEpsilon: p.zAbsoluteEpsilon,
-          madScale: p.zMadScale,
-          meanAbsDevScale: p.zMeanAbsDevScale,
-        });
-  const zScore = finiteOrNull(z?.z);
-  const breakout = isBreakout(
-    { zScore, growthPct24h: win.g24, window24h: win.w24 },
-    {
-      minZScore: p.breakoutMinZScore,
-      minVelocityGrowthPct: p.breakoutMinVelocityGrowthPct,
-      minChangeInSteps: p.breakoutMinChangeInSteps,
-    },
-  );
+  const adjusted = m.clean.adjusted;
 
   const changePoints = detectChangePoints(adjusted, {
     cost: p.changepointCost,
@@ -349,25 +311,41 @@ export function computeReport(points: readonly SeriesPoint[], opts: ReportOption
     minPeakWidthBins: p.lifecycleMinPeakWidthBins,
     minSteps: p.roundingMinSteps,
   });
+  const cg = m.counterGrowth;
+  const vg = m.velocityGrowth;
 
   return {
     platform: opts.platform,
     tag: opts.tag,
     metric: opts.metric,
     at: atMs === undefined ? null : toIso(atMs),
-    latest: latestObservation(clean),
-    windows: win.rows,
+    asOf: m.asOf,
+    latest: latestObservation(rawClean),
+    windows: m.windows.map(windowRow),
     growthRatePerDay: finiteOrNull(cg?.ratePerDay),
+    growthRatePerDayLow: finiteOrNull(cg?.ratePerDayLow),
+    growthRatePerDayHigh: finiteOrNull(cg?.ratePerDayHigh),
     counterDoublingDays: finiteOrNull(cg?.doublingDays),
+    counterDoublingDaysLow: finiteOrNull(cg?.doublingDaysLow),
+    counterDoublingDaysHigh: finiteOrNull(cg?.doublingDaysHigh),
+    counterHalvingDays: finiteOrNull(cg?.halvingDays),
+    counterHalvingDaysLow: finiteOrNull(cg?.halvingDaysLow),
+    counterHalvingDaysHigh: finiteOrNull(cg?.halvingDaysHigh),
     velocityGrowthRatePerDay: finiteOrNull(vg?.ratePerDay),
+    velocityGrowthRatePerDayLow: finiteOrNull(vg?.ratePerDayLow),
+    velocityGrowthRatePerDayHigh: finiteOrNull(vg?.ratePerDayHigh),
     velocityDoublingDays: finiteOrNull(vg?.doublingDays),
+    velocityDoublingDaysLow: finiteOrNull(vg?.doublingDaysLow),
+    velocityDoublingDaysHigh: finiteOrNull(vg?.doublingDaysHigh),
     velocityHalvingDays: finiteOrNull(vg?.halvingDays),
-    acceleration: finiteOrNull(win.acceleration),
-    zScore,
-    breakout,
-    revisions: clean.revisions,
-    gaps: clean.gaps,
-    glitches: clean.glitches.map((g) => ({ at: g.at, value: g.value })),
+    velocityHalvingDaysLow: finiteOrNull(vg?.halvingDaysLow),
+    velocityHalvingDaysHigh: finiteOrNull(vg?.halvingDaysHigh),
+    acceleration: finiteOrNull(m.acceleration),
+    zScore: finiteOrNull(m.zScore),
+    breakout: m.breakout,
+    revisions: m.clean.revisions,
+    gaps: m.clean.gaps,
+    glitches: rawClean.glitches.map((g) => ({ at: g.at, value: g.value })),
     changePoints,
     lifecycle,
     points: raw.length,

@@ -34,6 +34,11 @@ export interface CounterPoint {
   readonly value: bigint;
   /** Rounding step of the underlying observation, 0n when exact. */
   readonly step: bigint;
+  /**
+   * True when the sampling interval that ends at this point is a gap (longer than the gap threshold of
+   * `detectGaps`): nothing is interpolated across it (`counterAt` returns null strictly inside it).
+   */
+  readonly gap?: boolean;
 }
 
 /** A point of the adjusted series produced by `cleanSeries`. */
@@ -49,17 +54,20 @@ export interface Glitch {
   at: string;
   /** Raw value, decimal string. */
   value: string;
-  /** 'zero': a zero (or negative) counter; 'dip': an impossible drop that later returns to trend. */
-  reason: 'zero' | 'dip';
+  /**
+   * 'zero': a zero (or negative) counter; 'dip': a drop beyond the rounding step that soon returns to trend;
+   * 'spike': a jump beyond the rounding step that soon returns to trend.
+   */
+  reason: 'zero' | 'dip' | 'spike';
 }
 
-/** A persistent downward revision of the counter beyond the rounding step. */
+/** A persistent level shift (up or down) of the counter beyond the rounding step and the counter's own motion. */
 export interface RevisionEvent {
-  /** ISO time of the first sample at the lower level. */
+  /** ISO time of the first sample at the new level. */
   at: string;
-  /** Level reached before the drop, decimal string. */
+  /** Value of the sample before the shift, decimal string. */
   from: string;
-  /** Value after the drop, decimal string. */
+  /** Value of the first sample after the shift, decimal string. */
   to: string;
 }
 
@@ -73,7 +81,10 @@ export interface Gap {
 export interface CleanSeries {
   /** All input points (including lower bounds and glitches), sorted by time, one per timestamp. */
   raw: SeriesPoint[];
-  /** Glitch-free, lower-bound-free, monotone non-decreasing series for velocity math. */
+  /**
+   * Glitch-free, lower-bound-free series for velocity math with every revision's level shift removed (earlier points
+   * moved onto the latest level). Not forced to be monotone: a genuinely shrinking counter keeps its decline.
+   */
   adjusted: AdjustedPoint[];
   glitches: Glitch[];
   revisions: RevisionEvent[];

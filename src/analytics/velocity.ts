@@ -38,7 +38,8 @@ export function locate(series: readonly CounterPoint[], t: number): number {
 
 /**
  * Exact linear interpolation of a counter at time `t` (bigint integer part + float fraction).
- * Returns null outside [first sample, last sample]: no extrapolation.
+ * Returns null outside [first sample, last sample] (no extrapolation) and strictly inside a sampling gap (an interval
+ * whose end point carries `gap: true`): gaps are never interpolated across.
  */
 export function counterAt(series: readonly CounterPoint[], t: number): CounterAt | null {
   const n = series.length;
@@ -48,7 +49,7 @@ export function counterAt(series: readonly CounterPoint[], t: number): CounterAt
   const a = series[i]!;
   if (a.t === t) return { whole: a.value, frac: 0, step: a.step };
   const b = series[i + 1];
-  if (b === undefined) return null;
+  if (b === undefined || b.gap) return null;
   const f = (t - a.t) / (b.t - a.t);
   const x = Number(b.value - a.value) * f;
   const fl = Math.floor(x);
@@ -153,7 +154,7 @@ export interface WindowVelocity {
   uncertainty: number;
   /** delta / hours. */
   velocityPerHour: number;
-  /** max(0, delta − uncertainty) / hours. */
+  /** (delta − uncertainty) / hours (negative for a shrinking counter). */
   velocityPerHourLow: number;
   /** (delta + uncertainty) / hours. */
   velocityPerHourHigh: number;
@@ -188,7 +189,7 @@ export function windowVelocity(series: readonly CounterPoint[], opts: WindowOpti
     let idx = locate(series, from);
     for (;;) {
       const q = bigMax(d.stepFrom, d.stepTo);
-      if (q === 0n || d.delta >= minSteps * Number(q)) break;
+      if (q === 0n || Math.abs(d.delta) >= minSteps * Number(q)) break;
       if (series[idx]!.t === from) idx--;
       if (idx < 0) break;
       from = series[idx]!.t;
@@ -210,7 +211,7 @@ export function windowVelocity(series: readonly CounterPoint[], opts: WindowOpti
     step: bigMax(d.stepFrom, d.stepTo),
     uncertainty: u,
     velocityPerHour: d.delta / hours,
-    velocityPerHourLow: Math.max(0, d.delta - u) / hours,
+    velocityPerHourLow: (d.delta - u) / hours,
     velocityPerHourHigh: (d.delta + u) / hours,
   };
 }
@@ -221,33 +222,38 @@ export const RATE_BIN_LADDER_MS: readonly number[] = [1, 2, 3, 4, 6, 8, 12, 24, 
 );
 
 /**
- * Threshold-crossing knots of a (partly) rounded monotone counter, for rate estimation.
+ * Threshold-crossing knots of a (partly) rounded counter, for rate estimation.
  *
- * A rounded value v with step q means the truth lies in [v − q/2, v + q/2). When the displayed value changes from
- * the sample at t_{i−1} to a larger value at t_i, the truth crossed v_i − q_i/2 inside (t_{i−1}, t_i]; the knot is
- * placed at the interval midpoint with value v_i − q_i/2. Samples that repeat the previous value carry no rate
- * information and are skipped, and so is the first rounded sample (its crossing time is unknown). Exact samples are
- * kept as they are. Knot values are made non-decreasing (running maximum). Interpolating linearly through the knots
- * removes the staircase that display rounding puts into a linearly interpolated counter (which otherwise makes the
- * increments pile up in the sampling intervals where the display changed). Series without rounding are returned
- * unchanged.
+ * A rounded value v with step q means the truth lies in [v − q/2, v + q/2). When the displayed value rises from the
+ * sample at t_{i−1} to a larger value at t_i, the truth crossed v_i − q_i/2 inside (t_{i−1}, t_i]; the knot is placed
+ * at the interval midpoint with value v_i − q_i/2 (for a fall: v_i + q_i/2). Samples that repeat the previous value
+ * carry no rate information and are skipped, and so is the first rounded sample (its crossing time is unknown). Exact
+ * samples are kept as they are. A knot whose interval is a gap keeps `gap: true`. Interpolating linearly through the
+ * knots removes the staircase that display rounding puts into a linearly interpolated counter. Series without
+ * rounding are returned unchanged.
  */
 export function rateKnots(series: readonly CounterPoint[]): CounterPoint[] {
   if (series.every((p) => p.step === 0n)) return series.slice();
   const out: CounterPoint[] = [];
-  let last: bigint | undefined;
+  let pendingGap = false;
   for (let i = 0; i < series.length; i++) {
     const p = series[i]!;
+    if (p.gap) pendingGap = true;
     let knot: CounterPoint | undefined;
     if (p.step === 0n) knot = p;
     else {
       const prev = series[i - 1];
-      if (prev !== undefined && p.value > prev.value) knot = { t: (prev.t + p.t) / 2, value: p.value - p.step / 2n, step: p.step };
+      if (prev !== undefined && p.value !== prev.value) {
+        const value = p.value > prev.value ? p.value - p.step / 2n : p.value + p.step / 2n;
+        knot = { t: (prev.t + p.t) / 2, value, step: p.step };
+      }
     }
     if (knot === undefined) continue;
-    const value = last !== undefined && knot.value < last ? last : knot.value;
-    out.push({ t: knot.t, value, step: knot.step });
-    last = value;
+    const last = out[out.length - 1];
+    if (last !== undefined && knot.t <= last.t) continue;
+    // nothing is interpolated between two knots with a sampling gap between them
+    out.push(pendingGap && last !== undefined ? { ...knot, gap: true } : { t: knot.t, value: knot.value, step: knot.step });
+    pendingGap = false;
   }
   return out;
 }

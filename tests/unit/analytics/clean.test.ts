@@ -73,12 +73,14 @@ describe('cleanSeries', () => {
     expect(values(c.adjusted)).toEqual([1000, 2000, 2500]);
   });
 
-  it('treats a drop within the rounding step as no change', () => {
+  // issue 11: a drop within the rounding step is the counter's own motion (display flicker, or a shrinking counter):
+  // neither a glitch nor a revision, and no longer clipped to zero change (clipping hid genuine declines).
+  it('treats a drop within the rounding step as motion, not a glitch or revision', () => {
     const q = 100_000_000; // "16.4B": one decimal of B
     const c = cleanSeries([rd(0, 164 * q, q), rd(1, 163 * q, q), rd(2, 165 * q, q)]);
     expect(c.glitches).toEqual([]);
     expect(c.revisions).toEqual([]);
-    expect(values(c.adjusted)).toEqual([164 * q, 164 * q, 165 * q]);
+    expect(values(c.adjusted)).toEqual([164 * q, 163 * q, 165 * q]);
   });
 
   it('uses the larger of the two steps as the tolerance', () => {
@@ -87,14 +89,15 @@ describe('cleanSeries', () => {
     expect(c.glitches).toEqual([]);
   });
 
-  it('records a persistent drop beyond the step as a revision and keeps the adjusted series monotone', () => {
-    const c = cleanSeries([ex(0, 100), ex(1, 200), ex(2, 300), ex(3, 150), ex(4, 160), ex(5, 170)]);
-    expect(c.revisions).toEqual([{ at: iso(3), from: '300', to: '150' }]);
+  // issue 11: the adjusted series removes the level shift from the earlier points instead of pushing it back onto
+  // the earlier increments (the future running minimum invented a stall there).
+  it('records a persistent drop beyond the step as one revision and removes the shift without a stall', () => {
+    const pts = Array.from({ length: 40 }, (_, h) => ex(h, 10_000 + 100 * h - (h >= 20 ? 3000 : 0)));
+    const c = cleanSeries(pts);
+    expect(c.revisions).toEqual([{ at: iso(20), from: '11900', to: '9000' }]);
     expect(c.glitches).toEqual([]);
-    // future running minimum: the revision is pushed back onto the earlier increments
-    expect(values(c.adjusted)).toEqual([100, 150, 150, 150, 160, 170]);
-    expect(c.adjusted.map((p) => Number(p.raw))).toEqual([100, 200, 300, 150, 160, 170]);
-    for (let i = 1; i < c.adjusted.length; i++) expect(c.adjusted[i]!.value >= c.adjusted[i - 1]!.value).toBe(true);
+    expect(values(c.adjusted)).toEqual(Array.from({ length: 40 }, (_, h) => 7_000 + 100 * h));
+    expect(c.adjusted.map((p) => Number(p.raw))).toEqual(pts.map((p) => Number(p.value)));
   });
 
   it('a drop at the very end is a revision until later data show a return to trend', () => {
@@ -133,17 +136,20 @@ describe('cleanSeries', () => {
 });
 
 describe('gaps', () => {
-  it('reports Δt > max(3 × median Δt, 2 h)', () => {
+  // issue 11: a gap is Δt > 2 × the median interval (was 3 × with a 2 h floor), never less than 2 × the cadence.
+  it('reports Δt > 2 × median Δt', () => {
     const hours = [0, 1, 2, 3, 5.5, 6, 7, 17, 18, 19];
     const c = cleanSeries(hours.map((h, i) => ex(h, 100 + i)));
     expect(c.medianIntervalMs).toBe(HOUR);
-    expect(c.gaps).toEqual([{ from: iso(7), to: iso(17) }]);
+    expect(c.gaps).toEqual([{ from: iso(3), to: iso(5.5) }, { from: iso(7), to: iso(17) }]);
+    expect(c.adjusted.filter((p) => p.gap).map((p) => p.t)).toEqual([T0 + 5.5 * HOUR, T0 + 17 * HOUR]);
   });
 
-  it('applies gapMinMs when the cadence is fast', () => {
+  it('never calls late samples of a tracked tag gaps: the threshold is at least 2 × the cadence', () => {
     const times = [0, 600_000, 1_200_000, 1_800_000, 1_800_000 + 90 * 60_000].map((t) => T0 + t);
-    expect(detectGaps(times).gaps).toEqual([]); // 90 min < 2 h default
-    expect(detectGaps(times, { gapMinMs: 3_600_000 }).gaps).toHaveLength(1);
+    expect(detectGaps(times).gaps).toHaveLength(1); // 90 min > 2 × 10 min
+    expect(detectGaps(times, { cadenceMs: 3_600_000 }).gaps).toEqual([]); // hourly cadence: 90 min is a late sample
+    expect(detectGaps(times, { gapMinMs: 3 * 3_600_000 }).gaps).toEqual([]);
   });
 
   it('treats glitch samples as missing when looking for gaps', () => {
