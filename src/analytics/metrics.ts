@@ -110,6 +110,9 @@ export interface WindowMetric {
   interpolated: boolean;
   /** The start moved back because the change was below `roundingMinSteps` rounding steps. */
   widened: boolean;
+  /** Velocity over the fixed window [to − W, to] and over the window before it, [to − 2W, to − W] (null when unknowable). */
+  fixedVelocityPerHour: number | null;
+  previousVelocityPerHour: number | null;
   /** Growth of the velocity over [to − W, to] vs [to − 2W, to − W], percent, with its interval (null = unbounded). */
   growthPct: number | null;
   growthPctLow: number | null;
@@ -142,6 +145,8 @@ export interface Metrics {
   velocityGrowth: RateFit | null;
   acceleration: number | null;
   zScore: number | null;
+  /** Daily velocities in the z baseline. */
+  zBaselineDays: number;
   breakout: boolean | null;
   /** Cleaning of the bin readings (revisions, gaps, glitches seen at bin level). */
   clean: CleanSeries;
@@ -295,7 +300,8 @@ function windowMetric(cnt: Counter, T: number, W: number, minSteps: number, minC
   const growth = growthOf(fixed, prev);
   const none: WindowMetric = {
     window: label, windowMs: W, from: null, to: null, delta: null, velocityPerHour: null, velocityPerHourLow: null, velocityPerHourHigh: null,
-    coverage: null, interpolated: false, widened: false, growthPct: growth.g, growthPctLow: growth.lo, growthPctHigh: growth.hi,
+    coverage: null, interpolated: false, widened: false, fixedVelocityPerHour: fixed?.v ?? null, previousVelocityPerHour: prev?.v ?? null,
+    growthPct: growth.g, growthPctLow: growth.lo, growthPctHigh: growth.hi,
   };
   const b = cnt.at(T);
   if (b === null) return none;
@@ -335,6 +341,8 @@ function windowMetric(cnt: Counter, T: number, W: number, minSteps: number, minC
     coverage,
     interpolated,
     widened,
+    fixedVelocityPerHour: fixed?.v ?? null,
+    previousVelocityPerHour: prev?.v ?? null,
     growthPct: growth.g,
     growthPctLow: growth.lo,
     growthPctHigh: growth.hi,
@@ -460,9 +468,9 @@ export function computeMetrics(bins: readonly HourBin[], opts: MetricOptions): M
     asOf: null,
     windows: windowsMs.map((W) => ({
       window: windowLabel(W), windowMs: W, from: null, to: null, delta: null, velocityPerHour: null, velocityPerHourLow: null, velocityPerHourHigh: null,
-      coverage: null, interpolated: false, widened: false, growthPct: null, growthPctLow: null, growthPctHigh: null,
+      coverage: null, interpolated: false, widened: false, fixedVelocityPerHour: null, previousVelocityPerHour: null, growthPct: null, growthPctLow: null, growthPctHigh: null,
     })),
-    counterGrowth: null, velocityGrowth: null, acceleration: null, zScore: null, breakout: null, clean, counter,
+    counterGrowth: null, velocityGrowth: null, acceleration: null, zScore: null, zBaselineDays: 0, breakout: null, clean, counter,
   };
   if (counter.length < 2) return empty;
   const firstT = counter[0]!.t;
@@ -509,7 +517,7 @@ export function computeMetrics(bins: readonly HourBin[], opts: MetricOptions): M
         g24 >= (opts.breakoutMinVelocityGrowthPct ?? BREAKOUT_DEFINITION.minVelocityGrowthPct) &&
         w24.d > (opts.breakoutMinChangeInSteps ?? BREAKOUT_DEFINITION.minChangeInSteps) * Number(w24.q);
 
-  return { asOf: toIso(T), windows, counterGrowth: counterGrowthFit, velocityGrowth: velocityGrowthFit, acceleration, zScore, breakout, clean, counter };
+  return { asOf: toIso(T), windows, counterGrowth: counterGrowthFit, velocityGrowth: velocityGrowthFit, acceleration, zScore, zBaselineDays: base.length, breakout, clean, counter };
 }
 
 /** Convenience: metrics of raw points (binned hourly first). */

@@ -26,7 +26,8 @@ export const RangeQuery = z.object({
   to: isoTime.optional(),
 });
 
-export const OverviewQuery = z.object({ metric: Metric.default('views') });
+/** `at`: metrics as of that time (windows end at the last full hour before it), for citing and comparing views. */
+export const OverviewQuery = z.object({ metric: Metric.default('views'), at: isoTime.optional() });
 export const QualityQuery = z.object({ from: isoTime, to: isoTime });
 /** Paths of the HTML pages (for the OpenAPI document). */
 export const PAGE_PATHS: readonly string[] = PAGES;
@@ -56,7 +57,7 @@ export function mountDashboard(router: Router, deps: ApiDeps & { app?: App }): v
 
   router.add('GET', '/api/overview', async (ctx) => {
     const q = parseQuery(OverviewQuery, ctx.url);
-    return { json: await buildOverview(store, { metric: q.metric }) };
+    return { json: await buildOverview(store, { metric: q.metric, ...(q.at ? { nowMs: Date.parse(q.at) } : {}) }) };
   });
   router.add('GET', '/api/tags/:platform/:tag/chart', async (ctx) => {
     const key = tagParams(ctx.params);

@@ -3,29 +3,28 @@
  * services/tag-listing.ts) with how it got there (latest counts, 24 h / 7 d velocity and growth, doubling time,
  * breakout, a sparkline, sample age and recent failures).
  *
- * Built for hundreds of tags: three queries for all tags at once (latest values, the last 15 days reduced to one
- * point per hour by ClickHouse, failures of the last 24 h), then the same report code as `tagpulse report` on the
- * hourly points with the expensive parts (change points, lifecycle fit) switched off, memoised per tag until its
- * data changes. Fifteen days cover the 7 d window, the 7 d window before it (growth) and the 14-day z-score baseline.
+ * Built for hundreds of tags: three queries for all tags at once (latest values, the last 16 days reduced to hourly
+ * bins — first and last reading per hour — by ClickHouse, failures of the last 24 h), then the analytics' one
+ * definition of every metric (`computeMetrics`, the same function the report, the leaderboard and alerts use) on
+ * those bins, memoised per tag until its bins change. Sixteen days cover the 7 d window, the 7 d window before it
+ * (growth) and the 14-day z-score baseline before the latest day.
  */
 import type { Store } from '../store/store.ts';
 import { latestQuery } from '../store/queries.ts';
 import type { QueryRow } from '../store/query.ts';
 import { listTags, type TagOrigin } from '../services/tag-listing.ts';
-import { computeReport, type AnalyticsParameters } from '../analytics/report.ts';
 import type { SeriesPoint } from '../analytics/types.ts';
 import { MS_PER_DAY, MS_PER_HOUR } from '../analytics/math.ts';
 import { cleanSeries } from '../analytics/clean.ts';
 import { interpolateAt } from '../analytics/velocity.ts';
+import { binReadings, computeMetrics, type HourBin } from '../analytics/metrics.ts';
 import { failureSummaryQuery, hourlyPointsQuery } from './queries.ts';
 
-/** How far back the overview reads. */
-const OVERVIEW_LOOKBACK_MS = 15 * MS_PER_DAY;
+/** How far back the overview reads: 7 d window + the 7 d before it, or 24 h + 14 baseline days, plus an hour. */
+export const OVERVIEW_LOOKBACK_MS = 16 * MS_PER_DAY;
 /** Sparkline: the last 7 days on a 2-hour grid. */
 const SPARK_SPAN_MS = 7 * MS_PER_DAY;
 const SPARK_STEP_MS = 2 * MS_PER_HOUR;
-/** The overview shows no change points or lifecycle: a grid of zero bins turns both off. */
-const LIGHT: Partial<AnalyticsParameters> = { changepointMaxBins: 0, lifecycleMaxBins: 0 };
 
 export interface LatestCount {
   value: string;
@@ -66,13 +65,28 @@ export interface OverviewRow {
   lastSampleAt: string | null;
   /** True when a tracked tag's last sample is older than the cadence allows (see `isStale`); false when not sampled. */
   stale: boolean;
+  /** Hour boundary every window ends at (ISO): the same for the report, the leaderboard and alerts at this time. */
+  asOf: string | null;
+  /** Mean velocity per hour over the 24 h ending at asOf, with its interval (report windows[24h]). */
   velocity24h: number | null;
   velocity24hLow: number | null;
   velocity24hHigh: number | null;
+  /** Growth of that velocity vs the 24 h before, percent, with its interval (null bound = unbounded). */
   growth24hPct: number | null;
+  growth24hPctLow: number | null;
+  growth24hPctHigh: number | null;
   velocity7d: number | null;
+  velocity7dLow: number | null;
+  velocity7dHigh: number | null;
   growth7dPct: number | null;
+  growth7dPctLow: number | null;
+  growth7dPctHigh: number | null;
+  /** Counter doubling time from the 7-day Theil–Sen fit (the 7-day average growth), with Sen's interval. */
   doublingDays: number | null;
+  doublingDaysLow: number | null;
+  doublingDaysHigh: number | null;
+  /** Counter halving time when the counter shrinks. */
+  halvingDays: number | null;
   zScore: number | null;
   breakout: boolean | null;
   /** The cleaned counter over the last 7 days on a regular grid (null where there is no data on both sides). */
@@ -98,33 +112,54 @@ export function isStale(lastAt: string | null, everyMs: number, nowMs: number): 
   return lastAt === null || nowMs - Date.parse(lastAt) > 3 * everyMs + 60_000;
 }
 
-type Summary = Pick<OverviewRow, 'velocity24h' | 'velocity24hLow' | 'velocity24hHigh' | 'growth24hPct' | 'velocity7d' | 'growth7dPct' | 'doublingDays' | 'zScore' | 'breakout'>;
+type Summary = Pick<
+  OverviewRow,
+  | 'asOf' | 'velocity24h' | 'velocity24hLow' | 'velocity24hHigh' | 'growth24hPct' | 'growth24hPctLow' | 'growth24hPctHigh'
+  | 'velocity7d' | 'velocity7dLow' | 'velocity7dHigh' | 'growth7dPct' | 'growth7dPctLow' | 'growth7dPctHigh'
+  | 'doublingDays' | 'doublingDaysLow' | 'doublingDaysHigh' | 'halvingDays' | 'zScore' | 'breakout'
+>;
 
-/** Per-tag memo: the report of a tag is recomputed only when its hourly points changed. */
+/** Per-tag memo: the metrics of a tag are recomputed only when its bins (or the hour) changed. */
 const memo = new Map<string, { signature: string; summary: Summary }>();
 const MEMO_MAX = 20_000;
 
-function summarize(key: { platform: string; tag: string; metric: string }, points: SeriesPoint[], nowMs: number): Summary {
-  const id = `${key.platform}|${key.tag}|${key.metric}`;
-  const first = points[0];
-  const last = points[points.length - 1];
-  const signature = `${points.length}|${first?.t}|${last?.t}|${last?.value}`;
-  const hit = memo.get(id);
-  if (hit?.signature === signature) return hit.summary;
-  const r = computeReport(points, { ...key, now: nowMs, parameters: LIGHT });
-  const w24 = r.windows.find((w) => w.window === '24h');
-  const w7 = r.windows.find((w) => w.window === '7d');
-  const summary: Summary = {
+/** The overview's metric fields: exactly the analytics' definitions (`computeMetrics`) on the hourly bins. */
+export function summarizeBins(bins: readonly HourBin[], atMs: number, cadenceMs?: number): Summary {
+  const m = computeMetrics(bins, { atMs, ...(cadenceMs !== undefined ? { cadenceMs } : {}) });
+  const w24 = m.windows.find((w) => w.window === '24h');
+  const w7 = m.windows.find((w) => w.window === '7d');
+  const cg = m.counterGrowth;
+  return {
+    asOf: m.asOf,
     velocity24h: w24?.velocityPerHour ?? null,
     velocity24hLow: w24?.velocityPerHourLow ?? null,
     velocity24hHigh: w24?.velocityPerHourHigh ?? null,
     growth24hPct: w24?.growthPct ?? null,
+    growth24hPctLow: w24?.growthPctLow ?? null,
+    growth24hPctHigh: w24?.growthPctHigh ?? null,
     velocity7d: w7?.velocityPerHour ?? null,
+    velocity7dLow: w7?.velocityPerHourLow ?? null,
+    velocity7dHigh: w7?.velocityPerHourHigh ?? null,
     growth7dPct: w7?.growthPct ?? null,
-    doublingDays: r.counterDoublingDays,
-    zScore: r.zScore,
-    breakout: r.breakout,
+    growth7dPctLow: w7?.growthPctLow ?? null,
+    growth7dPctHigh: w7?.growthPctHigh ?? null,
+    doublingDays: cg?.doublingDays ?? null,
+    doublingDaysLow: cg?.doublingDaysLow ?? null,
+    doublingDaysHigh: cg?.doublingDaysHigh ?? null,
+    halvingDays: cg?.halvingDays ?? null,
+    zScore: m.zScore,
+    breakout: m.breakout,
   };
+}
+
+function summarize(key: { platform: string; tag: string; metric: string }, bins: HourBin[], nowMs: number, cadenceMs: number | undefined): Summary {
+  const id = `${key.platform}|${key.tag}|${key.metric}`;
+  const readings = binReadings(bins, nowMs);
+  const last = readings[readings.length - 1];
+  const signature = `${Math.floor(nowMs / MS_PER_HOUR)}|${cadenceMs}|${readings.length}|${readings[0]?.t}|${last?.t}|${last?.value}`;
+  const hit = memo.get(id);
+  if (hit?.signature === signature) return hit.summary;
+  const summary = summarizeBins(bins, nowMs, cadenceMs);
   if (memo.size >= MEMO_MAX) memo.clear();
   memo.set(id, { signature, summary });
   return summary;
@@ -152,6 +187,30 @@ function sparkline(points: SeriesPoint[], nowMs: number): Sparkline {
   return { startMs, stepMs: SPARK_STEP_MS, values };
 }
 
+/** Hourly bins of one query row. */
+function binsOf(r: QueryRow<typeof hourlyPointsQuery>): HourBin[] {
+  return r.starts.map((start, i) => ({
+    start,
+    firstAt: r.first_times[i]!,
+    first: BigInt(r.first_values[i]!),
+    firstStep: BigInt(r.first_steps[i]!),
+    lastAt: r.last_times[i]!,
+    last: BigInt(r.last_values[i]!),
+    lastStep: BigInt(r.last_steps[i]!),
+  }));
+}
+
+/** Readings of the bins for the sparkline (first and last of each hour). */
+function binPoints(bins: HourBin[], nowMs: number): SeriesPoint[] {
+  const out: SeriesPoint[] = [];
+  for (const b of bins) {
+    if (b.firstAt > nowMs) continue;
+    out.push({ t: b.firstAt, value: b.first, step: b.firstStep, precision: b.firstStep > 0n ? 'rounded' : 'exact' });
+    if (b.lastAt > b.firstAt && b.lastAt <= nowMs) out.push({ t: b.lastAt, value: b.last, step: b.lastStep, precision: b.lastStep > 0n ? 'rounded' : 'exact' });
+  }
+  return out;
+}
+
 export async function buildOverview(store: Store, opts: { metric: string; nowMs?: number }): Promise<Overview> {
   const nowMs = opts.nowMs ?? Date.now();
   const tracked = await listTags(store);
@@ -160,12 +219,10 @@ export async function buildOverview(store: Store, opts: { metric: string; nowMs?
   const keys = { platforms: tracked.map((t) => t.platform), tags: tracked.map((t) => t.tag) };
   const [latest, hourly, failures] = await Promise.all([
     store.run(latestQuery, keys),
-    store.run(hourlyPointsQuery, { ...keys, metric: opts.metric, from: new Date(nowMs - OVERVIEW_LOOKBACK_MS - MS_PER_HOUR).toISOString() }),
+    store.run(hourlyPointsQuery, { ...keys, metric: opts.metric, from: new Date(nowMs - OVERVIEW_LOOKBACK_MS - MS_PER_HOUR).toISOString(), to: new Date(nowMs).toISOString() }),
     store.run(failureSummaryQuery, { since: new Date(nowMs - MS_PER_DAY).toISOString() }),
   ]);
-  const pointsBy = new Map<string, SeriesPoint[]>(
-    hourly.map((r) => [`${r.platform}|${r.tag}`, r.times.map((t, i) => ({ t, value: BigInt(r.values[i]!), step: BigInt(r.steps[i]!), precision: r.precisions[i]! }))]),
-  );
+  const binsBy = new Map<string, HourBin[]>(hourly.map((r) => [`${r.platform}|${r.tag}`, binsOf(r)]));
   const latestBy = latestByTag(latest);
   const failuresBy = new Map(failures.map((f) => [`${f.platform}|${f.tag}`, f]));
   const count = (r: LatestRow | undefined): LatestCount | null => (r ? { value: r.value, precision: r.precision as LatestCount['precision'], step: r.step, observedAt: r.latest_at } : null);
@@ -174,7 +231,7 @@ export async function buildOverview(store: Store, opts: { metric: string; nowMs?
     const k = `${t.platform}|${t.tag}`;
     const latestOf = latestBy.get(k);
     const metrics = latestOf?.metrics;
-    const points = pointsBy.get(k) ?? [];
+    const bins = binsBy.get(k) ?? [];
     const lastSampleAt = latestOf?.lastAt ?? null;
     const f = failuresBy.get(k);
     return {
@@ -190,8 +247,8 @@ export async function buildOverview(store: Store, opts: { metric: string; nowMs?
       samples: Math.max(0, ...[...(metrics?.values() ?? [])].map((m) => Number(m.samples))),
       lastSampleAt,
       stale: t.sampled && t.everyMs !== null ? isStale(lastSampleAt, t.everyMs, nowMs) : false,
-      ...summarize({ platform: t.platform, tag: t.tag, metric: opts.metric }, points, nowMs),
-      sparkline: sparkline(points, nowMs),
+      ...summarize({ platform: t.platform, tag: t.tag, metric: opts.metric }, bins, nowMs, t.everyMs ?? undefined),
+      sparkline: sparkline(binPoints(bins, nowMs), nowMs),
       failures24h: f?.failures ?? 0,
       lastFailure: f ? { kind: f.last_kind, at: f.last_at, message: f.last_message } : null,
     };

@@ -23,35 +23,46 @@ const tagKeys = { platforms: z.array(z.string()), tags: z.array(z.string()) };
 const TAG_KEYS_SQL = '(platform, tag) IN (SELECT arrayJoin(arrayZip({platforms:Array(String)}, {tags:Array(String)})))';
 
 /**
- * One point per (tag, hour) for many tags: the last reading of each hour with its rounding step and precision (two
- * sources at that instant: the preferred one, as services/readings.ts chooses), as arrays (one row per tag) — thousands of hourly points cost far less to transfer and validate that way.
+  * Hourly bins for many tags: the first and the last reading of each UTC hour (lower bounds and zeros left out), with
+  * their rounding steps — the same bins the hourly rollup keeps (argMin/argMax per bucket), so the overview's metrics
+  * are the analytics' one definition (analytics/metrics.ts) and can later come from the rollup unchanged. Two sources
+  * at one instant: the preferred one, as services/readings.ts chooses. Arrays, one row per tag: thousands of bins cost
+  * far less to transfer and validate that way.
  */
 export const hourlyPointsQuery = defineQuery({
   name: 'dashboard_hourly_points',
-  params: z.object({ ...tagKeys, metric: z.string(), from: isoParam }),
+  params: z.object({ ...tagKeys, metric: z.string(), from: isoParam, to: isoParam }),
   row: z.object({
     platform: z.string(),
     tag: z.string(),
-    times: z.array(z.number()),
-    values: z.array(z.string()),
-    steps: z.array(z.string()),
-    precisions: z.array(z.enum(['exact', 'rounded', 'lower_bound'])),
+    starts: z.array(z.number()),
+    first_times: z.array(z.number()),
+    first_values: z.array(z.string()),
+    first_steps: z.array(z.string()),
+    last_times: z.array(z.number()),
+    last_values: z.array(z.string()),
+    last_steps: z.array(z.string()),
   }),
   sql: `SELECT platform, tag,
-  groupArray(toFloat64(toUnixTimestamp64Milli(t))) AS times, groupArray(toString(v)) AS values,
-  groupArray(toString(s)) AS steps, groupArray(p) AS precisions
+  groupArray(toFloat64(toUnixTimestamp(h)) * 1000) AS starts,
+  groupArray(toFloat64(toUnixTimestamp64Milli(ft))) AS first_times, groupArray(toString(fv)) AS first_values, groupArray(toString(fs)) AS first_steps,
+  groupArray(toFloat64(toUnixTimestamp64Milli(lt))) AS last_times, groupArray(toString(lv)) AS last_values, groupArray(toString(ls)) AS last_steps
 FROM (
-  SELECT platform, tag, max(observed_at) AS t,
-    argMax(value, (observed_at, pref, tie, ingested_at)) AS v,
-    argMax(step, (observed_at, pref, tie, ingested_at)) AS s,
-    argMax(precision, (observed_at, pref, tie, ingested_at)) AS p
+  SELECT platform, tag, toStartOfHour(observed_at, 'UTC') AS h,
+    min(observed_at) AS ft,
+    argMin(value, (observed_at, -pref, bitNot(tie), -toUnixTimestamp64Milli(ingested_at))) AS fv,
+    argMin(step, (observed_at, -pref, bitNot(tie), -toUnixTimestamp64Milli(ingested_at))) AS fs,
+    max(observed_at) AS lt,
+    argMax(value, (observed_at, pref, tie, ingested_at)) AS lv,
+    argMax(step, (observed_at, pref, tie, ingested_at)) AS ls
   FROM (
     SELECT platform, tag, observed_at, value, step, precision, ingested_at, ${SOURCE_RANK_SQL} AS pref, value AS tie
     FROM ${T.observations}
-    WHERE ${TAG_KEYS_SQL} AND metric = {metric:String} AND observed_at >= {from:DateTime64(3, 'UTC')}
+    WHERE ${TAG_KEYS_SQL} AND metric = {metric:String} AND observed_at >= {from:DateTime64(3, 'UTC')} AND observed_at <= {to:DateTime64(3, 'UTC')}
+      AND precision != 'lower_bound' AND value > 0
   )
-  GROUP BY platform, tag, toStartOfHour(observed_at)
-  ORDER BY platform, tag, t
+  GROUP BY platform, tag, h
+  ORDER BY platform, tag, h
 )
 GROUP BY platform, tag`,
 });

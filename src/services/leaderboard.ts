@@ -1,26 +1,31 @@
 /**
- * Leaderboard across all tags of one platform and metric, ranked in ClickHouse from the hourly or daily rollup
- * (never the raw table; see leaderboardHourlyQuery for the method). Windows below 3 days read the hourly rollup,
- * longer ones the daily rollup (then a window edge is known to the day, and the velocity divides by the actual
- * time between the two samples used).
+ * Leaderboard across all tags of one platform and metric. The hourly rollup (never the raw table) gives every tag's
+ * hourly bins (first and last reading per hour); each tag's metrics then come from the analytics' one definition
+ * (`computeMetrics`, the code behind the report, the overview and alerts), so an entry shows exactly the numbers the
+ * tag page shows for the same time: velocity and growth with intervals, the counter doubling time with Sen's
+ * interval, the robust z and the breakout flag.
  */
 import { z } from 'zod';
 import { T } from '../store/migrations.ts';
 import type { Store } from '../store/store.ts';
-import { leaderboardDailyQuery, leaderboardHourlyQuery, type LeaderboardRow } from '../store/analytics-queries.ts';
-import { BREAKOUT_DEFINITION, GROWTH_DEFAULTS, MAD_SCALE, MEAN_AD_SCALE } from '../analytics/growth.ts';
+import { leaderboardHourlyQuery, type LeaderboardBinsRow } from '../store/analytics-queries.ts';
+import { BREAKOUT_DEFINITION } from '../analytics/growth.ts';
 import { ANALYTICS_VERSION } from '../analytics/report.ts';
+import { binReadings, computeMetrics, type HourBin } from '../analytics/metrics.ts';
+import { listTracked } from './tracking.ts';
 import { MetricInput, PlatformInput, TimeInput, durationInput, formatDuration, parseAnalyticsInput } from './analytics-inputs.ts';
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 86_400_000;
-/** Windows of this length or more are ranked from the daily rollup. */
-export const DAILY_GRAIN_FROM_MS = 3 * DAY_MS;
+/** Bins read before the window: enough for the window before it (growth), the 7-day growth fit and the z baseline. */
+const HISTORY_MS = 16 * DAY_MS;
 
 export const LeaderboardInput = z
   .object({
     by: z.enum(['velocity', 'growth', 'breakout']).default('velocity'),
-    window: durationInput(HOUR_MS, 90 * DAY_MS, '24h or 7d').default(DAY_MS),
+    window: durationInput(HOUR_MS, 90 * DAY_MS, '24h or 7d')
+      .refine((ms) => ms % HOUR_MS === 0, 'must be whole hours (the metrics are defined on hourly bins), e.g. 24h or 7d')
+      .default(DAY_MS),
     metric: MetricInput,
     platform: PlatformInput,
     limit: z.coerce.number().int().min(1).max(1000).default(20),
@@ -36,16 +41,30 @@ export type LeaderboardInput = z.input<typeof LeaderboardInput>;
 export interface LeaderboardEntry {
   rank: number;
   tag: string;
+  /** The latest reading used (the first reading of the current hour, or the last of an earlier hour). */
   latestValue: string | null;
   latestAt: string | null;
-  /** Time of the sample the window starts at (the latest at or before the window start). */
+  /** Start and end (an hour boundary, = the report's asOf) of the window; the start is earlier when widened. */
   windowFrom: string | null;
-  /** Counter change over the window (decimal string; a drop counts as 0). */
+  windowTo: string | null;
+  /** Counter change over the window (signed decimal string). */
   delta: string | null;
   velocityPerHour: number | null;
+  velocityPerHourLow: number | null;
+  velocityPerHourHigh: number | null;
+  /** Share of the window covered by sampling (outside gaps). */
+  coverage: number | null;
   previousVelocityPerHour: number | null;
   growthPct: number | null;
-  /** Breakout ranking only: robust z of the 24 h velocity vs the daily baseline. */
+  growthPctLow: number | null;
+  growthPctHigh: number | null;
+  /** Counter growth rate per day (7-day Theil–Sen fit) and doubling/halving time with Sen's interval. */
+  growthRatePerDay: number | null;
+  doublingDays: number | null;
+  doublingDaysLow: number | null;
+  doublingDaysHigh: number | null;
+  halvingDays: number | null;
+  /** Robust z of the 24 h velocity vs the 14 daily velocities before it, and the breakout flag. */
   zScore: number | null;
   baselineDays: number;
   breakout: boolean | null;
@@ -57,7 +76,7 @@ export interface Leaderboard {
   platform: string;
   metric: string;
   at: string;
-  grain: 'hourly' | 'daily';
+  grain: 'hourly';
   /** Tags with rollup data in the read range, and how many of them could be ranked. */
   tagsSeen: number;
   tagsRanked: number;
@@ -66,68 +85,98 @@ export interface Leaderboard {
   query: { name: string; rowsRead: number; elapsedMs: number };
 }
 
+const COMMON =
+  'hourly bins (first and last reading of each hour) from the hourly rollup, metrics by the same definitions as the report (docs/analytics.md §3); the rollup keeps no rounding step, so rounded display figures count as exact here';
 const METHOD_TEXT = {
-  velocity: 'velocity = ((counter at the latest sample ≤ at) − (counter at the latest sample ≤ at − window)) / hours between those two samples',
-  growth: 'growth = (velocity over the window / velocity over the previous window − 1) × 100',
-  breakout: `${BREAKOUT_DEFINITION.text}; from rollups: daily velocities between the latest samples at or before at − k·24h; rollups carry no rounding step, so the last condition is "the 24h change > 0"`,
+  velocity: `velocity = (counter at the window end − counter at its start) / hours, the end being the latest hour boundary with data; ${COMMON}`,
+  growth: `growth = (velocity over the window / velocity over the window before − 1) × 100; ${COMMON}`,
+  breakout: `${BREAKOUT_DEFINITION.text}; ${COMMON}`,
 } as const;
+
+function binsOf(r: LeaderboardBinsRow): HourBin[] {
+  return r.starts.map((start, i) => ({
+    start,
+    firstAt: r.first_times[i]!,
+    first: BigInt(r.first_values[i]!),
+    firstStep: 0n,
+    lastAt: r.last_times[i]!,
+    last: BigInt(r.last_values[i]!),
+    lastStep: 0n,
+  }));
+}
+
+/** One tag's entry from its bins (rank filled in later): the analytics' definitions, nothing else. */
+export function leaderboardEntry(tag: string, bins: HourBin[], opts: { atMs: number; windowMs: number; cadenceMs?: number }): LeaderboardEntry {
+  const windowsMs = opts.windowMs === DAY_MS ? [DAY_MS] : [opts.windowMs];
+  const m = computeMetrics(bins, { atMs: opts.atMs, windowsMs, ...(opts.cadenceMs !== undefined ? { cadenceMs: opts.cadenceMs } : {}) });
+  const w = m.windows[0]!;
+  const readings = binReadings(bins, opts.atMs);
+  const last = readings[readings.length - 1];
+  const cg = m.counterGrowth;
+  return {
+    rank: 0,
+    tag,
+    latestValue: last ? last.value.toString() : null,
+    latestAt: last ? new Date(last.t).toISOString() : null,
+    windowFrom: w.from,
+    windowTo: w.to,
+    delta: w.delta,
+    velocityPerHour: w.velocityPerHour,
+    velocityPerHourLow: w.velocityPerHourLow,
+    velocityPerHourHigh: w.velocityPerHourHigh,
+    coverage: w.coverage,
+    previousVelocityPerHour: w.previousVelocityPerHour,
+    growthPct: w.growthPct,
+    growthPctLow: w.growthPctLow,
+    growthPctHigh: w.growthPctHigh,
+    growthRatePerDay: cg?.ratePerDay ?? null,
+    doublingDays: cg?.doublingDays ?? null,
+    doublingDaysLow: cg?.doublingDaysLow ?? null,
+    doublingDaysHigh: cg?.doublingDaysHigh ?? null,
+    halvingDays: cg?.halvingDays ?? null,
+    zScore: m.zScore,
+    baselineDays: m.zBaselineDays,
+    breakout: m.breakout,
+  };
+}
 
 export async function computeLeaderboard(store: Store, raw: LeaderboardInput, nowMs = Date.now()): Promise<Leaderboard> {
   const input = parseAnalyticsInput(LeaderboardInput, raw);
   const windowMs = input.window;
   const atMs = input.at ? Date.parse(input.at) : nowMs;
-  const daily = input.by !== 'breakout' && windowMs >= DAILY_GRAIN_FROM_MS;
-  const grainMs = daily ? DAY_MS : HOUR_MS;
-  const maxK = input.by === 'breakout' ? GROWTH_DEFAULTS.zBaselineDays + 1 : 2;
-  const sinceMs = Math.floor((atMs - (maxK + 1) * windowMs) / grainMs) * grainMs;
-  const query = daily ? leaderboardDailyQuery : leaderboardHourlyQuery;
-  const { rows, stats } = await store.runWithStats(query, {
-    platform: input.platform,
-    metric: input.metric,
-    at: new Date(atMs).toISOString(),
-    since: new Date(sinceMs).toISOString(),
-    windowMs,
-    maxK,
-    by: input.by,
-    limit: input.limit,
-    baselineDays: GROWTH_DEFAULTS.zBaselineDays,
-    minBaselineDays: GROWTH_DEFAULTS.zMinBaselineDays,
-    madScale: MAD_SCALE,
-    meanAdScale: MEAN_AD_SCALE,
-    relativeEpsilon: GROWTH_DEFAULTS.zRelativeEpsilon,
-    absoluteEpsilon: GROWTH_DEFAULTS.zAbsoluteEpsilon,
-    minZScore: BREAKOUT_DEFINITION.minZScore,
-    minGrowthPct: BREAKOUT_DEFINITION.minVelocityGrowthPct,
+  const sinceMs = Math.floor((atMs - Math.max(2 * windowMs, HISTORY_MS) - HOUR_MS) / HOUR_MS) * HOUR_MS;
+  const [{ rows, stats }, tracked] = await Promise.all([
+    store.runWithStats(leaderboardHourlyQuery, {
+      platform: input.platform,
+      metric: input.metric,
+      at: new Date(atMs).toISOString(),
+      since: new Date(sinceMs).toISOString(),
+    }),
+    listTracked(store, true),
+  ]);
+  const cadence = new Map(tracked.filter((t) => t.platform === input.platform).map((t) => [t.tag, t.everyMs]));
+  const all = rows.map((r) => {
+    const cadenceMs = cadence.get(r.tag);
+    return leaderboardEntry(r.tag, binsOf(r), { atMs, windowMs, ...(cadenceMs !== undefined ? { cadenceMs } : {}) });
   });
-  const breakoutMode = input.by === 'breakout';
+  const value = (e: LeaderboardEntry) => (input.by === 'growth' ? e.growthPct : input.by === 'breakout' ? e.zScore : e.velocityPerHour);
+  const ranked = all.filter((e) => value(e) !== null);
+  ranked.sort((a, b) => {
+    if (input.by === 'breakout' && a.breakout !== b.breakout) return a.breakout === true ? -1 : b.breakout === true ? 1 : a.breakout === false ? -1 : 1;
+    return value(b)! - value(a)! || (a.tag < b.tag ? -1 : a.tag > b.tag ? 1 : 0);
+  });
   return {
     by: input.by,
     window: formatDuration(windowMs),
     platform: input.platform,
     metric: input.metric,
     at: new Date(atMs).toISOString(),
-    grain: daily ? 'daily' : 'hourly',
-    tagsSeen: rows[0]?.tags_seen ?? 0,
-    tagsRanked: rows[0]?.tags_ranked ?? 0,
-    entries: rows.map((r, i) => toEntry(r, i + 1, breakoutMode)),
-    method: { analyticsVersion: ANALYTICS_VERSION, source: `${daily ? T.daily : T.hourly} (rollup)`, description: METHOD_TEXT[input.by] },
-    query: { name: query.name, rowsRead: stats.rowsRead, elapsedMs: Math.round(stats.elapsedMs) },
+    grain: 'hourly',
+    tagsSeen: rows.length,
+    tagsRanked: ranked.length,
+    entries: ranked.slice(0, input.limit).map((e, i) => ({ ...e, rank: i + 1 })),
+    method: { analyticsVersion: ANALYTICS_VERSION, source: `${T.hourly} (rollup)`, description: METHOD_TEXT[input.by] },
+    query: { name: leaderboardHourlyQuery.name, rowsRead: stats.rowsRead, elapsedMs: Math.round(stats.elapsedMs) },
   };
 }
 
-function toEntry(r: LeaderboardRow, rank: number, breakoutMode: boolean): LeaderboardEntry {
-  return {
-    rank,
-    tag: r.tag,
-    latestValue: r.latest_value,
-    latestAt: r.latest_at,
-    windowFrom: r.window_from,
-    delta: r.delta,
-    velocityPerHour: r.velocity_per_hour,
-    previousVelocityPerHour: r.prev_velocity_per_hour,
-    growthPct: r.growth_pct,
-    zScore: breakoutMode ? r.z_score : null,
-    baselineDays: breakoutMode ? r.baseline_days : 0,
-    breakout: breakoutMode ? r.breakout : null,
-  };
-}

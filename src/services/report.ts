@@ -6,6 +6,7 @@ import { resolveEvent, type EventInfo } from './events.ts';
 import { loadSeries, toPoints } from './series.ts';
 import { findConflicts, type Conflict } from './readings.ts';
 import { normalizeTag } from '../schema/tag.ts';
+import { listTracked } from './tracking.ts';
 
 export interface ReportInput {
   platform: string;
@@ -23,7 +24,16 @@ export async function buildReport(store: Store, input: ReportInput): Promise<Rep
   const tag = normalizeTag(input.tag);
   const rows = await loadSeries(store, { platform: input.platform, tag, metric: input.metric }, input.at ? { to: input.at } : {});
   const atMs = input.at ? Date.parse(input.at) : undefined;
-  const report = computeReport(toPoints(rows), { platform: input.platform, tag, metric: input.metric, ...(atMs !== undefined ? { at: atMs } : {}), now: Date.now() });
+  // a tracked tag's cadence: late samples are not gaps (the overview passes the same cadence)
+  const cadenceMs = (await listTracked(store, true)).find((t) => t.platform === input.platform && t.tag === tag)?.everyMs;
+  const report = computeReport(toPoints(rows), {
+    platform: input.platform,
+    tag,
+    metric: input.metric,
+    ...(atMs !== undefined ? { at: atMs } : {}),
+    now: Date.now(),
+    ...(cadenceMs !== undefined ? { cadenceMs } : {}),
+  });
   return { ...report, observations: rows.length, conflicts: findConflicts(rows, input.metric) };
 }
 

@@ -15,110 +15,47 @@ const flag = boolish;
 // ---------------------------------------------------------------------------------------------------------------
 
 /**
- * Ranking of every tag of one (platform, metric) from a rollup, never from raw rows.
+ * Hourly bins of every tag of one (platform, metric) from the hourly rollup, never from raw rows: per bucket the first
+ * and the last reading (argMin/argMax states merged across parts) and their times, as arrays per tag. The metrics are
+ * then computed by the analytics' one definition (analytics/metrics.ts `computeMetrics`), the same code the report,
+ * the overview and alerts run on the same bins — there is no second definition in SQL to keep in step.
  *
- * Anchor: all windows end at `at`. Rollup rows (one per bucket and part) are put in window group
- * k = ⌊(at − last_at) / W⌋, i.e. group k holds the buckets whose last sample lies in (at − (k+1)W, at − kW]; the
- * merged argMax of a group is therefore the counter at the latest sample at or before at − kW (at bucket
- * resolution). Consecutive groups give velocities dv[k] = (C_k − C_{k+1}) / (t_k − t_{k+1}) in counts per hour,
- * dividing by the actual time between the two samples, so a sparser or misaligned sampling widens the window instead
- * of biasing the rate. A drop (a downward revision) counts as no growth, as in the analytics' adjusted series.
- *
- *  - velocity = dv[1]; growth % = (dv[1] / dv[2] − 1)·100 (null when dv[2] is 0 or unknown);
- *  - z-score (breakout mode, W = 24 h) = robust z of dv[1] against dv[2..baselineDays+1] with the analytics' MAD,
- *    mean-absolute-deviation and epsilon fallbacks; breakout = z ≥ minZ AND growth ≥ minGrowth AND delta > 0.
- *
- * The analytics constants (scales, epsilons, thresholds) are bound parameters so they stay defined in one place.
+ * Buckets from `since` up to the bucket holding `at`; the last bucket's readings after `at` cannot be cut out of an
+ * aggregate, which is why the metrics use only the first reading of the hour holding `at` (and only when it is ≤ at).
  */
-const leaderboardSql = (table: string) => `SELECT tag, latest_value, latest_at, window_from, delta, velocity_per_hour, prev_velocity_per_hour,
-  growth_pct, z_score, baseline_days, breakout, tags_seen, tags_ranked
+export const leaderboardHourlyQuery = defineQuery({
+  name: 'leaderboard_hourly_bins',
+  params: z.object({
+    platform: z.string(),
+    metric: z.string(),
+    at: chTimeParam,
+    /** First bucket to read (ISO). */
+    since: chTimeParam,
+  }),
+  row: z.object({
+    tag: z.string(),
+    starts: z.array(z.coerce.number()),
+    first_times: z.array(z.coerce.number()),
+    first_values: z.array(z.string()),
+    last_times: z.array(z.coerce.number()),
+    last_values: z.array(z.string()),
+  }),
+  sql: `SELECT tag,
+  groupArray(toFloat64(toUnixTimestamp(bucket)) * 1000) AS starts,
+  groupArray(toFloat64(toUnixTimestamp64Milli(f_at))) AS first_times, groupArray(toString(f_v)) AS first_values,
+  groupArray(toFloat64(toUnixTimestamp64Milli(l_at))) AS last_times, groupArray(toString(l_v)) AS last_values
 FROM (
-  SELECT tag,
-    arrayMap(i -> arrayFirstIndex(x -> x.1 = i, g), range({maxK:UInt8} + 1)) AS idx,
-    arrayMap(k -> if(idx[k + 1] > 0 AND idx[k + 2] > 0,
-        toFloat64(if(g[idx[k + 1]].3 >= g[idx[k + 2]].3, g[idx[k + 1]].3 - g[idx[k + 2]].3, 0))
-          / (dateDiff('millisecond', g[idx[k + 2]].2, g[idx[k + 1]].2) / 3600000),
-        NULL), range({maxK:UInt8})) AS dv,
-    if(idx[1] > 0, g[idx[1]].3, NULL) AS latest_value,
-    if(idx[1] > 0, g[idx[1]].2, NULL) AS latest_at,
-    if(idx[1] > 0 AND idx[2] > 0, g[idx[2]].2, NULL) AS window_from,
-    if(idx[1] > 0 AND idx[2] > 0, if(g[idx[1]].3 >= g[idx[2]].3, g[idx[1]].3 - g[idx[2]].3, 0), NULL) AS delta,
-    dv[1] AS velocity_per_hour,
-    dv[2] AS prev_velocity_per_hour,
-    if(prev_velocity_per_hour > 0, (velocity_per_hour / prev_velocity_per_hour - 1) * 100, NULL) AS growth_pct,
-    arrayMap(x -> assumeNotNull(x), arrayFilter(x -> x IS NOT NULL, arraySlice(dv, 2, {baselineDays:UInt8}))) AS base,
-    length(base) AS baseline_days,
-    arrayReduce('quantileExactInclusive(0.5)', base) AS base_median,
-    arrayMap(x -> abs(x - base_median), base) AS base_dev,
-    {madScale:Float64} * arrayReduce('quantileExactInclusive(0.5)', base_dev) AS mad_sigma,
-    {meanAdScale:Float64} * arrayAvg(base_dev) AS mean_ad_sigma,
-    multiIf(mad_sigma > 0, mad_sigma, mean_ad_sigma > 0, mean_ad_sigma,
-      greatest({relativeEpsilon:Float64} * abs(base_median), {absoluteEpsilon:Float64})) AS z_scale,
-    if(baseline_days >= {minBaselineDays:UInt8} AND velocity_per_hour IS NOT NULL, (velocity_per_hour - base_median) / z_scale, NULL) AS z_score,
-    if(z_score IS NULL OR growth_pct IS NULL, NULL,
-      z_score >= {minZScore:Float64} AND growth_pct >= {minGrowthPct:Float64} AND delta > 0) AS breakout,
-    multiIf({by:String} = 'growth', growth_pct, {by:String} = 'breakout', z_score, velocity_per_hour) AS rank_value,
-    count() OVER () AS tags_seen,
-    countIf(rank_value IS NOT NULL) OVER () AS tags_ranked
-  FROM (
-    SELECT tag, groupArray((k, k_at, k_value)) AS g
-    FROM (
-      SELECT tag, intDiv(dateDiff('millisecond', last_at, {at:DateTime64(3, 'UTC')}), {windowMs:UInt64}) AS k,
-        max(last_at) AS k_at, argMaxMerge(last_value) AS k_value
-      FROM ${table}
-      WHERE platform = {platform:String} AND metric = {metric:String}
-        AND bucket >= {since:DateTime64(3, 'UTC')} AND bucket <= {at:DateTime64(3, 'UTC')} AND last_at <= {at:DateTime64(3, 'UTC')}
-      GROUP BY tag, k
-      HAVING k <= {maxK:UInt8}
-    )
-    GROUP BY tag
-  )
+  SELECT tag, bucket, min(first_at) AS f_at, argMinMerge(first_value) AS f_v, max(last_at) AS l_at, argMaxMerge(last_value) AS l_v
+  FROM ${T.hourly}
+  WHERE platform = {platform:String} AND metric = {metric:String}
+    AND bucket >= {since:DateTime64(3, 'UTC')} AND bucket <= {at:DateTime64(3, 'UTC')}
+  GROUP BY tag, bucket
+  ORDER BY tag, bucket
 )
-WHERE rank_value IS NOT NULL
-ORDER BY if({by:String} = 'breakout', breakout, 0) DESC NULLS LAST, rank_value DESC, tag
-LIMIT {limit:UInt32}`;
-
-export const LeaderboardParams = z.object({
-  platform: z.string(),
-  metric: z.string(),
-  at: chTimeParam,
-  /** First bucket to read (ISO): the start of the bucket holding at − (maxK + 1)·W. */
-  since: chTimeParam,
-  windowMs: z.number().int().positive(),
-  /** Number of window groups: 2 for velocity/growth, baselineDays + 1 for breakout. */
-  maxK: z.number().int().min(2).max(60),
-  by: z.enum(['velocity', 'growth', 'breakout']),
-  limit: z.number().int().min(1).max(10_000),
-  baselineDays: z.number().int().min(1).max(60),
-  minBaselineDays: z.number().int().min(1).max(60),
-  madScale: z.number(),
-  meanAdScale: z.number(),
-  relativeEpsilon: z.number(),
-  absoluteEpsilon: z.number(),
-  minZScore: z.number(),
-  minGrowthPct: z.number(),
+GROUP BY tag
+ORDER BY tag`,
 });
-
-const nullableNumber = z.number().nullable();
-export const LeaderboardRow = z.object({
-  tag: z.string(),
-  latest_value: u64.nullable(),
-  latest_at: chTime.nullable(),
-  window_from: chTime.nullable(),
-  delta: u64.nullable(),
-  velocity_per_hour: nullableNumber,
-  prev_velocity_per_hour: nullableNumber,
-  growth_pct: nullableNumber,
-  z_score: nullableNumber,
-  baseline_days: z.coerce.number(),
-  breakout: flag.nullable(),
-  tags_seen: z.coerce.number(),
-  tags_ranked: z.coerce.number(),
-});
-export type LeaderboardRow = z.output<typeof LeaderboardRow>;
-
-export const leaderboardHourlyQuery = defineQuery({ name: 'leaderboard_hourly', params: LeaderboardParams, row: LeaderboardRow, sql: leaderboardSql(T.hourly) });
-export const leaderboardDailyQuery = defineQuery({ name: 'leaderboard_daily', params: LeaderboardParams, row: LeaderboardRow, sql: leaderboardSql(T.daily) });
+export type LeaderboardBinsRow = z.output<typeof leaderboardHourlyQuery.row>;
 
 // ---------------------------------------------------------------------------------------------------------------
 // Exports
@@ -267,7 +204,6 @@ LIMIT {limit:UInt32}`,
 
 registerQueries(
   leaderboardHourlyQuery,
-  leaderboardDailyQuery,
   exportObservationsQuery,
   exportSourcesQuery,
   exportCleanedQuery,

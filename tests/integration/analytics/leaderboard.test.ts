@@ -75,21 +75,30 @@ describe('leaderboard (rollups, chDB)', () => {
     for (const e of lb.entries) {
       const r = await buildReport(store, { platform: 'tiktok', tag: e.tag, metric: 'views', at: new Date(AT).toISOString() });
       const w24 = r.windows.find((w) => w.window === '24h')!;
-      expect(e.velocityPerHour).toBeCloseTo(w24.velocityPerHour!, 6);
-      expect(e.growthPct).toBeCloseTo(w24.growthPct!, 6);
-      expect(e.zScore).toBeCloseTo(r.zScore!, 6);
+      // one definition: the same numbers, not merely close ones
+      expect(e.velocityPerHour).toBe(w24.velocityPerHour);
+      expect([e.velocityPerHourLow, e.velocityPerHourHigh]).toEqual([w24.velocityPerHourLow, w24.velocityPerHourHigh]);
+      expect(e.growthPct).toBe(w24.growthPct);
+      expect([e.growthPctLow, e.growthPctHigh]).toEqual([w24.growthPctLow, w24.growthPctHigh]);
+      expect(e.doublingDays).toBe(r.counterDoublingDays);
+      expect([e.doublingDaysLow, e.doublingDaysHigh]).toEqual([r.counterDoublingDaysLow, r.counterDoublingDaysHigh]);
+      expect(e.zScore).toBe(r.zScore);
       expect(e.breakout).toBe(r.breakout);
+      expect(e.windowTo).toBe(r.asOf);
     }
   });
 
-  it('ranks 7-day windows from the daily rollup, dividing by the actual span of the samples used', async () => {
+  // issue 11: every window comes from the hourly bins with the analytics' definition (no daily-rollup variant whose
+  // window edges were known only to the day), so a 7-day entry equals the report's 7d window.
+  it('ranks 7-day windows on the same hourly bins and definition as the report', async () => {
     const lb = await computeLeaderboard(store, { window: '7d', at: new Date(AT).toISOString() });
-    expect(lb.grain).toBe('daily');
+    expect(lb.grain).toBe('hourly');
     const accel = lb.entries.find((e) => e.tag === 'accel')!;
-    // The daily bucket holding at − 7d ends after it, so the start is the previous day's last sample (at − 7d − 1h).
-    expect(accel.windowFrom).toBe(new Date(AT - 7 * DAY - HOUR).toISOString());
-    expect(accel.velocityPerHour).toBeCloseTo((145 * 1000 + 24 * 3000) / 169, 9);
+    expect(accel.windowFrom).toBe(new Date(AT - 7 * DAY).toISOString());
+    expect(accel.velocityPerHour).toBeCloseTo((144 * 1000 + 24 * 3000) / 168, 9);
     expect(lb.entries.find((e) => e.tag === 'steady')!.velocityPerHour).toBe(1000);
+    const r = await buildReport(store, { platform: 'tiktok', tag: 'accel', metric: 'views', at: new Date(AT).toISOString() });
+    expect(accel.velocityPerHour).toBe(r.windows.find((w) => w.window === '7d')!.velocityPerHour);
   });
 
   it('says what was wrong with a bad input', async () => {
@@ -130,7 +139,7 @@ FROM (SELECT number % ${tags} AS n, intDiv(number, ${tags}) + ${h * perHour} AS 
     // The plan reads the hourly rollup and nothing else.
     const plan = ((await (await store.client.query({
       query: `EXPLAIN PLAN ${leaderboardHourlyQuery.sql}`,
-      query_params: leaderboardHourlyQuery.params.parse({ ...planParams, at: new Date(AT).toISOString(), since: new Date(AT - 3 * DAY).toISOString() }) as Record<string, unknown>,
+      query_params: leaderboardHourlyQuery.params.parse({ platform: 'bench', metric: 'views', at: new Date(AT).toISOString(), since: new Date(AT - 3 * DAY).toISOString() }) as Record<string, unknown>,
       format: 'JSONEachRow',
     })).json()) as { explain: string }[]).map((r) => r.explain).join('\n');
     expect(plan).toContain(T.hourly);
@@ -138,19 +147,3 @@ FROM (SELECT number % ${tags} AS n, intDiv(number, ${tags}) + ${h * perHour} AS 
   }, 120_000);
 });
 
-const planParams = {
-  platform: 'bench',
-  metric: 'views',
-  windowMs: DAY,
-  maxK: 2,
-  by: 'velocity',
-  limit: 5,
-  baselineDays: 14,
-  minBaselineDays: 7,
-  madScale: 1.4826,
-  meanAdScale: 1.253314,
-  relativeEpsilon: 0.01,
-  absoluteEpsilon: 1e-9,
-  minZScore: 3.5,
-  minGrowthPct: 50,
-};
