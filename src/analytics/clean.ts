@@ -132,20 +132,23 @@ export function detectGaps(
   return { gaps, medianIntervalMs: med, thresholdMs: threshold, gapAfter };
 }
 
+/** Neighbouring intervals needed before a rise (or a small drop) can be called a level shift. */
+const MIN_MOTION_INTERVALS = 4;
+
 /**
  * Local motion of the counter around interval i (the interval from sample i−1 to sample i): the median rate
  * (counts/ms) of the neighbouring intervals (i itself excluded) and the median absolute rate. Medians, so a few
  * glitches or shifts nearby do not move them.
  */
-function localMotion(t: readonly number[], v: readonly number[], i: number, k: number): { rate: number; absRate: number } {
+function localMotion(t: readonly number[], v: readonly number[], i: number, k: number): { rate: number; absRate: number; n: number } {
   const rates: number[] = [];
   for (let j = Math.max(1, i - k); j <= Math.min(t.length - 1, i + k); j++) {
     if (j === i) continue;
     const dt = t[j]! - t[j - 1]!;
     if (dt > 0) rates.push((v[j]! - v[j - 1]!) / dt);
   }
-  if (rates.length === 0) return { rate: 0, absRate: 0 };
-  return { rate: median(rates), absRate: median(rates.map(Math.abs)) };
+  if (rates.length === 0) return { rate: 0, absRate: 0, n: 0 };
+  return { rate: median(rates), absRate: median(rates.map(Math.abs)), n: rates.length };
 }
 
 /**
@@ -199,12 +202,13 @@ export function cleanSeries(points: readonly SeriesPoint[], opts: CleanOptions =
     const pa = nonZero[a]!;
     const pb = nonZero[b]!;
     const dt = pb.t - pa.t;
-    const { rate, absRate } = localMotion(ts, vs, b === a + 1 ? b : a + 1, k);
+    const { rate, absRate, n } = localMotion(ts, vs, b === a + 1 ? b : a + 1, k);
     const e = Number(pb.value - pa.value) - rate * dt;
     const q = Number(bigMax(pa.step, pb.step));
     const limit = Math.max(2 * q, factor * absRate * dt, minRel * Number(pa.value));
     const bigDrop = Number(pa.value - pb.value) > Math.max(2 * q, dropRel * Number(pa.value));
-    return Math.abs(e) > limit || bigDrop ? { e, m: rate } : null;
+    // without a few neighbouring intervals there is no motion to depart from: only impossible drops count then
+    return (n >= MIN_MOTION_INTERVALS && Math.abs(e) > limit) || bigDrop ? { e, m: rate } : null;
   };
 
   /** Median rate of up to k intervals ending at sample `prev` (the trend before a shift, not contaminated by it). */
