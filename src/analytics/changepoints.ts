@@ -133,15 +133,16 @@ export function estimateNoiseSigma(y: readonly number[], window: number, floor: 
 }
 
 /**
- * Robust noise σ from first differences: 1.4826·MAD(Δy)/√2 (the MAD around the median difference, so a steady trend
- * does not count as noise; a few level shifts move the median of the differences very little). For independent
- * noise this is consistent for σ; the running-median estimator (`estimateNoiseSigma`) came out 12–30 % low because
- * the running median partly follows the noise. Floored at `floor`.
+ * Robust noise σ from differences at `lag`: 1.4826·MAD(y_i − y_{i−lag})/√2 (the MAD around the median difference, so
+ * a steady trend does not count as noise; a few level shifts move the median of the differences very little). For
+ * independent noise this is consistent for σ; the running-median estimator (`estimateNoiseSigma`) came out 12–30 %
+ * low because the running median partly follows the noise. Bins finer than the sampling share one interpolated
+ * rate, so the lag is chosen to span a sampling interval. Floored at `floor`.
  */
-export function diffNoiseSigma(y: readonly number[], floor: number): number {
-  if (y.length < 3) return floor;
+export function diffNoiseSigma(y: readonly number[], floor: number, lag = 1): number {
+  if (y.length < lag + 2) return floor;
   const d: number[] = [];
-  for (let i = 1; i < y.length; i++) d.push(y[i]! - y[i - 1]!);
+  for (let i = lag; i < y.length; i++) d.push(y[i]! - y[i - lag]!);
   const med = median(d);
   const s = (1.4826 * median(d.map((x) => Math.abs(x - med)))) / Math.SQRT2;
   return Math.max(floor, Number.isFinite(s) ? s : floor);
@@ -254,7 +255,12 @@ export function detectChangePoints(series: readonly CounterPoint[], opts: Change
   const n = y.length;
   if (n < 2 * o.minSegmentBins) return [];
   const slope = o.cost === 'meanSlope';
-  const sigma = diffNoiseSigma(y, o.sigmaFloor);
+  // bins finer than the sampling repeat one interpolated rate: difference across a whole sampling interval, and
+  // keep the autocorrelation-inflated running-median estimate when it is larger (correlated bins)
+  const gapsMs: number[] = [];
+  for (let i = 1; i < series.length; i++) if (!series[i]!.gap) gapsMs.push(series[i]!.t - series[i - 1]!.t);
+  const lag = Math.max(1, Math.ceil((gapsMs.length ? median(gapsMs) : 0) / rs.binMs));
+  const sigma = Math.max(diffNoiseSigma(y, o.sigmaFloor, lag), estimateNoiseSigma(y, o.sigmaWindowBins, o.sigmaFloor));
   const cost = slope ? normalMeanCost0(y, sigma, slope) : normalMeanCost(y, sigma);
   const found = pelt(n, cost, o.penaltyMultiplier * (slope ? 3 : 2) * Math.log(n), Math.max(o.minSegmentBins, slope ? 3 : 1), 1);
   // no change point at a gap edge: a change during a gap cannot be located, and the bins beside it are partial
@@ -265,11 +271,13 @@ export function detectChangePoints(series: readonly CounterPoint[], opts: Change
   if (cps.length === 0) return [];
   // segment boundaries in time
   const bounds = [bins[0]!.start, ...cps.map((i) => pos[i]!.start), bins[bins.length - 1]!.end];
+  // the bin that straddles a change holds both regimes: it belongs to neither segment's mean
+  const straddling = new Set(cps.map((i) => pos[i]!.start));
   const segMean = (a: number, b: number): number => {
     let s = 0;
     let k = 0;
     for (const bin of bins) {
-      if (bin.start >= a && bin.start < b) {
+      if (bin.start >= a && bin.start < b && !straddling.has(bin.start)) {
         s += bin.velocityPerHour;
         k++;
       }

@@ -1,13 +1,15 @@
 /**
  * Cross-tag comparison on a common time grid: absolute (linear), log10, or indexed (= 100 at a chosen time).
  *
- * Method: each series is cleaned (`cleanSeries`) and its adjusted counter linearly interpolated onto the grid
- * (`interpolateAt`); no extrapolation outside a series' sampled range. growth-methods.md §7 ("Comparison").
+ * Method: each series is reduced to hourly bins and cleaned exactly as for the metrics (`binCounter`: the same
+ * readings, revisions, glitches and gaps as the report's velocities), and its adjusted counter is linearly
+ * interpolated onto the grid (`interpolateAt`); never across a gap, never outside a series' sampled range.
+ * growth-methods.md §7 ("Comparison").
  */
 import type { SeriesPoint } from './types.ts';
 import { toIso } from './math.ts';
-import { cleanSeries } from './clean.ts';
 import { interpolateAt } from './velocity.ts';
+import { binCounter, binHourly } from './metrics.ts';
 
 /** Scales of `compareSeries`. */
 export type CompareScale = 'linear' | 'log' | 'indexed';
@@ -60,7 +62,7 @@ export function compareSeries(
   if (!(opts.stepMs > 0)) throw new RangeError('compareSeries: stepMs must be > 0');
   const keys = series.map((s) => s.key);
   if (new Set(keys).size !== keys.length) throw new Error('compareSeries: duplicate keys');
-  const adjusted = series.map((s) => cleanSeries(s.points).adjusted);
+  const adjusted = series.map((s) => binCounter(binHourly(s.points), Number.POSITIVE_INFINITY).clean.adjusted);
   const firsts = adjusted.filter((a) => a.length > 0).map((a) => a[0]!.t);
   const lasts = adjusted.filter((a) => a.length > 0).map((a) => a[a.length - 1]!.t);
   const empty: CompareResult = { scale: opts.scale, stepMs: opts.stepMs, indexAt: null, keys, rows: [] };

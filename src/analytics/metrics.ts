@@ -89,6 +89,20 @@ export function binGapThresholdMs(bins: readonly HourBin[], cadenceMs = 0, facto
   return factor * Math.max(med, MS_PER_HOUR, cadenceMs);
 }
 
+/**
+ * The cleaned counter the metrics interpolate, from hourly bins as of `atMs` (Infinity: every complete bin): bin
+ * readings cleaned with the bin gap threshold (`binGapThresholdMs`). `counter` is the threshold-crossing knot series
+ * for rounded data (`rateKnots`), else the adjusted readings.
+ */
+export function binCounter(bins: readonly HourBin[], atMs: number, opts: { cadenceMs?: number; glitchMaxRunPoints?: number; glitchMaxRunMs?: number } = {}): { clean: CleanSeries; counter: CounterPoint[] } {
+  const clean = cleanSeries(binReadings(bins, atMs), {
+    gapThresholdMs: binGapThresholdMs(bins.filter((b) => b.firstAt <= atMs), opts.cadenceMs ?? 0),
+    ...(opts.glitchMaxRunPoints !== undefined ? { glitchMaxRunPoints: opts.glitchMaxRunPoints } : {}),
+    ...(opts.glitchMaxRunMs !== undefined ? { glitchMaxRunMs: opts.glitchMaxRunMs } : {}),
+  });
+  return { clean, counter: rateKnots(clean.adjusted) };
+}
+
 /** One velocity window and its growth vs the window before. */
 export interface WindowMetric {
   /** Window label ("1h", "24h", "7d"). */
@@ -199,8 +213,17 @@ interface Edge {
 /** Context shared by the window computations. */
 class Counter {
   readonly s: CounterPoint[];
-  constructor(s: CounterPoint[]) {
+  /** Revisions and the rounding step of the readings they were measured from (their excess is known to ±q). */
+  readonly revs: { t: number; q: bigint }[];
+  constructor(s: CounterPoint[], revs: { t: number; q: bigint }[] = []) {
     this.s = s;
+    this.revs = revs;
+  }
+  /** Largest rounding step of a revision inside (a, b]: a window across it inherits that uncertainty. */
+  revisionStep(a: number, b: number): bigint {
+    let q = 0n;
+    for (const r of this.revs) if (r.t > a && r.t <= b && r.q > q) q = r.q;
+    return q;
   }
   at(t: number): Edge | null {
     const c = counterAt(this.s, t);
@@ -261,8 +284,10 @@ function fixedWindow(cnt: Counter, to: number, W: number, minSteps: number, minC
   if (a === null || b === null) return null;
   const coverage = cnt.coverage(to - W, to);
   const d = delta(a, b);
-  const u = Number(a.c.step + b.c.step) / 2;
-  const q = a.c.step > b.c.step ? a.c.step : b.c.step;
+  const qr = cnt.revisionStep(to - W, to);
+  const u = Number(a.c.step + b.c.step) / 2 + Number(qr);
+  const qe = a.c.step > b.c.step ? a.c.step : b.c.step;
+  const q = qe > qr ? qe : qr;
   const hours = W / MS_PER_HOUR;
   const interpolated = !cnt.sampleInside(to - W, to) && !(a.atSample && b.atSample);
   let lo: number | null = (d - u) / hours;
@@ -312,7 +337,11 @@ function windowMetric(cnt: Counter, T: number, W: number, minSteps: number, minC
   if (start === null || coverage < minCoverage) return { ...none, coverage, to: toIso(T) };
   let widened = false;
   let d = delta(start, b);
-  const qOf = (e: Edge) => (e.c.step > b.c.step ? e.c.step : b.c.step);
+  const qOf = (e: Edge) => {
+    const qe = e.c.step > b.c.step ? e.c.step : b.c.step;
+    const qr = cnt.revisionStep(e.t, T);
+    return qe > qr ? qe : qr;
+  };
   // rounding: move the start back hour by hour until the change is ≥ minSteps steps or the data run out
   for (let t = start.t - MS_PER_HOUR; qOf(start) > 0n && Math.abs(d) < minSteps * Number(qOf(start)) && t >= earliest; t -= MS_PER_HOUR) {
     const e = cnt.at(t);
@@ -323,7 +352,7 @@ function windowMetric(cnt: Counter, T: number, W: number, minSteps: number, minC
   }
   const hours = (T - start.t) / MS_PER_HOUR;
   const q = qOf(start);
-  const u = Number(start.c.step + b.c.step) / 2;
+  const u = Number(start.c.step + b.c.step) / 2 + Number(cnt.revisionStep(start.t, T));
   const informative = q === 0n || Math.abs(d) >= minSteps * Number(q);
   const interpolated = !widened && (fixed?.interpolated ?? false);
   let lo: number | null = (d - u) / hours;
@@ -455,14 +484,15 @@ export function computeMetrics(bins: readonly HourBin[], opts: MetricOptions): M
     growthMinSpanMs: opts.growthMinSpanMs ?? METRIC_DEFAULTS.growthMinSpanMs,
     confidence: opts.confidence ?? METRIC_DEFAULTS.confidence,
   };
-  const readings = binReadings(bins, opts.atMs);
-  const clean = cleanSeries(readings, {
-    gapThresholdMs: binGapThresholdMs(bins.filter((b) => b.firstAt <= opts.atMs), opts.cadenceMs ?? 0),
-    ...(opts.glitchMaxRunPoints !== undefined ? { glitchMaxRunPoints: opts.glitchMaxRunPoints } : {}),
-    ...(opts.glitchMaxRunMs !== undefined ? { glitchMaxRunMs: opts.glitchMaxRunMs } : {}),
+  const { clean, counter } = binCounter(bins, opts.atMs, opts);
+  const adj = clean.adjusted;
+  const revs = clean.revisions.map((r) => {
+    const t = Date.parse(r.at);
+    const i = adj.findIndex((p) => p.t === t);
+    const q = i > 0 ? (adj[i]!.step > adj[i - 1]!.step ? adj[i]!.step : adj[i - 1]!.step) : (adj[i]?.step ?? 0n);
+    return { t, q };
   });
-  const counter = rateKnots(clean.adjusted);
-  const cnt = new Counter(counter);
+  const cnt = new Counter(counter, revs);
   const windowsMs = opts.windowsMs ?? DEFAULT_WINDOWS;
   const empty: Metrics = {
     asOf: null,

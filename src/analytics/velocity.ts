@@ -227,7 +227,8 @@ export const RATE_BIN_LADDER_MS: readonly number[] = [1, 2, 3, 4, 6, 8, 12, 24, 
  * A rounded value v with step q means the truth lies in [v − q/2, v + q/2). When the displayed value rises from the
  * sample at t_{i−1} to a larger value at t_i, the truth crossed v_i − q_i/2 inside (t_{i−1}, t_i]; the knot is placed
  * at the interval midpoint with value v_i − q_i/2 (for a fall: v_i + q_i/2). Samples that repeat the previous value
- * carry no rate information and are skipped, and so is the first rounded sample (its crossing time is unknown). Exact
+ * carry no rate information and are skipped, and so is the first rounded sample and any rounded sample after one of
+ * another precision (a display figure next to an exact count says nothing about when a threshold was crossed). Exact
  * samples are kept as they are. A knot whose interval is a gap keeps `gap: true`. Interpolating linearly through the
  * knots removes the staircase that display rounding puts into a linearly interpolated counter. Series without
  * rounding are returned unchanged.
@@ -243,7 +244,8 @@ export function rateKnots(series: readonly CounterPoint[]): CounterPoint[] {
     if (p.step === 0n) knot = p;
     else {
       const prev = series[i - 1];
-      if (prev !== undefined && p.value !== prev.value) {
+      // a display change means a threshold crossing only between two figures rounded the same way
+      if (prev !== undefined && prev.step === p.step && p.value !== prev.value) {
         const value = p.value > prev.value ? p.value - p.step / 2n : p.value + p.step / 2n;
         knot = { t: (prev.t + p.t) / 2, value, step: p.step };
       }

@@ -57,15 +57,17 @@ describe('export helpers', () => {
       const o = obs({ tag, observedAt: new Date(Date.UTC(2024, 0, 1, h)).toISOString(), value, ...extra });
       return { platform: o.platform, tag, metric: o.metric, observed_at: o.observedAt, value, exact: o.exact, step: o.step, precision: o.precision, source: o.source, method: o.method, collector_version: o.collectorVersion, slot: o.slot, fetched_at: o.fetchedAt, provenance: 'p', note: '', time_precision: 'instant', ...extra } as Parameters<typeof cleanRows>[0][number];
     };
-    const out = cleanRows([row('a', 0, '100'), row('a', 1, '0'), row('a', 2, '120'), row('a', 3, '500', { precision: 'lower_bound', exact: false }), row('a', 4, '110'), row('b', 0, '7')]);
+    const out = cleanRows([row('a', 0, '100'), row('a', 1, '0'), row('a', 2, '120'), row('a', 3, '500', { precision: 'lower_bound', exact: false }), row('a', 4, '60'), row('b', 0, '7')]);
     const lines = out.jsonl.split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines.map((l) => [l.tag, l.observed_at, l.value, l.raw_value, l.adjusted])).toEqual([
-      ['a', '2024-01-01 00:00:00.000', '100', '100', false],
-      ['a', '2024-01-01 02:00:00.000', '110', '120', true], // a later, persistent drop is pushed back (future running minimum)
-      ['a', '2024-01-01 04:00:00.000', '110', '110', false],
+      // issue 11: a later, persistent drop (a revision) is removed from the earlier values, which keep their growth
+      // (10/h): the old future running minimum turned it into a stall
+      ['a', '2024-01-01 00:00:00.000', '20', '100', true],
+      ['a', '2024-01-01 02:00:00.000', '40', '120', true],
+      ['a', '2024-01-01 04:00:00.000', '60', '60', false],
       ['b', '2024-01-01 00:00:00.000', '7', '7', false],
     ]);
-    expect(out.stats).toEqual({ inputRows: 6, outputRows: 4, glitches: 1, revisions: 1, lowerBoundsLeftOut: 1, adjustedValues: 1 });
+    expect(out.stats).toEqual({ inputRows: 6, outputRows: 4, glitches: 1, revisions: 1, lowerBoundsLeftOut: 1, adjustedValues: 2 });
     expect(lines[0]).toMatchObject({ provenance: 'p', source: 'tiktok.api.statsV2', analytics_version: expect.any(String) });
   });
 

@@ -42,17 +42,21 @@ function genMonotone(r: () => number): SeriesPoint[] {
 }
 
 describe('properties', () => {
-  it(`a monotone series never gives a negative velocity or a revision (${CASES} cases)`, () => {
+  // issue 11 changed what this pins: a sudden persistent jump up is now a revision (a level shift up), and drops within
+  // the rounding step are kept as motion (a shrinking counter must be able to shrink), so the adjusted series of a
+  // monotone counter with mixed exact/rounded readings may dip by less than a step and a lower velocity bound may be
+  // negative. What must still hold: no downward revision, no dip beyond the rounding step, point velocities ≥ 0.
+  it(`a monotone series never gives a negative velocity or a downward revision (${CASES} cases)`, () => {
     const r = rng(20240910);
     for (let k = 0; k < CASES; k++) {
       const pts = genMonotone(r);
       const clean = cleanSeries(pts);
-      expect(clean.revisions).toEqual([]);
+      for (const rev of clean.revisions) expect(BigInt(rev.to) > BigInt(rev.from)).toBe(true);
       const s = clean.adjusted;
-      for (let i = 1; i < s.length; i++) expect(s[i]!.value >= s[i - 1]!.value).toBe(true);
+      for (let i = 1; i < s.length; i++) expect(s[i]!.value + (s[i]!.step > s[i - 1]!.step ? s[i]!.step : s[i - 1]!.step) >= s[i - 1]!.value).toBe(true);
       const rep = computeReport(pts, OPTS);
       for (const w of rep.windows) {
-        for (const v of [w.velocityPerHour, w.velocityPerHourLow, w.velocityPerHourHigh]) if (v !== null) expect(v).toBeGreaterThanOrEqual(0);
+        if (w.velocityPerHour !== null) expect(w.velocityPerHour).toBeGreaterThanOrEqual(0);
         if (w.velocityPerHour !== null) {
           expect(w.velocityPerHourLow!).toBeLessThanOrEqual(w.velocityPerHour);
           expect(w.velocityPerHourHigh!).toBeGreaterThanOrEqual(w.velocityPerHour);
@@ -66,11 +70,12 @@ describe('properties', () => {
         const first = s[0]!.t;
         const last = s[s.length - 1]!.t;
         const step = Math.max(60_000, Math.floor((last - first) / randInt(r, 1, 50)));
-        for (const b of rebin(s, first - step, last + step, step)) if (b.increment !== null) expect(b.increment).toBeGreaterThanOrEqual(0);
+        const exact = s.every((p) => p.step === 0n);
+        for (const b of rebin(s, first - step, last + step, step)) if (b.increment !== null && exact) expect(b.increment).toBeGreaterThanOrEqual(0);
         for (let j = 0; j < 5; j++) {
           const to = first + r() * (last - first);
           const w = windowVelocity(s, { to, windowMs: r() * (to - first) + 1 });
-          if (w !== null) expect(w.velocityPerHourLow).toBeGreaterThanOrEqual(0);
+          if (w !== null && exact) expect(w.velocityPerHourLow).toBeGreaterThanOrEqual(0);
         }
       }
     }

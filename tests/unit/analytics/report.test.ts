@@ -9,13 +9,27 @@ const TOP_KEYS = [
   'tag',
   'metric',
   'at',
+  'asOf',
   'latest',
   'windows',
   'growthRatePerDay',
+  'growthRatePerDayLow',
+  'growthRatePerDayHigh',
   'counterDoublingDays',
+  'counterDoublingDaysLow',
+  'counterDoublingDaysHigh',
+  'counterHalvingDays',
+  'counterHalvingDaysLow',
+  'counterHalvingDaysHigh',
   'velocityGrowthRatePerDay',
+  'velocityGrowthRatePerDayLow',
+  'velocityGrowthRatePerDayHigh',
   'velocityDoublingDays',
+  'velocityDoublingDaysLow',
+  'velocityDoublingDaysHigh',
   'velocityHalvingDays',
+  'velocityHalvingDaysLow',
+  'velocityHalvingDaysHigh',
   'acceleration',
   'zScore',
   'breakout',
@@ -27,7 +41,8 @@ const TOP_KEYS = [
   'points',
   'method',
 ];
-const WINDOW_KEYS = ['window', 'from', 'to', 'delta', 'velocityPerHour', 'velocityPerHourLow', 'velocityPerHourHigh', 'growthPct'];
+// issue 11 added asOf, intervals on every rate, and per window its coverage, interpolated/widened flags and growth interval
+const WINDOW_KEYS = ['window', 'from', 'to', 'delta', 'velocityPerHour', 'velocityPerHourLow', 'velocityPerHourHigh', 'coverage', 'interpolated', 'widened', 'growthPct', 'growthPctLow', 'growthPctHigh'];
 
 const Td = 3;
 const expo = (t: number) => 1.5e9 * Math.pow(2, (t - T0) / (Td * DAY));
