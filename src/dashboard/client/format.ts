@@ -136,3 +136,40 @@ export function formatTick(ms: number, intervalMs: number): string {
   if (intervalMs < 28 * 86_400_000) return `${d.getUTCDate()} ${MONTHS[d.getUTCMonth()]}`;
   return `${MONTHS[d.getUTCMonth()]} ${d.getUTCFullYear()}`;
 }
+
+/**
+ * A value with its interval in parentheses: "54 d (48–61)", "+12.3% (+8.0% to +16.9%)". A missing bound is an open
+ * end ("> 48", "< 61"); a value that is unknown but bounded shows "unknown (48–61)"; no interval when the bounds equal
+ * the value (exact data).
+ */
+export function withInterval(
+  v: number | null | undefined,
+  lo: number | null | undefined,
+  hi: number | null | undefined,
+  fmt: (x: number) => string,
+  sep = '–',
+): string {
+  const known = (x: number | null | undefined): x is number => x !== null && x !== undefined && Number.isFinite(x);
+  const main = known(v) ? fmt(v) : 'unknown';
+  const l = known(lo) ? fmt(lo) : null;
+  const u = known(hi) ? fmt(hi) : null;
+  if (l === null && u === null) return known(v) ? main : NONE;
+  if (l !== null && u !== null && l === main && u === main) return main;
+  const inner = l !== null && u !== null ? `${l}${sep}${u}` : l !== null ? `> ${l}` : `< ${u}`;
+  return `${main} (${inner})`;
+}
+
+/** Days as a bare number for intervals ("54", "4.2", "0.5"). */
+export function formatDaysNumber(v: number): string {
+  return v < 1 ? oneDecimal.format(v) : v < 100 ? oneDecimal.format(v) : int.format(v);
+}
+
+/** "doubles in 54 d (48–61)" / "halves in 12 d (10–15)" / null when neither is known nor bounded. */
+export function doublingText(d: { days: number | null; low: number | null; high: number | null }, verb = 'doubles'): string | null {
+  if (d.days === null && d.low === null && d.high === null) return null;
+  const main = d.days !== null ? formatDays(d.days) : 'unknown';
+  const lo = d.low !== null ? formatDaysNumber(d.low) : null;
+  const hi = d.high !== null ? formatDaysNumber(d.high) : null;
+  const inner = lo !== null && hi !== null ? `${lo}–${hi}` : lo !== null ? `> ${lo}` : hi !== null ? `< ${hi}` : null;
+  return `${verb} in ${main}${inner !== null && !(lo === hi && d.days !== null && formatDaysNumber(d.days) === lo) ? ` (${inner})` : ''}`;
+}

@@ -12,7 +12,7 @@ import { refreshEvery } from '../refresh.ts';
 import { focusSelector, h, replace, restoreFocus, uid } from '../dom.ts';
 import { ApiError, getJson, hasToken, link, postJson } from '../api.ts';
 import { choice, param, setParams } from '../state.ts';
-import { NONE, formatAge, formatDays, formatInt, formatPct, formatRate, formatTime } from '../format.ts';
+import { NONE, doublingText, formatAge, formatDays, formatInt, formatPct, formatRate, formatTime, withInterval } from '../format.ts';
 import { METRICS, METRIC_OPTIONS, badge, breakoutBadge, count, errorBox, field, loading, notice, select, sparkline } from '../widgets.ts';
 
 const ONLY = ['all', 'breakouts', 'problems'] as const;
@@ -65,15 +65,45 @@ const COLUMNS: Column[] = [
     label: 'Velocity 24 h',
     group: 'Last 24 hours',
     short: 'Velocity',
-    title: 'increase per hour over the last 24 h of samples',
+    title: 'mean increase per hour over the 24 h ending at the latest full hour with data (report: windows 24h); in brackets the interval rounding allows',
     numeric: true,
     sort: (r) => r.velocity24h,
-    cell: (r) => h('span', { title: r.velocity24hLow !== null && r.velocity24hHigh !== null && r.velocity24hLow !== r.velocity24hHigh ? `rounding interval ${formatRate(r.velocity24hLow)} – ${formatRate(r.velocity24hHigh)}` : '' }, formatRate(r.velocity24h)),
+    cell: (r) => h('span', { class: 'velocity-24h', title: windowTitle(r, '24 h') }, withInterval(r.velocity24h, r.velocity24hLow, r.velocity24hHigh, formatRate, ' – ')),
   },
-  { key: 'growth24h', label: 'Growth 24 h', group: 'Last 24 hours', short: 'Growth', title: 'change of the 24 h velocity vs the 24 h before', numeric: true, sort: (r) => r.growth24hPct, cell: (r) => pct(r.growth24hPct) },
-  { key: 'velocity7d', label: 'Velocity 7 d', group: 'Last 7 days', short: 'Velocity', numeric: true, sort: (r) => r.velocity7d, cell: (r) => formatRate(r.velocity7d) },
-  { key: 'growth7d', label: 'Growth 7 d', group: 'Last 7 days', short: 'Growth', title: 'change of the 7 d velocity vs the 7 d before', numeric: true, sort: (r) => r.growth7dPct, cell: (r) => pct(r.growth7dPct) },
-  { key: 'doubling', label: 'Doubling', title: 'time for the counter to double at the current growth rate', numeric: true, sort: (r) => r.doublingDays, cell: (r) => formatDays(r.doublingDays) },
+  {
+    key: 'growth24h',
+    label: 'Growth 24 h',
+    group: 'Last 24 hours',
+    short: 'Growth',
+    title: 'change of that 24 h velocity vs the 24 h before it, with its interval',
+    numeric: true,
+    sort: (r) => r.growth24hPct,
+    cell: (r) => pct(r.growth24hPct, r.growth24hPctLow, r.growth24hPctHigh, 'growth-24h'),
+  },
+  {
+    key: 'velocity7d',
+    label: 'Velocity 7 d',
+    group: 'Last 7 days',
+    short: 'Velocity',
+    title: 'mean increase per hour over the 7 days ending at the latest full hour with data (report: windows 7d)',
+    numeric: true,
+    sort: (r) => r.velocity7d,
+    cell: (r) => h('span', { class: 'velocity-7d' }, withInterval(r.velocity7d, r.velocity7dLow, r.velocity7dHigh, formatRate, ' – ')),
+  },
+  { key: 'growth7d', label: 'Growth 7 d', group: 'Last 7 days', short: 'Growth', title: 'change of the 7 d velocity vs the 7 d before it, with its interval', numeric: true, sort: (r) => r.growth7dPct, cell: (r) => pct(r.growth7dPct, r.growth7dPctLow, r.growth7dPctHigh, 'growth-7d') },
+  {
+    key: 'doubling',
+    label: 'Doubling',
+    title: 'time for the counter to double at its average growth over the last 7 days (Theil–Sen fit of ln counter on hourly values; 95 % interval in brackets) — not the current 24 h rate',
+    numeric: true,
+    sort: (r) => r.doublingDays,
+    cell: (r) =>
+      h(
+        'span',
+        { class: 'doubling', title: 'counter doubling time from the 7-day average growth rate (95 % interval)' },
+        r.halvingDays !== null ? (doublingText({ days: r.halvingDays, low: null, high: null }, 'halves') ?? NONE) : (doublingText({ days: r.doublingDays, low: r.doublingDaysLow, high: r.doublingDaysHigh }, 'doubles') ?? NONE).replace(/^doubles in /, ''),
+      ),
+  },
   { key: 'trend', label: 'Trend, 7 days', cell: (r, metric) => h('span', { class: 'trend-cell' }, sparkline(r.sparkline.values, `${metric} of #${r.tag} over the last 7 days`)) },
   {
     key: 'age',
@@ -137,8 +167,14 @@ function headerRows(sortKey: string, dir: 'asc' | 'desc', onSort: (key: string, 
   return [top, bottom];
 }
 
-function pct(v: number | null): HTMLElement {
-  return h('span', { class: v === null ? 'muted' : v > 0 ? 'up' : v < 0 ? 'down' : '' }, formatPct(v));
+function pct(v: number | null, lo: number | null = null, hi: number | null = null, cls = ''): HTMLElement {
+  return h('span', { class: `${cls} ${v === null ? 'muted' : v > 0 ? 'up' : v < 0 ? 'down' : ''}`.trim() }, withInterval(v, lo, hi, formatPct, ' to '));
+}
+
+/** Tooltip of a window cell: exactly which window, and why a value may be missing. */
+function windowTitle(r: OverviewRow, name: string): string {
+  const end = r.asOf ? `ending ${formatTime(r.asOf)}` : 'no window yet';
+  return `mean increase per hour over the ${name} ${end}; interval = what rounding of display figures allows. Empty when sampling covers less than 75 % of the window or the change is below two rounding steps.`;
 }
 
 function compare(a: SortValue, b: SortValue): number {

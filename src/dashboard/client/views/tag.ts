@@ -9,7 +9,7 @@ import type { ChartData, QualityData } from '../../tag-detail.ts';
 import { focusSelector, h, replace, restoreFocus, safeHref } from '../dom.ts';
 import { getJson, link, tagPath } from '../api.ts';
 import { choice, param, setParams } from '../state.ts';
-import { NONE, formatAge, formatDays, formatInt, formatNumber, formatPct, formatRate, formatTime, isoDate, type Precision } from '../format.ts';
+import { NONE, doublingText, formatAge, formatDays, formatInt, formatNumber, formatPct, formatRate, formatTime, isoDate, withInterval, type Precision } from '../format.ts';
 import { timeChart, type Annotation, type ChartSeries } from '../chart.ts';
 import { METRICS, METRIC_OPTIONS, badge, breakoutBadge, count, errorBox, field, loading, notice, paramControl, section, simpleTable, stat } from '../widgets.ts';
 import { eventAnnotations, loadEvents } from '../events.ts';
@@ -196,9 +196,12 @@ function keyFigures(r: FullReport, metric: string, chart: ChartData): HTMLElemen
   const w = (name: '1h' | '24h' | '7d') => r.windows.find((x) => x.window === name);
   const velocity = (name: '1h' | '24h' | '7d') => {
     const x = w(name);
-    if (!x || x.velocityPerHour === null) return stat(`Velocity ${name}`, NONE, 'not enough samples yet');
-    const interval = x.velocityPerHourLow !== null && x.velocityPerHourHigh !== null && x.velocityPerHourLow !== x.velocityPerHourHigh ? `${formatRate(x.velocityPerHourLow)} – ${formatRate(x.velocityPerHourHigh)}` : 'exact';
-    return stat(`Velocity ${name}`, formatRate(x.velocityPerHour), h('span', null, interval, ' · ', h('span', { class: x.growthPct === null ? 'muted' : x.growthPct >= 0 ? 'up' : 'down' }, `${formatPct(x.growthPct)} vs previous ${name}`)));
+    const label = `Velocity ${name}`;
+    if (!x) return stat(label, NONE, 'not enough samples yet');
+    const value = withInterval(x.velocityPerHour, x.velocityPerHourLow, x.velocityPerHourHigh, formatRate, ' – ');
+    const why = x.velocityPerHour !== null ? (x.interpolated ? 'interpolated inside one sampling interval, not measured' : x.widened ? `widened to ${formatTime(x.from)} for rounding` : `${formatTime(x.from)} – ${formatTime(x.to)}`) : x.coverage !== null && x.coverage < 0.75 ? `unknown: samples cover ${Math.round(x.coverage * 100)} % of the window` : 'unknown: change below two rounding steps';
+    const growth = withInterval(x.growthPct, x.growthPctLow, x.growthPctHigh, formatPct, ' to ');
+    return stat(label, h('span', { class: `velocity-${name}` }, value), h('span', null, why, ' · ', h('span', { class: `growth-${name} ${x.growthPct === null ? 'muted' : x.growthPct >= 0 ? 'up' : 'down'}` }, `${growth} vs previous ${name}`)));
   };
   const latest = r.latest;
   // The report gives the latest value without its rounding step; the chart's reading at that time has it.
@@ -210,11 +213,25 @@ function keyFigures(r: FullReport, metric: string, chart: ChartData): HTMLElemen
     velocity('1h'),
     velocity('24h'),
     velocity('7d'),
-    stat('Growth rate', r.growthRatePerDay === null ? NONE : `${formatPct(r.growthRatePerDay * 100)}/day`, r.counterDoublingDays === null ? 'doubling time unknown' : `counter doubles in ${formatDays(r.counterDoublingDays)}`),
+    stat(
+      'Growth rate (7-day average)',
+      r.growthRatePerDay === null ? NONE : `${formatPct(r.growthRatePerDay * 100)}/day`,
+      h(
+        'span',
+        { class: 'doubling', title: 'Theil–Sen fit of ln counter on hourly values over the last 7 days; 95 % interval in brackets' },
+        r.counterHalvingDays !== null || (r.growthRatePerDay !== null && r.growthRatePerDay < 0)
+          ? `counter ${doublingText({ days: r.counterHalvingDays, low: r.counterHalvingDaysLow, high: r.counterHalvingDaysHigh }, 'halves') ?? 'halving time unknown'}`
+          : `counter ${doublingText({ days: r.counterDoublingDays, low: r.counterDoublingDaysLow, high: r.counterDoublingDaysHigh }) ?? 'doubling time unknown'}`,
+      ),
+    ),
     stat(
       'Velocity trend',
       r.velocityGrowthRatePerDay === null ? NONE : `${formatPct(r.velocityGrowthRatePerDay * 100)}/day`,
-      r.velocityDoublingDays !== null ? `velocity doubles in ${formatDays(r.velocityDoublingDays)}` : r.velocityHalvingDays !== null ? `velocity halves in ${formatDays(r.velocityHalvingDays)}` : 'steady or unknown',
+      r.velocityDoublingDays !== null
+        ? `velocity ${doublingText({ days: r.velocityDoublingDays, low: r.velocityDoublingDaysLow, high: r.velocityDoublingDaysHigh })}`
+        : r.velocityHalvingDays !== null
+          ? `velocity ${doublingText({ days: r.velocityHalvingDays, low: r.velocityHalvingDaysLow, high: r.velocityHalvingDaysHigh }, 'halves')}`
+          : 'steady or unknown',
     ),
     stat('Anomaly (z)', r.zScore === null ? NONE : formatNumber(r.zScore), r.breakout === null ? 'breakout undetermined (needs 14 days)' : r.breakout ? breakoutBadge() : 'no breakout'),
   );
@@ -234,7 +251,7 @@ function velocityText(r: FullReport, chart: ChartData): HTMLElement {
 
 function reportAnnotations(r: FullReport): Annotation[] {
   return [
-    ...r.revisions.map((x) => ({ t: Date.parse(x.at), kind: 'revision' as const, label: `Revision: the platform lowered the count from ${formatInt(x.from)} to ${formatInt(x.to)}` })),
+    ...r.revisions.map((x) => ({ t: Date.parse(x.at), kind: 'revision' as const, label: `Revision: the platform ${BigInt(x.to) < BigInt(x.from) ? 'lowered' : 'raised'} the count from ${formatInt(x.from)} to ${formatInt(x.to)}` })),
     ...r.changePoints.map((c) => ({ t: Date.parse(c.at), kind: 'changepoint' as const, label: `Change point: velocity ${formatRate(c.before)} → ${formatRate(c.after)}` })),
     ...r.gaps.map((g) => ({ t: Date.parse(g.from), t2: Date.parse(g.to), kind: 'gap' as const, label: `Sampling gap: no sample from ${formatTime(g.from)} to ${formatTime(g.to)}` })),
   ];
