@@ -100,7 +100,9 @@ export function binCounter(bins: readonly HourBin[], atMs: number, opts: { caden
     ...(opts.glitchMaxRunPoints !== undefined ? { glitchMaxRunPoints: opts.glitchMaxRunPoints } : {}),
     ...(opts.glitchMaxRunMs !== undefined ? { glitchMaxRunMs: opts.glitchMaxRunMs } : {}),
   });
-  return { clean, counter: rateKnots(clean.adjusted) };
+  const knots = rateKnots(clean.adjusted);
+  // a display figure that never changed has no threshold crossing: the readings themselves bound the counter
+  return { clean, counter: knots.length >= 2 ? knots : clean.adjusted.slice() };
 }
 
 /** One velocity window and its growth vs the window before. */
