@@ -65,10 +65,10 @@ const COLUMNS: Column[] = [
     label: 'Velocity 24 h',
     group: 'Last 24 hours',
     short: 'Velocity',
-    title: 'mean increase per hour over the 24 h ending at the latest full hour with data (report: windows 24h); in brackets the interval rounding allows',
+    title: 'mean increase per hour over the 24 h ending at the latest full hour with data (the report\'s 24h window); its rounding interval in the cell\'s tooltip',
     numeric: true,
     sort: (r) => r.velocity24h,
-    cell: (r) => h('span', { class: 'velocity-24h', title: windowTitle(r, '24 h') }, withInterval(r.velocity24h, r.velocity24hLow, r.velocity24hHigh, formatRate, ' – ')),
+    cell: (r) => h('span', { class: 'velocity-24h', title: windowTitle(r, '24 h', r.velocity24hLow, r.velocity24hHigh) }, r.velocity24h !== null ? formatRate(r.velocity24h) : withInterval(null, r.velocity24hLow, r.velocity24hHigh, formatRate, ' – ')),
   },
   {
     key: 'growth24h',
@@ -88,7 +88,7 @@ const COLUMNS: Column[] = [
     title: 'mean increase per hour over the 7 days ending at the latest full hour with data (report: windows 7d)',
     numeric: true,
     sort: (r) => r.velocity7d,
-    cell: (r) => h('span', { class: 'velocity-7d' }, withInterval(r.velocity7d, r.velocity7dLow, r.velocity7dHigh, formatRate, ' – ')),
+    cell: (r) => h('span', { class: 'velocity-7d', title: windowTitle(r, '7 days', r.velocity7dLow, r.velocity7dHigh) }, r.velocity7d !== null ? formatRate(r.velocity7d) : withInterval(null, r.velocity7dLow, r.velocity7dHigh, formatRate, ' – ')),
   },
   { key: 'growth7d', label: 'Growth 7 d', group: 'Last 7 days', short: 'Growth', title: 'change of the 7 d velocity vs the 7 d before it, with its interval', numeric: true, sort: (r) => r.growth7dPct, cell: (r) => pct(r.growth7dPct, r.growth7dPctLow, r.growth7dPctHigh, 'growth-7d') },
   {
@@ -172,9 +172,10 @@ function pct(v: number | null, lo: number | null = null, hi: number | null = nul
 }
 
 /** Tooltip of a window cell: exactly which window, and why a value may be missing. */
-function windowTitle(r: OverviewRow, name: string): string {
+function windowTitle(r: OverviewRow, name: string, lo: number | null, hi: number | null): string {
   const end = r.asOf ? `ending ${formatTime(r.asOf)}` : 'no window yet';
-  return `mean increase per hour over the ${name} ${end}; interval = what rounding of display figures allows. Empty when sampling covers less than 75 % of the window or the change is below two rounding steps.`;
+  const interval = lo !== null && hi !== null && lo !== hi ? `; rounding interval ${formatRate(lo)} – ${formatRate(hi)}` : lo !== null && lo === hi ? '; exact counts' : '';
+  return `mean increase per hour over the ${name} ${end}${interval}. Unknown when sampling covers less than 75 % of the window or the change is below two rounding steps.`;
 }
 
 function compare(a: SortValue, b: SortValue): number {
