@@ -82,6 +82,12 @@ describe('truth: steady tags with jitter (robust z)', () => {
     }
   });
 
+  it('finding 2: a near-constant baseline (1e-7 wobble) and a 1e-4 dip give |z| < 5, not −970', () => {
+    const c = new Counter(T0, END, 5e9, (t) => 9e5 * (1 + 1e-7 * Math.sin(((t - T0) / DAY) * 2.3)) * (t > END - DAY ? 1 - 1e-4 : 1));
+    const m = metricsOfPoints(readings((t) => c.at(t), sampleTimes({ from: T0, to: END, every: 15 * MIN })), { atMs: END });
+    expect(Math.abs(m.zScore!)).toBeLessThan(5);
+  });
+
   it('a surge still breaks out (z ≥ 3.5, +50 %)', () => {
     const c = new Counter(T0, END, 5e9, (t) => (t > END - DAY ? 3e6 : 1e6), 0.05, 3);
     const m = metricsOfPoints(readings((t) => c.at(t), sampleTimes({ from: T0, to: END, every: 15 * MIN })), { atMs: END });
