@@ -35,10 +35,17 @@ export function renderReportText(r: Report & { observations?: number; conflicts?
       continue;
     }
     const band = w.velocityPerHourLow !== w.velocityPerHourHigh ? ` [${formatRate(w.velocityPerHourLow)}–${formatRate(w.velocityPerHourHigh)}]` : '';
-    lines.push(`  ${w.window.padEnd(4)} +${formatCount(w.delta).padEnd(18)} ${formatRate(w.velocityPerHour).padStart(8)}/h${band}${w.growthPct !== null ? `  velocity ${w.growthPct >= 0 ? '+' : ''}${w.growthPct.toFixed(1)}% vs previous` : ''}`);
+    const sign = w.delta.startsWith('-') ? '' : '+';
+    const flags = `${w.interpolated ? ' (interpolated)' : ''}${w.coverage !== null && w.coverage < 1 ? ` (coverage ${Math.round(w.coverage * 100)}%)` : ''}`;
+    const gi = w.growthPctLow !== w.growthPct || w.growthPctHigh !== w.growthPct ? ` [${pct1(w.growthPctLow)} to ${pct1(w.growthPctHigh)}]` : '';
+    const growth = w.growthPct !== null ? `  velocity ${pct1(w.growthPct)}${gi} vs previous` : gi ? `  velocity growth unknown${gi}` : '';
+    lines.push(`  ${w.window.padEnd(4)} ${sign}${formatCount(w.delta).padEnd(18)} ${(w.velocityPerHour === null ? 'unknown' : formatRate(w.velocityPerHour)).padStart(8)}/h${band}${flags}${growth}`);
   }
-  const d = (x: number | null) => (x === null ? '—' : `${x.toFixed(1)} days`);
-  lines.push(`  growth      counter ${r.growthRatePerDay === null ? '—' : (r.growthRatePerDay * 100).toFixed(2) + '%/day'} (doubling ${d(r.counterDoublingDays)}), velocity ${r.velocityGrowthRatePerDay === null ? '—' : (r.velocityGrowthRatePerDay * 100).toFixed(2) + '%/day'} (doubling ${d(r.velocityDoublingDays)})`);
+  const d = (x: number | null, lo: number | null, hi: number | null) =>
+    x === null && lo === null && hi === null ? '—' : `${x === null ? 'unknown' : `${x.toFixed(1)} days`}${lo !== null || hi !== null ? ` (${lo === null ? '?' : lo.toFixed(1)}–${hi === null ? '∞' : hi.toFixed(1)})` : ''}`;
+  const counterTime = r.counterHalvingDays !== null ? `halving ${d(r.counterHalvingDays, r.counterHalvingDaysLow, r.counterHalvingDaysHigh)}` : `doubling ${d(r.counterDoublingDays, r.counterDoublingDaysLow, r.counterDoublingDaysHigh)}`;
+  lines.push(`  growth      counter ${r.growthRatePerDay === null ? '—' : (r.growthRatePerDay * 100).toFixed(2) + '%/day'} (7-day average; ${counterTime}), velocity ${r.velocityGrowthRatePerDay === null ? '—' : (r.velocityGrowthRatePerDay * 100).toFixed(2) + '%/day'} (doubling ${d(r.velocityDoublingDays, r.velocityDoublingDaysLow, r.velocityDoublingDaysHigh)})`);
+  if (r.asOf) lines.push(`  as of       windows and rates end at ${r.asOf} (the latest full hour with data)`);
   lines.push(`  z-score     ${r.zScore === null ? '— (needs 7+ days of history)' : r.zScore.toFixed(2)}${r.breakout ? '  ▲ BREAKOUT' : ''}`);
   if (r.revisions.length) lines.push(`  revisions   ${r.revisions.map((x) => `${x.at}: ${formatCount(x.from)} → ${formatCount(x.to)}`).join('; ')}`);
   if (r.gaps.length) lines.push(`  gaps        ${r.gaps.map((g) => `${g.from} → ${g.to}`).join('; ')}`);
@@ -52,6 +59,7 @@ export function renderReportText(r: Report & { observations?: number; conflicts?
   return lines;
 }
 
+const pct1 = (x: number | null) => (x === null ? '?' : `${x >= 0 ? '+' : ''}${x.toFixed(1)}%`);
 const day = (iso: string) => (iso.endsWith('T00:00:00.000Z') ? iso.slice(0, 10) : iso.replace('T', ' ').replace(/\.000Z$/, 'Z'));
 const signedPct = (x: number | null) => (x === null ? '' : `  ${x >= 0 ? '+' : ''}${x.toFixed(1)}% vs before`);
 
