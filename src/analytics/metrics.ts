@@ -402,10 +402,10 @@ function rateFit(fit: { slope: number; slopeLow: number; slopeHigh: number; n: n
 
 /**
  * Counter growth rate: Theil–Sen slope of ln C(h) at the hour boundaries h in [T − lookback, T] where the counter is
- * known (no gap), per day, with Sen's interval widened for rounding by q/(C·span) (the most a ±q/2 error at both
- * ends can tilt the line).
+ * known (no gap), per day, with Sen's interval (n capped at the hours with readings) widened for rounding by
+ * q/(C·span) (the most a ±q/2 error at both ends can tilt the line).
  */
-function counterGrowth(cnt: Counter, T: number, o: Required<Pick<MetricOptions, 'growthLookbackMs' | 'growthMinSpanMs' | 'confidence'>>): RateFit | null {
+function counterGrowth(cnt: Counter, T: number, o: Required<Pick<MetricOptions, 'growthLookbackMs' | 'growthMinSpanMs' | 'confidence'>>, hoursWithData: number): RateFit | null {
   const xs: number[] = [];
   const ys: number[] = [];
   let q = 0n;
@@ -422,8 +422,7 @@ function counterGrowth(cnt: Counter, T: number, o: Required<Pick<MetricOptions, 
   }
   if (xs.length < 3 || (xs[xs.length - 1]! - xs[0]!) * MS_PER_DAY < o.growthMinSpanMs) return null;
   const span = xs[xs.length - 1]! - xs[0]!;
-  const samples = cnt.s.filter((p) => p.t >= T - o.growthLookbackMs && p.t <= T).length + 1;
-  const fit = theilSenCI(xs, ys, { confidence: o.confidence, maxIndependent: samples });
+  const fit = theilSenCI(xs, ys, { confidence: o.confidence, maxIndependent: hoursWithData + 1 });
   return rateFit(fit, q > 0n ? Number(q) / cMin / span : 0);
 }
 
@@ -432,7 +431,7 @@ function counterGrowth(cnt: Counter, T: number, o: Required<Pick<MetricOptions, 
  * to ≥ the median sampling interval and, for rounded data, to ≥ minSteps rounding steps per bin), positive bins only,
  * with Sen's interval.
  */
-function velocityGrowth(cnt: Counter, T: number, minSteps: number, o: Required<Pick<MetricOptions, 'growthLookbackMs' | 'growthMinSpanMs' | 'confidence'>>): RateFit | null {
+function velocityGrowth(cnt: Counter, T: number, minSteps: number, o: Required<Pick<MetricOptions, 'growthLookbackMs' | 'growthMinSpanMs' | 'confidence'>>, hoursWithData: number): RateFit | null {
   const from = T - o.growthLookbackMs;
   const inRange = cnt.s.filter((p) => p.t >= from && p.t <= T);
   if (inRange.length < 2) return null;
@@ -463,7 +462,7 @@ function velocityGrowth(cnt: Counter, T: number, minSteps: number, o: Required<P
     }
   }
   if (xs.length < 3) return null;
-  return rateFit(theilSenCI(xs, ys, { confidence: o.confidence, maxIndependent: inRange.length }), 0);
+  return rateFit(theilSenCI(xs, ys, { confidence: o.confidence, maxIndependent: hoursWithData }), 0);
 }
 
 /**
@@ -511,8 +510,11 @@ export function computeMetrics(bins: readonly HourBin[], opts: MetricOptions): M
   if (T < firstT) return empty;
 
   const windows = windowsMs.map((W) => windowMetric(cnt, T, W, minSteps, minCoverage, firstT));
-  const counterGrowthFit = counterGrowth(cnt, T, fitOpts);
-  const velocityGrowthFit = velocityGrowth(cnt, T, minSteps, fitOpts);
+  // the independent information behind the hourly points: at most one per hour with readings (counted on the input
+  // bins, so one glitch that cleaning removes does not move an interval)
+  const hoursWithData = bins.filter((b) => b.start >= T - fitOpts.growthLookbackMs && b.start < T).length;
+  const counterGrowthFit = counterGrowth(cnt, T, fitOpts, hoursWithData);
+  const velocityGrowthFit = velocityGrowth(cnt, T, minSteps, fitOpts, hoursWithData);
 
   const w24 = fixedWindow(cnt, T, MS_PER_DAY, minSteps, minCoverage);
   const p24 = fixedWindow(cnt, T - MS_PER_DAY, MS_PER_DAY, minSteps, minCoverage);
