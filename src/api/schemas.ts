@@ -10,6 +10,7 @@ import { AlertRule } from '../alerts/config.ts';
 
 const Time = z.string().describe('ISO-8601 time, UTC');
 const Count = z.string().regex(/^(0|[1-9][0-9]*)$/).describe('an unsigned integer as a decimal string (UInt64 stays exact)');
+const SignedCount = z.string().regex(/^(0|-?[1-9][0-9]*)$/).describe('a signed integer as a decimal string (a change of a counter; negative when it shrank)');
 const Precision = z.enum(['exact', 'rounded', 'lower_bound']);
 const Num = z.number().nullable();
 
@@ -124,7 +125,7 @@ export const Leaderboard = z
     platform: z.string(),
     metric: z.string(),
     at: Time,
-    grain: z.enum(['hourly', 'daily']),
+    grain: z.enum(['hourly']),
     tagsSeen: z.number().int(),
     tagsRanked: z.number().int(),
     entries: z.array(
@@ -134,10 +135,21 @@ export const Leaderboard = z
         latestValue: Count.nullable(),
         latestAt: Time.nullable(),
         windowFrom: Time.nullable(),
-        delta: Count.nullable(),
+        windowTo: Time.nullable(),
+        delta: SignedCount.nullable(),
         velocityPerHour: Num,
+        velocityPerHourLow: Num,
+        velocityPerHourHigh: Num,
+        coverage: Num,
         previousVelocityPerHour: Num,
         growthPct: Num,
+        growthPctLow: Num,
+        growthPctHigh: Num,
+        growthRatePerDay: Num,
+        doublingDays: Num,
+        doublingDaysLow: Num,
+        doublingDaysHigh: Num,
+        halvingDays: Num,
         zScore: Num,
         baselineDays: z.number(),
         breakout: z.boolean().nullable(),
@@ -243,13 +255,23 @@ export const Overview = z
         samples: z.number().int(),
         lastSampleAt: Time.nullable(),
         stale: z.boolean(),
+        asOf: Time.nullable(),
         velocity24h: Num,
         velocity24hLow: Num,
         velocity24hHigh: Num,
         growth24hPct: Num,
+        growth24hPctLow: Num,
+        growth24hPctHigh: Num,
         velocity7d: Num,
+        velocity7dLow: Num,
+        velocity7dHigh: Num,
         growth7dPct: Num,
+        growth7dPctLow: Num,
+        growth7dPctHigh: Num,
         doublingDays: Num,
+        doublingDaysLow: Num,
+        doublingDaysHigh: Num,
+        halvingDays: Num,
         zScore: Num,
         breakout: z.boolean().nullable(),
         sparkline: z.object({ startMs: z.number(), stepMs: z.number(), values: z.array(z.number().nullable()) }),
