@@ -59,9 +59,9 @@ test.describe('a fresh store with an imported series', () => {
     await expect(press.locator('.source-cell')).toContainText('lower bound ≥ 2,000,000,000');
     await expect(page.getByText('No tags with data yet')).toHaveCount(0);
     // The source filter.
-    await page.getByLabel('Source', { exact: true }).selectOption('tracked');
+    await page.getByLabel('Data source', { exact: true }).selectOption('tracked');
     await expect(page.getByText('No tag matches these filters.')).toBeVisible();
-    await page.getByLabel('Source', { exact: true }).selectOption('imported');
+    await page.getByLabel('Data source', { exact: true }).selectOption('imported');
     await expect(page.locator('table.overview tbody tr')).toHaveCount(2);
     await expect(page).toHaveURL(/source=imported/);
     // Without a token there is no Track button (writes need the admin token).

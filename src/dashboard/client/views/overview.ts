@@ -229,7 +229,7 @@ export async function overviewView(root: HTMLElement): Promise<void> {
       setParams({ only: v === 'all' ? null : v });
       renderTable();
     }),
-    select('Source', SOURCES.map((o) => ({ value: o, label: SOURCE_LABELS[o] })), choice('source', SOURCES, 'all'), (v) => {
+    select('Data source', SOURCES.map((o) => ({ value: o, label: SOURCE_LABELS[o] })), choice('source', SOURCES, 'all'), (v) => {
       setParams({ source: v === 'all' ? null : v });
       renderTable();
     }),
