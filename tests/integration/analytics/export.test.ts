@@ -203,7 +203,7 @@ describe('export (chDB, CLI through the owner API, HTTP API)', () => {
     expect(typo.status).toBe(400);
     expect(((await typo.json()) as { error: { message: string } }).error.message).toContain('unknown query parameter(s) tag');
     const when = await server.get('/api/export?from=yesterday');
-    expect(((await when.json()) as { error: { message: string } }).error.message).toMatch(/^from: is not a time/);
+    expect(((await when.json()) as { error: { message: string } }).error.message).toMatch(/^from: "yesterday" is not an ISO 8601/);
     expect(existsSync(join(dir.dir, 'holder.json'))).toBe(true);
   });
 });
