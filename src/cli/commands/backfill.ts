@@ -36,7 +36,7 @@ const FAILURE_LOOKUP_LIMIT = 10_000;
 export function parseDayFlag(value: string | undefined, flag: string): Date | undefined {
   if (value === undefined) return undefined;
   const r = parseTime(value);
-  if (!r.ok) throw new UserError(`${flag} ${JSON.stringify(value)} is not a date: use YYYY-MM-DD, e.g. ${flag} 2019-01-01, or an ISO 8601 time such as 2019-01-01T12:00:00Z (it ${r.message.split(':')[0]})`);
+  if (!r.ok) throw new UserError(`${flag} ${JSON.stringify(value)} ${r.message.split(':')[0]}: use YYYY-MM-DD, e.g. ${flag} 2019-01-01, or an ISO 8601 time such as 2019-01-01T12:00:00Z`);
   return new Date(r.ms);
 }
 

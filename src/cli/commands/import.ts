@@ -61,6 +61,13 @@ export async function runImport(opts: ImportOptions, io: Io = stdio, tty: Progre
   const format = opts.format ?? detectFormat(opts.file, firstBytes(opts.file));
   if (!['csv', 'tsv', 'jsonl', 'tracker-tsv'].includes(format)) throw new UserError(`unknown format ${format}: use csv, tsv, jsonl or tracker-tsv`);
   if (format === 'tracker-tsv' && !opts.tag) throw new UserError('the tracker TSV format has one file per tag: pass --tag <tag>');
+  if (opts.encoding !== undefined) {
+    try {
+      new TextDecoder(opts.encoding);
+    } catch {
+      throw new UserError(`unknown encoding ${JSON.stringify(opts.encoding)}: use a name such as utf-8, latin1, windows-1252 or utf-16le`);
+    }
+  }
   if (opts.step !== undefined && opts.assumeExact) throw new UserError('--step and --assume-exact contradict each other: rows without precision are either rounded to a step or exact');
   const step = opts.step === undefined ? undefined : toCount(opts.step);
   if (opts.step !== undefined && (step === null || step === undefined || step === '0' || step === '1')) {
