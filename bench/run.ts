@@ -2,9 +2,9 @@
  * `npm run bench`: the benchmark figures of docs/reliability.md, each a ratio measured within this one run (so the
  * machine's speed cancels out), written to bench/results/<YYYY-MM-DD>.md and printed.
  *
- *   node bin/run-ts.js bench/run.ts [--quick] [--only 1,2,3,4,5] [--import-rows N]
+ *   node bin/run-ts.js bench/run.ts [--quick] [--only 1,2,3,4,5,6] [--import-rows N]
  *
- * --only 5 runs the import figures alone; --import-rows N sets the large import file to N rows (the small one and the
+ * --only 5 runs the import figures alone (--only 6 the CLI start); --import-rows N sets the large import file to N rows (the small one and the
  * rate rounds to N/10), for a busy machine where 2 million rows take too long.
  *
  * --quick uses the small sizes of the CI smoke test. Every loop is bounded in count and time. The 30-minute soak is a
@@ -18,6 +18,7 @@ import { benchLoader } from './lib/loader.ts';
 import { benchCollectors } from './lib/collectors.ts';
 import { benchQueryCost } from './lib/query-cost.ts';
 import { benchImport } from './lib/import.ts';
+import { benchCliStart } from './lib/cli-start.ts';
 import { environment, markdownReport, type BenchResult } from './lib/result.ts';
 import { BENCH_SIZES } from './lib/sizes.ts';
 
@@ -47,6 +48,7 @@ try {
   await step('3', 'HTTP vs browser collector', () => benchCollectors({ ...sizes.collectors, chromiumPath }));
   await step('4', 'query cost on a generated dataset', () => benchQueryCost(ctx, sizes.query));
   await step('5', 'import: rate vs raw insert, peak RSS big vs small vs bare chDB', () => benchImport(ctx, sizes.import));
+  await step('6', 'CLI start', () => benchCliStart(sizes.cli));
 } finally {
   await ctx.close();
 }

@@ -1,15 +1,24 @@
 #!/usr/bin/env node
-// Entry point. Runs the compiled build when present (Docker image), otherwise the TypeScript sources through tsx.
-import { existsSync } from 'node:fs';
+// Entry point. Runs the compiled build (dist/, made by `npm run build`, on install and before `npm test`) when it is
+// current, so users and tests never run stale code; otherwise the TypeScript sources through tsx (a dev dependency,
+// present in a clone). TAGPULSE_FROM_SOURCE=1 forces the sources.
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { dirname, join } from 'node:path';
+import { distState } from './dist-state.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const built = join(root, 'dist', 'cli', 'main.js');
-if (existsSync(built) && !process.env.TAGPULSE_FROM_SOURCE) {
+const state = process.env.TAGPULSE_FROM_SOURCE ? 'skipped' : distState(root);
+if (state === 'current') {
   await import(pathToFileURL(built).href);
 } else {
-  const { register } = await import('tsx/esm/api');
+  let register;
+  try {
+    ({ register } = await import('tsx/esm/api'));
+  } catch {
+    process.stderr.write(`error: the compiled build in ${join(root, 'dist')} is ${state} and tsx is not installed to run the sources: run \`npm run build\` (or npm install)\n`);
+    process.exit(1);
+  }
   register();
   await import(pathToFileURL(join(root, 'src', 'cli', 'main.ts')).href);
 }

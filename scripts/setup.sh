@@ -82,6 +82,9 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   # rewrite the committed lock (tests/unit/deploy/clean-tree.test.ts checks that).
   run npm install --no-audit --no-fund --loglevel=error
 fi
+# Compile to dist/ (bin/tagpulse.js runs it) unless it is already newer than src/. `npm install` does this too
+# (prepare), but not when node_modules was already there.
+run node scripts/build.mjs --if-stale
 
 # --- 5. Chromium -------------------------------------------------------------------------------------------------
 find_chromium() {

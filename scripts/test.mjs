@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /**
- * The test command (npm test): vitest (unit, integration, end-to-end) then Playwright (dashboard in Chromium).
+ * The test command (npm test): build dist/ when stale, then vitest (unit, integration, end-to-end) then Playwright
+ * (dashboard in Chromium).
  * Prints one closing line "N passed, N failed" and exits non-zero if anything failed.
  */
 import { spawnSync } from 'node:child_process';
@@ -18,6 +19,12 @@ let skipped = 0;
 function run(cmd, args, env = {}) {
   const r = spawnSync(cmd, args, { cwd: root, stdio: 'inherit', env: { ...process.env, ...env } });
   return r.status ?? 1;
+}
+
+// 0. The compiled build the end-to-end tests run through bin/tagpulse.js: rebuilt when older than src/.
+if (run(process.execPath, [join(root, 'scripts', 'build.mjs'), '--if-stale']) !== 0) {
+  console.log('0 passed, 1 failed (npm run build failed)');
+  process.exit(1);
 }
 
 // 1. vitest

@@ -4,6 +4,7 @@ import type { LoaderBenchOptions } from './loader.ts';
 import type { CollectorBenchOptions } from './collectors.ts';
 import type { QueryBenchOptions } from './query-cost.ts';
 import type { ImportBenchOptions } from './import.ts';
+import type { CliStartBenchOptions } from './cli-start.ts';
 
 export interface BenchSizes {
   pipeline: PipelineBenchOptions;
@@ -11,6 +12,7 @@ export interface BenchSizes {
   collectors: Omit<CollectorBenchOptions, 'chromiumPath'>;
   query: QueryBenchOptions;
   import: ImportBenchOptions;
+  cli: CliStartBenchOptions;
 }
 
 export const BENCH_SIZES: { full: BenchSizes; quick: BenchSizes } = {
@@ -20,6 +22,7 @@ export const BENCH_SIZES: { full: BenchSizes; quick: BenchSizes } = {
     collectors: { httpPages: 500, browserPages: 60, pagesPerContext: 20 },
     query: { rows: 10_000_000, tags: 10_000, heavyRows: 200_000 },
     import: { rateRows: 200_000, rounds: 2, bigRows: 2_000_000, smallRows: 200_000, batchSize: 5000 },
+    cli: { runs: 9, points: 720 },
   },
   quick: {
     pipeline: { samples: 100, warmup: 20, concurrency: 8, timeoutMs: 60_000 },
@@ -27,5 +30,6 @@ export const BENCH_SIZES: { full: BenchSizes; quick: BenchSizes } = {
     collectors: { httpPages: 20, browserPages: 4, pagesPerContext: 2 },
     query: { rows: 100_000, tags: 100, heavyRows: 20_000 },
     import: { rateRows: 4000, rounds: 1, bigRows: 20_000, smallRows: 2000, batchSize: 1000 },
+    cli: { runs: 3, points: 168 },
   },
 };

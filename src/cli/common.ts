@@ -34,24 +34,8 @@ export class UserError extends Error {
   }
 }
 
-export interface GlobalOptions {
-  dataDir?: string;
-  clickhouseUrl?: string;
-  redisUrl?: string;
-  logLevel?: string;
-  logFormat?: string;
-  config?: string;
-}
-
-export function addGlobalOptions(program: Command): Command {
-  return program
-    .option('--data-dir <dir>', 'data directory of the embedded store (default ./.tagpulse)')
-    .option('--clickhouse-url <url>', 'use a ClickHouse server instead of the embedded store')
-    .option('--redis-url <url>', 'use this Redis instead of a private redis-server')
-    .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent')
-    .option('--log-format <format>', 'auto|pretty|json (default auto: human lines on a terminal, JSON when piped)')
-    .option('--config <file>', 'config file (default ./tagpulse.config.json)');
-}
+export { addGlobalOptions, type GlobalOptions } from './globals.ts';
+import type { GlobalOptions } from './globals.ts';
 
 /** Build the config from global flags plus command-specific flags (flag > env > file > default). */
 export function configFrom(global: GlobalOptions, extra: Partial<Record<ConfigKey, unknown>> = {}, env?: Record<string, string | undefined>): Config {

@@ -1,10 +1,11 @@
 /**
  * The tagpulse command tree. Wiring only: each command module declares its options (configureXCommand) and delegates
  * to a runX function that tests call directly. Kept apart from main.ts so tests (and the compose checks) can build
- * the program without parsing process.argv.
+ * the program without parsing process.argv. This loads every command; the CLI itself starts through the lazy
+ * table in commands-index.ts, which must print the same help (tests/unit/core/cli-start.test.ts).
  */
 import { Command } from 'commander';
-import { addGlobalOptions } from './common.ts';
+import { rootCommand } from './globals.ts';
 import { configureTrackCommand } from './commands/track.ts';
 import { configureRunCommand } from './commands/run.ts';
 import { configureWorkerCommand } from './commands/worker.ts';
@@ -20,11 +21,7 @@ import { configureDoctorCommand } from './commands/doctor.ts';
 import { extraCommands } from './extra.ts';
 
 export function buildProgram(): Command {
-  const program = addGlobalOptions(new Command('tagpulse'))
-    .description('Sample public hashtag counters on a schedule, keep every observation with provenance, and see how fast trends grow.')
-    .version('0.1.0')
-    .showHelpAfterError('(run tagpulse --help for usage)')
-    .configureOutput({ outputError: (str, write) => write(str.replace(/^error: /, 'error: ')) });
+  const program = rootCommand(Command);
   configureTrackCommand(program);
   configureRunCommand(program);
   configureWorkerCommand(program);

@@ -1,16 +1,18 @@
 /**
- * The dashboard's page shell and assets. The client is TypeScript in ./client, bundled once per process by esbuild
- * (already installed with tsx; nothing is downloaded) into one JS file, next to one CSS file, both served under a
+ * The dashboard's page shell and assets. The client is TypeScript in ./client, bundled at build time by esbuild
+ * (build-assets.ts, a step of `npm run build`) into one JS file, next to one CSS file, both served under a
  * content hash with a one-year immutable cache; the small HTML shell is revalidated on every load. Pages carry a
  * strict Content-Security-Policy: scripts and styles only from this origin, no inline code, no framing.
  */
 import { readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { createHash } from 'node:crypto';
 import type { RouteResult } from '../api/router.ts';
+import { ASSET_FILES } from './build-assets.ts';
 
-/** Client sources. From the compiled build (dist/dashboard) this still points at the shipped src/dashboard/client. */
-const CLIENT_DIR = fileURLToPath(new URL('../../src/dashboard/client/', import.meta.url));
+/** Prebuilt assets: present next to the compiled module (dist/dashboard/assets), never next to the sources. */
+const PREBUILT_DIR = fileURLToPath(new URL('./assets/', import.meta.url));
 
 const CONTENT_SECURITY_POLICY = [
   "default-src 'none'",
@@ -50,16 +52,18 @@ function asset(base: string, ext: string, body: Buffer, contentType: string): As
   return { name: `${base}-${hash}.${ext}`, body, contentType, etag: `"${hash}"` };
 }
 
-/** Bundle the client (one JS, one CSS). ~50 ms, once per process. */
+/**
+ * The client (one JS, one CSS): the files the build made when running compiled code, else (running the sources,
+ * where esbuild is installed as a dev dependency) bundled now, ~50 ms once per process.
+ */
 export async function buildBundle(): Promise<Bundle> {
-  const esbuild = await import('esbuild');
-  const [js, css] = await Promise.all([
-    esbuild.build({ entryPoints: [`${CLIENT_DIR}main.ts`], bundle: true, write: false, format: 'iife', target: 'es2020', minify: true, legalComments: 'none', logLevel: 'silent' }),
-    readFile(`${CLIENT_DIR}style.css`, 'utf8').then((text) => esbuild.transform(text, { loader: 'css', minify: true })),
-  ]);
+  const prebuilt = existsSync(`${PREBUILT_DIR}${ASSET_FILES.js}`);
+  const { js, css } = prebuilt
+    ? { js: await readFile(`${PREBUILT_DIR}${ASSET_FILES.js}`), css: await readFile(`${PREBUILT_DIR}${ASSET_FILES.css}`) }
+    : await (await import('./build-assets.ts')).bundleClient();
   return {
-    js: asset('app', 'js', Buffer.from(js.outputFiles[0]!.contents), 'text/javascript; charset=utf-8'),
-    css: asset('app', 'css', Buffer.from(css.code), 'text/css; charset=utf-8'),
+    js: asset('app', 'js', js, 'text/javascript; charset=utf-8'),
+    css: asset('app', 'css', css, 'text/css; charset=utf-8'),
     favicon: { name: 'favicon.svg', body: Buffer.from(FAVICON), contentType: 'image/svg+xml', etag: '"favicon-1"' },
   };
 }

@@ -74,9 +74,11 @@ export class ClickHouseStore implements Store {
       /* first run: table does not exist yet */
     }
     for (const m of migrations) {
-      // DDL statements are idempotent, so applied migrations are re-run cheaply; this also repairs a half-applied one.
-      for (const sql of m.statements(this.#ddl)) await this.#exec(sql, `migration_${m.version}`);
+      // A migration is recorded only after its statements and data steps all ran, so a recorded one is complete and
+      // is skipped: a short CLI command opens the store (and migrates) each time, and this keeps that to one query. A
+      // half-applied one (not recorded) runs again: its DDL is idempotent and its data steps re-runnable.
       if (done.has(m.version)) continue;
+      for (const sql of m.statements(this.#ddl)) await this.#exec(sql, `migration_${m.version}`);
       // Data steps run only until the version is recorded, and the version is recorded only after all of them
       // succeeded: an interrupted migration runs its (re-runnable) data steps again on the next open.
       for (const [i, step] of (m.data?.(this.#ddl) ?? []).entries()) {

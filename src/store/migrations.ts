@@ -1,7 +1,7 @@
 /**
  * Numbered, append-only migrations. Two kinds of work:
- *  - `statements`: DDL, every statement idempotent (IF NOT EXISTS). They run on every open, which also repairs a
- *    half-applied migration.
+ *  - `statements`: DDL, every statement idempotent (IF NOT EXISTS). They run until the migration is recorded, so a
+ *    half-applied migration is completed on the next open; a recorded one is skipped (one query per open).
  *  - `data`: steps that move or rewrite rows. They run only while the migration is not yet recorded in
  *    schema_migrations_v1, and the version is recorded only after they all succeeded. Each data step must be safe to
  *    run again after an interruption (e.g. an INSERT … SELECT into a ReplacingMergeTree keyed so a repeated copy of a

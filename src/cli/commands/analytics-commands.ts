@@ -4,7 +4,7 @@ import { configureCompareCommand } from './compare.ts';
 import { configureLeaderboardCommand } from './leaderboard.ts';
 import { configureEventCommand } from './event.ts';
 import { configureExportCommand } from './export.ts';
-import { configureAlertsCommand } from '../../alerts/cli.ts';
+import { configureAlertsCommand } from './alerts.ts';
 
 export function registerAnalyticsCommands(program: Command): void {
   configureCompareCommand(program);

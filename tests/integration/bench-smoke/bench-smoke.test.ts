@@ -8,6 +8,7 @@ import { benchPipeline } from '../../../bench/lib/pipeline.ts';
 import { benchLoader } from '../../../bench/lib/loader.ts';
 import { benchCollectors } from '../../../bench/lib/collectors.ts';
 import { benchQueryCost } from '../../../bench/lib/query-cost.ts';
+import { benchCliStart } from '../../../bench/lib/cli-start.ts';
 import { BENCH_SIZES } from '../../../bench/lib/sizes.ts';
 import { markdownReport, environment, type BenchResult } from '../../../bench/lib/result.ts';
 import { requireChromium } from '../../helpers/chromium.ts';
@@ -40,6 +41,8 @@ describe('benchmarks (quick sizes)', () => {
     expectRatios(rs);
     expect(rs.find((r) => r.id === '4e')?.met).toBe(true); // the leaderboard touches rollups only, whatever the size
   }, 120_000);
+
+  it('5: CLI start', async () => expectRatios(await benchCliStart(sizes.cli)), 300_000);
 
   it('renders the results table', () => {
     const md = markdownReport('smoke', results, environment());

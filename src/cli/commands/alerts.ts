@@ -1,8 +1,8 @@
 /** `tagpulse alerts`: the configured rules, recent deliveries, and a test delivery to the webhook. */
 import type { Command } from 'commander';
-import { configFrom, globalsOf, runAction, stdio, withStore, type GlobalOptions, type Io } from '../cli/common.ts';
-import { describeRule, recentAlerts, sendTestAlert } from '../services/alerts.ts';
-import { AnalyticsInputError, durationInput, parseAnalyticsInput } from '../services/analytics-inputs.ts';
+import { configFrom, globalsOf, runAction, stdio, withStore, type GlobalOptions, type Io } from '../common.ts';
+import { describeRule, recentAlerts, sendTestAlert } from '../../services/alerts.ts';
+import { AnalyticsInputError, durationInput, parseAnalyticsInput } from '../../services/analytics-inputs.ts';
 
 export interface AlertsListOptions extends GlobalOptions {
   since?: string;
