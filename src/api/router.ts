@@ -4,15 +4,15 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { z } from 'zod';
+import { TagpulseError } from '../errors.ts';
 
-export class HttpError extends Error {
+export class HttpError extends TagpulseError {
   constructor(
     readonly status: number,
-    readonly code: string,
+    override readonly code: string,
     message: string,
   ) {
-    super(message);
-    this.name = new.target.name;
+    super(message, { retryable: status >= 500 || status === 429 });
   }
 }
 

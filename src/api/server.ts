@@ -13,12 +13,12 @@ import { getQuery } from '../store/registry.ts';
 import { isLoopbackHost } from '../config/config.ts';
 import { logger } from '../util/log.ts';
 import { HttpError, Router, checkQueryEncoding, decodePart, readBody, send, type RouteResult } from './router.ts';
+import { TagpulseError } from '../errors.ts';
 
-export class ApiConfigError extends Error {
-  readonly code = 'API_CONFIG';
+export class ApiConfigError extends TagpulseError {
+  override readonly code = 'API_CONFIG';
   constructor(message: string) {
     super(message);
-    this.name = new.target.name;
   }
 }
 
@@ -124,7 +124,8 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
         const err = e as Error & { code?: string; retryable?: boolean };
         const known = typeof err.code === 'string' && /^[A-Z_]+$/.test(err.code);
         log.error({ err: err.message, code: err.code, path: url.pathname }, 'request failed');
-        send(res, { json: { error: { code: known ? err.code : 'INTERNAL', message: known ? err.message : 'internal error; see the server log' } }, status: known && err.retryable === false ? 400 : 500 });
+        // `retryable` travels with the code so a RemoteStore caller (the loader of another process) decides like a local one.
+        send(res, { json: { error: { code: known ? err.code : 'INTERNAL', message: known ? err.message : 'internal error; see the server log', retryable: known ? err.retryable !== false : true } }, status: known && err.retryable === false ? 400 : 500 });
       }
     } finally {
       log.debug({ method: req.method, path: url.pathname, status: res.statusCode, ms: Math.round(performance.now() - started) }, 'request');

@@ -12,6 +12,10 @@ import { RemoteStore } from '../store/remote-store.ts';
 import { readHolder, writeHolder, clearHolder } from '../store/owner.ts';
 import { InvalidTagError } from '../schema/tag.ts';
 import { EXIT } from './exit-codes.ts';
+import { TagpulseError } from '../errors.ts';
+import type { GlobalOptions } from './globals.ts';
+
+export { addGlobalOptions, type GlobalOptions } from './globals.ts';
 
 export interface Io {
   out(line: string): void;
@@ -26,16 +30,12 @@ export const stdio: Io = {
 };
 
 /** Errors a user can fix: printed as "error: <message>" with the usage exit code (2). */
-export class UserError extends Error {
-  readonly code: string = 'USER_ERROR';
+export class UserError extends TagpulseError {
+  override readonly code: string = 'USER_ERROR';
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
-    this.name = new.target.name;
   }
 }
-
-export { addGlobalOptions, type GlobalOptions } from './globals.ts';
-import type { GlobalOptions } from './globals.ts';
 
 /** Build the config from global flags plus command-specific flags (flag > env > file > default). */
 export function configFrom(global: GlobalOptions, extra: Partial<Record<ConfigKey, unknown>> = {}, env?: Record<string, string | undefined>): Config {

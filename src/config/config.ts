@@ -6,6 +6,7 @@ import { readFileSync, existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { AlertsConfig } from '../alerts/config.ts';
+import { TagpulseError } from '../errors.ts';
 
 const bool = z.preprocess((v) => (typeof v === 'string' ? ['1', 'true', 'yes', 'on'].includes(v.toLowerCase()) : v), z.boolean());
 const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max);
@@ -87,11 +88,10 @@ export type ConfigKey = keyof typeof configFields;
 type Out<K extends ConfigKey> = z.output<(typeof configFields)[K]['schema']>;
 export type Config = { readonly [K in ConfigKey]: Out<K> } & { readonly configFile?: string | undefined };
 
-export class ConfigError extends Error {
-  readonly code = 'CONFIG_INVALID';
+export class ConfigError extends TagpulseError {
+  override readonly code = 'CONFIG_INVALID';
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
-    this.name = new.target.name;
   }
 }
 

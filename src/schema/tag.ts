@@ -4,14 +4,14 @@
  * never silently rewritten into a different tag.
  */
 import { z } from 'zod';
+import { TagpulseError } from '../errors.ts';
 
 export const MAX_TAG_LENGTH = 150;
 
-export class InvalidTagError extends Error {
-  readonly code = 'TAG_INVALID';
+export class InvalidTagError extends TagpulseError {
+  override readonly code = 'TAG_INVALID';
   constructor(readonly input: string, readonly reason: string) {
     super(`invalid tag ${JSON.stringify(input)}: ${reason}. A tag may contain letters, digits and '_' (for example: mentalhealth, suicidepreventionmonth).`);
-    this.name = new.target.name;
   }
 }
 

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { tryNormalizeTag } from '../schema/tag.ts';
 import { Metric, Platform } from '../schema/observation.ts';
+import { TagpulseError } from '../errors.ts';
 
 /** "a,b,#C" or ["a", "b,c"] → normalised, de-duplicated tags (order kept). */
 export const TagList = z.union([z.string(), z.array(z.string())]).transform((v, ctx) => {
@@ -56,12 +57,11 @@ export const MetricInput = Metric.default('views');
 export const FlagInput = z.union([z.boolean(), z.enum(['1', '0', 'true', 'false', 'yes', 'no', ''])]).transform((v) => v === true || v === '1' || v === 'true' || v === 'yes');
 
 /** An input mistake: shown as-is by the CLI (exit 2) and the API (400). */
-export class AnalyticsInputError extends Error {
-  readonly code = 'ANALYTICS_INPUT';
-  readonly retryable = false;
+export class AnalyticsInputError extends TagpulseError {
+  override readonly code = 'ANALYTICS_INPUT';
+  override readonly retryable = false;
   constructor(message: string) {
     super(message);
-    this.name = new.target.name;
   }
 }
 

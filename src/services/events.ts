@@ -8,16 +8,16 @@ import { eventsQuery } from '../store/queries.ts';
 import { BUILTIN_EVENT_SLUGS, builtinEvent, builtinEvents, type BuiltinEventSlug } from '../analytics/events.ts';
 import type { CalendarEvent } from '../analytics/types.ts';
 import { AnalyticsInputError, TagList, TimeInput, parseAnalyticsInput } from './analytics-inputs.ts';
+import { TagpulseError } from '../errors.ts';
 
 const DAY_MS = 86_400_000;
 const SLUG_RE = /^[a-z0-9][a-z0-9-]{0,79}$/;
 
-export class EventNotFoundError extends Error {
-  readonly code = 'EVENT_NOT_FOUND';
-  readonly retryable = false;
+export class EventNotFoundError extends TagpulseError {
+  override readonly code = 'EVENT_NOT_FOUND';
+  override readonly retryable = false;
   constructor(message: string) {
     super(message);
-    this.name = new.target.name;
   }
 }
 

@@ -24,6 +24,7 @@ import { toPoints } from './series.ts';
 import { choosePerInstant } from './readings.ts';
 import { FlagInput, PlatformInput, TagList, TimeInput, parseAnalyticsInput, AnalyticsInputError } from './analytics-inputs.ts';
 import { buildCitation, withShares, type Citation, type SourceSummary } from './citation.ts';
+import { TagpulseError } from '../errors.ts';
 
 export const EXPORT_FORMATS = {
   csv: { clickhouse: 'CSVWithNames', contentType: 'text/csv; charset=utf-8', extension: 'csv' },
@@ -80,12 +81,11 @@ export interface ExportResult {
   citation: Citation;
 }
 
-export class ExportSecretError extends Error {
-  readonly code = 'EXPORT_SECRET';
-  readonly retryable = false;
+export class ExportSecretError extends TagpulseError {
+  override readonly code = 'EXPORT_SECRET';
+  override readonly retryable = false;
   constructor() {
     super('the export would contain a configured secret (in provenance or notes); nothing was written. Remove the secret from the stored rows or the configuration first');
-    this.name = new.target.name;
   }
 }
 

@@ -4,12 +4,12 @@ import { trackedQuery } from '../store/queries.ts';
 import { normalizeTag } from '../schema/tag.ts';
 import { parseEvery, type TrackedTag } from '../schema/tracked.ts';
 import { Platform } from '../schema/observation.ts';
+import { TagpulseError } from '../errors.ts';
 
-export class TrackingInputError extends Error {
-  readonly code = 'TRACK_INPUT';
+export class TrackingInputError extends TagpulseError {
+  override readonly code = 'TRACK_INPUT';
   constructor(message: string) {
     super(message);
-    this.name = new.target.name;
   }
 }
 

@@ -15,6 +15,7 @@ import type { NamedQuery, QueryParams, QueryRow, QueryStats } from './query.ts';
 import type { AlertDeliveryWrite, EventRow, ExportFormat, InsertOptions, Store } from './store.ts';
 import { toChTime } from './time.ts';
 import { QueryValidationError, StoreLockedError, StoreUnavailableError } from './errors.ts';
+import { storeErrorFrom } from './clickhouse-errors.ts';
 import { describeHolder, readHolder } from './owner.ts';
 
 /** Settings on every insert: synchronous (our batches are already large) and deduplicated by token. */
@@ -197,7 +198,7 @@ export class ClickHouseStore implements Store {
         clickhouse_settings: { ...INSERT_SETTINGS, insert_deduplication_token: token ?? '' },
       });
     } catch (e) {
-      throw new StoreUnavailableError(`insert into ${table} failed: ${(e as Error).message}`, { cause: e });
+      throw storeErrorFrom(`insert into ${table}`, e);
     }
   }
 

@@ -29,9 +29,9 @@ export class RemoteStore implements Store {
       throw new StoreUnavailableError(`the tagpulse process serving ${this.apiUrl} did not answer (${(e as Error).message})`, { cause: e });
     }
     if (method === 'exportBytes' && res.ok) return Buffer.from(await res.arrayBuffer()) as T;
-    const body = (await res.json().catch(() => ({}))) as { result?: T; error?: { code?: string; message?: string } };
+    const body = (await res.json().catch(() => ({}))) as { result?: T; error?: { code?: string; message?: string; retryable?: boolean } };
     if (!res.ok) {
-      const err = new StoreError(body.error?.message ?? `owner API answered HTTP ${res.status}`);
+      const err = new StoreError(body.error?.message ?? `owner API answered HTTP ${res.status}`, { retryable: body.error?.retryable ?? res.status >= 500 });
       Object.defineProperty(err, 'code', { value: body.error?.code ?? 'STORE_REMOTE' });
       throw err;
     }

@@ -5,19 +5,17 @@
  *  - throttled kinds pause the whole platform queue via worker.rateLimit(ms).
  */
 import type { FailureKind } from '../schema/failure.ts';
+import { TagpulseError } from '../errors.ts';
 
-export class CollectRetryableError extends Error {
-  readonly code = 'COLLECT_RETRY';
+export class CollectRetryableError extends TagpulseError {
+  override readonly code = 'COLLECT_RETRY';
+  override readonly retryable = true;
   constructor(readonly kind: FailureKind, message: string, options?: { cause?: unknown }) {
     super(`${kind}: ${message}`, options);
-    this.name = new.target.name;
   }
 }
 
-export class LoadError extends Error {
-  readonly code = 'LOAD_FAILED';
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = new.target.name;
-  }
+export class LoadError extends TagpulseError {
+  override readonly code = 'LOAD_FAILED';
+  override readonly retryable = true;
 }

@@ -1,16 +1,18 @@
 /**
  * Load step: drains the load queue into the store in batches. Many jobs are processed concurrently; their
  * observations are gathered into one insert (up to batchSize rows or flushMs), and each job completes only when
- * its rows are stored. An insert failure fails every job of that batch, and BullMQ retries them: the queue is the
- * buffer while the store is down. The same rows re-sent give the same dedup token; ReplacingMergeTree is the backstop.
+ * its rows are stored. A retryable insert failure fails every job of that batch, and BullMQ retries them: the queue is
+ * the buffer while the store is down. A permanent one (the store refused the rows: clickhouse-errors.ts) is isolated
+ * to the jobs whose rows were refused, which fail at once without retries and stay in the failed set. The same rows re-sent give the same dedup token; ReplacingMergeTree is the backstop.
  */
-import { Worker, type Job, type ConnectionOptions } from 'bullmq';
+import { UnrecoverableError, Worker, type Job, type ConnectionOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { LoadJob } from '../schema/jobs.ts';
 import type { Observation } from '../schema/observation.ts';
 import type { CollectionFailure } from '../schema/failure.ts';
 import type { Store } from '../store/store.ts';
 import { logger } from '../util/log.ts';
+import { isRetryable } from '../errors.ts';
 import { LOAD_QUEUE, qname, type QueueNaming } from '../queue/queues.ts';
 import { ok, drop, type StepResult } from './results.ts';
 
@@ -83,12 +85,39 @@ export class Batcher {
       this.#log.debug({ observations: observations.length, failures: failures.length, jobs: batch.length, ms: Math.round(performance.now() - started) }, 'batch inserted');
       for (const p of batch) p.resolve();
     } catch (e) {
-      this.#log.warn({ err: (e as Error).message, jobs: batch.length }, 'batch insert failed; jobs will be retried');
+      if (!isRetryable(e) && batch.length > 1) return this.#isolateRejected(batch, e);
+      if (isRetryable(e)) this.#log.warn({ err: (e as Error).message, jobs: batch.length }, 'batch insert failed; jobs will be retried');
       for (const p of batch) p.reject(e);
       return;
     }
     try {
       await this.opts.onLoaded?.({ observations, failures });
+    } catch (e) {
+      this.#log.warn({ err: (e as Error).message }, 'post-load hook failed');
+    }
+  }
+
+  /**
+   * The store refused a batch for good (e.g. a value ClickHouse cannot parse, an unknown table): insert its jobs one
+   * at a time, so the jobs whose rows are fine are stored and only the refused ones fail (each rejects with the
+   * store's permanent error; the worker then fails that job without retrying it).
+   */
+  async #isolateRejected(batch: Pending[], first: unknown): Promise<void> {
+    this.#log.warn({ err: (first as Error).message, jobs: batch.length }, 'batch refused by the store; inserting its jobs one at a time to find the refused rows');
+    const stored: Pending[] = [];
+    for (const p of batch) {
+      try {
+        await this.store.insertObservations(p.observations);
+        await this.store.insertFailures(p.failures);
+        stored.push(p);
+        p.resolve();
+      } catch (e) {
+        p.reject(e);
+      }
+    }
+    if (!stored.length) return;
+    try {
+      await this.opts.onLoaded?.({ observations: stored.flatMap((p) => p.observations), failures: stored.flatMap((p) => p.failures) });
     } catch (e) {
       this.#log.warn({ err: (e as Error).message }, 'post-load hook failed');
     }
@@ -135,7 +164,17 @@ export function createLoadWorker(o: LoadWorkerOptions): { worker: Worker; batche
         return { dropped: v.reason };
       }
       if (v.type === 'fail') throw new Error(v.message);
-      await batcher.add(v.value.observations, v.value.failures);
+      try {
+        await batcher.add(v.value.observations, v.value.failures);
+      } catch (e) {
+        if (isRetryable(e)) throw e;
+        // Retrying cannot help (the store refused these rows: ClickHouse code in the message). Fail the job now instead
+        // of after 200 attempts; it stays in the load queue's failed set with its rows (removeOnFail: false), counted
+        // by `tagpulse status`, so nothing is dropped silently.
+        const code = (e as { code?: string }).code ?? 'STORE_REJECTED';
+        log.error({ jobId: job.id, code, err: (e as Error).message, observations: v.value.observations.length, failures: v.value.failures.length }, 'load job refused by the store: not retried, kept in the failed set');
+        throw new UnrecoverableError(`${code}: ${(e as Error).message}`);
+      }
       return { observations: v.value.observations.length, failures: v.value.failures.length };
     },
     {
