@@ -8,7 +8,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import net, { type AddressInfo } from 'node:net';
 import { z } from 'zod';
 import type { Store } from '../store/store.ts';
-import { dispatchStoreCall } from '../store/remote-store.ts';
+import { dispatchStoreCall } from '../store/methods.ts';
 import { getQuery } from '../store/registry.ts';
 import { isLoopbackHost } from '../config/config.ts';
 import { logger } from '../util/log.ts';

@@ -7,9 +7,7 @@ import { z } from 'zod';
 import { ConfigError, loadConfig, secretValues, type Config, type ConfigKey } from '../config/config.ts';
 import { createRootLogger } from '../util/log.ts';
 import type { Store } from '../store/store.ts';
-import { openClickHouseStore } from '../store/clickhouse-store.ts';
-import { RemoteStore } from '../store/remote-store.ts';
-import { readHolder, writeHolder, clearHolder } from '../store/owner.ts';
+import { openStore } from '../store/open.ts';
 import { InvalidTagError } from '../schema/tag.ts';
 import { EXIT } from './exit-codes.ts';
 import { TagpulseError } from '../errors.ts';
@@ -54,32 +52,13 @@ export function setupLogging(cfg: Config, defaultLevel?: string): void {
   createRootLogger(cfg.logLevel === 'info' && defaultLevel ? defaultLevel : cfg.logLevel, secretValues(cfg), undefined, cfg.logFormat);
 }
 
-/**
- * Open the store for a short command. In embedded mode, if a long-running process (tagpulse run) owns the data dir,
- * talk to it through its API; otherwise open the dir ourselves (and say who we are while we hold it).
- */
+/** Run fn with the store opened for a short command (store/open.ts, role 'command'), closed afterwards. */
 export async function withStore<T>(cfg: Config, command: string, fn: (store: Store) => Promise<T>): Promise<T> {
-  if (cfg.clickhouseUrl) {
-    const store = await openClickHouseStore({ dataDir: cfg.dataDir, clickhouseUrl: cfg.clickhouseUrl, ...(cfg.topology ? { topology: cfg.topology } : {}), cluster: cfg.clusterName });
-    try {
-      return await fn(store);
-    } finally {
-      await store.close();
-    }
-  }
-  const holder = readHolder(cfg.dataDir);
-  if (holder?.apiUrl && holder.token) {
-    const remote = new RemoteStore(holder.apiUrl, holder.token);
-    if (await remote.ping()) return fn(remote);
-  }
-  const store = await openClickHouseStore({ dataDir: cfg.dataDir });
-  writeHolder(cfg.dataDir, { pid: process.pid, command: `tagpulse ${command}`, startedAt: new Date().toISOString() });
+  const store = await openStore(cfg, 'command', { command: `tagpulse ${command}` });
   try {
-    await store.migrate();
     return await fn(store);
   } finally {
     await store.close();
-    clearHolder(cfg.dataDir);
   }
 }
 

@@ -12,8 +12,8 @@ import type { Store } from '../store/store.ts';
 import type { Collector } from '../collectors/types.ts';
 import { createCollectors } from '../collectors/registry.ts';
 import { collectLimitsFor } from '../collectors/common/limits.ts';
-import { openClickHouseStore } from '../store/clickhouse-store.ts';
-import { clearHolder, writeHolder } from '../store/owner.ts';
+import { openStore } from '../store/open.ts';
+import { writeHolder } from '../store/owner.ts';
 import { splitStore } from '../store/split-store.ts';
 import { resolveRedis, connectionFor, connectProducer, assertNoEviction, type RedisTarget } from '../queue/redis.ts';
 import { collectJobOptions, collectQueueName, LOAD_QUEUE, openQueue, qname, type QueueNaming } from '../queue/queues.ts';
@@ -82,10 +82,9 @@ export class App {
     const embedded = !cfg.clickhouseUrl;
     try {
       if (roles.load || roles.api || roles.scheduler) {
-        this.store = this.opts.store ?? (await openClickHouseStore({ dataDir: cfg.dataDir, ...(cfg.clickhouseUrl ? { clickhouseUrl: cfg.clickhouseUrl } : {}), ...(cfg.topology ? { topology: cfg.topology } : {}), cluster: cfg.clusterName }));
+        this.store = this.opts.store ?? (await openStore(cfg, 'owner', { command: this.opts.command }));
         this.#ownsStore = !this.opts.store;
-        if (embedded && this.#ownsStore) writeHolder(cfg.dataDir, { pid: process.pid, command: this.opts.command, startedAt: new Date().toISOString() });
-        await this.store.migrate();
+        if (this.opts.store) await this.store.migrate();
       }
       // A read-only viewer (serve) needs no Redis unless one is given (then it shows queue health).
       const needsQueues = roles.scheduler || roles.collect || roles.load || Boolean(cfg.redisUrl || this.opts.redis);
@@ -133,7 +132,7 @@ export class App {
       if (roles.api) {
         let apiStore = this.#storeWithResync();
         if (cfg.clickhouseUrl && cfg.clickhouseReadonlyUrl) {
-          this.#readOnlyStore = await openClickHouseStore({ dataDir: cfg.dataDir, clickhouseUrl: cfg.clickhouseReadonlyUrl, ...(cfg.topology ? { topology: cfg.topology } : {}), cluster: cfg.clusterName });
+          this.#readOnlyStore = await openStore(cfg, 'reader');
           apiStore = splitStore(apiStore, this.#readOnlyStore);
         }
         this.api = await startApiServer({
@@ -211,8 +210,8 @@ export class App {
       for (const c of this.#conns) c.disconnect();
       for (const col of this.collectors.values()) await col.close?.().catch(() => undefined);
       await this.#readOnlyStore?.close().catch(() => undefined);
+      // The store opened here (store/open.ts) also releases holder.json when it closes.
       if (this.#ownsStore) await this.store?.close().catch(() => undefined);
-      if (!this.opts.cfg.clickhouseUrl && this.#ownsStore) clearHolder(this.opts.cfg.dataDir);
       await this.redis?.stop?.().catch(() => undefined);
       this.log.info('tagpulse stopped');
     })();

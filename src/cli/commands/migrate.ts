@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { configFrom, globalsOf, runAction, stdio, UserError, type GlobalOptions, type Io } from '../common.ts';
 import { renderAll, renderData } from '../../store/migrations.ts';
-import { openClickHouseStore, databaseOf } from '../../store/clickhouse-store.ts';
+import { databaseOf } from '../../store/clickhouse-store.ts';
+import { openStore } from '../../store/open.ts';
 import type { Topology } from '../../store/ddl.ts';
 
 export interface MigrateOptions extends GlobalOptions {
@@ -21,7 +22,7 @@ export async function runMigrate(opts: MigrateOptions, io: Io = stdio): Promise<
     return 0;
   }
   if (topology !== 'embedded' && !cfg.clickhouseUrl) throw new UserError(`--topology ${topology} needs a server: pass --clickhouse-url (or use --print to see the DDL)`);
-  const store = await openClickHouseStore({ dataDir: cfg.dataDir, ...(cfg.clickhouseUrl ? { clickhouseUrl: cfg.clickhouseUrl } : {}), topology, cluster: cfg.clusterName });
+  const store = await openStore({ ...cfg, topology }, 'schema');
   try {
     const r = await store.migrate();
     io.out(r.applied.length ? `applied migrations ${r.applied.join(', ')} (${topology})` : `schema is up to date (${topology})`);

@@ -1,0 +1,147 @@
+/**
+ * The store's methods as one table. RemoteStore (the client of another process's store), dispatchStoreCall (its
+ * server side) and splitStore (read-only user for reads) are all built from it, so a new Store method is one entry
+ * here (tsc fails until it exists) and the internal API validates what it receives with the entry's zod schema.
+ * Each entry says which store of a split pair serves it, how positional arguments travel as named ones, and how
+ * the receiving process calls its real store. Queries travel by name only (registry.ts), never as SQL.
+ */
+import { z } from 'zod';
+import { Observation } from '../schema/observation.ts';
+import { CollectionFailure } from '../schema/failure.ts';
+import { TrackedTag } from '../schema/tracked.ts';
+import type { NamedQuery } from './query.ts';
+import type { AlertDeliveryWrite, EventRow, ExportFormat, Store } from './store.ts';
+import { QueryValidationError, StoreError } from './errors.ts';
+
+const InsertOptions = z.object({ dedupToken: z.string().max(200).optional() }).default({});
+const IsoTime = z.string().min(1).max(40);
+
+export const EventRowSchema = z.object({
+  slug: z.string().min(1).max(200),
+  name: z.string().max(500),
+  startAt: IsoTime,
+  endAt: IsoTime,
+  tags: z.array(z.string().max(200)).max(1000),
+  note: z.string().max(10_000),
+  deleted: z.boolean().optional(),
+}) satisfies z.ZodType<EventRow>;
+
+export const AlertDeliveryWriteSchema = z.object({
+  rule: z.string().max(200),
+  platform: z.string().max(50),
+  tag: z.string().max(200),
+  metric: z.string().max(50),
+  windowKey: z.string().max(200),
+  firedAt: IsoTime,
+  payload: z.string().max(100_000),
+  delivered: z.boolean(),
+  attempts: z.number().int().min(0),
+}) satisfies z.ZodType<AlertDeliveryWrite>;
+
+const QueryCall = z.object({ name: z.string().min(1).max(200), params: z.record(z.string(), z.unknown()).default({}) });
+const ExportFormatSchema = z.enum(['CSVWithNames', 'TSVWithNames', 'JSONEachRow', 'Parquet']) satisfies z.ZodType<ExportFormat>;
+
+type Lookup = (name: string) => NamedQuery | undefined;
+
+interface MethodSpec<A extends z.ZodType> {
+  /** Which store of a split pair (read-write, read-only) serves the method. */
+  side: 'write' | 'read';
+  /** The named arguments on the wire, validated by the receiving process. */
+  args: A;
+  /** The Store method's positional arguments as named wire arguments. */
+  toWire(...positional: never[]): z.input<A>;
+  /** Call the real store with validated arguments. */
+  call(store: Store, args: z.output<A>, lookup: Lookup): Promise<unknown>;
+  /** The reply is raw bytes (exports), not JSON. */
+  bytes?: true;
+}
+
+const method = <A extends z.ZodType>(m: MethodSpec<A>): MethodSpec<A> => m;
+
+function queryNamed(lookup: Lookup, name: string): NamedQuery {
+  const q = lookup(name);
+  if (!q) throw new StoreError(`unknown query ${JSON.stringify(name)}`, { retryable: false });
+  return q;
+}
+
+export const STORE_METHODS = {
+  migrate: method({ side: 'write', args: z.object({}), toWire: () => ({}), call: (s) => s.migrate() }),
+  insertObservations: method({
+    side: 'write',
+    args: z.object({ rows: z.array(Observation), opts: InsertOptions }),
+    toWire: (rows: Observation[], opts?: z.input<typeof InsertOptions>) => ({ rows, opts }),
+    call: (s, a) => s.insertObservations(a.rows, a.opts),
+  }),
+  insertFailures: method({
+    side: 'write',
+    args: z.object({ rows: z.array(CollectionFailure), opts: InsertOptions }),
+    toWire: (rows: CollectionFailure[], opts?: z.input<typeof InsertOptions>) => ({ rows, opts }),
+    call: (s, a) => s.insertFailures(a.rows, a.opts),
+  }),
+  upsertTracked: method({ side: 'write', args: z.object({ rows: z.array(TrackedTag) }), toWire: (rows: TrackedTag[]) => ({ rows }), call: (s, a) => s.upsertTracked(a.rows) }),
+  upsertEvents: method({ side: 'write', args: z.object({ rows: z.array(EventRowSchema) }), toWire: (rows: EventRow[]) => ({ rows }), call: (s, a) => s.upsertEvents(a.rows) }),
+  upsertAlertDeliveries: method({
+    side: 'write',
+    args: z.object({ rows: z.array(AlertDeliveryWriteSchema) }),
+    toWire: (rows: AlertDeliveryWrite[]) => ({ rows }),
+    call: (s, a) => s.upsertAlertDeliveries(a.rows),
+  }),
+  run: method({
+    side: 'read',
+    args: QueryCall,
+    toWire: (q: NamedQuery, params: Record<string, unknown>) => ({ name: q.name, params }),
+    call: (s, a, lookup) => s.run(queryNamed(lookup, a.name), a.params as never),
+  }),
+  runWithStats: method({
+    side: 'read',
+    args: QueryCall,
+    toWire: (q: NamedQuery, params: Record<string, unknown>) => ({ name: q.name, params }),
+    call: (s, a, lookup) => s.runWithStats(queryNamed(lookup, a.name), a.params as never),
+  }),
+  exportBytes: method({
+    side: 'read',
+    args: QueryCall.extend({ format: ExportFormatSchema }),
+    toWire: (q: NamedQuery, params: Record<string, unknown>, format: ExportFormat) => ({ name: q.name, params, format }),
+    call: (s, a, lookup) => s.exportBytes(queryNamed(lookup, a.name), a.params as never, a.format),
+    bytes: true,
+  }),
+  ping: method({ side: 'read', args: z.object({}), toWire: () => ({}), call: (s) => s.ping() }),
+} as const;
+
+export type StoreMethodName = keyof typeof STORE_METHODS;
+
+/** Every Store method but the local ones (backend, close) has an entry: adding one to Store without it fails here. */
+type Uncovered = Exclude<keyof Store, StoreMethodName | 'backend' | 'close'>;
+const everyMethodCovered: [Uncovered] extends [never] ? true : Uncovered = true;
+void everyMethodCovered;
+
+export function isStoreMethod(name: string): name is StoreMethodName {
+  return Object.hasOwn(STORE_METHODS, name);
+}
+
+/** The Store methods of the table, each sending its named arguments through `send`. */
+export function storeCalls(send: (name: StoreMethodName, args: unknown, bytes: boolean) => Promise<unknown>): Pick<Store, StoreMethodName> {
+  const calls: Record<string, (...a: never[]) => Promise<unknown>> = {};
+  for (const [name, m] of Object.entries(STORE_METHODS) as [StoreMethodName, MethodSpec<z.ZodType>][]) {
+    calls[name] = (...a: never[]) => send(name, m.toWire(...a), m.bytes === true);
+  }
+  return calls as unknown as Pick<Store, StoreMethodName>;
+}
+
+/** Server side of the RPC: validate the named arguments with the method's schema, then call the real store. */
+export async function dispatchStoreCall(store: Store, name: string, args: unknown, lookup: Lookup): Promise<unknown> {
+  if (!isStoreMethod(name)) throw new StoreError(`unknown store method ${JSON.stringify(name)}`, { retryable: false });
+  const m = STORE_METHODS[name] as MethodSpec<z.ZodType>;
+  const parsed = m.args.safeParse(args);
+  if (!parsed.success) throw new QueryValidationError(`store method ${name}: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'arguments'}: ${i.message}`).join('; ')}`);
+  return m.call(store, parsed.data, lookup);
+}
+
+/** Reads through the read-only store, everything else through the read-write one (see split-store.ts). */
+export function routeCalls(pick: (side: 'read' | 'write') => Store): Pick<Store, StoreMethodName> {
+  const calls: Record<string, (...a: unknown[]) => Promise<unknown>> = {};
+  for (const [name, m] of Object.entries(STORE_METHODS) as [StoreMethodName, MethodSpec<z.ZodType>][]) {
+    calls[name] = (...a: unknown[]) => (pick(m.side)[name] as (...x: unknown[]) => Promise<unknown>)(...a);
+  }
+  return calls as unknown as Pick<Store, StoreMethodName>;
+}
