@@ -1,6 +1,13 @@
 /**
  * A small router over node:http. Handlers return a result; thrown HttpErrors become JSON errors; anything else
- * becomes a 500 with a generic message (the detail goes to the log, never a stack trace to the client).
+ * becomes a 500 with a generic message (the detail goes to the log, never a stack trace to the client). A known path
+ * asked with a method it does not serve is a 405 with an `Allow` header listing the ones it does.
+ *
+ * Hand-written on purpose, rather than hono or fastify: the whole of it is this file (~140 lines: path patterns with
+ * :params, GET serving HEAD, 404 vs 405 + Allow, per-route auth levels checked in server.ts), it has no dependency
+ * and no adapter between node:http and fetch-style Requests, and every route (api/, dashboard/mount.ts, the
+ * internal store RPC) is mounted the same way. hono would add @hono/node-server and a second request model without
+ * removing code the routes rely on; revisit if routes need middleware chains, content negotiation or streaming.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { z } from 'zod';
@@ -11,6 +18,8 @@ export class HttpError extends TagpulseError {
     readonly status: number,
     override readonly code: string,
     message: string,
+    /** Extra response headers, e.g. Allow on a 405. */
+    readonly headers: Record<string, string> = {},
   ) {
     super(message, { retryable: status >= 500 || status === 429 });
   }
@@ -54,6 +63,26 @@ export class Router {
     );
     this.routes.push({ method, path, pattern, keys, handler, auth });
     return this;
+  }
+
+  /** The methods served on a path (GET implies HEAD), for the Allow header of a 405; empty for an unknown path. */
+  allowed(pathname: string): string[] {
+    const methods = new Set<string>();
+    for (const route of this.routes) {
+      if (!route.pattern.test(pathname)) continue;
+      methods.add(route.method);
+      if (route.method === 'GET') methods.add('HEAD');
+    }
+    return [...methods].sort();
+  }
+
+  /** The route for a request, or the error to answer: 404 for an unknown path, 405 + Allow for a wrong method. */
+  resolve(method: string, pathname: string): { route: Route; params: Record<string, string> } {
+    const m = this.match(method, pathname);
+    if (m) return m;
+    const allow = this.allowed(pathname);
+    if (allow.length) throw new HttpError(405, 'METHOD_NOT_ALLOWED', `${method} is not allowed on ${pathname}: use ${allow.join(', ')}`, { allow: allow.join(', ') });
+    throw new HttpError(404, 'NOT_FOUND', `no route for ${method} ${pathname}`);
   }
 
   match(method: string, pathname: string): { route: Route; params: Record<string, string> } | undefined {

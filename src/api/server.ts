@@ -100,8 +100,7 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
     try {
       decodePart(url.pathname, 'path');
       checkQueryEncoding(url);
-      const m = router.match(req.method ?? 'GET', url.pathname);
-      if (!m) throw new HttpError(404, 'NOT_FOUND', `no route for ${req.method} ${url.pathname}`);
+      const m = router.resolve(req.method ?? 'GET', url.pathname);
       const token = bearer(req) ?? url.searchParams.get('token') ?? undefined;
       if (m.route.auth === 'owner' && !tokenEquals(token, ownerToken)) throw new HttpError(401, 'UNAUTHORIZED', 'owner token required');
       if (m.route.auth === 'admin' && !(tokenEquals(token, o.adminToken) || tokenEquals(token, ownerToken))) {
@@ -115,7 +114,7 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
       send(res, result, req.method === 'HEAD');
     } catch (e) {
       if (e instanceof HttpError) {
-        send(res, { json: { error: { code: e.code, message: e.message } }, status: e.status });
+        send(res, { json: { error: { code: e.code, message: e.message } }, status: e.status, headers: e.headers });
       } else if (e instanceof URIError) {
         send(res, { json: { error: { code: 'BAD_URL', message: 'the URL has a malformed percent-escape' } }, status: 400 });
       } else if (e instanceof z.ZodError) {
