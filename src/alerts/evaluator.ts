@@ -15,7 +15,7 @@ import { computeReport, type Report } from '../analytics/report.ts';
 import type { SeriesPoint } from '../analytics/types.ts';
 import { loadSeries, toPoints } from '../services/series.ts';
 import { logger, type Logger } from '../util/log.ts';
-import type { AlertRule, DeliveryOptions } from './config.ts';
+import type { AlertRule, DeliveryOptions } from '../schema/alerts.ts';
 import { decideEpisode, evaluateRule, ruleApplies, seriesId, type RuleSignal, type SeriesKey } from './rules.ts';
 import { postWebhook } from './webhook.ts';
 

@@ -7,13 +7,17 @@
  */
 import type { Config } from '../config/config.ts';
 import type { Store } from '../store/store.ts';
-import type { LoadedBatch } from '../workers/load.ts';
 import type { Observation } from '../schema/observation.ts';
 import { logger } from '../util/log.ts';
 import { AlertEvaluator, linkBaseOf, type TouchedSeries } from './evaluator.ts';
 import { ruleApplies, seriesId } from './rules.ts';
 
-export type PostLoadHook = ((b: LoadedBatch) => Promise<void>) & {
+/** What the loader just stored (structurally the loader's LoadedBatch; alerts/ sits below workers/ and does not import it). */
+export interface LoadedRows {
+  observations: Observation[];
+}
+
+export type PostLoadHook = ((b: LoadedRows) => Promise<void>) & {
   /** Resolves when no evaluation is running or queued. */
   idle(): Promise<void>;
   /** Evaluations finished so far. */
@@ -76,7 +80,7 @@ export function createPostLoadHook(cfg: Config, store: () => Store | undefined):
     });
   };
 
-  const hook = async (b: LoadedBatch): Promise<void> => {
+  const hook = async (b: LoadedRows): Promise<void> => {
     for (const t of touchedSeries(b.observations)) {
       if (!rules.some((r) => ruleApplies(r, t))) continue;
       const id = seriesId(t);

@@ -9,7 +9,7 @@
  * its time.
  */
 import type { Report } from '../analytics/report.ts';
-import type { AlertRule } from './config.ts';
+import type { AlertRule } from '../schema/alerts.ts';
 
 export interface SeriesKey {
   platform: string;

@@ -2,7 +2,7 @@
  * Webhook delivery: POST JSON, bounded retries with exponential backoff. The URL may carry a token, so it never
  * appears in results, errors or logs: failures are described by HTTP status or error code only.
  */
-import type { DeliveryOptions } from './config.ts';
+import type { DeliveryOptions } from '../schema/alerts.ts';
 
 export interface DeliveryOutcome {
   ok: boolean;

@@ -5,8 +5,9 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { AlertsConfig } from '../alerts/config.ts';
+import { AlertsConfig } from '../schema/alerts.ts';
 import { TagpulseError } from '../errors.ts';
+import { parseDuration } from '../util/duration.ts';
 
 const bool = z.preprocess((v) => (typeof v === 'string' ? ['1', 'true', 'yes', 'on'].includes(v.toLowerCase()) : v), z.boolean());
 const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max);
@@ -59,7 +60,7 @@ export const configFields = {
   requestTimeoutMs: f(int(100), 'TAGPULSE_REQUEST_TIMEOUT_MS', 30_000, 'Timeout of one outbound request.'),
   loadBatchSize: f(int(1, 1_000_000), 'TAGPULSE_LOAD_BATCH_SIZE', 5000, 'Max observations per ClickHouse insert.'),
   loadFlushMs: f(int(1), 'TAGPULSE_LOAD_FLUSH_MS', 500, 'Max time an observation waits in the loader batch before the insert.'),
-  defaultEvery: f(z.string().regex(/^\d+\s*[smhd]$/i), 'TAGPULSE_DEFAULT_EVERY', '1h', 'Default sampling cadence of tracked tags.'),
+  defaultEvery: f(z.string().refine((s) => parseDuration(s, ['s', 'm', 'h', 'd']) !== undefined, 'use a number and a unit, e.g. 15m, 1h or 1d'), 'TAGPULSE_DEFAULT_EVERY', '1h', 'Default sampling cadence of tracked tags.'),
   lockDurationMs: f(int(1000), 'TAGPULSE_LOCK_DURATION_MS', 30_000, 'BullMQ job lock; a crashed worker\'s job is retried after it expires.'),
   stalledIntervalMs: f(int(100), 'TAGPULSE_STALLED_INTERVAL_MS', 30_000, 'How often BullMQ checks for stalled jobs.'),
   browserPagesPerContext: f(int(1, 10_000), 'TAGPULSE_BROWSER_PAGES_PER_CONTEXT', 20, 'Browser collector: recycle a context after this many pages.'),

@@ -1,14 +1,12 @@
 import { z } from 'zod';
 import { Tag } from './tag.ts';
 import { Platform } from './observation.ts';
+import { parseDuration } from '../util/duration.ts';
 
 /** Human cadence such as "15m", "1h", "6h", "1d" → milliseconds. */
 export function parseEvery(s: string): number {
-  const m = /^\s*(\d+)\s*(s|m|h|d)\s*$/i.exec(s);
-  if (!m) throw new Error(`invalid cadence ${JSON.stringify(s)}: use a number and a unit, e.g. 15m, 1h, 6h or 1d`);
-  const n = Number(m[1]);
-  const unit = m[2]!.toLowerCase();
-  const ms = n * (unit === 's' ? 1000 : unit === 'm' ? 60_000 : unit === 'h' ? 3_600_000 : 86_400_000);
+  const ms = parseDuration(s, ['s', 'm', 'h', 'd']);
+  if (ms === undefined) throw new Error(`invalid cadence ${JSON.stringify(s)}: use a number and a unit, e.g. 15m, 1h, 6h or 1d`);
   if (ms < 10_000) throw new Error(`cadence ${s} is too short: the minimum is 10s`);
   return ms;
 }

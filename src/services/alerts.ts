@@ -2,7 +2,7 @@
 import type { Config } from '../config/config.ts';
 import type { Store } from '../store/store.ts';
 import { alertRecentQuery } from '../store/analytics-queries.ts';
-import type { AlertRule } from '../alerts/config.ts';
+import type { AlertRule } from '../schema/alerts.ts';
 import { postWebhook, type DeliveryOutcome } from '../alerts/webhook.ts';
 import { dashboardLink, linkBaseOf, type AlertPayload } from '../alerts/evaluator.ts';
 import { AnalyticsInputError } from './analytics-inputs.ts';

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { tryNormalizeTag } from '../schema/tag.ts';
 import { Metric, Platform } from '../schema/observation.ts';
 import { TagpulseError } from '../errors.ts';
+import { parseDuration } from '../util/duration.ts';
 
 /** "a,b,#C" or ["a", "b,c"] → normalised, de-duplicated tags (order kept). */
 export const TagList = z.union([z.string(), z.array(z.string())]).transform((v, ctx) => {
@@ -25,8 +26,6 @@ export const TagList = z.union([z.string(), z.array(z.string())]).transform((v, 
 /** A point in time: the one strict time parser (src/util/time.ts), normalised to ISO UTC. */
 export { TimeInput } from '../util/time.ts';
 
-const DURATION_RE = /^(\d+)\s*(m|h|d)$/i;
-const UNIT_MS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000 };
 
 /** "15m", "1h", "24h", "7d" → milliseconds, within [minMs, maxMs]. */
 export const durationInput = (minMs: number, maxMs: number, example: string) =>
@@ -34,8 +33,7 @@ export const durationInput = (minMs: number, maxMs: number, example: string) =>
     .string()
     .trim()
     .transform((s, ctx) => {
-      const m = DURATION_RE.exec(s);
-      const ms = m ? Number(m[1]) * UNIT_MS[m[2]!.toLowerCase()]! : NaN;
+      const ms = parseDuration(s, ['m', 'h', 'd']) ?? NaN;
       if (!(ms >= minMs && ms <= maxMs)) {
         ctx.addIssue({ code: 'custom', message: `${JSON.stringify(s)} is not a duration between ${formatDuration(minMs)} and ${formatDuration(maxMs)}: use a number and m, h or d, e.g. ${example}` });
         return z.NEVER;

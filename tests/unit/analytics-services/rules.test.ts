@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { computeReport, type Report } from '../../../src/analytics/report.ts';
 import type { SeriesPoint } from '../../../src/analytics/types.ts';
-import { AlertRule } from '../../../src/alerts/config.ts';
+import { AlertRule } from '../../../src/schema/alerts.ts';
 import { CHANGE_POINT_TOLERANCE_MS, decideEpisode, evaluateRule, newChangePoint, ruleApplies } from '../../../src/alerts/rules.ts';
 
 const HOUR = 3_600_000;

@@ -14,8 +14,8 @@
  * }
  */
 import { z } from 'zod';
-import { TagInput } from '../schema/tag.ts';
-import { Metric, Platform } from '../schema/observation.ts';
+import { TagInput } from './tag.ts';
+import { Metric, Platform } from './observation.ts';
 
 /** Windows of the analytics report (velocity and growth rules read the same numbers as `tagpulse report`). */
 export const ALERT_WINDOWS = ['1h', '24h', '7d'] as const;
