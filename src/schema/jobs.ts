@@ -34,3 +34,9 @@ export function safeJobId(...parts: string[]): string {
     .replace(/[^\p{L}\p{N}_.-]/gu, '_')
     .replace(/^(\d+)$/, 'j$1');
 }
+
+/** What one load stored (the loader's post-load hooks receive it: alerts, format drift). */
+export interface LoadedBatch {
+  observations: Observation[];
+  failures: CollectionFailure[];
+}

@@ -13,10 +13,10 @@
 import { createHash } from 'node:crypto';
 import type { Config } from '../config/config.ts';
 import type { Store, AlertDeliveryWrite } from '../store/store.ts';
-import type { LoadedBatch } from '../workers/load.ts';
+import type { LoadedBatch } from '../schema/jobs.ts';
 import { driftAlertsQuery, platformSamplesQuery } from '../store/drift-queries.ts';
 import { postWebhook } from '../alerts/webhook.ts';
-import { DeliveryOptions } from '../alerts/config.ts';
+import { DeliveryOptions } from '../schema/alerts.ts';
 import { logger, type Logger } from '../util/log.ts';
 import { evidencePath, rawDirOf, reparseCommand } from './raw-evidence.ts';
 

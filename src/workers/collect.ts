@@ -7,13 +7,11 @@ import { UnrecoverableError, Worker, type Job, type Queue, type ConnectionOption
 import type { Redis } from 'ioredis';
 import { CollectJob, safeJobId, type LoadJob } from '../schema/jobs.ts';
 import { failurePolicy } from '../schema/failure.ts';
-import type { CollectionFailure } from '../schema/failure.ts';
-import type { Observation } from '../schema/observation.ts';
 import type { Collector, CollectOutcome } from '../collectors/types.ts';
+import { toFailure, toObservations } from '../collectors/outcomes.ts';
 import { logger } from '../util/log.ts';
 import { collectQueueName, loadJobOptions, qname, type QueueNaming } from '../queue/queues.ts';
 import { CollectRetryableError } from './errors.ts';
-import { ok, fail, type StepResult } from './results.ts';
 import { saveEvidence, type EvidenceLimits } from '../services/raw-evidence.ts';
 
 /**
@@ -28,39 +26,7 @@ export function slotOf(job: Pick<Job, 'id' | 'data' | 'timestamp'>): string {
   return new Date(planned ? Number(planned) : job.timestamp).toISOString();
 }
 
-/**
- * Turn a collector outcome into observations (ok) or a failure (fail). Pure.
- * observedAt is when the value was read: the reading's own time when the source gives one (a Research API day), else
- * the fetch time — never the slot, which a late job (catch-up, retry backoff, stalled lock) may have passed long ago.
- * The slot stays the sample's identity (src/schema/identity.ts), so a re-delivered job still writes one row per slot.
- */
-export function toObservations(
-  outcome: CollectOutcome,
-  ctx: { platform: string; tag: string; slot: string; fetchedAt: string; collectorVersion: string },
-): StepResult<Observation[]> {
-  if (!outcome.ok) return fail(outcome.kind, outcome.message);
-  if (!outcome.readings.length) return fail('no_data', 'the collector returned no readings');
-  return ok(
-    outcome.readings.map((r) => ({
-      platform: ctx.platform,
-      tag: ctx.tag,
-      metric: r.metric,
-      observedAt: r.observedAt ?? ctx.fetchedAt,
-      value: r.value,
-      exact: r.precision === 'exact',
-      step: r.precision === 'exact' ? '0' : r.step,
-      precision: r.precision,
-      source: r.source,
-      method: outcome.method,
-      collectorVersion: ctx.collectorVersion,
-      slot: ctx.slot,
-      fetchedAt: ctx.fetchedAt,
-      provenance: outcome.url,
-      note: r.note ?? '',
-      timePrecision: r.timePrecision ?? 'instant',
-    })),
-  );
-}
+export { toObservations };
 
 export interface CollectWorkerOptions {
   platform: string;
@@ -110,22 +76,7 @@ export function createCollectWorker(o: CollectWorkerOptions): Worker {
       if (step.type === 'drop') return { dropped: step.reason };
       // A failure: record it (through the loader), then let its kind decide what the queue does.
       const attempt = job.attemptsStarted ?? job.attemptsMade + 1;
-      const failure: CollectionFailure = {
-        platform: o.platform,
-        tag,
-        kind: step.kind,
-        statusCode: outcome.ok ? 0 : outcome.statusCode,
-        platformCode: outcome.ok ? '' : outcome.platformCode,
-        message: step.message.slice(0, 2000),
-        method: outcome.method,
-        source: '',
-        slot,
-        occurredAt: fetchedAt,
-        attempt,
-        collectorVersion: o.collector.version,
-        url: outcome.url,
-        rawRef: await keepEvidence(o, tag, step.kind, step.message, outcome),
-      };
+      const failure = toFailure(step, outcome, { platform: o.platform, tag, slot, occurredAt: fetchedAt, attempt, collectorVersion: o.collector.version, rawRef: await keepEvidence(o, tag, step.kind, step.message, outcome) });
       await o.loadQueue.add('failure', { observations: [], failures: [failure] }, { ...loadJobOptions(), jobId: safeJobId('fail', o.platform, tag, slotMs, String(attempt), String(Date.now())) });
       log.warn({ tag, slot, kind: step.kind, status: failure.statusCode, code: failure.platformCode, attempt }, 'sample failed');
       o.onOutcome?.({ tag, slot, ok: false, kind: step.kind });

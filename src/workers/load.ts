@@ -7,14 +7,14 @@
  */
 import { UnrecoverableError, Worker, type Job, type ConnectionOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { LoadJob } from '../schema/jobs.ts';
+import { LoadJob, type LoadedBatch } from '../schema/jobs.ts';
 import type { Observation } from '../schema/observation.ts';
 import type { CollectionFailure } from '../schema/failure.ts';
 import type { Store } from '../store/store.ts';
 import { logger } from '../util/log.ts';
 import { isRetryable } from '../errors.ts';
 import { LOAD_QUEUE, qname, type QueueNaming } from '../queue/queues.ts';
-import { ok, drop, type StepResult } from './results.ts';
+import { ok, drop, type StepResult } from '../schema/results.ts';
 
 interface Pending {
   observations: Observation[];
@@ -23,10 +23,7 @@ interface Pending {
   reject: (e: unknown) => void;
 }
 
-export interface LoadedBatch {
-  observations: Observation[];
-  failures: CollectionFailure[];
-}
+export type { LoadedBatch };
 
 /** Gathers rows from concurrent jobs into batched inserts. */
 export class Batcher {

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { configFrom, globalsOf, runAction, stdio, UserError, withStore, type GlobalOptions, type Io } from '../common.ts';
 import { createCollectors } from '../../collectors/registry.ts';
-import { toObservations } from '../../workers/collect.ts';
+import { toFailure, toObservations } from '../../collectors/outcomes.ts';
 import { normalizeTag } from '../../schema/tag.ts';
 import type { Observation } from '../../schema/observation.ts';
 import type { CollectionFailure } from '../../schema/failure.ts';
@@ -47,10 +47,10 @@ export async function sampleNow(cfg: Config, platform: string, tags: string[], m
       const all = evidence(step.type === 'ok' ? 'ok' : step.type === 'fail' ? step.kind : 'other', step.type === 'fail' ? step.message : '');
       if (saveRawDir && all) out.savedRaw.push(await saveRawTo(saveRawDir, all));
       if (step.type === 'ok') out.observations.push(...step.value);
-      else if (step.type === 'fail' && !outcome.ok) {
+      else if (step.type === 'fail') {
         const kept = evidence(step.kind, step.message);
         const rawRef = kept ? await saveEvidence(cfg.dataDir, evidenceLimitsOf(cfg), kept) : '';
-        out.failures.push({ platform, tag, kind: step.kind, statusCode: outcome.statusCode, platformCode: outcome.platformCode, message: step.message, method: outcome.method, source: '', slot, occurredAt: fetchedAt, attempt: 1, collectorVersion: collector.version, url: outcome.url, rawRef });
+        out.failures.push(toFailure(step, outcome, { platform, tag, slot, occurredAt: fetchedAt, attempt: 1, collectorVersion: collector.version, rawRef }));
       }
     }
   } finally {

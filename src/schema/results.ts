@@ -1,7 +1,7 @@
 /**
  * Pipeline step results. A step returns ok / drop(reason) / fail(kind); a throw means "retry me".
  */
-import type { FailureKind } from '../schema/failure.ts';
+import type { FailureKind } from './failure.ts';
 
 export type StepResult<T> =
   | { type: 'ok'; value: T }
