@@ -36,6 +36,12 @@ export const COMMANDS: CommandEntry[] = [
   { spec: 'demo', description: 'see tagpulse work offline: the real pipeline against a local TikTok-shaped server', options: true, load: async () => (await import('./commands/demo.ts')).configureDemoCommand },
   { spec: 'migrate', description: 'create or update the ClickHouse schema (idempotent)', options: true, load: async () => (await import('./commands/migrate.ts')).configureMigrateCommand },
   { spec: 'config', description: 'show the effective configuration (secrets masked) and where each value can be set', options: true, load: async () => (await import('./commands/config.ts')).configureConfigCommand },
+  {
+    spec: 'doctor',
+    description: 'check Node, redis-server, Chromium, the data dir, the store and each platform (one polite request), with what to do for each failure',
+    options: true,
+    load: async () => (await import('./commands/doctor.ts')).configureDoctorCommand,
+  },
   { spec: 'backfill <tag>', description: "fill a tag's history from Wayback Machine captures of its page (resumable)", options: true, load: async () => (await import('./commands/backfill.ts')).configureBackfillCommand },
   { spec: 'compare <tags...>', description: 'compare tags on one time grid: absolute counts, log scale, or indexed to 100 at a date', options: true, load: async () => (await import('./commands/compare.ts')).configureCompareCommand },
   { spec: 'leaderboard', description: 'rank every tracked tag by velocity, growth or breakout (computed in ClickHouse from the rollups)', options: true, load: async () => (await import('./commands/leaderboard.ts')).configureLeaderboardCommand },

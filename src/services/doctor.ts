@@ -14,8 +14,7 @@ import net from 'node:net';
 import { join } from 'node:path';
 import type { Config } from '../config/config.ts';
 import type { Store } from '../store/store.ts';
-import { openClickHouseStore } from '../store/clickhouse-store.ts';
-import { RemoteStore } from '../store/remote-store.ts';
+import { openStore } from '../store/open.ts';
 import { migrations } from '../store/migrations.ts';
 import { appliedMigrationsQuery } from '../store/drift-queries.ts';
 import { describeHolder, readHolder } from '../store/owner.ts';
@@ -160,15 +159,10 @@ function checkDataDir(cfg: Config, o: DoctorOptions): Check[] {
 
 /** Open the store without migrating (a diagnosis changes nothing): the owner's API when a process holds the dir. */
 async function openForDiagnosis(cfg: Config): Promise<{ store: Store; via: string }> {
-  if (cfg.clickhouseUrl) {
-    return { store: await openClickHouseStore({ dataDir: cfg.dataDir, clickhouseUrl: cfg.clickhouseUrl, ...(cfg.topology ? { topology: cfg.topology } : {}), cluster: cfg.clusterName }), via: 'ClickHouse server' };
-  }
-  const holder = readHolder(cfg.dataDir);
-  if (holder?.apiUrl && holder.token) {
-    const remote = new RemoteStore(holder.apiUrl, holder.token);
-    if (await remote.ping()) return { store: remote, via: `the process holding the data dir (${holder.command})` };
-  }
-  return { store: await openClickHouseStore({ dataDir: cfg.dataDir }), via: `embedded chDB in ${cfg.dataDir}` };
+  const store = await openStore(cfg, 'inspect', { command: 'tagpulse doctor' });
+  const via =
+    store.backend === 'server' ? 'ClickHouse server' : store.backend === 'remote' ? `the process holding the data dir (${readHolder(cfg.dataDir)?.command ?? 'unknown'})` : `embedded chDB in ${cfg.dataDir}`;
+  return { store, via };
 }
 
 async function checkStore(cfg: Config): Promise<Check> {

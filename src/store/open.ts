@@ -4,6 +4,8 @@
  *  - 'command': a short CLI command. Embedded: if a long-running owner serves its API (holder.json), talk to it
  *    (RemoteStore); else open the dir, say so in holder.json while holding it, and migrate. Server: open it.
  *  - 'owner': a long-running process (run, serve, worker with the load queue): open, hold the dir, migrate.
+ *  - 'inspect': `tagpulse doctor`: as 'command', but never migrates nor writes holder.json (a diagnosis changes
+ *    nothing).
  *  - 'schema': `tagpulse migrate`: open with the configured topology (single/cluster DDL needs a server); the
  *    caller migrates or prints.
  *  - 'reader': the read-only ClickHouse user for the API's reads in server mode (clickhouseReadonlyUrl).
@@ -16,7 +18,7 @@ import { RemoteStore } from './remote-store.ts';
 import { clearHolder, readHolder, writeHolder } from './owner.ts';
 import { StoreError } from './errors.ts';
 
-export type StoreRole = 'command' | 'owner' | 'schema' | 'reader';
+export type StoreRole = 'command' | 'inspect' | 'owner' | 'schema' | 'reader';
 
 export type StoreConfig = Pick<Config, 'dataDir' | 'clickhouseUrl' | 'clickhouseReadonlyUrl' | 'topology' | 'clusterName'>;
 
@@ -37,7 +39,7 @@ export async function openStore(cfg: StoreConfig, role: StoreRole, opts: OpenSto
     if (role === 'owner') await migrateOrClose(store);
     return store;
   }
-  if (role === 'command') {
+  if (role === 'command' || role === 'inspect') {
     const holder = readHolder(cfg.dataDir);
     if (holder?.apiUrl && holder.token) {
       const remote = new RemoteStore(holder.apiUrl, holder.token);
@@ -45,6 +47,7 @@ export async function openStore(cfg: StoreConfig, role: StoreRole, opts: OpenSto
     }
   }
   const store = await openClickHouseStore({ dataDir: cfg.dataDir });
+  if (role === 'inspect') return store; // opened only to read, briefly; holder.json is left as it was
   writeHolder(cfg.dataDir, { pid: process.pid, command: opts.command ?? 'tagpulse', startedAt: new Date().toISOString() });
   const close = store.close.bind(store);
   store.close = async () => {
