@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { ReportSchema } from '../analytics/report.ts';
-import { AlertRule } from '../alerts/config.ts';
+import { AlertRule } from '../schema/alerts.ts';
 
 const Time = z.string().describe('ISO-8601 time, UTC');
 const Count = z.string().regex(/^(0|[1-9][0-9]*)$/).describe('an unsigned integer as a decimal string (UInt64 stays exact)');

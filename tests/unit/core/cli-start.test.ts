@@ -41,7 +41,7 @@ describe('what the CLI loads at start', () => {
   it('main.ts loads commander and nothing else until a command is named (no bullmq, ioredis, ClickHouse client, zod, pino)', () => {
     const { packages, files } = staticClosure('src/cli/main.ts');
     expect([...packages.keys()]).toEqual(['commander']);
-    expect(files.map((f) => f.replace(/.*\/src\//, 'src/')).sort()).toEqual(['src/cli/commands-index.ts', 'src/cli/globals.ts', 'src/cli/main.ts']);
+    expect(files.map((f) => f.replace(/.*\/src\//, 'src/')).sort()).toEqual(['src/cli/commands-index.ts', 'src/cli/exit-codes.ts', 'src/cli/globals.ts', 'src/cli/main.ts']);
   });
 
   it('`report` does not load the queue (bullmq, ioredis), the collectors or the dashboard', () => {
