@@ -11,6 +11,9 @@ import type { Observation } from '../schema/observation.ts';
 import type { CollectionFailure } from '../schema/failure.ts';
 import type { Store } from '../store/store.ts';
 import { logger } from '../util/log.ts';
+import { guardWorker, type WorkerGuardOptions } from '../queue/worker-guard.ts';
+import { LogThrottle } from '../util/log-throttle.ts';
+import { faultKindOf } from '../util/os-errors.ts';
 import { LOAD_QUEUE, qname, type QueueNaming } from '../queue/queues.ts';
 import { ok, drop, type StepResult } from './results.ts';
 
@@ -35,6 +38,14 @@ export class Batcher {
   #timer: NodeJS.Timeout | undefined;
   #flushing: Promise<void> = Promise.resolve();
   readonly #log = logger('loader');
+  /** A store that is down fails every batch: one line, then a periodic count. */
+  readonly #throttle = new LogThrottle((level, fields, msg) => this.#log[level](fields, msg));
+
+  /** Rows waiting in the batch, not yet inserted (reported when a stop cannot flush them). */
+  get pendingRows(): number {
+    return this.#pending.reduce((a, p) => a + p.observations.length + p.failures.length, 0) + this.#insertingRows;
+  }
+  #insertingRows = 0;
 
   constructor(
     private readonly store: Store,
@@ -72,6 +83,7 @@ export class Batcher {
     const observations = batch.flatMap((p) => p.observations);
     const failures = batch.flatMap((p) => p.failures);
     this.#inserting += batch.length;
+    this.#insertingRows += observations.length + failures.length;
     try {
       const started = performance.now();
       try {
@@ -79,11 +91,12 @@ export class Batcher {
         await this.store.insertFailures(failures);
       } finally {
         this.#inserting -= batch.length;
+        this.#insertingRows -= observations.length + failures.length;
       }
       this.#log.debug({ observations: observations.length, failures: failures.length, jobs: batch.length, ms: Math.round(performance.now() - started) }, 'batch inserted');
       for (const p of batch) p.resolve();
     } catch (e) {
-      this.#log.warn({ err: (e as Error).message, jobs: batch.length }, 'batch insert failed; jobs will be retried');
+      this.#throttle.report(`insert:${faultKindOf(e)}`, 'batch insert failed; jobs will be retried', { err: (e as Error).message, jobs: batch.length, kind: faultKindOf(e) });
       for (const p of batch) p.reject(e);
       return;
     }
@@ -119,6 +132,7 @@ export interface LoadWorkerOptions {
   lockDurationMs: number;
   stalledIntervalMs: number;
   onLoaded?: (b: LoadedBatch) => void | Promise<void>;
+  guard?: Partial<WorkerGuardOptions>;
 }
 
 export function createLoadWorker(o: LoadWorkerOptions): { worker: Worker; batcher: Batcher } {
@@ -146,6 +160,6 @@ export function createLoadWorker(o: LoadWorkerOptions): { worker: Worker; batche
       stalledInterval: o.stalledIntervalMs,
     },
   );
-  worker.on('error', (e) => log.error({ err: e.message }, 'load worker error'));
+  guardWorker(worker, o.guard);
   return { worker, batcher };
 }
