@@ -178,15 +178,14 @@ export class PrivateRedis {
     this.#log = logger('redis', { socket: this.sock });
   }
 
-  get owned(): boolean {
-    return readOwner(this.dataDir) === process.pid;
-  }
+  /** This handle supervises the server and stops it on shutdown (it started or adopted it). */
+  owned = false;
 
   target(): RedisTarget {
     const shared = !this.owned;
     return {
       options: { path: this.sock },
-      describe: `private redis (unix:${this.sock}${this.pid ? `, pid ${this.pid}` : ''}${this.adoptedFrom ? ', adopted' : shared ? ', shared' : ''})`,
+      describe: `private redis (unix:${this.sock}${this.pid ? `, pid ${this.pid}` : ''}${this.adoptedFrom ? ', adopted' : shared ? ', reused' : ''})`,
       shareable: `unix://${this.sock}`,
       ...(shared ? {} : { stop: () => this.stop(), supervisor: this }),
     };
@@ -199,16 +198,17 @@ export class PrivateRedis {
     if (existsSync(this.sock) && (await pingSocket(this.sock))) {
       const owner = readOwner(this.dataDir);
       const redisPid = readPid(join(this.dir, 'redis.pid'));
-      if (owner !== undefined && owner !== process.pid && pidAlive(owner)) {
+      if (owner !== undefined && pidAlive(owner)) {
         this.pid = redisPid;
         this.state = 'up';
-        this.#log.info({ owner, pid: redisPid }, 'using the private redis-server of another running tagpulse process');
+        this.#log.info({ owner, pid: redisPid }, 'reusing the private redis-server of a running tagpulse process (it owns its shutdown)');
         return this.target();
       }
       // An orphan: its owner is gone (kill -9). Adopt it: we supervise it and stop it on shutdown.
       this.adoptedFrom = { redisPid, ownerPid: owner };
       this.pid = redisPid;
       this.#writeOwner();
+      this.owned = true;
       this.state = 'up';
       this.#log.warn({ pid: redisPid, previousOwner: owner ?? null }, 'adopted the private redis-server left running by a tagpulse process that is gone; this process now owns its shutdown');
       this.#startWatch();
@@ -216,6 +216,7 @@ export class PrivateRedis {
     }
     await this.#spawn();
     this.#writeOwner();
+    this.owned = true;
     this.#startWatch();
     return this.target();
   }
