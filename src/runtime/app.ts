@@ -198,7 +198,6 @@ export class App {
         embedded,
         supervise: {
           restartAttempts: cfg.redisRestartAttempts,
-          onRestarted: () => void this.#afterRedisRestart(),
           onFatal: (err) => {
             this.fatal = err;
             this.log.fatal({ err: err.message }, 'Redis is gone for good: stopping');
@@ -209,6 +208,14 @@ export class App {
     const producer = await connectProducer(this.redis);
     this.#producer = producer;
     this.#conns.push(producer);
+    // Any Redis (private or the user's) that comes back after a loss: resync and look for missed slots.
+    let wasDown = false;
+    producer.on('close', () => (wasDown = true));
+    producer.on('ready', () => {
+      if (!wasDown || this.#stopping) return;
+      wasDown = false;
+      void this.#afterRedisRestart();
+    });
     await assertNoEviction(producer);
     this.loadQueue = openQueue(LOAD_QUEUE, producer, this.naming);
     for (const platform of this.collectors.keys()) this.queues.set(platform, openQueue(collectQueueName(platform), producer, this.naming));
@@ -246,8 +253,14 @@ export class App {
   }
 
   /** After the private redis-server came back: schedulers again (its AOF may have missed the last second), missed slots. */
-  async #afterRedisRestart(): Promise<void> {
-    if (!this.opts.roles.scheduler) return;
+  #afterRestart?: Promise<void>;
+  #afterRedisRestart(): Promise<void> {
+    this.#afterRestart ??= this.#resyncAfterRestart().finally(() => (this.#afterRestart = undefined));
+    return this.#afterRestart;
+  }
+
+  async #resyncAfterRestart(): Promise<void> {
+    if (!this.opts.roles.scheduler || this.#stopping) return;
     try {
       await this.#waitRedisReady(10_000);
       await this.checkGaps('redis restart');

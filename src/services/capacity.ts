@@ -37,8 +37,8 @@ function human(ms: number): string {
   return `${(ms / HOUR).toFixed(1)} h`;
 }
 
-export function computeCapacity(cfg: Config, tracked: TrackedTag[]): PlatformCapacity[] {
-  const byPlatform = new Map<string, TrackedTag[]>();
+export function computeCapacity(cfg: Config, tracked: Pick<TrackedTag, 'platform' | 'everyMs' | 'active'>[]): PlatformCapacity[] {
+  const byPlatform = new Map<string, Pick<TrackedTag, 'platform' | 'everyMs' | 'active'>[]>();
   for (const t of tracked.filter((x) => x.active)) byPlatform.set(t.platform, [...(byPlatform.get(t.platform) ?? []), t]);
   const out: PlatformCapacity[] = [];
   for (const [platform, tags] of [...byPlatform].sort(([a], [b]) => a.localeCompare(b))) {
