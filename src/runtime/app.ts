@@ -308,7 +308,8 @@ export class App {
       const slot = catchUpSlot(g, nowMs);
       const q = this.queues.get(g.platform);
       if (!slot || !q) continue;
-      await q.add('collect', { platform: g.platform, tag: g.tag, slot, reason: 'catch-up' }, { ...collectJobOptions({ attempts, backoffMs }), jobId: safeJobId('catchup', g.platform, g.tag, String(Date.parse(slot))) });
+      // reason 'schedule': it is the scheduler's slot, collected late; the job id says it is a catch-up.
+      await q.add('collect', { platform: g.platform, tag: g.tag, slot, reason: 'schedule' }, { ...collectJobOptions({ attempts, backoffMs }), jobId: safeJobId('catchup', g.platform, g.tag, String(Date.parse(slot))) });
       g.missedSlots--;
       report.totalMissedSlots--;
       report.caughtUp.push(`${g.platform}|${g.tag}`);
@@ -316,7 +317,7 @@ export class App {
     report.tags = report.tags.filter((g) => g.missedSlots > 0);
     this.gaps = report;
     await this.#producer?.set(`${this.naming.prefix}:tagpulse:gaps`, JSON.stringify(report), 'EX', 7 * 24 * 3600).catch(() => undefined);
-    if (report.totalMissedSlots > 0 || report.caughtUp.length) {
+    if (report.totalMissedSlots > 0) {
       this.log.warn(
         { when, tags: report.tags.length, missedSlots: report.totalMissedSlots, caughtUp: report.caughtUp.length, queueWasEmpty: report.queueWasEmpty },
         `${report.tags.length} tracked tag(s) have ${report.totalMissedSlots} planned slot(s) with no stored sample and no job` +
@@ -324,6 +325,8 @@ export class App {
           (report.caughtUp.length ? `; the latest slot of ${report.caughtUp.length} tag(s) is collected now` : '') +
           '. Past slots cannot be re-read: they stay gaps (see tagpulse status)',
       );
+    } else if (report.caughtUp.length) {
+      this.log.warn({ when, caughtUp: report.caughtUp.length, queueWasEmpty: report.queueWasEmpty }, `the latest slot of ${report.caughtUp.length} tracked tag(s) had no job (lost with Redis?): it is collected now, late, at its real fetch time`);
     }
     return report;
   }
