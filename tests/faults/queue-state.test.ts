@@ -86,7 +86,7 @@ describe('fault: queue state, health per role', () => {
     await rig.redis.restart();
     await rigReady();
     // Back: the lost slot is collected now (its real fetch time is recorded), not skipped until the next resync.
-    const caught = await waitUntil(async () => (await rig.collectQueue.getJobs(['completed'])).find((j) => (j.data as { tag?: string }).tag === tag && Boolean(j.id?.startsWith('catchup-'))), { timeoutMs: 20_000, intervalMs: 250, what: 'the catch-up of the lost slot' }).catch((e) => { console.log(captured.filter((l) => !/redis connection/.test(l)).slice(-15).join('\n')); throw e; });
+    const caught = await waitUntil(async () => (await rig.collectQueue.getJobs(['completed'])).find((j) => (j.data as { tag?: string }).tag === tag && Boolean(j.id?.startsWith('catchup-'))), { timeoutMs: 20_000, intervalMs: 250, what: 'the catch-up of the lost slot' });
     expect(slotOf(caught)).toBe(lostSlot);
     await waitUntil(async () => Date.parse((await lastRow(tag!)) ?? '0') >= Date.parse(lostSlot), { timeoutMs: 10_000, what: 'the lost slot stored' });
     expect(captured.some((l) => /had no job \(lost with Redis\?\): it is collected now/.test(l))).toBe(true);
