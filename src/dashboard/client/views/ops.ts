@@ -87,7 +87,7 @@ function runtimeSection(d: OpsData): HTMLElement {
     'Queue health',
     h(
       'section',
-      { class: 'stats', 'aria-label': 'Queue health summary' },
+      { class: 'stats', 'aria-label': 'Redis and workers' },
       stat('Redis', redis, r.redis ? `${r.redis.state}${r.redis.restarts ? ` · restarted ${r.redis.restarts}×` : ''}${r.redis.adopted ? ' · adopted' : ''}` : 'not used here'),
       stat('Workers', `${formatInt(r.workers.running)}/${formatInt(r.workers.total)}`, r.workers.paused.length ? badge(`${r.workers.paused.length} paused`, 'warn') : 'running'),
       stat('Missed slots', gaps ? formatInt(gaps.totalMissedSlots) : '0', gaps ? (gaps.queueWasEmpty ? badge('queue state lost', 'error') : `${gaps.tags.length} tag(s)`) : 'none found'),
