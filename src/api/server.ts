@@ -29,8 +29,20 @@ export interface ApiServerOptions {
   adminToken?: string | undefined;
   /** Token that other local tagpulse processes use for the store RPC (random per start). */
   ownerToken?: string;
+  /** Health of the process per role (the App's); default: the store answers. 503 when not ok. */
+  health?: () => Promise<HealthReport>;
   /** Extra routes (API, dashboard, operations). */
   mount?: (router: Router, deps: { store: Store }) => void;
+}
+
+/** /healthz: up/down only (it is open beyond loopback), and which parts fail. */
+export interface HealthReport {
+  ok: boolean;
+  store: 'up' | 'down' | 'none';
+  redis: 'up' | 'down' | 'none';
+  /** Running/total workers of this process. */
+  workers: string;
+  failing: string[];
 }
 
 export interface ApiServer {
@@ -74,7 +86,11 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
   }
   const ownerToken = o.ownerToken ?? randomBytes(24).toString('hex');
   const router = new Router();
-  router.add('GET', '/healthz', async () => ({ json: { ok: true, store: (await o.store.ping()) ? 'up' : 'down' } }));
+  router.add('GET', '/healthz', async () => {
+    if (!o.health) return { json: { ok: true, store: (await o.store.ping()) ? 'up' : 'down' } };
+    const h = await o.health();
+    return { json: h, status: h.ok ? 200 : 503 };
+  });
   router.add(
     'POST',
     '/internal/store/:method',

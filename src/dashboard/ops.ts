@@ -15,6 +15,11 @@ import { isStale, latestByTag } from './overview.ts';
 import { failureKindsQuery, observationCountsQuery, type FailureRecord } from './queries.ts';
 import type { Config } from '../config/config.ts';
 import { activeDriftAlerts, type DriftBanner } from '../services/format-drift.ts';
+import { computeCapacity, type PlatformCapacity } from '../services/capacity.ts';
+import { lastSampleByPlatform, type GapReport } from '../services/queue-gaps.ts';
+import { guardOf } from '../queue/worker-guard.ts';
+import type { QueryRow } from '../store/query.ts';
+type LatestRow = QueryRow<typeof latestQuery>;
 
 export interface QueueHealth extends QueueDepth {
   paused: boolean;
@@ -31,6 +36,17 @@ export interface OpsData {
   failures: { lastHour: FailureKindCount[]; lastDay: FailureKindCount[]; recent: FailureRecord[] };
   /** Open format_drift alerts (banner). Each recent failure links to its saved response via raw_ref (/api/ops/raw/<id>). */
   drift: DriftBanner[];
+  /** Queue health of this process: Redis up/down, workers, last successful sample per platform, capacity, gaps. */
+  runtime: RuntimeHealth;
+}
+
+export interface RuntimeHealth {
+  /** null: this process has no Redis. */
+  redis: { up: boolean; state: string; restarts: number; adopted: boolean } | null;
+  workers: { running: number; total: number; paused: { name: string; kind: string | null }[] };
+  lastSample: { platform: string; at: string }[];
+  capacity: PlatformCapacity[];
+  gaps: GapReport | null;
 }
 
 export interface FailureKindCount {
@@ -58,14 +74,28 @@ async function queueHealth(app: App | undefined): Promise<OpsData['queues']> {
   }
 }
 
-async function staleTags(store: Store, nowMs: number): Promise<{ tracked: TrackedTag[]; stale: OpsData['stale'] }> {
+async function staleTags(store: Store, nowMs: number): Promise<{ tracked: TrackedTag[]; stale: OpsData['stale']; rows: LatestRow[] }> {
   const tracked = await listTracked(store);
-  if (!tracked.length) return { tracked, stale: [] };
-  const latest = latestByTag(await store.run(latestQuery, { platforms: tracked.map((t) => t.platform), tags: tracked.map((t) => t.tag) }));
+  if (!tracked.length) return { tracked, stale: [], rows: [] };
+  const rows = await store.run(latestQuery, { platforms: tracked.map((t) => t.platform), tags: tracked.map((t) => t.tag) });
+  const latest = latestByTag(rows);
   const stale = tracked
     .map((t) => ({ platform: t.platform, tag: t.tag, everyMs: t.everyMs, lastAt: latest.get(`${t.platform}|${t.tag}`)?.lastAt ?? null }))
     .filter((t) => isStale(t.lastAt, t.everyMs, nowMs));
-  return { tracked, stale };
+  return { tracked, stale, rows };
+}
+
+/** One code path for the operations page and /metrics. */
+function runtimeHealth(app: App | undefined, tracked: TrackedTag[], rows: LatestRow[]): RuntimeHealth {
+  const workers = app?.workers ?? [];
+  const paused = workers.filter((w) => guardOf(w)?.state.paused || !w.isRunning()).map((w) => ({ name: w.name, kind: guardOf(w)?.state.kind ?? null }));
+  return {
+    redis: app?.redis ? app.redisState() : null,
+    workers: { running: workers.length - paused.length, total: workers.length, paused },
+    lastSample: [...lastSampleByPlatform(rows)].map(([platform, at]) => ({ platform, at })),
+    capacity: app ? computeCapacity(app.opts.cfg, tracked) : [],
+    gaps: app?.gaps ?? null,
+  };
 }
 
 const kindCounts = async (store: Store, sinceMs: number): Promise<FailureKindCount[]> =>
@@ -96,6 +126,7 @@ export async function buildOps(store: Store, app: App | undefined, nowMs = Date.
     stale: tags.stale,
     failures: { lastHour, lastDay, recent },
     drift: cfg ? await activeDriftAlerts(store, cfg, nowMs) : [],
+    runtime: runtimeHealth(app, tags.tracked, tags.rows),
   };
 }
 
@@ -131,8 +162,21 @@ export async function prometheusMetrics(store: Store, app: App | undefined, nowM
     out.push(family('tagpulse_queue_jobs', 'gauge', 'BullMQ jobs per queue and state.', queues.items.flatMap((q) => states.map((s) => ({ labels: { queue: q.queue, state: s }, value: q[s] })))));
     out.push(family('tagpulse_queue_paused', 'gauge', 'Whether the queue is paused.', queues.items.map((q) => ({ labels: { queue: q.queue }, value: q.paused ? 1 : 0 }))));
   }
+  if (app?.redis) {
+    const r = app.redisState();
+    out.push(family('tagpulse_redis_up', 'gauge', 'Whether this process reaches its Redis (1) or not (0).', [{ value: r.up ? 1 : 0 }]));
+    out.push(family('tagpulse_redis_restarts_total', 'counter', 'Restarts of the private redis-server by this process.', [{ value: r.restarts }]));
+  }
+  if (app) {
+    out.push(family('tagpulse_workers', 'gauge', 'Workers of this process, by state (paused = stopped by the guard on an error that needs a change).', [
+      { labels: { state: 'running' }, value: app.workers.filter((w) => w.isRunning() && !guardOf(w)?.state.paused).length },
+      { labels: { state: 'paused' }, value: app.workers.filter((w) => guardOf(w)?.state.paused).length },
+      { labels: { state: 'stopped' }, value: app.workers.filter((w) => !w.isRunning()).length },
+    ]));
+    if (app.gaps) out.push(family('tagpulse_missed_slots', 'gauge', 'Planned slots with no stored sample and no job, found at start or after a Redis restart.', [{ value: app.gaps.totalMissedSlots }]));
+  }
   if (up) {
-    const [{ tracked, stale }, observations, failures] = await Promise.all([
+    const [{ tracked, stale, rows }, observations, failures] = await Promise.all([
       staleTags(store, nowMs),
       store.run(observationCountsQuery, {}),
       store.run(failureKindsQuery, { since: '1970-01-01T00:00:00.000Z' }),
@@ -140,6 +184,8 @@ export async function prometheusMetrics(store: Store, app: App | undefined, nowM
     const trackedBy = countBy(tracked, (t) => t.platform);
     const staleBy = countBy(stale, (t) => t.platform);
     out.push(family('tagpulse_tracked_tags', 'gauge', 'Tracked (active) tags per platform.', [...trackedBy].map(([platform, n]) => ({ labels: { platform }, value: n }))));
+    out.push(family('tagpulse_last_sample_timestamp_seconds', 'gauge', 'Time of the last stored sample per platform (tracked tags).', [...lastSampleByPlatform(rows)].map(([platform, at]) => ({ labels: { platform }, value: Date.parse(at) / 1000 }))));
+    if (app) out.push(family('tagpulse_capacity_utilization', 'gauge', 'Requests the schedule needs / requests the rate limit allows, per platform (above 1: samples fall behind).', computeCapacity(app.opts.cfg, tracked).map((c) => ({ labels: { platform: c.platform }, value: Math.round(c.utilization * 1000) / 1000 }))));
     out.push(family('tagpulse_stale_tags', 'gauge', 'Tracked tags with no sample for three cadences plus a minute.', [...trackedBy.keys()].map((platform) => ({ labels: { platform }, value: staleBy.get(platform) ?? 0 }))));
     out.push(family('tagpulse_observations_total', 'counter', 'Observations (samples) stored, per platform and metric.', observations.map((o) => ({ labels: { platform: o.platform, metric: o.metric }, value: o.observations }))));
     out.push(family('tagpulse_collection_failures_total', 'counter', 'Collection failures stored (last 400 days), per platform and kind.', failures.map((f) => ({ labels: { platform: f.platform, kind: f.kind }, value: f.failures }))));

@@ -2,7 +2,8 @@
  * Store over @clickhouse/client. Serves both chDB (connection: createChdbConnection) and a ClickHouse server (HTTP).
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createClient, type ClickHouseClient, type ClickHouseSettings } from '@clickhouse/client';
 import type { Observation } from '../schema/observation.ts';
 import { identityOf } from '../schema/identity.ts';
@@ -16,7 +17,8 @@ import type { AlertDeliveryWrite, EventRow, ExportFormat, InsertOptions, Store }
 import { toChTime } from './time.ts';
 import { QueryValidationError, StoreLockedError, StoreUnavailableError } from './errors.ts';
 import { storeErrorFrom } from './clickhouse-errors.ts';
-import { describeHolder, readHolder } from './owner.ts';
+import { chdbLockState, describeHolder, readHolder } from './owner.ts';
+import { adviceFor, EnvironmentFaultError, faultKindOf, type FaultKind } from '../util/os-errors.ts';
 
 /** Settings on every insert: synchronous (our batches are already large) and deduplicated by token. */
 const INSERT_SETTINGS: ClickHouseSettings = {
@@ -292,12 +294,41 @@ export function databaseOf(url: string): string | undefined {
   }
 }
 
-function lockedError(dataDir: string, cause: unknown): StoreLockedError {
+function lockedError(dataDir: string, cause: unknown, lockPid?: number): StoreLockedError {
+  const holder = readHolder(dataDir);
+  const who = holder ? describeHolder(holder) : lockPid !== undefined ? `process ${lockPid} (it holds chDB's lock; no holder.json names it)` : describeHolder(undefined);
   return new StoreLockedError(
-    `the data dir ${dataDir} is in use by ${describeHolder(readHolder(dataDir))}. ` +
+    `the data dir ${dataDir} is in use by ${who}. ` +
       'Run this command while that process serves its API (tagpulse run), stop it first, or use another --data-dir.',
     { cause },
   );
+}
+
+/**
+ * Why the embedded store could not be opened, from codes and probes, never from words of the message: the errno of
+ * writing the data dir (permission, read-only, full disk), then chDB's flock on chdb/status (held by a live process).
+ */
+function openFailure(dataDir: string, chdbDir: string, cause: unknown): Error {
+  const kind = faultKindOf(cause);
+  const direct = kind === 'permission_denied' || kind === 'read_only_fs' || kind === 'disk_full' ? kind : probeWritable(chdbDir);
+  if (direct) return new EnvironmentFaultError(direct, `cannot open the embedded store in ${chdbDir}: ${adviceFor(direct, dataDir)}`, { cause });
+  const lock = chdbLockState(chdbDir);
+  if (lock?.held) return lockedError(dataDir, cause, lock.pid);
+  const msg = (cause as Error)?.message ?? String(cause);
+  return new StoreUnavailableError(`cannot open the embedded store in ${chdbDir}: ${msg}`, { cause });
+}
+
+/** The fault kind of writing into dir (EACCES/EPERM/EROFS/ENOSPC), or undefined when it is writable. */
+function probeWritable(dir: string): FaultKind | undefined {
+  const probe = join(dir, `.write-probe-${process.pid}`);
+  try {
+    writeFileSync(probe, 'x');
+    rmSync(probe, { force: true });
+    return undefined;
+  } catch (e) {
+    const kind = faultKindOf(e);
+    return kind === 'permission_denied' || kind === 'read_only_fs' || kind === 'disk_full' ? kind : undefined;
+  }
 }
 
 export interface OpenClickHouseOptions {
@@ -323,7 +354,13 @@ export async function openClickHouseStore(opts: OpenClickHouseOptions): Promise<
   const chdbDir = `${opts.dataDir}/chdb`;
   const holder = readHolder(opts.dataDir);
   if (holder && holder.pid !== process.pid) throw lockedError(opts.dataDir, undefined);
-  mkdirSync(chdbDir, { recursive: true });
+  try {
+    mkdirSync(chdbDir, { recursive: true });
+  } catch (e) {
+    const kind = faultKindOf(e);
+    if (kind === 'permission_denied' || kind === 'read_only_fs' || kind === 'disk_full') throw new EnvironmentFaultError(kind, `cannot create the embedded store in ${chdbDir}: ${adviceFor(kind, opts.dataDir)}`, { cause: e });
+    throw e;
+  }
   const { createChdbConnection } = await import('chdb/connection');
   const chdb = await import('chdb');
   let client: ClickHouseClient;
@@ -332,11 +369,9 @@ export async function openClickHouseStore(opts: OpenClickHouseOptions): Promise<
     const r = await client.query({ query: 'SELECT 1', format: 'JSONEachRow' });
     await r.json();
   } catch (e) {
-    const msg = (e as Error).message ?? String(e);
     await chdb.drainPending().catch(() => undefined);
-    // libchdb reports a held lock as "Cannot lock file …/status" or, through the connection, "Failed to create connection".
-    if (/lock|status|already|different|failed to create connection/i.test(msg)) throw lockedError(opts.dataDir, e);
-    throw new StoreUnavailableError(`cannot open the embedded store in ${chdbDir}: ${msg}`, { cause: e });
+    // libchdb reports every open failure alike ("Failed to create connection"); the probes tell them apart.
+    throw openFailure(opts.dataDir, chdbDir, e);
   }
   return new ClickHouseStore({
     client,

@@ -10,6 +10,7 @@ import { failurePolicy } from '../schema/failure.ts';
 import type { Collector, CollectOutcome } from '../collectors/types.ts';
 import { toFailure, toObservations } from '../collectors/outcomes.ts';
 import { logger } from '../util/log.ts';
+import { guardWorker, type WorkerGuardOptions } from '../queue/worker-guard.ts';
 import { collectQueueName, loadJobOptions, qname, type QueueNaming } from '../queue/queues.ts';
 import { CollectRetryableError } from './errors.ts';
 import { saveEvidence, type EvidenceLimits } from '../services/raw-evidence.ts';
@@ -38,6 +39,8 @@ export interface CollectWorkerOptions {
   limiter: { max: number; duration: number };
   lockDurationMs: number;
   stalledIntervalMs: number;
+  /** Pause/backoff and log-throttle settings of the worker guard. */
+  guard?: Partial<WorkerGuardOptions>;
   /** Observability hook (tests, status line). */
   onOutcome?: (e: { tag: string; slot: string; ok: boolean; kind?: string }) => void;
   /** Where failing responses are kept as evidence (<dataDir>/raw) and how many; unset: nothing is kept. */
@@ -102,7 +105,7 @@ export function createCollectWorker(o: CollectWorkerOptions): Worker {
       maxStalledCount: 2,
     },
   );
-  worker.on('error', (e) => log.error({ err: e.message }, 'collect worker error'));
-  worker.on('failed', (job, e) => log.warn({ jobId: job?.id, err: e.message, attemptsMade: job?.attemptsMade }, 'collect job failed'));
+  // Errors and failures go through the guard: bounded logging, and a pause instead of a spin on MISCONF/ENOSPC.
+  guardWorker(worker, o.guard);
   return worker;
 }

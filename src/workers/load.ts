@@ -13,6 +13,9 @@ import type { CollectionFailure } from '../schema/failure.ts';
 import type { Store } from '../store/store.ts';
 import { logger } from '../util/log.ts';
 import { isRetryable } from '../errors.ts';
+import { guardWorker, type WorkerGuardOptions } from '../queue/worker-guard.ts';
+import { LogThrottle } from '../util/log-throttle.ts';
+import { faultKindOf } from '../util/os-errors.ts';
 import { LOAD_QUEUE, qname, type QueueNaming } from '../queue/queues.ts';
 import { ok, drop, type StepResult } from '../schema/results.ts';
 
@@ -34,6 +37,14 @@ export class Batcher {
   #timer: NodeJS.Timeout | undefined;
   #flushing: Promise<void> = Promise.resolve();
   readonly #log = logger('loader');
+  /** A store that is down fails every batch: one line, then a periodic count. */
+  readonly #throttle = new LogThrottle((level, fields, msg) => this.#log[level](fields, msg));
+
+  /** Rows waiting in the batch, not yet inserted (reported when a stop cannot flush them). */
+  get pendingRows(): number {
+    return this.#pending.reduce((a, p) => a + p.observations.length + p.failures.length, 0) + this.#insertingRows;
+  }
+  #insertingRows = 0;
 
   constructor(
     private readonly store: Store,
@@ -71,6 +82,7 @@ export class Batcher {
     const observations = batch.flatMap((p) => p.observations);
     const failures = batch.flatMap((p) => p.failures);
     this.#inserting += batch.length;
+    this.#insertingRows += observations.length + failures.length;
     try {
       const started = performance.now();
       try {
@@ -78,12 +90,13 @@ export class Batcher {
         await this.store.insertFailures(failures);
       } finally {
         this.#inserting -= batch.length;
+        this.#insertingRows -= observations.length + failures.length;
       }
       this.#log.debug({ observations: observations.length, failures: failures.length, jobs: batch.length, ms: Math.round(performance.now() - started) }, 'batch inserted');
       for (const p of batch) p.resolve();
     } catch (e) {
       if (!isRetryable(e) && batch.length > 1) return this.#isolateRejected(batch, e);
-      if (isRetryable(e)) this.#log.warn({ err: (e as Error).message, jobs: batch.length }, 'batch insert failed; jobs will be retried');
+      if (isRetryable(e)) this.#throttle.report(`insert:${faultKindOf(e)}`, 'batch insert failed; jobs will be retried', { err: (e as Error).message, jobs: batch.length, kind: faultKindOf(e) });
       for (const p of batch) p.reject(e);
       return;
     }
@@ -145,6 +158,7 @@ export interface LoadWorkerOptions {
   lockDurationMs: number;
   stalledIntervalMs: number;
   onLoaded?: (b: LoadedBatch) => void | Promise<void>;
+  guard?: Partial<WorkerGuardOptions>;
 }
 
 export function createLoadWorker(o: LoadWorkerOptions): { worker: Worker; batcher: Batcher } {
@@ -182,6 +196,6 @@ export function createLoadWorker(o: LoadWorkerOptions): { worker: Worker; batche
       stalledInterval: o.stalledIntervalMs,
     },
   );
-  worker.on('error', (e) => log.error({ err: e.message }, 'load worker error'));
+  guardWorker(worker, o.guard);
   return { worker, batcher };
 }

@@ -1,7 +1,14 @@
 /**
  * Scheduling: one BullMQ job scheduler per tracked (platform, tag) at its cadence. Upserts are idempotent, so the
  * scheduler can be synced at every start and after every `track add/remove`; schedulers of untracked tags are removed.
+ *
+ * Tags of one cadence are spread across the cadence: each scheduler has a phase (BullMQ `every` + `offset`) taken
+ * from a hash of (platform, tag), in whole seconds, so 2,000 hourly tags do not all fire at :00 and wait behind the
+ * rate limit. The phase is deterministic, so a tag's slots are the same at every start and each slot keeps one
+ * identity: the planned time in the job id `repeat:<schedulerId>:<plannedMillis>` (see collect.ts slotOf).
+ * A scheduler created before phases existed (or with another phase) is replaced once, which moves its next slot.
  */
+import { createHash } from 'node:crypto';
 import type { JobSchedulerTemplateOptions, Queue } from 'bullmq';
 import type { TrackedTag } from '../schema/tracked.ts';
 import { safeJobId } from '../schema/jobs.ts';
@@ -9,12 +16,29 @@ import { logger } from '../util/log.ts';
 
 export const schedulerId = (platform: string, tag: string) => safeJobId('sched', platform, tag);
 
+/** The tag's phase within its cadence: 1 s … cadence − 1 s, whole seconds, from a hash (never 0: BullMQ reads 0 as "none"). */
+export function phaseMs(platform: string, tag: string, everyMs: number): number {
+  const seconds = Math.floor(everyMs / 1000);
+  if (seconds < 2) return 0;
+  const h = createHash('sha256').update(`${platform}\0${tag}`).digest().readUInt32BE(0);
+  return (1 + (h % (seconds - 1))) * 1000;
+}
+
+/** The planned slots of a tag between fromMs (inclusive) and toMs (exclusive). */
+export function plannedSlots(platform: string, tag: string, everyMs: number, fromMs: number, toMs: number): number[] {
+  const phase = phaseMs(platform, tag, everyMs);
+  const out: number[] = [];
+  let t = Math.ceil((fromMs - phase) / everyMs) * everyMs + phase;
+  for (; t < toMs; t += everyMs) out.push(t);
+  return out;
+}
+
 /** `jobOptions` go on every scheduled job: without them BullMQ gives one attempt and keeps completed jobs forever. */
 export async function syncSchedulers(
   tracked: TrackedTag[],
   queues: (platform: string) => Queue | undefined,
   jobOptions: JobSchedulerTemplateOptions = {},
-): Promise<{ upserted: number; removed: number }> {
+): Promise<{ upserted: number; removed: number; rephased: number }> {
   const log = logger('scheduler');
   const want = new Map<string, Map<string, TrackedTag>>();
   for (const t of tracked.filter((x) => x.active)) {
@@ -22,7 +46,7 @@ export async function syncSchedulers(
     want.get(t.platform)!.set(schedulerId(t.platform, t.tag), t);
   }
   let upserted = 0;
-  let removed = 0;
+  let rephased = 0;
   const platforms = new Set([...want.keys()]);
   for (const platform of platforms) {
     const q = queues(platform);
@@ -30,12 +54,19 @@ export async function syncSchedulers(
       log.warn({ platform }, 'no collector for this platform; its tracked tags are not scheduled');
       continue;
     }
+    const existing = new Map((await q.getJobSchedulers(0, -1, true)).map((s) => [s.key ?? (s as { id?: string }).id, s as { every?: number | string; offset?: number | string }]));
     for (const [id, t] of want.get(platform) ?? []) {
-      await q.upsertJobScheduler(id, { every: t.everyMs }, { name: 'collect', data: { platform: t.platform, tag: t.tag, everyMs: t.everyMs, reason: 'schedule' }, opts: jobOptions });
+      const offset = phaseMs(t.platform, t.tag, t.everyMs);
+      const cur = existing.get(id);
+      if (cur && Number(cur.every) === t.everyMs && Number(cur.offset ?? 0) !== offset) {
+        await q.removeJobScheduler(id);
+        rephased++;
+      }
+      await q.upsertJobScheduler(id, { every: t.everyMs, ...(offset ? { offset } : {}) }, { name: 'collect', data: { platform: t.platform, tag: t.tag, everyMs: t.everyMs, reason: 'schedule' }, opts: jobOptions });
       upserted++;
     }
   }
-  return { upserted, removed: await removeStale(want, queues, [...platforms]) + removed };
+  return { upserted, removed: await removeStale(want, queues, [...platforms]), rephased };
 }
 
 async function removeStale(want: Map<string, Map<string, TrackedTag>>, queues: (platform: string) => Queue | undefined, platforms: string[]): Promise<number> {

@@ -11,6 +11,10 @@ test('operations: queue health, workers, collector errors and Prometheus metrics
   expect(Number(completed.replace(/,/g, ''))).toBeGreaterThan(0);
   await expect(page.getByRole('table', { name: 'Workers in this process' })).toContainText('yes');
   await expect(page.getByRole('region', { name: 'Summary' })).toContainText('up');
+  // Queue health (issue 12): Redis up, workers running, the last successful sample per platform, the capacity line.
+  await expect(page.getByRole('region', { name: 'Redis and workers' })).toContainText('up');
+  await expect(page.getByRole('table', { name: 'Last successful sample per platform' })).toContainText('tiktok');
+  await expect(page.getByRole('table', { name: /^Capacity/ })).toContainText('tiktok');
   const latest = page.getByRole('table', { name: 'Latest failures' });
   await expect(latest).toContainText(HOSTILE.failureMessage);
   await expect(page.locator('b, iframe')).toHaveCount(0);

@@ -96,11 +96,20 @@ export async function startRig(o: RigOptions = {}): Promise<Rig> {
   events.on('completed', ({ jobId, returnvalue }) => {
     // Only a job that produced observations acknowledged a sample (failures and drops complete differently).
     if (!(returnvalue as unknown as { observations?: number } | null)?.observations) return;
-    ackLookups.push(
-      collectQueue.getJob(jobId).then((job: Job | undefined) => {
-        if (job) history.ok((job.data as { tag: string }).tag, slotOf(job));
-      }),
-    );
+    // The producer may still be reconnecting when a completion arrives right after a Redis restart: retry (bounded).
+    const lookup = async (): Promise<void> => {
+      for (let i = 0; ; i++) {
+        try {
+          const job: Job | undefined = await collectQueue.getJob(jobId);
+          if (job) history.ok((job.data as { tag: string }).tag, slotOf(job));
+          return;
+        } catch (e) {
+          if (i >= 80) throw e;
+          await new Promise((r) => setTimeout(r, 250));
+        }
+      }
+    };
+    ackLookups.push(lookup());
   });
   await events.waitUntilReady();
   const apps: App[] = [];

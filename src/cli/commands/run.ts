@@ -41,16 +41,61 @@ export function startStatusLine(app: App, io: Io, stats: { ok: number; failed: n
   };
 }
 
-/** Wait for SIGINT/SIGTERM (or the duration), then stop gracefully: in-flight jobs finish first. */
-export async function runUntilSignal(app: App, io: Io, durationS?: number): Promise<void> {
+/**
+ * Wait for SIGINT/SIGTERM (or the duration, or a fatal runtime error), then stop gracefully: in-flight jobs finish
+ * first, within shutdownTimeoutMs. A second signal stops at once (the private redis-server is still told to stop, so
+ * nothing is orphaned). Returns the exit code: 0 after a requested stop, 1 after a fatal error.
+ */
+export async function runUntilSignal(app: App, io: Io, durationS?: number): Promise<number> {
+  let fatal: Error | undefined;
   await new Promise<void>((resolve) => {
     const done = () => resolve();
     process.once('SIGINT', done);
     process.once('SIGTERM', done);
     if (durationS) setTimeout(done, durationS * 1000).unref();
+    fatalListeners.add((e) => {
+      fatal = e;
+      resolve();
+    });
+    if (app.fatal) {
+      fatal = app.fatal;
+      resolve();
+    }
   });
-  io.err('stopping: finishing in-flight jobs…');
-  await app.stop();
+  const again = (sig: NodeJS.Signals) => {
+    io.err(`${sig} again: stopping at once; unfinished jobs stay in Redis and are retried at the next start`);
+    app.killNow();
+    process.exit(130);
+  };
+  process.once('SIGINT', again);
+  process.once('SIGTERM', again);
+  if (fatal) io.err(`error: ${fatal.message}`);
+  io.err(`stopping: finishing in-flight jobs (at most ${Math.round(app.opts.cfg.shutdownTimeoutMs / 1000)} s; Ctrl-C again to stop at once)…`);
+  const report = await app.stop();
+  if (report.timedOut || report.unflushedRows || report.notes.length) {
+    io.err(
+      `stopped after ${(report.elapsedMs / 1000).toFixed(1)} s without finishing everything: ${report.notes.join('; ') || 'out of time'}` +
+        (report.unflushedRows ? `; ${report.unflushedRows} collected row(s) were not stored — their load jobs stay in Redis and are stored at the next start, unless Redis lost them` : '') +
+        (report.activeJobs ? `; ${report.activeJobs} collect job(s) were still active — retried after their locks expire` : ''),
+    );
+  } else io.err(`stopped cleanly in ${(report.elapsedMs / 1000).toFixed(1)} s`);
+  process.removeListener('SIGINT', again);
+  process.removeListener('SIGTERM', again);
+  // Everything is closed; a library timer (e.g. a reconnect to a Redis that is gone) must not keep the process alive.
+  setTimeout(() => process.exit(), 2000).unref();
+  return fatal ? 1 : 0;
+}
+
+const fatalListeners = new Set<(e: Error) => void>();
+/** A fatal runtime error (Redis gone for good, an uncaught exception): the waiting command stops and exits non-zero. */
+export function reportFatal(e: Error): void {
+  for (const l of fatalListeners) l(e);
+  fatalListeners.clear();
+}
+
+/** Uncaught exceptions end in a graceful, bounded stop (no orphaned redis-server) and exit code 1. */
+export function installFatalHandlers(): void {
+  process.on('uncaughtException', (e) => reportFatal(new Error(`uncaught exception: ${e.message}`, { cause: e })));
 }
 
 export function runConfig(opts: RunOptions): Config {
@@ -77,15 +122,17 @@ export async function runRun(opts: RunOptions, io: Io = stdio): Promise<number> 
     command: 'tagpulse run',
     mount: (router, deps) => mountAll(router, { ...deps, cfg }),
     onOutcome: (e) => (e.ok ? stats.ok++ : stats.failed++),
+    onFatal: reportFatal,
   }).start();
   ref = app;
   io.out(`tagpulse is running (${cfg.clickhouseUrl ? 'ClickHouse server' : `embedded store in ${cfg.dataDir}`}; Redis: ${app.redis?.describe})`);
   if (app.api) io.out(`dashboard and API: ${app.api.url}/`);
   if (!roles.collect) io.out('collection is off here (--no-collect): start `tagpulse worker --queues collect` processes on the same Redis');
   const stopLine = startStatusLine(app, io, stats);
-  await runUntilSignal(app, io, opts.durationS);
+  installFatalHandlers();
+  const code = await runUntilSignal(app, io, opts.durationS);
   stopLine();
-  return 0;
+  return code;
 }
 
 export function configureRunCommand(program: Command): void {

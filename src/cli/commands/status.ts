@@ -9,8 +9,15 @@ import { knownCollectorPlatforms } from '../../collectors/registry.ts';
 import type { Config } from '../../config/config.ts';
 import { formatAge, formatCount } from '../format.ts';
 import { formatEvery } from '../../schema/tracked.ts';
+import { computeCapacity } from '../../services/capacity.ts';
+import { lastSampleByPlatform, type GapReport } from '../../services/queue-gaps.ts';
 
-async function readQueues(cfg: Config): Promise<QueueDepth[] | string> {
+interface QueueView {
+  depths: (QueueDepth & { workers: number })[];
+  gaps: GapReport | null;
+}
+
+async function readQueues(cfg: Config): Promise<QueueView | string> {
   let target: RedisTarget;
   if (cfg.redisUrl) target = parseRedisUrl(cfg.redisUrl);
   else {
@@ -28,7 +35,10 @@ async function readQueues(cfg: Config): Promise<QueueDepth[] | string> {
     const naming = { prefix: cfg.queuePrefix };
     const qs = [LOAD_QUEUE, ...knownCollectorPlatforms().map(collectQueueName)].map((n) => openQueue(n, conn, naming));
     try {
-      return await queueDepths(qs);
+      const depths = await queueDepths(qs);
+      const workers = await Promise.all(qs.map((q) => q.getWorkersCount().catch(() => 0)));
+      const raw = await conn.get(`${cfg.queuePrefix}:tagpulse:gaps`);
+      return { depths: depths.map((d, i) => ({ ...d, workers: workers[i] ?? 0 })), gaps: raw ? (JSON.parse(raw) as GapReport) : null };
     } finally {
       await Promise.all(qs.map((q) => q.close()));
     }
@@ -43,13 +53,28 @@ export async function runStatus(opts: GlobalOptions & { json?: boolean }, io: Io
   const cfg = configFrom(opts);
   const st = await withStore(cfg, 'status', (store) => storeStatus(store));
   const queues = await readQueues(cfg);
+  const capacity = computeCapacity(cfg, st.tags.map((t) => ({ platform: t.platform, everyMs: t.everyMs, active: true })));
+  const lastSample = Object.fromEntries(lastSampleByPlatform(st.tags.flatMap((t) => t.latest.map((l) => ({ platform: t.platform, latest_at: l.observedAt })))));
+  const redis = typeof queues === 'string' ? { up: false, note: queues } : { up: true, note: null };
   if (opts.json) {
-    io.out(JSON.stringify({ queues, ...st }, null, 2));
+    io.out(JSON.stringify({ redis, queues: typeof queues === 'string' ? queues : queues.depths, gaps: typeof queues === 'string' ? null : queues.gaps, lastSample, capacity, ...st }, null, 2));
     return 0;
   }
+  io.out(`redis ${redis.up ? 'up' : `down — ${redis.note}`}`);
   io.out('queues');
   if (typeof queues === 'string') io.out(`  ${queues}`);
-  else for (const q of queues) io.out(`  ${q.queue.padEnd(20)} waiting ${q.waiting}  active ${q.active}  delayed ${q.delayed}  failed ${q.failed}`);
+  else for (const q of queues.depths) io.out(`  ${q.queue.padEnd(20)} waiting ${q.waiting}  active ${q.active}  delayed ${q.delayed}  failed ${q.failed}  workers ${q.workers}`);
+  io.out('last successful sample per platform');
+  if (!Object.keys(lastSample).length) io.out('  none yet');
+  for (const [p, at] of Object.entries(lastSample)) io.out(`  ${p.padEnd(16)} ${at} (${formatAge(Date.now() - Date.parse(at))} ago)`);
+  io.out('capacity (requests the schedule needs vs the rate limit)');
+  if (!capacity.length) io.out('  nothing scheduled');
+  for (const c of capacity) io.out(`  ${c.ok ? '' : 'WARNING '}${c.message}`);
+  if (typeof queues !== 'string' && queues.gaps && queues.gaps.totalMissedSlots > 0) {
+    const g = queues.gaps;
+    io.out(`gaps (found ${g.checkedAt}${g.queueWasEmpty ? '; the queue state was lost — Redis started empty' : ''}; past slots cannot be re-read)`);
+    for (const t of g.tags) io.out(`  ${t.platform.padEnd(9)} #${t.tag.padEnd(28)} ${t.missedSlots} slot(s) missed, ${t.firstMissed} … ${t.lastMissed}`);
+  }
   io.out('tracked tags');
   if (!st.tags.length) io.out('  none yet: tagpulse track add <tag>');
   const now = Date.now();

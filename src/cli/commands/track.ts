@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { configFrom, globalsOf, runAction, stdio, withStore, type GlobalOptions, type Io } from '../common.ts';
 import { addTracked, listTracked, removeTracked } from '../../services/tracking.ts';
 import { formatEvery } from '../../schema/tracked.ts';
+import { computeCapacity } from '../../services/capacity.ts';
 
 export interface TrackAddOptions extends GlobalOptions {
   tags: string[];
@@ -11,8 +12,13 @@ export interface TrackAddOptions extends GlobalOptions {
 
 export async function runTrackAdd(opts: TrackAddOptions, io: Io = stdio): Promise<number> {
   const cfg = configFrom(opts);
-  const rows = await withStore(cfg, 'track add', (store) => addTracked(store, { tags: opts.tags, platform: opts.platform, every: opts.every ?? cfg.defaultEvery }));
+  const { rows, all } = await withStore(cfg, 'track add', async (store) => {
+    const added = await addTracked(store, { tags: opts.tags, platform: opts.platform, every: opts.every ?? cfg.defaultEvery });
+    return { rows: added, all: await listTracked(store) };
+  });
   for (const r of rows) io.out(`tracking #${r.tag} on ${r.platform} every ${formatEvery(r.everyMs)}`);
+  // Can the whole schedule of this platform be met under its rate limit? Say so now, not after samples go missing.
+  for (const c of computeCapacity(cfg, all).filter((x) => x.platform === opts.platform && !x.ok)) io.err(`warning: ${c.message}`);
   return 0;
 }
 

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { configFrom, globalsOf, runAction, setupLogging, stdio, UserError, type GlobalOptions, type Io } from '../common.ts';
 import { App } from '../../runtime/app.ts';
-import { runUntilSignal, startStatusLine } from './run.ts';
+import { installFatalHandlers, reportFatal, runUntilSignal, startStatusLine } from './run.ts';
 import { knownCollectorPlatforms } from '../../collectors/registry.ts';
 
 export interface WorkerOptions extends GlobalOptions {
@@ -30,12 +30,14 @@ export async function runWorker(opts: WorkerOptions, io: Io = stdio): Promise<nu
     roles: { scheduler: false, api: false, collect: queues.includes('collect'), load: queues.includes('load') },
     ...(platforms ? { platforms } : {}),
     onOutcome: (e) => (e.ok ? stats.ok++ : stats.failed++),
+    onFatal: reportFatal,
   }).start();
   io.err(`worker started (queues ${queues.join(',')}; Redis ${app.redis?.describe}; pid ${process.pid})`);
   const stopLine = startStatusLine(app, { ...io, isTTY: false }, stats);
-  await runUntilSignal(app, io, opts.durationS);
+  installFatalHandlers();
+  const code = await runUntilSignal(app, io, opts.durationS);
   stopLine();
-  return 0;
+  return code;
 }
 
 export function configureWorkerCommand(program: Command): void {

@@ -38,6 +38,7 @@ function render(d: OpsData): HTMLElement[] {
       h('p', { class: 'muted' }, `This process: ${d.process.command ?? 'tagpulse'} (pid ${d.process.pid}, up ${formatSeconds(d.process.uptimeS)}, roles: ${roles})${d.redis ? ` · Redis: ${d.redis}` : ''}. `, h('a', { href: link('/metrics') }, 'Prometheus metrics')),
       d.process.workers.length ? simpleTable('Workers in this process', ['Queue', 'Running'], d.process.workers.map((w) => [w.name, w.running ? 'yes' : 'no'])) : null,
     ),
+    runtimeSection(d),
     section(
       'Stale tags',
       simpleTable('Tags with no sample for three cadences', ['Tag', 'Platform', 'Cadence', 'Last sample'], d.stale.map((s) => [h('a', { href: link('/tag', { platform: s.platform, tag: s.tag }) }, `#${s.tag}`), s.platform, `every ${formatInt(s.everyMs / 1000)} s`, s.lastAt ? `${formatTime(s.lastAt, true)} (${formatAge(s.lastAt)})` : 'never']), { empty: 'none — every tracked tag is fresh.' }),
@@ -75,6 +76,38 @@ function render(d: OpsData): HTMLElement[] {
       ),
     ),
   ];
+}
+
+/** Redis, workers, last sample per platform, capacity of the schedule, and missed slots (gaps). */
+function runtimeSection(d: OpsData): HTMLElement {
+  const r = d.runtime;
+  const redis = r.redis ? (r.redis.up ? badge('up', 'ok') : badge(r.redis.state === 'failed' ? 'failed' : 'down', 'error')) : NONE;
+  const gaps = r.gaps && r.gaps.totalMissedSlots > 0 ? r.gaps : null;
+  return section(
+    'Queue health',
+    h(
+      'section',
+      { class: 'stats', 'aria-label': 'Redis and workers' },
+      stat('Redis', redis, r.redis ? `${r.redis.state}${r.redis.restarts ? ` · restarted ${r.redis.restarts}×` : ''}${r.redis.adopted ? ' · adopted' : ''}` : 'not used here'),
+      stat('Workers', `${formatInt(r.workers.running)}/${formatInt(r.workers.total)}`, r.workers.paused.length ? badge(`${r.workers.paused.length} paused`, 'warn') : 'running'),
+      stat('Missed slots', gaps ? formatInt(gaps.totalMissedSlots) : '0', gaps ? (gaps.queueWasEmpty ? badge('queue state lost', 'error') : `${gaps.tags.length} tag(s)`) : 'none found'),
+    ),
+    simpleTable('Last successful sample per platform', ['Platform', 'Last sample'], r.lastSample.map((x) => [x.platform, `${formatTime(x.at, true)} (${formatAge(x.at)})`]), { empty: 'no sample yet.' }),
+    simpleTable(
+      'Capacity: requests the schedule needs vs the rate limit',
+      ['Platform', 'Tags', 'Needed/min', 'Allowed/min', 'Use', 'Status'],
+      r.capacity.map((c) => [c.platform, formatInt(c.tags), c.neededPerMin.toFixed(1), c.limitPerMin.toFixed(1), `${Math.round(c.utilization * 100)} %`, c.ok ? badge('ok', 'ok') : h('span', null, badge('cannot be met', 'error'), ' ', c.message)]),
+      { numeric: [1, 2, 3, 4], empty: 'nothing scheduled by this process.' },
+    ),
+    gaps
+      ? simpleTable(
+          `Gaps found ${formatTime(gaps.checkedAt, true)} — planned slots with no stored sample and no job (past slots cannot be re-read)`,
+          ['Tag', 'Platform', 'Missed slots', 'From', 'To'],
+          gaps.tags.map((g) => [h('a', { href: link('/tag', { platform: g.platform, tag: g.tag }) }, `#${g.tag}`), g.platform, formatInt(g.missedSlots), formatTime(g.firstMissed, true), formatTime(g.lastMissed, true)]),
+          { numeric: [2] },
+        )
+      : null,
+  );
 }
 
 export async function opsView(root: HTMLElement): Promise<void> {
