@@ -313,6 +313,35 @@ export const Quality = z
 
 const FailureKindCount = z.object({ platform: z.string(), kind: z.string(), failures: z.number().int(), lastAt: Time });
 
+const PlatformCapacity = z.object({
+  platform: z.string(),
+  tags: z.number().int(),
+  neededPerMin: z.number().describe('requests per minute the schedule needs'),
+  limitPerMin: z.number().describe('requests per minute the rate limit allows'),
+  utilization: z.number().describe('needed / limit; above 1 the schedule cannot be met'),
+  ok: z.boolean(),
+  roundMs: z.number().describe('time to sample every tracked tag of the platform once at the limit'),
+  lagPerHourMs: z.number().describe('when not ok: how much later samples are after one hour of running'),
+  message: z.string(),
+});
+
+const GapReport = z.object({
+  checkedAt: Time,
+  queueWasEmpty: z.boolean().describe('no job scheduler existed although tags are tracked: the queue state was lost'),
+  tags: z.array(z.object({ platform: z.string(), tag: z.string(), everyMs: z.number().int(), lastAt: Time.nullable(), missedSlots: z.number().int(), firstMissed: Time, lastMissed: Time })),
+  totalMissedSlots: z.number().int(),
+  caughtUp: z.array(z.string()).describe('platform|tag whose latest missed slot was collected late'),
+});
+
+/** Queue health of the serving process (issue 12): Redis, workers, last sample per platform, capacity, gaps. */
+const RuntimeHealth = z.object({
+  redis: z.object({ up: z.boolean(), state: z.string(), restarts: z.number().int(), adopted: z.boolean() }).nullable().describe('null: this process has no Redis'),
+  workers: z.object({ running: z.number().int(), total: z.number().int(), paused: z.array(z.object({ name: z.string(), kind: z.string().nullable() })) }),
+  lastSample: z.array(z.object({ platform: z.string(), at: Time })),
+  capacity: z.array(PlatformCapacity),
+  gaps: GapReport.nullable(),
+});
+
 export const Ops = z
   .object({
     generatedAt: Time,
@@ -328,6 +357,7 @@ export const Ops = z
     stale: z.array(z.object({ platform: z.string(), tag: z.string(), everyMs: z.number().int(), lastAt: Time.nullable() })),
     failures: z.object({ lastHour: z.array(FailureKindCount), lastDay: z.array(FailureKindCount), recent: z.array(Failure) }),
     drift: z.array(DriftBanner).describe('open format_drift alerts'),
+    runtime: RuntimeHealth,
   })
   ;
 

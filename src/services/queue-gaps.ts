@@ -8,7 +8,7 @@
  * late (catch-up) — with its real fetch time.
  */
 import type { TrackedTag } from '../schema/tracked.ts';
-import { plannedSlots } from '../workers/scheduler.ts';
+import { plannedSlots } from '../queue/schedule-phase.ts';
 
 export interface TagGap {
   platform: string;

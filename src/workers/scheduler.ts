@@ -8,7 +8,6 @@
  * identity: the planned time in the job id `repeat:<schedulerId>:<plannedMillis>` (see collect.ts slotOf).
  * A scheduler created before phases existed (or with another phase) is replaced once, which moves its next slot.
  */
-import { createHash } from 'node:crypto';
 import type { JobSchedulerTemplateOptions, Queue } from 'bullmq';
 import type { TrackedTag } from '../schema/tracked.ts';
 import { safeJobId } from '../schema/jobs.ts';
@@ -16,22 +15,9 @@ import { logger } from '../util/log.ts';
 
 export const schedulerId = (platform: string, tag: string) => safeJobId('sched', platform, tag);
 
-/** The tag's phase within its cadence: 1 s … cadence − 1 s, whole seconds, from a hash (never 0: BullMQ reads 0 as "none"). */
-export function phaseMs(platform: string, tag: string, everyMs: number): number {
-  const seconds = Math.floor(everyMs / 1000);
-  if (seconds < 2) return 0;
-  const h = createHash('sha256').update(`${platform}\0${tag}`).digest().readUInt32BE(0);
-  return (1 + (h % (seconds - 1))) * 1000;
-}
+import { phaseMs } from '../queue/schedule-phase.ts';
 
-/** The planned slots of a tag between fromMs (inclusive) and toMs (exclusive). */
-export function plannedSlots(platform: string, tag: string, everyMs: number, fromMs: number, toMs: number): number[] {
-  const phase = phaseMs(platform, tag, everyMs);
-  const out: number[] = [];
-  let t = Math.ceil((fromMs - phase) / everyMs) * everyMs + phase;
-  for (; t < toMs; t += everyMs) out.push(t);
-  return out;
-}
+export { phaseMs, plannedSlots } from '../queue/schedule-phase.ts';
 
 /** `jobOptions` go on every scheduled job: without them BullMQ gives one attempt and keeps completed jobs forever. */
 export async function syncSchedulers(

@@ -78,7 +78,7 @@ describe('fault: data dir errors by code', () => {
       // Without holder.json (deleted), the lock itself (chDB's flock on chdb/status) still tells who holds the dir.
       rmSync(join(data, 'holder.json'));
       const r = await runCli(['status', '--data-dir', data]);
-      expect(r.code).toBe(2);
+      expect(r.code).toBe(4); // docs/exit-codes.md: store locked
       expect(r.stderr).toMatch(new RegExp(`in use by process ${run.child.pid} \\(it holds chDB's lock`));
       expect(r.stderr).toMatch(/stop it first, or use another --data-dir/);
     } finally {
