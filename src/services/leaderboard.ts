@@ -86,7 +86,7 @@ export interface Leaderboard {
 }
 
 const COMMON =
-  'hourly bins (first and last reading of each hour) from the hourly rollup, metrics by the same definitions as the report (docs/analytics.md §3); the rollup keeps no rounding step, so rounded display figures count as exact here';
+  'hourly bins (first and last reading of each hour) from the hourly rollup, metrics by the same definitions as the report (docs/analytics.md §3); each bin keeps the rounding steps of its readings, so rounded display figures widen the intervals as in the report';
 const METHOD_TEXT = {
   velocity: `velocity = (counter at the window end − counter at its start) / hours, the end being the latest hour boundary with data; ${COMMON}`,
   growth: `growth = (velocity over the window / velocity over the window before − 1) × 100; ${COMMON}`,
@@ -98,10 +98,10 @@ function binsOf(r: LeaderboardBinsRow): HourBin[] {
     start,
     firstAt: r.first_times[i]!,
     first: BigInt(r.first_values[i]!),
-    firstStep: 0n,
+    firstStep: BigInt(r.first_steps[i]!),
     lastAt: r.last_times[i]!,
     last: BigInt(r.last_values[i]!),
-    lastStep: 0n,
+    lastStep: BigInt(r.last_steps[i]!),
   }));
 }
 

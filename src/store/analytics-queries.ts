@@ -16,7 +16,9 @@ const flag = boolish;
 
 /**
  * Hourly bins of every tag of one (platform, metric) from the hourly rollup, never from raw rows: per bucket the first
- * and the last reading (argMin/argMax states merged across parts) and their times, as arrays per tag. The metrics are
+ * and the last reading (argMin/argMax states merged across parts), their times and their rounding steps (first_step /
+ * last_step: argMin/argMax over the same tuple, so each step belongs to the same reading as its value), as arrays per
+ * tag. The metrics are
  * then computed by the analytics' one definition (analytics/metrics.ts `computeMetrics`), the same code the report,
  * the overview and alerts run on the same bins — there is no second definition in SQL to keep in step.
  *
@@ -37,15 +39,18 @@ export const leaderboardHourlyQuery = defineQuery({
     starts: z.array(z.coerce.number()),
     first_times: z.array(z.coerce.number()),
     first_values: z.array(z.string()),
+    first_steps: z.array(z.string()),
     last_times: z.array(z.coerce.number()),
     last_values: z.array(z.string()),
+    last_steps: z.array(z.string()),
   }),
   sql: `SELECT tag,
   groupArray(toFloat64(toUnixTimestamp(bucket)) * 1000) AS starts,
-  groupArray(toFloat64(toUnixTimestamp64Milli(f_at))) AS first_times, groupArray(toString(f_v)) AS first_values,
-  groupArray(toFloat64(toUnixTimestamp64Milli(l_at))) AS last_times, groupArray(toString(l_v)) AS last_values
+  groupArray(toFloat64(toUnixTimestamp64Milli(f_at))) AS first_times, groupArray(toString(f_v)) AS first_values, groupArray(toString(f_s)) AS first_steps,
+  groupArray(toFloat64(toUnixTimestamp64Milli(l_at))) AS last_times, groupArray(toString(l_v)) AS last_values, groupArray(toString(l_s)) AS last_steps
 FROM (
-  SELECT tag, bucket, min(first_at) AS f_at, argMinMerge(first_value) AS f_v, max(last_at) AS l_at, argMaxMerge(last_value) AS l_v
+  SELECT tag, bucket, min(first_at) AS f_at, argMinMerge(first_value) AS f_v, argMinMerge(first_step) AS f_s,
+    max(last_at) AS l_at, argMaxMerge(last_value) AS l_v, argMaxMerge(last_step) AS l_s
   FROM ${T.hourly}
   WHERE platform = {platform:String} AND metric = {metric:String}
     AND bucket >= {since:DateTime64(3, 'UTC')} AND bucket <= {at:DateTime64(3, 'UTC')}

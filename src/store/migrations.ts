@@ -248,6 +248,8 @@ const rollupColumnsV2 = `
     bucket      DateTime('UTC') CODEC(Delta, ZSTD(1)),
     last_value  AggregateFunction(argMax, UInt64, Tuple(DateTime64(3, 'UTC'), UInt8, UInt64)),  -- counter at the end of the bucket
     first_value AggregateFunction(argMin, UInt64, Tuple(DateTime64(3, 'UTC'), UInt8, UInt64)),  -- counter at the start of the bucket
+    last_step   AggregateFunction(argMax, UInt64, Tuple(DateTime64(3, 'UTC'), UInt8, UInt64)),  -- rounding step of last_value's reading (0 = exact)
+    first_step  AggregateFunction(argMin, UInt64, Tuple(DateTime64(3, 'UTC'), UInt8, UInt64)),  -- rounding step of first_value's reading (0 = exact)
     last_at     SimpleAggregateFunction(max, DateTime64(3, 'UTC')),
     first_at    SimpleAggregateFunction(min, DateTime64(3, 'UTC')),
     max_value   SimpleAggregateFunction(max, UInt64),
@@ -256,7 +258,9 @@ const rollupColumnsV2 = `
 const rollupWhyV2 = (grain: string) => `${rollupWhy(grain)}
 Fed from ${T.observations} (corrected times). When two sources give a value for the same instant, the bucket's first and
 last value is chosen deterministically: by time, then the source preference (exact collected, exact import, rounded
-collected, rounded import), then the value — the same rule the services apply to series (src/store/identity.ts).`;
+collected, rounded import), then the value — the same rule the services apply to series (src/store/identity.ts).
+first_step/last_step are the rounding steps of those same readings (argMin/argMax over the same tuple), so a bin of a
+rounded display figure keeps its step and the metrics widen for it exactly as they do on raw rows.`;
 
 const hourly: TableDef = { ...hourlyV1, name: T.hourly, columns: rollupColumnsV2, why: rollupWhyV2('Hourly') };
 const daily: TableDef = { ...hourly, name: T.daily, partitionBy: 'toYear(bucket)', why: rollupWhyV2('Daily') };
@@ -265,6 +269,8 @@ const rollupSelectV2 = (bucketExpr: string) => `SELECT
     platform, metric, tag, ${bucketExpr} AS bucket,
     argMaxState(value, (observed_at, ${SOURCE_RANK_SQL}, value)) AS last_value,
     argMinState(value, (observed_at, toUInt8(255 - ${SOURCE_RANK_SQL}), value)) AS first_value,
+    argMaxState(step, (observed_at, ${SOURCE_RANK_SQL}, value)) AS last_step,
+    argMinState(step, (observed_at, toUInt8(255 - ${SOURCE_RANK_SQL}), value)) AS first_step,
     max(observed_at) AS last_at,
     min(observed_at) AS first_at,
     max(value) AS max_value,

@@ -7,6 +7,7 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { openClickHouseStore, type ClickHouseStore } from '../../../src/store/clickhouse-store.ts';
 import { computeLeaderboard } from '../../../src/services/leaderboard.ts';
 import { buildReport } from '../../../src/services/report.ts';
+import { buildOverview } from '../../../src/dashboard/overview.ts';
 import { T } from '../../../src/store/migrations.ts';
 import { leaderboardHourlyQuery } from '../../../src/store/analytics-queries.ts';
 import { tempDir } from '../../helpers/tmp.ts';
@@ -122,6 +123,70 @@ describe('leaderboard (rollups, chDB)', () => {
         ]);
         expect([e.doublingDays, e.doublingDaysLow, e.doublingDaysHigh, e.zScore, e.breakout]).toEqual([r.counterDoublingDays, r.counterDoublingDaysLow, r.counterDoublingDaysHigh, r.zScore, r.breakout]);
       }
+    }
+  });
+
+  // The hourly rollup used to keep no rounding step, so the leaderboard read a rounded display figure ("16.4B", step
+  // 1e8, like the demo tag tiktoktherapy) as exact while the report and the overview widen for the rounding: narrower
+  // (wrong) intervals and different cleaning on the leaderboard. The rollup now keeps each bin's first/last step with
+  // the same argMin/argMax tuple as the value, and the leaderboard passes it into the one definition.
+  it('a rounded series (one-decimal B figures, step 1e8): leaderboard entry = report = overview row, intervals included', async () => {
+    const STEP = 100_000_000;
+    let seed = 7;
+    const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+    const rows: Parameters<typeof insertAll>[1] = [];
+    let v = 16_400_000_000;
+    // about +2 %/day with noise: the display figure moves by 1e8 every few hours; 5–35 min irregular samples.
+    for (let t = FROM + Math.floor(rnd() * HOUR); t <= AT + 2 * HOUR; t += Math.floor(5 * 60_000 + rnd() * 30 * 60_000)) {
+      v += Math.floor(v * 0.02 * ((t - FROM) / (16 * DAY) + 0.5) * (0.5 + rnd()) / 96);
+      const shown = Math.round(v / STEP) * STEP;
+      rows.push(obs({ tag: 'tiktoktherapy', platform: 'rounded', observedAt: new Date(t).toISOString(), value: String(shown), exact: false, step: String(STEP), precision: 'rounded', source: 'tiktok.rehydration.stats' }));
+    }
+    await insertAll(store, rows);
+
+    // the rollup's bins carry the step of their readings
+    const binRows = await store.run(leaderboardHourlyQuery, { platform: 'rounded', metric: 'views', at: new Date(AT).toISOString(), since: new Date(FROM).toISOString() });
+    expect(binRows).toHaveLength(1);
+    expect(new Set([...binRows[0]!.first_steps, ...binRows[0]!.last_steps])).toEqual(new Set([String(STEP)]));
+
+    const rel = (a: number | null | undefined, b: number | null | undefined) => {
+      if (a === null || a === undefined || b === null || b === undefined) return a === b;
+      return a === b || Math.abs(a - b) <= 1e-9 * Math.max(Math.abs(a), Math.abs(b));
+    };
+    const same = (got: Record<string, number | null | undefined>, want: Record<string, number | null | undefined>) => {
+      const bad = Object.keys(want).filter((k) => !rel(got[k], want[k])).map((k) => `${k}: ${got[k]} vs ${want[k]}`);
+      expect(bad).toEqual([]);
+    };
+    for (const at of [AT, AT + 17 * 60_000]) {
+      const atIso = new Date(at).toISOString();
+      const lb = await computeLeaderboard(store, { platform: 'rounded', at: atIso, limit: 10 });
+      const e = lb.entries.find((x) => x.tag === 'tiktoktherapy')!;
+      expect(e).toBeDefined();
+      const r = await buildReport(store, { platform: 'rounded', tag: 'tiktoktherapy', metric: 'views', at: atIso });
+      const w24 = r.windows.find((w) => w.window === '24h')!;
+      const want = {
+        velocity: w24.velocityPerHour, velocityLow: w24.velocityPerHourLow, velocityHigh: w24.velocityPerHourHigh,
+        growth: w24.growthPct, growthLow: w24.growthPctLow, growthHigh: w24.growthPctHigh,
+        doubling: r.counterDoublingDays, doublingLow: r.counterDoublingDaysLow, doublingHigh: r.counterDoublingDaysHigh,
+      };
+      // the case is meaningful: a known velocity with an interval the rounding widens, and a doubling time
+      expect(want.velocity).not.toBeNull();
+      expect(want.doubling).not.toBeNull();
+      expect(want.velocityHigh! - want.velocityLow!).toBeGreaterThan(0);
+      expect(e.windowTo).toBe(r.asOf);
+      same(
+        { velocity: e.velocityPerHour, velocityLow: e.velocityPerHourLow, velocityHigh: e.velocityPerHourHigh, growth: e.growthPct, growthLow: e.growthPctLow, growthHigh: e.growthPctHigh, doubling: e.doublingDays, doublingLow: e.doublingDaysLow, doublingHigh: e.doublingDaysHigh },
+        want,
+      );
+      const ov = await buildOverview(store, { metric: 'views', nowMs: at });
+      const row = ov.tags.find((x) => x.platform === 'rounded' && x.tag === 'tiktoktherapy')!;
+      expect(row).toBeDefined();
+      expect(row.asOf).toBe(r.asOf);
+      same(
+        { velocity: row.velocity24h, velocityLow: row.velocity24hLow, velocityHigh: row.velocity24hHigh, growth: row.growth24hPct, growthLow: row.growth24hPctLow, growthHigh: row.growth24hPctHigh, doubling: row.doublingDays, doublingLow: row.doublingDaysLow, doublingHigh: row.doublingDaysHigh },
+        want,
+      );
+      console.log(`rounded series at ${atIso}:`, JSON.stringify(want));
     }
   });
 

@@ -61,7 +61,7 @@ function v1(p: Partial<V1Row> & { observed_at: string; value: string }): V1Row {
 const CASES: { what: string; row: V1Row; correctedAt?: string }[] = [
   { what: 'http sample on time (fetch lagged 420 ms)', row: v1({ observed_at: '2026-03-01T10:00:00.000Z', fetched_at: '2026-03-01T10:00:00.420Z', value: '1000' }), correctedAt: '2026-03-01T10:00:00.420Z' },
   { what: 'http sample 8 min late (a retry), crossing an hour', row: v1({ observed_at: '2026-03-01T10:59:00.000Z', fetched_at: at('2026-03-01T10:59:00.000Z', 8 * min), value: '5000' }), correctedAt: at('2026-03-01T10:59:00.000Z', 8 * min) },
-  { what: 'browser sample 77 s late (a restart)', row: v1({ observed_at: '2026-03-01T11:30:00.000Z', fetched_at: '2026-03-01T11:31:17.000Z', value: '6000', method: 'browser', source: 'tiktok.rehydration.stats' }), correctedAt: '2026-03-01T11:31:17.000Z' },
+  { what: 'browser sample 77 s late (a restart)', row: v1({ observed_at: '2026-03-01T11:30:00.000Z', fetched_at: '2026-03-01T11:31:17.000Z', value: '6000', exact: false, step: '1000', precision: 'rounded', method: 'browser', source: 'tiktok.rehydration.stats' }), correctedAt: '2026-03-01T11:31:17.000Z' },
   { what: 'posts of the late sample', row: v1({ metric: 'posts', observed_at: '2026-03-01T10:59:00.000Z', fetched_at: at('2026-03-01T10:59:00.000Z', 8 * min), value: '70' }), correctedAt: at('2026-03-01T10:59:00.000Z', 8 * min) },
   { what: 'http sample fetched exactly at its slot', row: v1({ observed_at: '2026-03-01T12:00:00.000Z', value: '7000' }) },
   { what: 'http sample fetched before its slot (manual future slot)', row: v1({ observed_at: '2031-01-01T00:00:00.000Z', fetched_at: '2026-03-01T12:10:00.000Z', value: '7100' }) },
@@ -177,24 +177,26 @@ describe('migration 8 on a store filled by the old code', () => {
     expect(late.observed_at).toBe('2026-03-01T11:07:00.000Z');
     expect(late.slot).toBe('2026-03-01T10:59:00.000Z');
     const hourly = await rows(
-      `SELECT toString(bucket) AS bucket, toString(argMinMerge(first_value)) AS first, toString(argMaxMerge(last_value)) AS last
+      `SELECT toString(bucket) AS bucket, toString(argMinMerge(first_value)) AS first, toString(argMaxMerge(last_value)) AS last,
+         toString(argMinMerge(first_step)) AS first_step, toString(argMaxMerge(last_step)) AS last_step
        FROM ${T.hourly} WHERE platform = 'tiktok' AND tag = '${TAG}' AND metric = 'views' AND bucket >= '2026-03-01 00:00:00' AND bucket < '2026-03-02 00:00:00'
        GROUP BY bucket ORDER BY bucket`,
     );
     // 10:00 holds only the on-time sample; the late one (slot 10:59, read 11:07) is in 11:00 with the 11:31 one; at 13:00
-    // the collected exact reading is preferred over the import at the same instant.
+    // the collected exact reading is preferred over the import at the same instant. Each bin's steps are those of its
+    // first and last readings (the 11:31 browser display figure is rounded to 1000).
     expect(hourly).toEqual([
-      { bucket: '2026-03-01 10:00:00', first: '1000', last: '1000' },
-      { bucket: '2026-03-01 11:00:00', first: '5000', last: '6000' },
-      { bucket: '2026-03-01 12:00:00', first: '7000', last: '7000' },
-      { bucket: '2026-03-01 13:00:00', first: '32699304169470', last: '32699304169470' },
+      { bucket: '2026-03-01 10:00:00', first: '1000', last: '1000', first_step: '0', last_step: '0' },
+      { bucket: '2026-03-01 11:00:00', first: '5000', last: '6000', first_step: '0', last_step: '1000' },
+      { bucket: '2026-03-01 12:00:00', first: '7000', last: '7000', first_step: '0', last_step: '0' },
+      { bucket: '2026-03-01 13:00:00', first: '32699304169470', last: '32699304169470', first_step: '0', last_step: '0' },
     ]);
   });
 
   it('is not run again once recorded, and an interrupted run (not recorded) re-runs without changing anything', async () => {
     const snapshot = async () => ({
       final: await rows(`SELECT ${COLUMNS}, key_at, origin FROM ${T.observations} FINAL ORDER BY platform, tag, metric, key_at, origin`),
-      hourly: await rows(`SELECT platform, tag, metric, bucket, toString(argMaxMerge(last_value)) AS l, toString(argMinMerge(first_value)) AS f, max(last_at) AS la, min(first_at) AS fa FROM ${T.hourly} GROUP BY platform, tag, metric, bucket ORDER BY platform, tag, metric, bucket`),
+      hourly: await rows(`SELECT platform, tag, metric, bucket, toString(argMaxMerge(last_value)) AS l, toString(argMinMerge(first_value)) AS f, toString(argMaxMerge(last_step)) AS ls, toString(argMinMerge(first_step)) AS fs, max(last_at) AS la, min(first_at) AS fa FROM ${T.hourly} GROUP BY platform, tag, metric, bucket ORDER BY platform, tag, metric, bucket`),
       daily: await rows(`SELECT platform, tag, metric, bucket, toString(argMaxMerge(last_value)) AS l, toString(argMinMerge(first_value)) AS f FROM ${T.daily} GROUP BY platform, tag, metric, bucket ORDER BY platform, tag, metric, bucket`),
     });
     const first = await snapshot();
