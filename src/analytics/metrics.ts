@@ -32,6 +32,30 @@ export interface HourBin {
   lastStep: bigint;
 }
 
+/** Hourly bins as the bins queries return them: one array per field (overview from raw rows, leaderboard from the rollup). */
+export interface HourBinColumns {
+  starts: number[];
+  first_times: number[];
+  first_values: string[];
+  first_steps: string[];
+  last_times: number[];
+  last_values: string[];
+  last_steps: string[];
+}
+
+/** The bins of one query row: every reader of hourly bins goes through this, so they feed `computeMetrics` alike. */
+export function binsFromColumns(r: HourBinColumns): HourBin[] {
+  return r.starts.map((start, i) => ({
+    start,
+    firstAt: r.first_times[i]!,
+    first: BigInt(r.first_values[i]!),
+    firstStep: BigInt(r.first_steps[i]!),
+    lastAt: r.last_times[i]!,
+    last: BigInt(r.last_values[i]!),
+    lastStep: BigInt(r.last_steps[i]!),
+  }));
+}
+
 /** Parameters of the metric definitions (echoed in every report's `method.parameters`). */
 export const METRIC_DEFAULTS = {
   /** A window's value is null when sampling (outside gaps) covers less than this fraction of it. */

@@ -17,7 +17,7 @@ import type { SeriesPoint } from '../analytics/types.ts';
 import { MS_PER_DAY, MS_PER_HOUR } from '../analytics/math.ts';
 import { cleanSeries } from '../analytics/clean.ts';
 import { interpolateAt } from '../analytics/velocity.ts';
-import { binReadings, computeMetrics, type HourBin } from '../analytics/metrics.ts';
+import { binReadings, binsFromColumns, computeMetrics, type HourBin } from '../analytics/metrics.ts';
 import { failureSummaryQuery, hourlyPointsQuery } from './queries.ts';
 
 /** How far back the overview reads: 7 d window + the 7 d before it, or 24 h + 14 baseline days, plus an hour. */
@@ -187,19 +187,6 @@ function sparkline(points: SeriesPoint[], nowMs: number): Sparkline {
   return { startMs, stepMs: SPARK_STEP_MS, values };
 }
 
-/** Hourly bins of one query row. */
-function binsOf(r: QueryRow<typeof hourlyPointsQuery>): HourBin[] {
-  return r.starts.map((start, i) => ({
-    start,
-    firstAt: r.first_times[i]!,
-    first: BigInt(r.first_values[i]!),
-    firstStep: BigInt(r.first_steps[i]!),
-    lastAt: r.last_times[i]!,
-    last: BigInt(r.last_values[i]!),
-    lastStep: BigInt(r.last_steps[i]!),
-  }));
-}
-
 /** Readings of the bins for the sparkline (first and last of each hour). */
 function binPoints(bins: HourBin[], nowMs: number): SeriesPoint[] {
   const out: SeriesPoint[] = [];
@@ -222,7 +209,7 @@ export async function buildOverview(store: Store, opts: { metric: string; nowMs?
     store.run(hourlyPointsQuery, { ...keys, metric: opts.metric, from: new Date(nowMs - OVERVIEW_LOOKBACK_MS - MS_PER_HOUR).toISOString(), to: new Date(nowMs).toISOString() }),
     store.run(failureSummaryQuery, { since: new Date(nowMs - MS_PER_DAY).toISOString() }),
   ]);
-  const binsBy = new Map<string, HourBin[]>(hourly.map((r) => [`${r.platform}|${r.tag}`, binsOf(r)]));
+  const binsBy = new Map<string, HourBin[]>(hourly.map((r) => [`${r.platform}|${r.tag}`, binsFromColumns(r)]));
   const latestBy = latestByTag(latest);
   const failuresBy = new Map(failures.map((f) => [`${f.platform}|${f.tag}`, f]));
   const count = (r: LatestRow | undefined): LatestCount | null => (r ? { value: r.value, precision: r.precision as LatestCount['precision'], step: r.step, observedAt: r.latest_at } : null);

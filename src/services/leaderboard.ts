@@ -11,7 +11,7 @@ import type { Store } from '../store/store.ts';
 import { leaderboardHourlyQuery, type LeaderboardBinsRow } from '../store/analytics-queries.ts';
 import { BREAKOUT_DEFINITION } from '../analytics/growth.ts';
 import { ANALYTICS_VERSION } from '../analytics/report.ts';
-import { binReadings, computeMetrics, type HourBin } from '../analytics/metrics.ts';
+import { binReadings, binsFromColumns, computeMetrics, type HourBin } from '../analytics/metrics.ts';
 import { listTracked } from './tracking.ts';
 import { MetricInput, PlatformInput, TimeInput, durationInput, formatDuration, parseAnalyticsInput } from './analytics-inputs.ts';
 
@@ -93,18 +93,6 @@ const METHOD_TEXT = {
   breakout: `${BREAKOUT_DEFINITION.text}; ${COMMON}`,
 } as const;
 
-function binsOf(r: LeaderboardBinsRow): HourBin[] {
-  return r.starts.map((start, i) => ({
-    start,
-    firstAt: r.first_times[i]!,
-    first: BigInt(r.first_values[i]!),
-    firstStep: BigInt(r.first_steps[i]!),
-    lastAt: r.last_times[i]!,
-    last: BigInt(r.last_values[i]!),
-    lastStep: BigInt(r.last_steps[i]!),
-  }));
-}
-
 /** One tag's entry from its bins (rank filled in later): the analytics' definitions, nothing else. */
 export function leaderboardEntry(tag: string, bins: HourBin[], opts: { atMs: number; windowMs: number; cadenceMs?: number }): LeaderboardEntry {
   const windowsMs = opts.windowMs === DAY_MS ? [DAY_MS] : [opts.windowMs];
@@ -157,7 +145,7 @@ export async function computeLeaderboard(store: Store, raw: LeaderboardInput, no
   const cadence = new Map(tracked.filter((t) => t.platform === input.platform).map((t) => [t.tag, t.everyMs]));
   const all = rows.map((r) => {
     const cadenceMs = cadence.get(r.tag);
-    return leaderboardEntry(r.tag, binsOf(r), { atMs, windowMs, ...(cadenceMs !== undefined ? { cadenceMs } : {}) });
+    return leaderboardEntry(r.tag, binsFromColumns(r), { atMs, windowMs, ...(cadenceMs !== undefined ? { cadenceMs } : {}) });
   });
   const value = (e: LeaderboardEntry) => (input.by === 'growth' ? e.growthPct : input.by === 'breakout' ? e.zScore : e.velocityPerHour);
   const ranked = all.filter((e) => value(e) !== null);
