@@ -7,23 +7,9 @@
 import type { SeriesPoint } from '../../src/analytics/types.ts';
 
 export const MIN = 60_000;
-export const HOUR = 3_600_000;
-export const DAY = 24 * HOUR;
-/** 2025-03-01T00:00:00Z. */
-export const T0 = Date.UTC(2025, 2, 1);
-
-/** xorshift32, floats in [0, 1). */
-export function rng(seed: number): () => number {
-  let x = seed >>> 0 || 0x9e3779b9;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x / 4294967296;
-  };
-}
+// The same seeded PRNG and times as the analytics unit tests (one copy; both stay independent of src/analytics).
+export { HOUR, DAY, T0, rng } from '../unit/analytics/helpers.ts';
+import { HOUR, DAY, T0, rng } from '../unit/analytics/helpers.ts';
 
 export function gauss(r: () => number): number {
   return Math.sqrt(-2 * Math.log(Math.max(r(), 1e-12))) * Math.cos(2 * Math.PI * r());
