@@ -2,11 +2,11 @@
 import type { Router } from './router.ts';
 import { mountApi, type ApiDeps } from './routes.ts';
 import { mountAnalyticsApi } from './analytics-routes.ts';
-import { mountDashboard } from '../dashboard/mount.ts';
+import { mountDashboard } from './dashboard-routes.ts';
 import { openApiDocument } from './openapi.ts';
-import type { App } from '../runtime/app.ts';
+import type { ProcessView } from '../dashboard/ops.ts';
 
-export function mountAll(router: Router, deps: ApiDeps & { app?: App }): void {
+export function mountAll(router: Router, deps: ApiDeps & { app?: ProcessView }): void {
   mountApi(router, deps);
   mountAnalyticsApi(router, deps);
   mountDashboard(router, deps);

@@ -10,7 +10,7 @@ import { createRequire } from 'node:module';
 import * as S from './schemas.ts';
 import { ReportQuery, SeriesQuery, trackedBody } from './routes.ts';
 import { AlertsQuery, COMPARE_PARAMS, EXPORT_PARAMS, EventReportQuery, LEADERBOARD_PARAMS, YearQuery } from './analytics-routes.ts';
-import { OverviewQuery, PAGE_PATHS, QualityQuery, RangeQuery } from '../dashboard/mount.ts';
+import { OverviewQuery, PAGE_PATHS, QualityQuery, RangeQuery } from './dashboard-routes.ts';
 import { CompareInput } from '../services/compare.ts';
 import { LeaderboardInput } from '../services/leaderboard.ts';
 import { ExportInput } from '../services/export.ts';

@@ -5,7 +5,7 @@
  *
  * Hand-written on purpose, rather than hono or fastify: the whole of it is this file (~140 lines: path patterns with
  * :params, GET serving HEAD, 404 vs 405 + Allow, per-route auth levels checked in server.ts), it has no dependency
- * and no adapter between node:http and fetch-style Requests, and every route (api/, dashboard/mount.ts, the
+ * and no adapter between node:http and fetch-style Requests, and every route (api/routes.ts, api/dashboard-routes.ts, the
  * internal store RPC) is mounted the same way. hono would add @hono/node-server and a second request model without
  * removing code the routes rely on; revisit if routes need middleware chains, content negotiation or streaming.
  */

@@ -3,16 +3,15 @@
  * for the operations page and as Prometheus text for /metrics. A process without queues (a test server, or an App
  * without Redis) says so instead of showing zeros.
  */
-import type { Queue } from 'bullmq';
+import type { Queue, Worker } from 'bullmq';
 import type { Store } from '../store/store.ts';
-import type { App } from '../runtime/app.ts';
 import { latestQuery, recentFailuresQuery } from '../store/queries.ts';
 import { listTracked } from '../services/tracking.ts';
 import { queueDepths, type QueueDepth } from '../services/status.ts';
 import type { TrackedTag } from '../schema/tracked.ts';
 import { MS_PER_DAY, MS_PER_HOUR } from '../analytics/math.ts';
 import { isStale, latestByTag } from './overview.ts';
-import { failureKindsQuery, observationCountsQuery, type FailureRecord } from './queries.ts';
+import { failureKindsQuery, observationCountsQuery, type FailureRecord } from '../store/dashboard-queries.ts';
 import type { Config } from '../config/config.ts';
 import { activeDriftAlerts, type DriftBanner } from '../services/format-drift.ts';
 import { computeCapacity, type PlatformCapacity } from '../services/capacity.ts';
@@ -20,6 +19,20 @@ import { lastSampleByPlatform, type GapReport } from '../services/queue-gaps.ts'
 import { guardOf } from '../queue/worker-guard.ts';
 import type { QueryRow } from '../store/query.ts';
 type LatestRow = QueryRow<typeof latestQuery>;
+
+/**
+ * What the operations view reads of the running process: a narrow view that runtime/'s App satisfies, so this layer
+ * never imports the runtime (layers point down).
+ */
+export interface ProcessView {
+  readonly queues: ReadonlyMap<string, Queue>;
+  readonly loadQueue?: Queue | undefined;
+  readonly workers: readonly Worker[];
+  readonly redis?: { readonly describe: string } | undefined;
+  readonly gaps?: GapReport | undefined;
+  readonly opts: { readonly cfg: Config; readonly command: string; readonly roles: { readonly scheduler: boolean; readonly collect: boolean; readonly load: boolean; readonly api: boolean } };
+  redisState(): { up: boolean; state: string; restarts: number; adopted: boolean };
+}
 
 export interface QueueHealth extends QueueDepth {
   paused: boolean;
@@ -58,12 +71,12 @@ export interface FailureKindCount {
 
 const NO_QUEUES = 'this process serves the dashboard without queues (no Redis connection): queue health is shown by the process that runs the workers (tagpulse run).';
 
-function queuesOf(app: App | undefined): Queue[] {
+function queuesOf(app: ProcessView | undefined): Queue[] {
   if (!app) return [];
   return [...app.queues.values(), ...(app.loadQueue ? [app.loadQueue] : [])];
 }
 
-async function queueHealth(app: App | undefined): Promise<OpsData['queues']> {
+async function queueHealth(app: ProcessView | undefined): Promise<OpsData['queues']> {
   const queues = queuesOf(app);
   if (!queues.length) return { available: false, note: NO_QUEUES, items: [] };
   try {
@@ -86,7 +99,7 @@ async function staleTags(store: Store, nowMs: number): Promise<{ tracked: Tracke
 }
 
 /** One code path for the operations page and /metrics. */
-function runtimeHealth(app: App | undefined, tracked: TrackedTag[], rows: LatestRow[]): RuntimeHealth {
+function runtimeHealth(app: ProcessView | undefined, tracked: TrackedTag[], rows: LatestRow[]): RuntimeHealth {
   const workers = app?.workers ?? [];
   const paused = workers.filter((w) => guardOf(w)?.state.paused || !w.isRunning()).map((w) => ({ name: w.name, kind: guardOf(w)?.state.kind ?? null }));
   return {
@@ -101,7 +114,7 @@ function runtimeHealth(app: App | undefined, tracked: TrackedTag[], rows: Latest
 const kindCounts = async (store: Store, sinceMs: number): Promise<FailureKindCount[]> =>
   (await store.run(failureKindsQuery, { since: new Date(sinceMs).toISOString() })).map((r) => ({ platform: r.platform, kind: r.kind, failures: r.failures, lastAt: r.last_at }));
 
-export async function buildOps(store: Store, app: App | undefined, nowMs = Date.now(), cfg?: Config): Promise<OpsData> {
+export async function buildOps(store: Store, app: ProcessView | undefined, nowMs = Date.now(), cfg?: Config): Promise<OpsData> {
   const up = await store.ping().catch(() => false);
   const [queues, tags, lastHour, lastDay, recent] = await Promise.all([
     queueHealth(app),
@@ -152,7 +165,7 @@ function countBy<T>(items: T[], key: (t: T) => string): Map<string, number> {
  * Prometheus parser rejects when several queues are scraped together). Observation and failure totals are row counts
  * of the store, so they survive restarts; a failure row expires after 400 days (TTL), which Prometheus sees as a reset.
  */
-export async function prometheusMetrics(store: Store, app: App | undefined, nowMs = Date.now()): Promise<string> {
+export async function prometheusMetrics(store: Store, app: ProcessView | undefined, nowMs = Date.now()): Promise<string> {
   const up = await store.ping().catch(() => false);
   const out = [family('tagpulse_store_up', 'gauge', 'Whether the store answers (1) or not (0).', [{ value: up ? 1 : 0 }])];
   const queues = await queueHealth(app);

@@ -18,7 +18,7 @@ import { MS_PER_DAY, MS_PER_HOUR } from '../analytics/math.ts';
 import { cleanSeries } from '../analytics/clean.ts';
 import { interpolateAt } from '../analytics/velocity.ts';
 import { binReadings, binsFromColumns, computeMetrics, type HourBin } from '../analytics/metrics.ts';
-import { failureSummaryQuery, hourlyPointsQuery } from './queries.ts';
+import { failureSummaryQuery, hourlyPointsQuery } from '../store/dashboard-queries.ts';
 
 /** How far back the overview reads: 7 d window + the 7 d before it, or 24 h + 14 baseline days, plus an hour. */
 export const OVERVIEW_LOOKBACK_MS = 16 * MS_PER_DAY;

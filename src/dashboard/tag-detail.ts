@@ -9,7 +9,7 @@ import { rateSeries, windowVelocity } from '../analytics/velocity.ts';
 import { MS_PER_DAY, MS_PER_HOUR } from '../analytics/math.ts';
 import type { SeriesPoint } from '../analytics/types.ts';
 import { findConflicts, type Conflict } from '../services/readings.ts';
-import { bucketedSeriesQuery, recentObservationsQuery, sharedInstantsQuery, seriesExtentQuery, sourcesQuery, tagFailureKindsQuery, tagFailuresQuery, type FailureRecord } from './queries.ts';
+import { bucketedSeriesQuery, recentObservationsQuery, sharedInstantsQuery, seriesExtentQuery, sourcesQuery, tagFailureKindsQuery, tagFailuresQuery, type FailureRecord } from '../store/dashboard-queries.ts';
 
 /** Relative ranges of the time-range picker; they end at the tag's latest sample, not at "now". */
 export const RANGES = { '24h': MS_PER_DAY, '7d': 7 * MS_PER_DAY, '30d': 30 * MS_PER_DAY, '90d': 90 * MS_PER_DAY, '1y': 365 * MS_PER_DAY, all: Infinity } as const;

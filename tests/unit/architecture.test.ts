@@ -12,8 +12,8 @@
  *                  use cases over the store and analytics; alerts/ is the alert feature (rules, evaluator, webhook,
  *                  post-load hook), which uses services/series and is used by services/alerts
  *   5 workers, api, dashboard, demo
- *                  BullMQ processors; HTTP (dashboard/ holds view models, its page assets and, until they move to api/,
- *                  its routes in dashboard/mount.ts); demo/ holds the demo's local fake platforms
+ *                  BullMQ processors; HTTP (api/ mounts every route, the dashboard's included; dashboard/ holds view models,
+ *                  the client and its page assets); demo/ holds the demo's local fake platforms
  *   6 cli, runtime the command line and the process wiring (App)
  *
  * An import may point to its own layer or a lower one. dashboard/client/ is browser code bundled by esbuild: it may
@@ -50,10 +50,6 @@ const LAYERS: Record<string, number> = {
 const ALLOWED_UPWARD: Record<string, string> = {
   'config/config.ts -> schema/alerts.ts':
     'the config table validates the alert rules a user writes (errors at load, with their path); the rule schema is a data shape and lives in schema/, which imports nothing from config/, so this adds no cycle',
-  'api/mount-all.ts -> runtime/app.ts':
-    'type only: the process (App) is handed to the dashboard for queue health on the operations page; goes away when the dashboard routes move into api/ with a narrow process-view type (issue 15, not this round)',
-  'dashboard/mount.ts -> runtime/app.ts': 'type only, as api/mount-all.ts: the App passed through to the operations view',
-  'dashboard/ops.ts -> runtime/app.ts': 'type only: reads the App\'s queues and roles for the operations page and /metrics (same follow-up)',
 };
 
 const rel = (p: string) => relative(SRC, p).split('\\').join('/');
@@ -136,5 +132,23 @@ describe('architecture: layers point down', () => {
       .map(rel)
       .sort();
     expect(openers).toEqual(['store/clickhouse-store.ts', 'store/open.ts']);
+  });
+
+  it('every query lives in store/: no defineQuery and no SQL text outside it', () => {
+    const outside = sourceFiles(SRC)
+      .filter((f) => !rel(f).startsWith('store/'))
+      .filter((f) => /\bdefineQuery\s*\(|\bSELECT\s+[\s\S]{0,200}?\bFROM\s+\$\{T\./.test(readFileSync(f, 'utf8')))
+      .map(rel)
+      .sort();
+    expect(outside).toEqual([]);
+  });
+
+  it('one router mounts every HTTP route: routes are added only in api/', () => {
+    const adders = sourceFiles(SRC)
+      .filter((f) => /\brouter\.add\s*\(/.test(readFileSync(f, 'utf8')))
+      .map(rel)
+      .filter((p) => !p.startsWith('api/'))
+      .sort();
+    expect(adders).toEqual([]);
   });
 });

@@ -2,7 +2,7 @@
  * Issue 14, finding 2: an OpenAPI 3.1 document for the whole HTTP API, generated from zod, served at
  * /api/openapi.json. Checks: (1) the document validates with a dedicated OpenAPI validator
  * (@seriousme/openapi-schema-validator); (2) it lists exactly the routes the server mounts (src/api/*,
- * src/dashboard/mount.ts), no more, no fewer; (3) every route, called on a real server over real chDB with seeded
+ * src/api/dashboard-routes.ts), no more, no fewer; (3) every route, called on a real server over real chDB with seeded
  * data, answers with a status, content type and body the document declares (bodies checked with ajv against the
  * document's own JSON Schemas, so the published document, not only the zod source, is what is tested).
  */

@@ -1,16 +1,15 @@
 /** The web dashboard and the operations endpoints (pages, assets, /metrics, queue health). */
 import { z } from 'zod';
-import type { Router } from '../api/router.ts';
-import { HttpError, parseQuery } from '../api/router.ts';
-import { tagParams, type ApiDeps } from '../api/routes.ts';
-import type { App } from '../runtime/app.ts';
+import type { Router } from './router.ts';
+import { HttpError, parseQuery } from './router.ts';
+import { tagParams, type ApiDeps } from './routes.ts';
 import { Metric } from '../schema/observation.ts';
 import { TimeInput } from '../util/time.ts';
 import { logger } from '../util/log.ts';
-import { buildBundle, pageShell, serveAsset, type Bundle } from './assets.ts';
-import { buildOverview } from './overview.ts';
-import { buildChart, buildQuality, RANGES, type RangeName } from './tag-detail.ts';
-import { buildOps, prometheusMetrics } from './ops.ts';
+import { buildBundle, pageShell, serveAsset, type Bundle } from '../dashboard/assets.ts';
+import { buildOverview } from '../dashboard/overview.ts';
+import { buildChart, buildQuality, RANGES, type RangeName } from '../dashboard/tag-detail.ts';
+import { buildOps, prometheusMetrics, type ProcessView } from '../dashboard/ops.ts';
 import { parseEvidenceId, readEvidence, type RawRecord } from '../services/raw-evidence.ts';
 import { activeDriftAlerts } from '../services/format-drift.ts';
 
@@ -32,7 +31,7 @@ export const QualityQuery = z.object({ from: isoTime, to: isoTime });
 /** Paths of the HTML pages (for the OpenAPI document). */
 export const PAGE_PATHS: readonly string[] = PAGES;
 
-export function mountDashboard(router: Router, deps: ApiDeps & { app?: App }): void {
+export function mountDashboard(router: Router, deps: ApiDeps & { app?: ProcessView }): void {
   const { store, app } = deps;
   let bundle: Promise<Bundle> | undefined;
   const getBundle = async (): Promise<Bundle> => {

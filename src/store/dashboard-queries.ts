@@ -7,13 +7,13 @@
  * instant give the value the services choose (services/readings.ts). The data-quality tables read with FINAL.
  */
 import { z } from 'zod';
-import { defineQuery } from '../store/query.ts';
-import { FailureRow } from '../store/queries.ts';
-import { registerQueries } from '../store/registry.ts';
-import { T } from '../store/migrations.ts';
-import { SOURCE_RANK_SQL } from '../store/identity.ts';
-import { fromChTime, toChTime } from '../store/time.ts';
-import { isoInput } from '../store/columns.ts';
+import { defineQuery } from './query.ts';
+import { FailureRow } from './queries.ts';
+import { registerQueries } from './registry.ts';
+import { T } from './migrations.ts';
+import { SOURCE_RANK_SQL } from './identity.ts';
+import { fromChTime, toChTime } from './time.ts';
+import { isoInput } from './columns.ts';
 
 const chTime = z.string().transform(fromChTime);
 const isoParam = isoInput.transform((s) => toChTime(s));
