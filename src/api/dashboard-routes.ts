@@ -8,6 +8,7 @@ import { TimeInput } from '../util/time.ts';
 import { logger } from '../util/log.ts';
 import { buildBundle, pageShell, serveAsset, type Bundle } from '../dashboard/assets.ts';
 import { buildOverview } from '../dashboard/overview.ts';
+import { OVERVIEW_ONLY, OVERVIEW_PAGE_SIZE_DEFAULT, OVERVIEW_PAGE_SIZE_MAX, OVERVIEW_SORT_KEYS, OVERVIEW_SOURCES, etagMatches, overviewDataVersion, overviewEtag, pageOverview } from '../dashboard/overview-page.ts';
 import { buildChart, buildQuality, RANGES, type RangeName } from '../dashboard/tag-detail.ts';
 import { buildOps, prometheusMetrics, type ProcessView } from '../dashboard/ops.ts';
 import { parseEvidenceId, readEvidence, type RawRecord } from '../services/raw-evidence.ts';
@@ -25,8 +26,38 @@ export const RangeQuery = z.object({
   to: isoTime.optional(),
 });
 
-/** `at`: metrics as of that time (windows end at the last full hour before it), for citing and comparing views. */
-export const OverviewQuery = z.object({ metric: Metric.default('views'), at: isoTime.optional() });
+/**
+ * The overview asks for one page at a time (issue 15; the /api/overview contract): `at` gives the metrics as of that
+ * time (windows end at the last full hour before it), for citing and comparing views; the rest filters, sorts and
+ * pages on the server (dashboard/overview-page.ts).
+ */
+export const OverviewQuery = z.object({
+  metric: Metric.default('views'),
+  at: isoTime.optional(),
+  page: z.coerce
+    .number({ error: 'page must be a whole number from 1' })
+    .int('page must be a whole number from 1')
+    .min(1, 'page must be a whole number from 1 (the first page is 1)')
+    .max(1_000_000, 'page must be at most 1000000')
+    .default(1)
+    .describe('1-based page number; a page past the last one is empty (total says how many rows match)'),
+  pageSize: z.coerce
+    .number({ error: `pageSize must be a whole number from 1 to ${OVERVIEW_PAGE_SIZE_MAX}` })
+    .int(`pageSize must be a whole number from 1 to ${OVERVIEW_PAGE_SIZE_MAX}`)
+    .min(1, `pageSize must be a whole number from 1 to ${OVERVIEW_PAGE_SIZE_MAX}`)
+    .max(OVERVIEW_PAGE_SIZE_MAX, `pageSize must be a whole number from 1 to ${OVERVIEW_PAGE_SIZE_MAX}`)
+    .default(OVERVIEW_PAGE_SIZE_DEFAULT)
+    .describe(`rows per page, 1 to ${OVERVIEW_PAGE_SIZE_MAX}`),
+  sort: z
+    .enum(OVERVIEW_SORT_KEYS, { error: `sort must be one of ${OVERVIEW_SORT_KEYS.join(', ')}` })
+    .default('velocity24h')
+    .describe('column to sort by; nulls always last; ties by platform then tag ascending; views/posts by the exact UInt64'),
+  dir: z.enum(['asc', 'desc'], { error: 'dir must be asc or desc' }).default('desc'),
+  q: z.string().max(200, 'q must be at most 200 characters').optional().describe('case-insensitive substring of the tag (without #)'),
+  platform: z.string().max(64, 'platform must be at most 64 characters').optional().describe('only this platform'),
+  only: z.enum(OVERVIEW_ONLY, { error: `only must be one of ${OVERVIEW_ONLY.join(', ')}` }).optional().describe('breakouts: breakouts only; problems: stale or failing tags only'),
+  source: z.enum(OVERVIEW_SOURCES, { error: `source must be one of ${OVERVIEW_SOURCES.join(', ')}` }).optional().describe('how the data got here; not-sampled: no schedule samples it'),
+});
 export const QualityQuery = z.object({ from: isoTime, to: isoTime });
 /** Paths of the HTML pages (for the OpenAPI document). */
 export const PAGE_PATHS: readonly string[] = PAGES;
@@ -56,7 +87,12 @@ export function mountDashboard(router: Router, deps: ApiDeps & { app?: ProcessVi
 
   router.add('GET', '/api/overview', async (ctx) => {
     const q = parseQuery(OverviewQuery, ctx.url);
-    return { json: await buildOverview(store, { metric: q.metric, ...(q.at ? { nowMs: Date.parse(q.at) } : {}) }) };
+    const overview = await buildOverview(store, { metric: q.metric, ...(q.at ? { nowMs: Date.parse(q.at) } : {}) });
+    // The ETag versions the whole answer (every row before filtering and paging) and the query that cut this page.
+    const etag = overviewEtag(overviewDataVersion(overview), q);
+    const headers = { etag, 'cache-control': 'no-cache' };
+    if (etagMatches(ctx.req.headers['if-none-match'], etag)) return { body: '', contentType: 'application/json', status: 304, headers };
+    return { json: pageOverview(overview, q), headers };
   });
   router.add('GET', '/api/tags/:platform/:tag/chart', async (ctx) => {
     const key = tagParams(ctx.params);

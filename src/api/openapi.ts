@@ -27,6 +27,8 @@ interface Reply {
   json?: keyof typeof RESPONSES;
   /** Non-JSON bodies: content type → a short description. */
   content?: Record<string, string>;
+  /** Response headers worth documenting: name → description. */
+  headers?: Record<string, string>;
 }
 
 export interface Operation {
@@ -37,6 +39,8 @@ export interface Operation {
   tag: 'tags' | 'analytics' | 'exports' | 'events' | 'tracking' | 'dashboard' | 'operations' | 'internal';
   auth: Auth;
   query?: z.ZodType;
+  /** Request headers the operation reads: name → description. */
+  requestHeaders?: Record<string, string>;
   body?: z.ZodType;
   replies: Reply[];
 }
@@ -82,6 +86,11 @@ const ok = (json: ResponseName, description = 'OK'): Reply => ({ status: 200, de
 const bad: Reply = { status: 400, description: 'a bad parameter or body; the message names it', json: 'Error' };
 const unauthorized: Reply = { status: 401, description: 'the admin token is missing or wrong (Authorization: Bearer <token>)', json: 'Error' };
 const notFound: Reply = { status: 404, description: 'not found', json: 'Error' };
+
+const OVERVIEW_HEADERS = {
+  ETag: 'weak ETag of this answer: a hash of every row of the whole answer (before filtering and paging) and of the query',
+  'Cache-Control': 'no-cache: revalidate with If-None-Match',
+};
 
 export const OPERATIONS: Operation[] = [
   { method: 'GET', path: '/healthz', summary: 'Liveness and store reachability (no token needed, even beyond loopback)', tag: 'operations', auth: 'none', replies: [ok('Health')] },
@@ -133,7 +142,20 @@ export const OPERATIONS: Operation[] = [
   { method: 'GET', path: '/api/alerts', summary: 'Alert rules and recent deliveries', tag: 'analytics', auth: 'none', query: AlertsQuery, replies: [ok('Alerts'), bad] },
   ...PAGE_PATHS.map((path): Operation => ({ method: 'GET', path, summary: `Dashboard page ${path}`, tag: 'dashboard', auth: 'none', replies: [{ status: 200, description: 'HTML shell of the dashboard', content: { 'text/html': 'HTML' } }] })),
   { method: 'GET', path: '/assets/:name', summary: 'Dashboard assets (hashed names, immutable)', tag: 'dashboard', auth: 'none', replies: [{ status: 200, description: 'a script, style sheet or icon', content: { 'text/javascript': 'JavaScript', 'text/css': 'CSS', 'image/svg+xml': 'SVG' } }, notFound] },
-  { method: 'GET', path: '/api/overview', summary: 'One summary row per tag with data (the dashboard overview)', tag: 'dashboard', auth: 'none', query: OverviewQuery, replies: [ok('Overview'), bad] },
+  {
+    method: 'GET',
+    path: '/api/overview',
+    summary: 'One page of the overview (one summary row per tag with data), filtered, sorted and paged on the server',
+    tag: 'dashboard',
+    auth: 'none',
+    query: OverviewQuery,
+    requestHeaders: { 'If-None-Match': 'the ETag of an earlier answer to the same URL: 304 while no row of the whole answer changed' },
+    replies: [
+      { ...ok('Overview'), headers: OVERVIEW_HEADERS },
+      { status: 304, description: 'not modified: If-None-Match names the current ETag (no row of the whole answer changed); empty body', headers: OVERVIEW_HEADERS },
+      bad,
+    ],
+  },
   { method: 'GET', path: '/api/tags/:platform/:tag/chart', summary: "One tag's series for a chart, bucketed, with velocity bins", tag: 'dashboard', auth: 'none', query: RangeQuery, replies: [ok('Chart'), bad] },
   { method: 'GET', path: '/api/tags/:platform/:tag/quality', summary: "Where one tag's readings came from, their precision, and its failures", tag: 'dashboard', auth: 'none', query: QualityQuery, replies: [ok('Quality'), bad] },
   { method: 'GET', path: '/api/ops', summary: 'Operations view: process, store, queues, stale tags, failures', tag: 'operations', auth: 'none', replies: [ok('Ops')] },
@@ -182,14 +204,15 @@ export function openApiDocument(): Json {
       const content: Record<string, Json> = (prev?.content as Record<string, Json> | undefined) ?? {};
       if (r.json) content['application/json'] = { schema: { $ref: `#/components/schemas/${r.json}` } };
       for (const [type, description] of Object.entries(r.content ?? {})) content[type] = { schema: type === 'text/html' || type.startsWith('text/') ? { type: 'string', description } : { type: 'string', contentMediaType: type, description } };
-      responses[String(r.status)] = { description: prev ? `${prev.description}; or ${r.description}` : r.description, ...(Object.keys(content).length ? { content } : {}) };
+      const headers = { ...((prev?.headers as Json | undefined) ?? {}), ...Object.fromEntries(Object.entries(r.headers ?? {}).map(([name, description]) => [name, { description, schema: { type: 'string' } }])) };
+      responses[String(r.status)] = { description: prev ? `${prev.description}; or ${r.description}` : r.description, ...(Object.keys(headers).length ? { headers } : {}), ...(Object.keys(content).length ? { content } : {}) };
     }
     const operation: Json = {
       operationId: `${op.method.toLowerCase()}${op.path.replace(/[^a-zA-Z]+(.)?/g, (_m, c: string | undefined) => (c ? c.toUpperCase() : ''))}`,
       summary: op.summary,
       tags: [op.tag],
       ...(op.auth === 'none' ? {} : { security: [{ [op.auth === 'owner' ? 'ownerToken' : 'adminToken']: [] }] }),
-      parameters: [...params, ...(op.query ? queryParameters(op.query) : [])],
+      parameters: [...params, ...(op.query ? queryParameters(op.query) : []), ...Object.entries(op.requestHeaders ?? {}).map(([name, description]) => ({ name, in: 'header', required: false, description, schema: { type: 'string' } }))],
       ...(op.body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(op.body, 'input') } } } } : {}),
       responses,
     };

@@ -155,7 +155,11 @@ export function send(res: ServerResponse, r: RouteResult, head = false): void {
     'x-content-type-options': 'nosniff',
     'referrer-policy': 'no-referrer',
   };
-  if ('json' in r) {
+  if (status === 304) {
+    // Not modified: the validators and caching headers of the 200 it stands for, no body and no content type.
+    res.writeHead(304, { ...security, ...r.headers });
+    res.end();
+  } else if ('json' in r) {
     const body = JSON.stringify(r.json, (_k, v) => (typeof v === 'bigint' ? v.toString() : v));
     res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...security, ...r.headers });
     res.end(head ? undefined : body);

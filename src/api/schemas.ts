@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { ReportSchema } from '../analytics/report.ts';
 import { AlertRule } from '../schema/alerts.ts';
+import { OVERVIEW_SORT_KEYS } from '../dashboard/overview-page.ts';
 
 const Time = z.string().describe('ISO-8601 time, UTC');
 const Count = z.string().regex(/^(0|[1-9][0-9]*)$/).describe('an unsigned integer as a decimal string (UInt64 stays exact)');
@@ -237,50 +238,57 @@ export const Alerts = z
 
 const LatestCount = z.object({ value: Count, precision: Precision, step: Count, observedAt: Time }).nullable();
 
-export const Overview = z
-  .object({
-    generatedAt: Time,
-    metric: z.string(),
-    tags: z.array(
-      z.object({
-        platform: z.string(),
-        tag: z.string(),
-        everyMs: z.number().int().nullable(),
-        origins: z.array(TagOrigin),
-        sampled: z.boolean(),
-        originText: z.string(),
-        lowerBound: Count.nullable(),
-        views: LatestCount,
-        posts: LatestCount,
-        samples: z.number().int(),
-        lastSampleAt: Time.nullable(),
-        stale: z.boolean(),
-        asOf: Time.nullable(),
-        velocity24h: Num,
-        velocity24hLow: Num,
-        velocity24hHigh: Num,
-        growth24hPct: Num,
-        growth24hPctLow: Num,
-        growth24hPctHigh: Num,
-        velocity7d: Num,
-        velocity7dLow: Num,
-        velocity7dHigh: Num,
-        growth7dPct: Num,
-        growth7dPctLow: Num,
-        growth7dPctHigh: Num,
-        doublingDays: Num,
-        doublingDaysLow: Num,
-        doublingDaysHigh: Num,
-        halvingDays: Num,
-        zScore: Num,
-        breakout: z.boolean().nullable(),
-        sparkline: z.object({ startMs: z.number(), stepMs: z.number(), values: z.array(z.number().nullable()) }),
-        failures24h: z.number().int(),
-        lastFailure: z.object({ kind: z.string(), at: Time, message: z.string() }).nullable(),
-      }),
-    ),
-  })
-  ;
+/** One row of the overview (src/dashboard/overview.ts OverviewRow). */
+const OverviewRow = z.object({
+  platform: z.string(),
+  tag: z.string(),
+  everyMs: z.number().int().nullable(),
+  origins: z.array(TagOrigin),
+  sampled: z.boolean(),
+  originText: z.string(),
+  lowerBound: Count.nullable(),
+  views: LatestCount,
+  posts: LatestCount,
+  samples: z.number().int(),
+  lastSampleAt: Time.nullable(),
+  stale: z.boolean(),
+  asOf: Time.nullable(),
+  velocity24h: Num,
+  velocity24hLow: Num,
+  velocity24hHigh: Num,
+  growth24hPct: Num,
+  growth24hPctLow: Num,
+  growth24hPctHigh: Num,
+  velocity7d: Num,
+  velocity7dLow: Num,
+  velocity7dHigh: Num,
+  growth7dPct: Num,
+  growth7dPctLow: Num,
+  growth7dPctHigh: Num,
+  doublingDays: Num,
+  doublingDaysLow: Num,
+  doublingDaysHigh: Num,
+  halvingDays: Num,
+  zScore: Num,
+  breakout: z.boolean().nullable(),
+  sparkline: z.object({ startMs: z.number(), stepMs: z.number(), values: z.array(z.number().nullable()) }),
+  failures24h: z.number().int(),
+  lastFailure: z.object({ kind: z.string(), at: Time, message: z.string() }).nullable(),
+});
+
+/** One page of the overview: filtered, sorted and paged on the server (issue 15, dashboard/overview-page.ts). */
+export const Overview = z.object({
+  generatedAt: Time,
+  metric: z.string(),
+  asOf: Time.nullable().describe('the latest hour boundary the rows\' windows end at (each row has its own asOf); null when no row has metrics'),
+  total: z.number().int().describe('rows after the filters (q, platform, only, source)'),
+  totalAll: z.number().int().describe('rows before the filters'),
+  page: z.number().int().describe('1-based'),
+  pageSize: z.number().int(),
+  sort: z.enum(OVERVIEW_SORT_KEYS),
+  dir: z.enum(['asc', 'desc']),
+  tags: z.array(OverviewRow).describe('only the rows of this page'),
+});
 
 export const Chart = z
   .object({

@@ -125,6 +125,52 @@ describe('dashboard API', () => {
     expect(posts.tags.find((t) => t.tag === 'mentalhealthmatters')!.velocity24h!).toBeGreaterThan(150 * 0.9);
   });
 
+  it('overview paging on the server (issue 15): one page, sorted and filtered; ETag and 304 while no row changed', async () => {
+    type Page = Overview & { total: number; totalAll: number; page: number; pageSize: number; sort: string; dir: string; asOf: string | null };
+    const all = await json<Page>('/api/overview?sort=views&dir=desc&pageSize=500');
+    expect(all).toMatchObject({ total: all.totalAll, page: 1, pageSize: 500, sort: 'views', dir: 'desc' });
+    // Views descending by the exact count, the tag without data last.
+    const known = all.tags.filter((t) => t.views !== null).map((t) => BigInt(t.views!.value));
+    expect(known).toEqual([...known].sort((a, b) => (a < b ? 1 : a > b ? -1 : 0)));
+    expect(all.tags[all.tags.length - 1]!.tag).toBe('nodata');
+    // Page 2 of 2 rows is the 3rd and 4th row of the full order.
+    const p2 = await json<Page>('/api/overview?sort=views&dir=desc&pageSize=2&page=2');
+    expect(p2.tags.map((t) => t.tag)).toEqual(all.tags.slice(2, 4).map((t) => t.tag));
+    expect(p2.total).toBe(all.total);
+    const f = await json<Page>('/api/overview?q=MENTAL&sort=tag&dir=asc');
+    expect(f.tags.map((t) => t.tag)).toEqual(['mentalhealth', 'mentalhealthmatters']);
+    expect(f).toMatchObject({ total: 2, totalAll: all.totalAll });
+
+    const first = await get('/api/overview?pageSize=1&sort=tag&dir=asc');
+    const etag = first.headers.get('etag')!;
+    expect(etag).toMatch(/^W\/"ov-/);
+    expect(first.headers.get('cache-control')).toBe('no-cache');
+    const again = await get('/api/overview?pageSize=1&sort=tag&dir=asc', { headers: { 'if-none-match': etag } });
+    expect(again.status).toBe(304);
+    expect(again.headers.get('etag')).toBe(etag);
+    expect(await again.text()).toBe('');
+    // Another page is another representation: never a 304 for the ETag of the page before.
+    expect((await get('/api/overview?pageSize=1&page=2&sort=tag&dir=asc', { headers: { 'if-none-match': etag } })).status).toBe(200);
+    // New data for a tag that is not on this page (page 1 by tag is "dense"; "suicidepreventionmonth" is far away)
+    // changes the ETag: it versions the whole answer, not the page.
+    const first1 = (await first.json()) as Page;
+    expect(first1.tags.map((t) => t.tag)).toEqual(['dense']);
+    const latest = (await store.run(seriesQuery, { platform: 'tiktok', tag: 'suicidepreventionmonth', metric: 'views' })).at(-1)!;
+    const fresh = obs({ tag: 'suicidepreventionmonth', observedAt: new Date(nowMs - 60_000).toISOString(), value: String(BigInt(latest.value) + 1000n) });
+    await store.insertObservations([fresh]);
+    inserted.push(fresh); // the /metrics test below counts every stored reading
+    const after = await get('/api/overview?pageSize=1&sort=tag&dir=asc', { headers: { 'if-none-match': etag } });
+    expect(after.status).toBe(200);
+    expect(after.headers.get('etag')).not.toBe(etag);
+    expect(((await after.json()) as Page).tags.map((t) => t.tag)).toEqual(['dense']);
+    // Bad paging parameters are 400s that name the parameter.
+    for (const [qs, field] of [['page=0', 'page'], ['pageSize=1000', 'pageSize'], ['sort=nonsense', 'sort'], ['dir=sideways', 'dir']]) {
+      const r = await get(`/api/overview?${qs}`);
+      expect(r.status, qs).toBe(400);
+      expect(((await r.json()) as { error: { message: string } }).error.message).toContain(`query parameter ${field}:`);
+    }
+  });
+
   it('chart: a long range is reduced to at most 1,000 stored readings; a short one keeps every sample', async () => {
     const stored = await store.run(seriesQuery, { platform: 'tiktok', tag: 'dense', metric: 'views' });
     const values = new Map(stored.map((r) => [r.observed_at, r.value]));

@@ -70,8 +70,8 @@ describe('OpenAPI document', () => {
   }
 
   /** Call a route and check the answer against the document; returns the parsed body (JSON) or the response. */
-  async function call(method: string, path: string, opts: { body?: unknown; token?: string; expectStatus?: number } = {}): Promise<{ status: number; body: unknown; type: string }> {
-    const headers: Record<string, string> = {};
+  async function call(method: string, path: string, opts: { body?: unknown; token?: string; expectStatus?: number; headers?: Record<string, string> } = {}): Promise<{ status: number; body: unknown; type: string; headers: Headers }> {
+    const headers: Record<string, string> = { ...opts.headers };
     if (opts.token) headers.authorization = `Bearer ${opts.token}`;
     if (opts.body !== undefined) headers['content-type'] = 'application/json';
     const res = await fetch(`${api.url}${path}`, { method, headers, ...(opts.body !== undefined ? { body: JSON.stringify(opts.body) } : {}) });
@@ -81,6 +81,14 @@ describe('OpenAPI document', () => {
     if (opts.expectStatus !== undefined) expect(res.status, `${method} ${path}: ${bytes.toString('utf8', 0, 300)}`).toBe(opts.expectStatus);
     const declared = op.responses[String(res.status)];
     expect(declared, `${method} ${path} answered ${res.status}, which the document does not declare: ${bytes.toString('utf8', 0, 300)}`).toBeDefined();
+    for (const name of Object.keys(declared.headers ?? {})) expect(res.headers.get(name), `${method} ${path}: declared header ${name} missing`).not.toBeNull();
+    if (res.status === 304) {
+      // Not modified: no body, and the document declares none.
+      expect(bytes.length).toBe(0);
+      expect(declared.content).toBeUndefined();
+      exercised.add(`${method} ${template} ${res.status}`);
+      return { status: res.status, body: bytes, type, headers: res.headers };
+    }
     expect(Object.keys(declared.content ?? {}), `${method} ${path}: content type ${type} not declared for ${res.status}`).toContain(type);
     let body: unknown = bytes;
     if (type === 'application/json') {
@@ -91,7 +99,7 @@ describe('OpenAPI document', () => {
       expect(valid, `${method} ${path} does not match ${ref}: ${JSON.stringify(validate.errors?.slice(0, 5))}`).toBe(true);
     }
     exercised.add(`${method} ${template} ${res.status}`);
-    return { status: res.status, body, type };
+    return { status: res.status, body, type, headers: res.headers };
   }
 
   it('validates as OpenAPI 3.1 with @seriousme/openapi-schema-validator', async () => {
@@ -149,7 +157,10 @@ describe('OpenAPI document', () => {
     for (const page of ['/', '/tag', '/compare', '/ops']) await call('GET', page, { expectStatus: 200 });
     await call('GET', '/assets/favicon.svg', { expectStatus: 200 });
     await call('GET', '/assets/nothing.js', { expectStatus: 404 });
-    await call('GET', '/api/overview', { expectStatus: 200 });
+    const ov = await call('GET', '/api/overview', { expectStatus: 200 });
+    await call('GET', '/api/overview', { headers: { 'if-none-match': ov.headers.get('etag')! }, expectStatus: 304 });
+    expect((await call('GET', '/api/overview?page=2&pageSize=2&sort=views&dir=asc&q=mental&platform=tiktok', { expectStatus: 200 })).body).toMatchObject({ page: 2, pageSize: 2, sort: 'views', dir: 'asc', total: 2, tags: [] });
+    await call('GET', '/api/overview?pageSize=501', { expectStatus: 400 });
     await call('GET', '/api/tags/tiktok/mentalhealth/chart?range=7d', { expectStatus: 200 });
     await call('GET', '/api/tags/tiktok/nosuchtag/chart', { expectStatus: 200 });
     await call('GET', `/api/tags/tiktok/mentalhealth/quality?from=${enc(iso(3 * 86_400_000))}&to=${enc(iso(0))}`, { expectStatus: 200 });
