@@ -1,6 +1,8 @@
 /**
  * Alert evaluation of the series touched by a load: load each series (one primary-key range read), compute its
- * report as of its latest sample, apply the rules, decide episodes against the delivery log, deliver new alerts to
+ * report as of its latest sample — with the tag's sampling cadence, exactly as `tagpulse report`, the overview and
+ * the leaderboard do (the gap rule depends on it, so without it an alert could see a gap the report does not) —
+ * apply the rules, decide episodes against the delivery log, deliver new alerts to
  * the log and the webhook, retry earlier failed deliveries, and record every delivery state in
  * alert_deliveries_v1 (one insert per evaluation).
  *
@@ -14,6 +16,7 @@ import { alertLatestQuery, alertPendingQuery, type AlertDeliveryRow } from '../s
 import { computeReport, type Report } from '../analytics/report.ts';
 import type { SeriesPoint } from '../analytics/types.ts';
 import { loadSeries, toPoints } from '../services/series.ts';
+import { trackedCadences } from '../services/tracking.ts';
 import { logger, type Logger } from '../util/log.ts';
 import type { AlertRule, DeliveryOptions } from '../schema/alerts.ts';
 import { decideEpisode, evaluateRule, ruleApplies, seriesId, type RuleSignal, type SeriesKey } from './rules.ts';
@@ -102,11 +105,13 @@ export class AlertEvaluator {
   async evaluate(touched: readonly TouchedSeries[]): Promise<EvaluationSummary> {
     const candidates: Candidate[] = [];
     let series = 0;
+    let cadences: Map<string, number> | undefined;
     for (const t of touched) {
       const rules = this.rulesFor(t);
       if (!rules.length) continue;
       series++;
-      candidates.push(...(await this.#signals(t, rules)));
+      cadences ??= await trackedCadences(this.#o.store);
+      candidates.push(...(await this.#signals(t, rules, cadences.get(`${t.platform}|${t.tag}`))));
     }
     const fresh = await this.#newEpisodes(candidates);
     const pending = (await this.#pending()).filter((p) => !fresh.some((f) => sameDelivery(f, p)));
@@ -122,17 +127,18 @@ export class AlertEvaluator {
     return summary;
   }
 
-  async #signals(t: TouchedSeries, rules: AlertRule[]): Promise<Candidate[]> {
+  async #signals(t: TouchedSeries, rules: AlertRule[], cadenceMs: number | undefined): Promise<Candidate[]> {
     const key: SeriesKey = { platform: t.platform, tag: t.tag, metric: t.metric };
     const rows = await loadSeries(this.#o.store, key, { from: new Date(t.firstNewAt - ALERT_LOOKBACK_MS).toISOString() });
     const points = toPoints(rows);
     if (!points.length) return [];
     const latestMs = points[points.length - 1]!.t;
-    const report = computeReport(points, { ...key, at: latestMs });
+    const cadence = cadenceMs !== undefined ? { cadenceMs } : {};
+    const report = computeReport(points, { ...key, at: latestMs, ...cadence });
     if (!report.latest) return [];
     const prevMs = lastBefore(points, t.firstNewAt);
     let previous: Report | null | undefined;
-    const prev = () => (previous ??= prevMs === undefined ? null : computeReport(points, { ...key, at: prevMs }));
+    const prev = () => (previous ??= prevMs === undefined ? null : computeReport(points, { ...key, at: prevMs, ...cadence }));
     const out: Candidate[] = [];
     for (const rule of rules) {
       const signal = evaluateRule(rule, report, prev);

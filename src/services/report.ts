@@ -6,7 +6,7 @@ import { resolveEvent, type EventInfo } from './events.ts';
 import { loadSeries, toPoints } from './series.ts';
 import { findConflicts, type Conflict } from './readings.ts';
 import { normalizeTag } from '../schema/tag.ts';
-import { listTracked } from './tracking.ts';
+import { trackedCadences } from './tracking.ts';
 
 export interface ReportInput {
   platform: string;
@@ -25,7 +25,7 @@ export async function buildReport(store: Store, input: ReportInput): Promise<Rep
   const rows = await loadSeries(store, { platform: input.platform, tag, metric: input.metric }, input.at ? { to: input.at } : {});
   const atMs = input.at ? Date.parse(input.at) : undefined;
   // a tracked tag's cadence: late samples are not gaps (the overview passes the same cadence)
-  const cadenceMs = (await listTracked(store, true)).find((t) => t.platform === input.platform && t.tag === tag)?.everyMs;
+  const cadenceMs = (await trackedCadences(store)).get(`${input.platform}|${tag}`);
   const report = computeReport(toPoints(rows), {
     platform: input.platform,
     tag,

@@ -59,3 +59,12 @@ export async function removeTracked(store: Store, input: { tags: string[]; platf
   await store.upsertTracked(removed);
   return { removed: removed.map((t) => t.tag), notTracked };
 }
+
+/**
+ * The sampling cadence of every tag that has (or had) a schedule, by "platform|tag": the metrics' gap rule needs it
+ * (late samples of a tracked tag are not gaps, docs/analytics.md §3), so the report, the overview, the leaderboard
+ * and alerts all pass the same cadence for the same tag. Inactive schedules keep their last cadence.
+ */
+export async function trackedCadences(store: Store): Promise<Map<string, number>> {
+  return new Map((await listTracked(store, true)).map((t) => [`${t.platform}|${t.tag}`, t.everyMs]));
+}
