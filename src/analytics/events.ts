@@ -1,15 +1,15 @@
 /**
  * Calendar events (awareness days/months) and their impact on a counter's velocity.
  *
- * Method: velocity over fixed windows before / during / after an event (linear interpolation of the adjusted
- * counter, no widening, rounding interval as in `windowVelocity`), growth of "during" vs "before" as
+ * Method: velocity over fixed windows before / during / after an event by the metrics' one definition of a fixed
+ * window (analytics/metrics.ts `fixedWindowVelocities`: the hourly-bin counter, gaps never interpolated, null below
+ * 75 % coverage or a change within two rounding steps, rounding interval), growth of "during" vs "before" as
  * period-over-period growth; the same window compared across years. docs/analytics.md §6; growth-methods.md §7
  * ("Annotations").
  */
-import type { CalendarEvent, CounterPoint, SeriesPoint } from './types.ts';
-import { MS_PER_DAY, toIso } from './math.ts';
-import { cleanSeries } from './clean.ts';
-import { windowVelocity } from './velocity.ts';
+import type { CalendarEvent, SeriesPoint } from './types.ts';
+import { MS_PER_DAY } from './math.ts';
+import { binHourly, fixedWindowVelocities, type FixedWindowVelocity, type HourBin } from './metrics.ts';
 import { growthPct } from './growth.ts';
 
 const utc = (y: number, month1: number, day: number): string => new Date(Date.UTC(y, month1 - 1, day)).toISOString();
@@ -49,16 +49,8 @@ export function builtinEvents(year: number): CalendarEvent[] {
   );
 }
 
-/** Velocity over one fixed period. */
-export interface PeriodVelocity {
-  from: string;
-  to: string;
-  /** Counter change (decimal string). */
-  delta: string;
-  velocityPerHour: number;
-  velocityPerHourLow: number;
-  velocityPerHourHigh: number;
-}
+/** Velocity over one fixed period: the metrics' fixed-window velocity (`FixedWindowVelocity`). */
+export type PeriodVelocity = FixedWindowVelocity;
 
 /** Output of `eventImpact`. */
 export interface EventImpact {
@@ -75,30 +67,18 @@ export interface EventImpact {
   afterVsBeforePct: number | null;
 }
 
-function period(series: readonly CounterPoint[], from: number, to: number): PeriodVelocity | null {
-  const w = windowVelocity(series, { to, windowMs: to - from, widen: false });
-  if (w === null) return null;
-  return {
-    from: toIso(w.from),
-    to: toIso(w.to),
-    delta: (w.deltaInt < 0n ? 0n : w.deltaInt).toString(),
-    velocityPerHour: w.velocityPerHour,
-    velocityPerHourLow: w.velocityPerHourLow,
-    velocityPerHourHigh: w.velocityPerHourHigh,
-  };
-}
-
-function impactOnAdjusted(
-  series: readonly CounterPoint[],
-  event: CalendarEvent,
-  beforeDays: number,
-  afterDays: number,
-): EventImpact {
+function impactOnBins(bins: readonly HourBin[], event: CalendarEvent, beforeDays: number, afterDays: number, cadenceMs: number | undefined): EventImpact {
   const s = Date.parse(event.start);
   const e = Date.parse(event.end);
-  const before = period(series, s - beforeDays * MS_PER_DAY, s);
-  const during = period(series, s, e);
-  const after = period(series, e, e + afterDays * MS_PER_DAY);
+  const [before, during, after] = fixedWindowVelocities(
+    bins,
+    [
+      { fromMs: s - beforeDays * MS_PER_DAY, toMs: s },
+      { fromMs: s, toMs: e },
+      { fromMs: e, toMs: e + afterDays * MS_PER_DAY },
+    ],
+    { atMs: Infinity, ...(cadenceMs !== undefined ? { cadenceMs } : {}) },
+  ) as [PeriodVelocity | null, PeriodVelocity | null, PeriodVelocity | null];
   return {
     event,
     before,
@@ -115,19 +95,21 @@ export interface EventImpactOptions {
   beforeDays?: number;
   /** Days after the event (default 14). */
   afterDays?: number;
+  /** Sampling cadence of a tracked tag (the metrics' gap rule). */
+  cadenceMs?: number;
 }
 
 /**
  * Velocity of a counter before, during and after an event, and the growth of "during" (and "after") vs "before".
- * Periods are fixed (no rounding widening) so that they are comparable; each period is null unless fully covered
- * by usable samples. Pure.
+ * Periods are fixed (no rounding widening) so that they are comparable; a period is null when an edge lies outside
+ * the data or inside a gap, and its velocity is null when samples cover less than 75 % of it. Pure.
  */
 export function eventImpact(
   points: readonly SeriesPoint[],
   event: CalendarEvent,
   opts: EventImpactOptions = {},
 ): EventImpact {
-  return impactOnAdjusted(cleanSeries(points).adjusted, event, opts.beforeDays ?? 14, opts.afterDays ?? 14);
+  return impactOnBins(binHourly(points), event, opts.beforeDays ?? 14, opts.afterDays ?? 14, opts.cadenceMs);
 }
 
 /** One year of `eventYearOverYear`. */
@@ -148,13 +130,13 @@ export function eventYearOverYear(
   eventForYear: (year: number) => CalendarEvent,
   opts: EventImpactOptions = {},
 ): EventYear[] {
-  const adjusted = cleanSeries(points).adjusted;
-  if (adjusted.length < 2) return [];
-  const y0 = new Date(adjusted[0]!.t).getUTCFullYear();
-  const y1 = new Date(adjusted[adjusted.length - 1]!.t).getUTCFullYear();
+  const bins = binHourly(points);
+  if (bins.length < 1) return [];
+  const y0 = new Date(bins[0]!.firstAt).getUTCFullYear();
+  const y1 = new Date(bins[bins.length - 1]!.lastAt).getUTCFullYear();
   const out: EventYear[] = [];
   for (let y = y0; y <= y1; y++) {
-    const impact = impactOnAdjusted(adjusted, eventForYear(y), opts.beforeDays ?? 14, opts.afterDays ?? 14);
+    const impact = impactOnBins(bins, eventForYear(y), opts.beforeDays ?? 14, opts.afterDays ?? 14, opts.cadenceMs);
     if (impact.during === null) continue;
     const prev = out[out.length - 1];
     const duringYoYPct =

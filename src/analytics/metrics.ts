@@ -489,6 +489,123 @@ function velocityGrowth(cnt: Counter, T: number, minSteps: number, o: Required<P
   return rateFit(theilSenCI(xs, ys, { confidence: o.confidence, maxIndependent: hoursWithData }), 0);
 }
 
+/** The cleaned bin counter of `binCounter` with its revisions: what every window of the metrics interpolates. */
+function metricCounter(bins: readonly HourBin[], atMs: number, opts: { cadenceMs?: number; glitchMaxRunPoints?: number; glitchMaxRunMs?: number }): { clean: CleanSeries; counter: CounterPoint[]; cnt: Counter } {
+  const { clean, counter } = binCounter(bins, atMs, opts);
+  const adj = clean.adjusted;
+  const revs = clean.revisions.map((r) => {
+    const t = Date.parse(r.at);
+    const i = adj.findIndex((p) => p.t === t);
+    const q = i > 0 ? (adj[i]!.step > adj[i - 1]!.step ? adj[i]!.step : adj[i - 1]!.step) : (adj[i]?.step ?? 0n);
+    return { t, q };
+  });
+  return { clean, counter, cnt: new Counter(counter, revs) };
+}
+
+/**
+ * Velocity over one fixed window [from, to] by the metrics' definition: the same computation as a report window's
+ * `fixedVelocityPerHour` (and the z baseline's daily velocities) — the counter of `binCounter`, no widening, null
+ * when sampling outside gaps covers less than `minCoverage` of the window or the change is below `roundingMinSteps`
+ * rounding steps, flagged `interpolated` when the window lies inside one sampling interval.
+ */
+export interface FixedWindowVelocity {
+  from: string;
+  to: string;
+  /** Counter change over the window (signed decimal string); null when an edge is unknown. */
+  delta: string | null;
+  velocityPerHour: number | null;
+  /** Interval (rounding; for an interpolated window the monotone bound); null when coverage is too low. */
+  velocityPerHourLow: number | null;
+  velocityPerHourHigh: number | null;
+  coverage: number;
+  interpolated: boolean;
+}
+
+/** Options of `fixedWindowVelocities` / `velocityBins`. */
+export interface FixedWindowOptions {
+  /** As-of time (epoch ms; Infinity = every reading): the readings used, exactly as `computeMetrics` uses them. */
+  atMs: number;
+  cadenceMs?: number;
+  minCoverage?: number;
+  roundingMinSteps?: number;
+}
+
+function toFixedWindowVelocity(f: Fixed | null): FixedWindowVelocity | null {
+  if (f === null) return null;
+  return {
+    from: toIso(f.a.t),
+    to: toIso(f.b.t),
+    delta: deltaInt(f.a, f.b).toString(),
+    velocityPerHour: f.v,
+    velocityPerHourLow: f.lo,
+    velocityPerHourHigh: f.hi,
+    coverage: f.coverage,
+    interpolated: f.interpolated,
+  };
+}
+
+/**
+ * Velocities over fixed windows (e.g. the periods around an event) by the one definition (`FixedWindowVelocity`).
+ * A window is null when an edge lies outside the data or inside a gap.
+ */
+export function fixedWindowVelocities(bins: readonly HourBin[], windows: readonly { fromMs: number; toMs: number }[], opts: FixedWindowOptions): (FixedWindowVelocity | null)[] {
+  const { cnt } = metricCounter(bins, opts.atMs, opts);
+  const minSteps = opts.roundingMinSteps ?? METRIC_DEFAULTS.roundingMinSteps;
+  const minCoverage = opts.minCoverage ?? METRIC_DEFAULTS.minCoverage;
+  return windows.map((w) => (w.toMs > w.fromMs ? toFixedWindowVelocity(fixedWindow(cnt, w.toMs, w.toMs - w.fromMs, minSteps, minCoverage)) : null));
+}
+
+/** One bin of a velocity chart: the fixed-window velocity over exactly [start, end]. */
+export interface VelocityBin extends FixedWindowVelocity {
+  start: string;
+  end: string;
+}
+
+/**
+ * The velocity of a chart: consecutive fixed windows of one width on a grid aligned to multiples of the width since
+ * the epoch (1–24 h bins align with UTC hours and midnight), covering [fromMs, toMs] ∩ the data. Each bin is the
+ * fixed-window velocity of the metrics (`FixedWindowVelocity`), so the 1 h bin ending at a report's `asOf` is that
+ * report's 1 h `fixedVelocityPerHour`, and the mean of the 24 hourly bins before it is its 24 h one.
+ *
+ * The width is the first of `RATE_BIN_LADDER_MS` that is ≥ 1 h and ≥ the median interval of the readings used, gives
+ * at most `maxBins` bins, and — for rounded data — an expected change per bin of ≥ `roundingMinSteps` rounding steps
+ * (else the widest leaving ≥ 3 bins). Bins whose edges lie in a gap or outside the data have a null velocity.
+ */
+export function velocityBins(bins: readonly HourBin[], range: { fromMs: number; toMs: number; maxBins: number }, opts: FixedWindowOptions): { binMs: number; bins: VelocityBin[] } | null {
+  const { cnt } = metricCounter(bins, opts.atMs, opts);
+  const minSteps = opts.roundingMinSteps ?? METRIC_DEFAULTS.roundingMinSteps;
+  const minCoverage = opts.minCoverage ?? METRIC_DEFAULTS.minCoverage;
+  const s = cnt.s;
+  if (s.length < 2) return null;
+  const lo = Math.max(range.fromMs, s[0]!.t);
+  const hi = Math.min(range.toMs, s[s.length - 1]!.t);
+  if (!(hi > lo)) return null;
+  const inRange = s.filter((p) => p.t >= lo && p.t <= hi);
+  const dts: number[] = [];
+  for (let i = 1; i < s.length; i++) if (s[i]!.t > lo && s[i - 1]!.t < hi && !s[i]!.gap) dts.push(s[i]!.t - s[i - 1]!.t);
+  const medDt = dts.length ? median(dts) : MS_PER_HOUR;
+  const q = inRange.length ? median(inRange.map((p) => Number(p.step))) : 0;
+  const span = hi - lo;
+  const first = inRange[0];
+  const last = inRange[inRange.length - 1];
+  const total = first && last ? Number(last.value - first.value) : 0;
+  const candidates = RATE_BIN_LADDER_MS.filter((w) => w >= Math.max(MS_PER_HOUR, RATE_BIN_LADDER_MS.find((x) => x >= medDt) ?? MS_PER_HOUR) && span / w <= range.maxBins);
+  if (!candidates.length) return null;
+  const width =
+    candidates.find((w) => q === 0 || (total * w) / span >= minSteps * q) ?? [...candidates].reverse().find((w) => span / w >= 3) ?? candidates[0]!;
+  const out: VelocityBin[] = [];
+  for (let start = Math.ceil(lo / width) * width; start + width <= hi; start += width) {
+    const end = start + width;
+    const f = toFixedWindowVelocity(fixedWindow(cnt, end, width, minSteps, minCoverage));
+    out.push(
+      f
+        ? { start: toIso(start), end: toIso(end), ...f }
+        : { start: toIso(start), end: toIso(end), from: toIso(start), to: toIso(end), delta: null, velocityPerHour: null, velocityPerHourLow: null, velocityPerHourHigh: null, coverage: cnt.coverage(start, end), interpolated: false },
+    );
+  }
+  return { binMs: width, bins: out };
+}
+
 /**
  * Compute every metric from hourly bins as of `atMs`.
  *
@@ -509,15 +626,7 @@ export function computeMetrics(bins: readonly HourBin[], opts: MetricOptions): M
     growthMinSpanMs: opts.growthMinSpanMs ?? METRIC_DEFAULTS.growthMinSpanMs,
     confidence: opts.confidence ?? METRIC_DEFAULTS.confidence,
   };
-  const { clean, counter } = binCounter(bins, opts.atMs, opts);
-  const adj = clean.adjusted;
-  const revs = clean.revisions.map((r) => {
-    const t = Date.parse(r.at);
-    const i = adj.findIndex((p) => p.t === t);
-    const q = i > 0 ? (adj[i]!.step > adj[i - 1]!.step ? adj[i]!.step : adj[i - 1]!.step) : (adj[i]?.step ?? 0n);
-    return { t, q };
-  });
-  const cnt = new Counter(counter, revs);
+  const { clean, counter, cnt } = metricCounter(bins, opts.atMs, opts);
   const windowsMs = opts.windowsMs ?? DEFAULT_WINDOWS;
   const empty: Metrics = {
     asOf: null,

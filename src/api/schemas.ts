@@ -199,7 +199,7 @@ export const EventList = z.object({ events: z.array(EventInfo) });
 export const EventAdded = z.object({ event: EventInfo, created: z.boolean() });
 export const EventRemoved = z.object({ removed: EventInfo.describe('the event that was removed') });
 
-const PeriodVelocity = z.object({ from: Time, to: Time, delta: Count, velocityPerHour: z.number(), velocityPerHourLow: z.number(), velocityPerHourHigh: z.number() }).nullable();
+const PeriodVelocity = z.object({ from: Time, to: Time, delta: SignedCount.nullable(), velocityPerHour: Num, velocityPerHourLow: Num, velocityPerHourHigh: Num, coverage: z.number(), interpolated: z.boolean() }).nullable();
 const CalendarEvent = z.object({ name: z.string(), slug: z.string(), start: Time, end: Time, kind: z.enum(['user', 'builtin']).optional(), tags: z.array(z.string()).optional(), note: z.string().optional() });
 const EventImpact = z.object({ event: CalendarEvent, before: PeriodVelocity, during: PeriodVelocity, after: PeriodVelocity, duringVsBeforePct: Num, afterVsBeforePct: Num });
 
@@ -301,7 +301,7 @@ export const Chart = z
     samples: z.number().int(),
     bucketMs: z.number(),
     points: z.array(z.object({ t: Time, value: Count, step: Count, precision: Precision, samples: z.number().int() })),
-    velocity: z.object({ binMs: z.number(), bins: z.array(z.object({ start: Time, end: Time, velocityPerHour: z.number(), velocityPerHourLow: Num, velocityPerHourHigh: Num })) }).nullable(),
+    velocity: z.object({ binMs: z.number(), bins: z.array(z.object({ start: Time, end: Time, from: Time, to: Time, delta: SignedCount.nullable(), velocityPerHour: Num, velocityPerHourLow: Num, velocityPerHourHigh: Num, coverage: z.number(), interpolated: z.boolean() })) }).nullable(),
   })
   ;
 

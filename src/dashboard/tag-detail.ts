@@ -1,15 +1,16 @@
 /**
  * Data of the tag page beyond the report: the counter reduced to at most ~1,000 points for any range (years of 10 s
- * samples included), the velocity per bin with its rounding interval, and the data-quality panel (sources, exact vs
+ * samples included), the velocity per bin with its interval — each bin the metrics' fixed-window velocity over exactly
+ * that bin (analytics/metrics.ts `velocityBins`, on the same hourly bins, cadence and as-of time as the report, so
+ * the 1 h bin ending at the report's asOf is its 1 h window) — and the data-quality panel (sources, exact vs
  * rounded share, failures by kind, the latest readings with their provenance, conflicts between sources).
  */
 import type { Store } from '../store/store.ts';
-import { cleanSeries } from '../analytics/clean.ts';
-import { rateSeries, windowVelocity } from '../analytics/velocity.ts';
-import { MS_PER_DAY, MS_PER_HOUR } from '../analytics/math.ts';
-import type { SeriesPoint } from '../analytics/types.ts';
+import { MS_PER_DAY } from '../analytics/math.ts';
+import { binsFromColumns, velocityBins, type VelocityBin } from '../analytics/metrics.ts';
 import { findConflicts, type Conflict } from '../services/readings.ts';
-import { bucketedSeriesQuery, recentObservationsQuery, sharedInstantsQuery, seriesExtentQuery, sourcesQuery, tagFailureKindsQuery, tagFailuresQuery, type FailureRecord } from '../store/dashboard-queries.ts';
+import { trackedCadences } from '../services/tracking.ts';
+import { hourlyPointsQuery, bucketedSeriesQuery, recentObservationsQuery, sharedInstantsQuery, seriesExtentQuery, sourcesQuery, tagFailureKindsQuery, tagFailuresQuery, type FailureRecord } from '../store/dashboard-queries.ts';
 
 /** Relative ranges of the time-range picker; they end at the tag's latest sample, not at "now". */
 export const RANGES = { '24h': MS_PER_DAY, '7d': 7 * MS_PER_DAY, '30d': 30 * MS_PER_DAY, '90d': 90 * MS_PER_DAY, '1y': 365 * MS_PER_DAY, all: Infinity } as const;
@@ -34,13 +35,7 @@ export interface ChartPoint {
   samples: number;
 }
 
-export interface VelocityBin {
-  start: string;
-  end: string;
-  velocityPerHour: number;
-  velocityPerHourLow: number | null;
-  velocityPerHourHigh: number | null;
-}
+export type { VelocityBin };
 
 export interface ChartData extends TagKey {
   metric: string;
@@ -66,27 +61,18 @@ async function resolveRange(store: Store, key: TagKey & { metric: string }, q: {
 }
 
 /**
- * Velocity bins of the counter: the grid of `rateSeries` (hourly or coarser, informative for rounded data), each bin
- * with the rounding interval of its change (`windowVelocity` over exactly that bin).
+ * Velocity bins over [fromMs, toMs]: the hourly bins of the whole series up to the as-of time (the report reads the
+ * whole series too, so cleaning and the gap threshold see the same readings), the tag's cadence, `velocityBins`.
  */
-function velocityBins(points: ChartPoint[], fromMs: number, toMs: number): ChartData['velocity'] {
-  const series: SeriesPoint[] = points.map((p) => ({ t: Date.parse(p.t), value: BigInt(p.value), step: BigInt(p.step), precision: p.precision }));
-  const { adjusted } = cleanSeries(series);
-  const rs = rateSeries(adjusted, fromMs, toMs, { baseBinMs: MS_PER_HOUR, maxBins: MAX_VELOCITY_BINS });
-  if (!rs) return null;
-  return {
-    binMs: rs.binMs,
-    bins: rs.bins.map((b) => {
-      const w = windowVelocity(adjusted, { to: b.end, windowMs: rs.binMs, widen: false });
-      return {
-        start: new Date(b.start).toISOString(),
-        end: new Date(b.end).toISOString(),
-        velocityPerHour: b.velocityPerHour,
-        velocityPerHourLow: w?.velocityPerHourLow ?? null,
-        velocityPerHourHigh: w?.velocityPerHourHigh ?? null,
-      };
-    }),
-  };
+async function chartVelocity(store: Store, key: TagKey & { metric: string }, fromMs: number, toMs: number, atMs: number): Promise<ChartData['velocity']> {
+  const [rows, cadences] = await Promise.all([
+    store.run(hourlyPointsQuery, { platforms: [key.platform], tags: [key.tag], metric: key.metric, from: FAR_PAST, to: new Date(atMs).toISOString() }),
+    trackedCadences(store),
+  ]);
+  const row = rows[0];
+  if (!row) return null;
+  const cadenceMs = cadences.get(`${key.platform}|${key.tag}`);
+  return velocityBins(binsFromColumns(row), { fromMs, toMs, maxBins: MAX_VELOCITY_BINS }, { atMs, ...(cadenceMs !== undefined ? { cadenceMs } : {}) });
 }
 
 export async function buildChart(store: Store, key: TagKey & { metric: string }, q: { range: RangeName; from?: string | undefined; to?: string | undefined }): Promise<ChartData> {
@@ -100,7 +86,9 @@ export async function buildChart(store: Store, key: TagKey & { metric: string },
   const bucketMs = samples <= MAX_CHART_POINTS ? 1 : Math.max(1, Math.ceil(spanMs / (MAX_CHART_POINTS - 1)));
   const rows = await store.run(bucketedSeriesQuery, { ...key, from: range.from, to: range.to, bucketMs });
   const points: ChartPoint[] = rows.map((r) => ({ t: r.t, value: r.value, step: r.step, precision: r.precision, samples: r.samples }));
-  return { ...base, bucketMs, points, velocity: velocityBins(points, Date.parse(range.from), Date.parse(range.to)) };
+  // as of the explicit end, else now: the time the tag page's report is computed as of
+  const atMs = q.to ? Date.parse(q.to) : Date.now();
+  return { ...base, bucketMs, points, velocity: await chartVelocity(store, key, Date.parse(range.from), Date.parse(range.to), atMs) };
 }
 
 export interface QualityData extends TagKey {

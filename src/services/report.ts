@@ -78,20 +78,22 @@ export async function buildEventReport(store: Store, input: EventReportInput): P
   const resolved = await resolveEvent(store, input.event, { ...(input.year !== undefined ? { year: input.year } : {}), referenceMs: Math.min(Date.now(), lastMs) });
   const beforeDays = input.beforeDays ?? EVENT_DEFAULT_DAYS;
   const afterDays = input.afterDays ?? EVENT_DEFAULT_DAYS;
+  const cadenceMs = (await trackedCadences(store)).get(`${input.platform}|${tag}`);
+  const opts = { beforeDays, afterDays, ...(cadenceMs !== undefined ? { cadenceMs } : {}) };
   return {
     platform: input.platform,
     tag,
     metric: input.metric,
     event: resolved.event,
     year: resolved.year,
-    impact: eventImpact(points, resolved.event, { beforeDays, afterDays }),
-    years: eventYearOverYear(points, resolved.forYear, { beforeDays, afterDays }),
+    impact: eventImpact(points, resolved.event, opts),
+    years: eventYearOverYear(points, resolved.forYear, opts),
     observations: rows.length,
     method: {
       version: ANALYTICS_VERSION,
       beforeDays,
       afterDays,
-      description: `velocity over fixed periods: ${beforeDays} days before the start, the event itself, ${afterDays} days after the end; a period is shown only when samples cover it entirely`,
+      description: `velocity over fixed periods: ${beforeDays} days before the start, the event itself, ${afterDays} days after the end; each is the fixed-window velocity of the report's metrics (hourly bins, gaps never interpolated, null when samples cover less than 75 % of the period or the change is within two rounding steps; docs/analytics.md §3)`,
     },
   };
 }

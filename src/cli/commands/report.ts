@@ -66,7 +66,8 @@ const signedPct = (x: number | null) => (x === null ? '' : `  ${x >= 0 ? '+' : '
 function periodLine(label: string, p: PeriodVelocity | null, vsBefore: number | null): string {
   if (!p) return `  ${label.padEnd(7)} no samples cover this period`;
   const band = p.velocityPerHourLow !== p.velocityPerHourHigh ? ` [${formatRate(p.velocityPerHourLow)}–${formatRate(p.velocityPerHourHigh)}]` : '';
-  return `  ${label.padEnd(7)} ${day(p.from)} → ${day(p.to)}  +${formatCount(p.delta).padEnd(16)} ${formatRate(p.velocityPerHour).padStart(8)}/h${band}${signedPct(vsBefore)}`;
+  const cover = p.coverage < 1 ? `  (samples cover ${Math.round(p.coverage * 100)} %)` : '';
+  return `  ${label.padEnd(7)} ${day(p.from)} → ${day(p.to)}  ${p.delta === null ? '?'.padEnd(17) : `+${formatCount(p.delta).padEnd(16)}`} ${formatRate(p.velocityPerHour).padStart(8)}/h${band}${signedPct(vsBefore)}${cover}`;
 }
 
 export function renderEventReportText(r: EventReport): string[] {

@@ -39,8 +39,8 @@ describe('eventImpact', () => {
     // irregular sampling: edges are interpolated across the rate jump (error ≤ rate jump × sampling interval)
     const irr = exactPoints(wspdCounter, irregularTimes(rng(3), Date.UTC(2024, 7, 1), Date.UTC(2024, 9, 15), 0.5 * HOUR, 1.5 * HOUR));
     const imp2 = eventImpact(irr, builtinEvent('world-suicide-prevention-day', 2024));
-    expect(imp2.during!.velocityPerHour / 3000).toBeCloseTo(1, 1);
-    expect(imp2.before!.velocityPerHour / 1000).toBeCloseTo(1, 2);
+    expect(imp2.during!.velocityPerHour! / 3000).toBeCloseTo(1, 1);
+    expect(imp2.before!.velocityPerHour! / 1000).toBeCloseTo(1, 2);
     expect(imp.during!.from).toBe('2024-09-10T00:00:00.000Z');
     // not covered → null
     const none = eventImpact(pts, builtinEvent('world-suicide-prevention-day', 2023));

@@ -167,9 +167,10 @@ export async function tagView(root: HTMLElement): Promise<void> {
             label: `Velocity of #${tag} ${metric} per hour with its rounding interval`,
             series: [
               {
-                label: 'velocity per hour',
+                label: `mean velocity per hour over each ${formatDays(chart.velocity.binMs / 86_400_000)} bin`,
                 color: 1,
-                points: chart.velocity.bins.map((b) => ({ t: (Date.parse(b.start) + Date.parse(b.end)) / 2, y: b.velocityPerHour })),
+                // an unknown bin (gap, low coverage, change within rounding) breaks the line: missing is not zero
+                points: chart.velocity.bins.map((b) => ({ t: (Date.parse(b.start) + Date.parse(b.end)) / 2, y: b.velocityPerHour ?? Number.NaN })),
                 band: chart.velocity.bins.filter((b) => b.velocityPerHourLow !== null && b.velocityPerHourHigh !== null).map((b) => ({ t: (Date.parse(b.start) + Date.parse(b.end)) / 2, lo: b.velocityPerHourLow!, hi: b.velocityPerHourHigh! })),
               },
             ],
@@ -243,7 +244,9 @@ function velocityText(r: FullReport, chart: ChartData): HTMLElement {
   return h(
     'p',
     { class: 'muted' },
-    bin ? `Increase per hour in bins of ${bin}${banded ? '; the shaded band is the interval the rounding of display figures allows' : ' (exact counts: no rounding interval)'}. ` : '',
+    bin
+      ? `Mean increase per hour over each ${bin} bin: by the fixed-window definition of the velocity figures (docs/analytics.md §3), empty where samples cover less than 75 % of a bin or the change is below two rounding steps${banded ? '; the shaded band is its interval (rounding of display figures, or the bound of a bin inside one sampling interval)' : ' (exact counts: no rounding interval)'}. `
+      : '',
     r.growthRatePerDay !== null ? `Counter growth ${formatPct(r.growthRatePerDay * 100)} per day` : 'Counter growth rate not available',
     r.velocityGrowthRatePerDay !== null ? `; velocity growth ${formatPct(r.velocityGrowthRatePerDay * 100)} per day.` : '.',
   );
