@@ -84,10 +84,13 @@ function impactOnBins(bins: readonly HourBin[], event: CalendarEvent, beforeDays
     before,
     during,
     after,
-    duringVsBeforePct: growthPct(during?.velocityPerHour, before?.velocityPerHour),
-    afterVsBeforePct: growthPct(after?.velocityPerHour, before?.velocityPerHour),
+    duringVsBeforePct: growthPct(measured(during), measured(before)),
+    afterVsBeforePct: growthPct(measured(after), measured(before)),
   };
 }
+
+/** A period's velocity for growth: an interpolated one is not measured (as in the report's growth %). */
+const measured = (p: PeriodVelocity | null): number | null => (p === null || p.interpolated ? null : p.velocityPerHour);
 
 /** Options of `eventImpact` / `eventYearOverYear`. */
 export interface EventImpactOptions {
@@ -141,7 +144,7 @@ export function eventYearOverYear(
     const prev = out[out.length - 1];
     const duringYoYPct =
       prev !== undefined && prev.year === y - 1
-        ? growthPct(impact.during.velocityPerHour, prev.impact.during?.velocityPerHour)
+        ? growthPct(measured(impact.during), measured(prev.impact.during))
         : null;
     out.push({ year: y, impact, duringYoYPct });
   }

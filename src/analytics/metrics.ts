@@ -503,10 +503,11 @@ function metricCounter(bins: readonly HourBin[], atMs: number, opts: { cadenceMs
 }
 
 /**
- * Velocity over one fixed window [from, to] by the metrics' definition: the same computation as a report window's
- * `fixedVelocityPerHour` (and the z baseline's daily velocities) — the counter of `binCounter`, no widening, null
- * when sampling outside gaps covers less than `minCoverage` of the window or the change is below `roundingMinSteps`
- * rounding steps, flagged `interpolated` when the window lies inside one sampling interval.
+ * Velocity over one fixed window [from, to] by the metrics' definition: the same computation as a report window
+ * (`fixedWindow`, behind `fixedVelocityPerHour`, growth and the z baseline) — the counter of `binCounter`, no
+ * widening, null when sampling outside gaps covers less than `minCoverage` of the window or the change is below
+ * `roundingMinSteps` rounding steps. A window inside one sampling interval keeps its interpolated value, flagged
+ * `interpolated` with the monotone bound as its interval, exactly as a report window's `velocityPerHour` does.
  */
 export interface FixedWindowVelocity {
   from: string;
@@ -530,13 +531,15 @@ export interface FixedWindowOptions {
   roundingMinSteps?: number;
 }
 
-function toFixedWindowVelocity(f: Fixed | null): FixedWindowVelocity | null {
+function toFixedWindowVelocity(f: Fixed | null, minSteps: number, minCoverage: number): FixedWindowVelocity | null {
   if (f === null) return null;
+  // as a report window shows it: an interpolated window keeps its point value, flagged (growth and z never use it)
+  const shown = f.v ?? (f.interpolated && f.coverage >= minCoverage && (f.q === 0n || Math.abs(f.d) >= minSteps * Number(f.q)) ? f.d / f.hours : null);
   return {
     from: toIso(f.a.t),
     to: toIso(f.b.t),
     delta: deltaInt(f.a, f.b).toString(),
-    velocityPerHour: f.v,
+    velocityPerHour: shown,
     velocityPerHourLow: f.lo,
     velocityPerHourHigh: f.hi,
     coverage: f.coverage,
@@ -552,7 +555,7 @@ export function fixedWindowVelocities(bins: readonly HourBin[], windows: readonl
   const { cnt } = metricCounter(bins, opts.atMs, opts);
   const minSteps = opts.roundingMinSteps ?? METRIC_DEFAULTS.roundingMinSteps;
   const minCoverage = opts.minCoverage ?? METRIC_DEFAULTS.minCoverage;
-  return windows.map((w) => (w.toMs > w.fromMs ? toFixedWindowVelocity(fixedWindow(cnt, w.toMs, w.toMs - w.fromMs, minSteps, minCoverage)) : null));
+  return windows.map((w) => (w.toMs > w.fromMs ? toFixedWindowVelocity(fixedWindow(cnt, w.toMs, w.toMs - w.fromMs, minSteps, minCoverage), minSteps, minCoverage) : null));
 }
 
 /** One bin of a velocity chart: the fixed-window velocity over exactly [start, end]. */
@@ -596,7 +599,7 @@ export function velocityBins(bins: readonly HourBin[], range: { fromMs: number; 
   const out: VelocityBin[] = [];
   for (let start = Math.ceil(lo / width) * width; start + width <= hi; start += width) {
     const end = start + width;
-    const f = toFixedWindowVelocity(fixedWindow(cnt, end, width, minSteps, minCoverage));
+    const f = toFixedWindowVelocity(fixedWindow(cnt, end, width, minSteps, minCoverage), minSteps, minCoverage);
     out.push(
       f
         ? { start: toIso(start), end: toIso(end), ...f }
