@@ -9,6 +9,7 @@ import { join, relative } from 'node:path';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { parse as parseYaml } from 'yaml';
 import { CONFIG_ENV_NAMES } from '../../../src/config/config.ts';
+import { OPERATIONS } from '../../../src/api/openapi.ts';
 import { commandArgs, isPinnedImage, loadCompose, parseDockerfile, parseTagpulseArgs, readRepoFile, repoRoot, type ComposeService } from './compose-model.ts';
 
 const compose = loadCompose();
@@ -129,6 +130,14 @@ describe('ClickHouse and Keeper XML', () => {
   });
 });
 
+function infinityDatasource() {
+  const doc = parseYaml(readRepoFile('dashboards/grafana/provisioning/datasources/tagpulse-api.yml')) as {
+    datasources: { uid: string; type: string; url: string; jsonData: { allowedHosts: string[] } }[];
+  };
+  expect(doc.datasources).toHaveLength(1);
+  return doc.datasources[0]!;
+}
+
 function grafanaDatasource() {
   const doc = parseYaml(readRepoFile('dashboards/grafana/provisioning/datasources/clickhouse.yml')) as {
     datasources: { uid: string; type: string; jsonData: Record<string, string | number | boolean>; secureJsonData: Record<string, string> }[];
@@ -141,7 +150,11 @@ describe('Grafana provisioning', () => {
   const grafana = svc('grafana');
   const dashboard = JSON.parse(readRepoFile('dashboards/grafana/dashboards/tagpulse.json')) as {
     uid: string;
-    panels: { title: string; datasource: { uid: string; type: string }; targets: { datasource: { uid: string }; rawSql: string }[] }[];
+    panels: {
+      title: string;
+      datasource: { uid: string; type: string };
+      targets: { datasource: { uid: string }; rawSql?: string; url?: string; type?: string; source?: string; parser?: string; url_options?: { method: string; params?: { key: string; value: string }[] } }[];
+    }[];
     templating: { list: { name: string; datasource: { uid: string }; query: string }[] };
   };
 
@@ -167,20 +180,88 @@ describe('Grafana provisioning', () => {
     expect(String(grafana.environment?.CLICKHOUSE_HOST)).toMatch(/^\$\{CLICKHOUSE_HOST:-clickhouse\}$/);
   });
 
-  it('every panel and variable uses the provisioned datasource and binds variables as escaped SQL strings', () => {
-    const uid = grafanaDatasource().uid;
-    const sqls = [...dashboard.panels.flatMap((p) => p.targets.map((t) => t.rawSql)), ...dashboard.templating.list.map((v) => v.query)];
+  it('every panel and variable uses a provisioned datasource; SQL binds variables as escaped SQL strings', () => {
+    const ch = grafanaDatasource().uid;
+    const api = infinityDatasource().uid;
+    const sqls = [...dashboard.panels.flatMap((p) => p.targets.filter((t) => t.rawSql !== undefined).map((t) => t.rawSql!)), ...dashboard.templating.list.map((v) => v.query)];
     for (const p of dashboard.panels) {
-      expect(p.datasource.uid, p.title).toBe(uid);
-      for (const t of p.targets) expect(t.datasource.uid, p.title).toBe(uid);
+      expect([ch, api], p.title).toContain(p.datasource.uid);
+      for (const t of p.targets) {
+        expect(t.datasource.uid, p.title).toBe(p.datasource.uid);
+        // a ClickHouse target is SQL, an Infinity target a URL: never the other way round
+        expect(t.rawSql !== undefined, p.title).toBe(t.datasource.uid === ch);
+        expect(t.url !== undefined, p.title).toBe(t.datasource.uid === api);
+      }
     }
-    for (const v of dashboard.templating.list) expect(v.datasource.uid, v.name).toBe(uid);
-    expect(sqls.length).toBeGreaterThanOrEqual(8);
+    for (const v of dashboard.templating.list) expect(v.datasource.uid, v.name).toBe(ch);
+    expect(sqls.length).toBeGreaterThanOrEqual(5);
     for (const sql of sqls) {
       // A variable in SQL is always ${name:sqlstring}: Grafana quotes and escapes it, so a value cannot break out.
       const uses = [...sql.matchAll(/\$\{?([A-Za-z]\w*)(:[a-z]+)?\}?/g)];
       for (const u of uses) expect(u[0], sql).toMatch(/^\$\{\w+:sqlstring\}$/);
     }
+  });
+
+  it('no panel derives a metric in SQL: velocity, growth and doubling time come from the API (issue 11: one definition)', () => {
+    for (const p of dashboard.panels) {
+      for (const t of p.targets) {
+        if (t.rawSql === undefined) continue;
+        // the SQL panels count (failures, precision shares); a rate of the counter in SQL is a second definition
+        expect(t.rawSql, p.title).not.toMatch(/velocity|growth|doubling|dateDiff|lagInFrame|argMax\(value/i);
+      }
+    }
+    const metricPanels = dashboard.panels.filter((p) => /velocity|counter|over time|\$\{metric\}/i.test(p.title));
+    expect(metricPanels.length).toBeGreaterThanOrEqual(3);
+    for (const p of metricPanels) expect(p.datasource.uid, p.title).toBe(infinityDatasource().uid);
+  });
+
+  it('Infinity targets read GET routes of the API that need no token, with known parameters and encoded variables', () => {
+    const vars = new Set(dashboard.templating.list.map((v) => v.name));
+    const routes = OPERATIONS.filter((o) => o.method === 'GET' && o.auth === 'none');
+    let n = 0;
+    for (const p of dashboard.panels) {
+      for (const t of p.targets) {
+        if (t.url === undefined) continue;
+        n++;
+        expect(t.type, p.title).toBe('json');
+        expect(t.source, p.title).toBe('url');
+        expect(t.parser, p.title).toBe('backend');
+        expect(t.url_options!.method, p.title).toBe('GET');
+        // in the path a variable is URI-encoded; query parameters are encoded by the plugin (url.Values)
+        for (const m of t.url.matchAll(/\$\{?(\w+)(:[\w:]+)?\}?/g)) {
+          expect(m[0], t.url).toMatch(/^\$\{\w+:percentencode\}$/);
+          expect(vars.has(m[1]!), m[0]).toBe(true);
+        }
+        const pattern = t.url.replace(/\$\{\w+:percentencode\}/g, 'x');
+        const route = routes.find((o) => new RegExp(`^${o.path.replace(/:\w+/g, '[^/]+')}$`).test(pattern));
+        expect(route, `${t.url} is a GET route without a token`).toBeDefined();
+        const shape = Object.keys((route!.query as unknown as { shape?: Record<string, unknown> } | undefined)?.shape ?? {});
+        for (const q of t.url_options!.params ?? []) {
+          expect(shape, `${t.url}?${q.key}`).toContain(q.key);
+          for (const m of q.value.matchAll(/\$\{?(\w+)(:[\w:]+)?\}?/g)) {
+            const ok = (m[1] === '__from' || m[1] === '__to') ? m[2] === ':date:iso' : vars.has(m[1]!) && m[2] === undefined;
+            expect(ok, `${q.key}=${q.value}`).toBe(true);
+          }
+        }
+      }
+    }
+    expect(n).toBeGreaterThanOrEqual(3);
+  });
+
+  it('the API datasource is the pinned Infinity plugin, pointed at the dashboard service it waits for', () => {
+    const ds = infinityDatasource();
+    const preinstall = String(grafana.environment?.GF_PLUGINS_PREINSTALL).split(',');
+    const pinned = preinstall.find((x) => x.startsWith(`${ds.type}@`));
+    expect(pinned, `${ds.type} is preinstalled at a fixed version`).toMatch(/@\d+\.\d+\.\d+$/);
+    const name = /^\$\{([A-Z_]+)\}$/.exec(String(ds.url))?.[1];
+    expect(name, 'the URL comes from the environment').toBeDefined();
+    expect(ds.jsonData.allowedHosts).toEqual([ds.url]);
+    const url = new URL(String(grafana.environment?.[name!]));
+    const target = svc(url.hostname);
+    expect(target, `${url.hostname} is a compose service`).toBeDefined();
+    expect(commandArgs(target)).toEqual(['serve']);
+    expect(String(target.environment?.TAGPULSE_API_PORT)).toBe(url.port);
+    expect(grafana.depends_on?.[url.hostname]?.condition).toBe('service_healthy');
   });
 });
 
