@@ -2,8 +2,11 @@
  * Exports in ClickHouse's own formats (CSVWithNames, JSONEachRow, Parquet) with a citation.
  *
  *  - raw: the stored observations with every provenance column (query export_observations);
- *  - cleaned: the adjusted series of the analytics (cleanSeries: glitches and lower bounds left out, downward
- *    revisions pushed back, one row per usable sample). It is computed here and handed back to ClickHouse as
+ *  - cleaned: exactly the readings every metric uses (issue 11: one definition) — the first and the last usable
+ *    reading of each UTC hour, cleaned as the metrics clean them (analytics/metrics.ts `binCounter`: lower bounds
+ *    and zeros left out, glitches out, revisions removed, the tag's cadence in the gap rule), with `gap_before` on a
+ *    row whose sampling interval is a gap. Interpolating `value` linearly between rows (never across a gap)
+ *    reproduces the report's velocities for exact data. It is computed here and handed back to ClickHouse as
  *    JSONEachRow text through a bound parameter (query export_cleaned, `format()` table function), so ClickHouse
  *    writes every format, including Parquet, exactly as for raw exports. No temporary table: the store stays
  *    read-only for exports and works the same through the owner's API.
@@ -18,7 +21,9 @@ import { MAX_TIME, MIN_TIME } from '../store/queries.ts';
 import { EMPTY_CLEANED_DATA, exportCleanedQuery, exportObservationsQuery, exportSourcesQuery, type ExportObservationRow } from '../store/analytics-queries.ts';
 import { toChTime } from '../store/time.ts';
 import { Metric } from '../schema/observation.ts';
-import { cleanSeries, CLEAN_DEFAULTS } from '../analytics/clean.ts';
+import { CLEAN_DEFAULTS } from '../analytics/clean.ts';
+import { binCounter, binHourly, METRIC_DEFAULTS } from '../analytics/metrics.ts';
+import { trackedCadences } from './tracking.ts';
 import { ANALYTICS_VERSION } from '../analytics/report.ts';
 import { toPoints } from './series.ts';
 import { choosePerInstant } from './readings.ts';
@@ -114,7 +119,7 @@ export async function exportObservations(store: Store, raw: ExportInput, opts: E
   let rows: number;
   let cleaning: Record<string, number> | undefined;
   if (input.cleaned) {
-    const cleaned = cleanRows(await store.run(exportObservationsQuery, params));
+    const cleaned = cleanRows(await store.run(exportObservationsQuery, params), await trackedCadences(store));
     bytes = await store.exportBytes(exportCleanedQuery, { data: cleaned.rows ? cleaned.jsonl : EMPTY_CLEANED_DATA }, fmt.clickhouse);
     rows = cleaned.rows;
     cleaning = cleaned.stats;
@@ -136,7 +141,7 @@ export async function exportObservations(store: Store, raw: ExportInput, opts: E
     rows,
     sources,
     collectorVersions: [...new Set(sourceRows.flatMap((s) => s.collector_versions))].sort(),
-    analytics: { version: ANALYTICS_VERSION, ...(input.cleaned ? { parameters: { ...CLEAN_DEFAULTS }, ...(cleaning ? { cleaning } : {}) } : {}) },
+    analytics: { version: ANALYTICS_VERSION, ...(input.cleaned ? { parameters: { ...CLEAN_DEFAULTS, gapFactor: METRIC_DEFAULTS.gapFactor, readings: 'first and last usable reading of each UTC hour (the metrics’ hourly bins)' }, ...(cleaning ? { cleaning } : {}) } : {}) },
     format: fmt.clickhouse,
     bytes,
     exportedAt,
@@ -153,8 +158,12 @@ export function defaultExportFileName(tags: string[], metrics: string[], extensi
   return `tagpulse-${safe}-${metrics.length ? metrics.join('+') : 'all'}${cleaned ? '-cleaned' : ''}-${exportedAt.slice(0, 10).replace(/-/g, '')}.${extension}`;
 }
 
-/** The adjusted series of every (tag, metric) in the rows, as JSONEachRow text for export_cleaned. */
-export function cleanRows(rows: ExportObservationRow[]): { jsonl: string; rows: number; stats: Record<string, number> } {
+/**
+ * The readings the metrics use, cleaned as the metrics clean them, for every (tag, metric) in the rows, as JSONEachRow
+ * text for export_cleaned: `binCounter` over `binHourly` of the preferred reading per instant, with the tag's cadence
+ * (`cadences`, by "platform|tag").
+ */
+export function cleanRows(rows: ExportObservationRow[], cadences: ReadonlyMap<string, number> = new Map()): { jsonl: string; rows: number; stats: Record<string, number> } {
   const groups = new Map<string, ExportObservationRow[]>();
   for (const r of rows) {
     const k = `${r.platform}\u0000${r.tag}\u0000${r.metric}`;
@@ -163,17 +172,23 @@ export function cleanRows(rows: ExportObservationRow[]): { jsonl: string; rows: 
     else groups.set(k, [r]);
   }
   const lines: string[] = [];
-  const stats = { inputRows: rows.length, outputRows: 0, glitches: 0, revisions: 0, lowerBoundsLeftOut: 0, adjustedValues: 0 };
+  const stats = { inputRows: rows.length, outputRows: 0, readingsNotUsed: 0, zerosLeftOut: 0, glitches: 0, revisions: 0, gaps: 0, lowerBoundsLeftOut: 0, adjustedValues: 0 };
   for (const g of groups.values()) {
     // The row each point came from: the one choosePerInstant prefers when two sources share an instant.
-    const byTime = new Map(choosePerInstant(g).map((r) => [Date.parse(r.observed_at), r]));
-    const clean = cleanSeries(toPoints(g));
+    const chosen = choosePerInstant(g);
+    const byTime = new Map(chosen.map((r) => [Date.parse(r.observed_at), r]));
+    const points = toPoints(g);
+    const cadenceMs = cadences.get(`${g[0]!.platform}|${g[0]!.tag}`);
+    const { clean } = binCounter(binHourly(points), Infinity, cadenceMs !== undefined ? { cadenceMs } : {});
+    stats.lowerBoundsLeftOut += points.filter((p) => p.precision === 'lower_bound').length;
+    stats.zerosLeftOut += points.filter((p) => p.precision !== 'lower_bound' && p.value === 0n).length;
+    stats.readingsNotUsed += points.filter((p) => p.precision !== 'lower_bound' && p.value > 0n).length - clean.raw.length;
     stats.glitches += clean.glitches.length;
     stats.revisions += clean.revisions.length;
-    stats.lowerBoundsLeftOut += clean.raw.filter((p) => p.precision === 'lower_bound').length;
     for (const p of clean.adjusted) {
       const r = byTime.get(p.t)!;
       if (p.value !== p.raw) stats.adjustedValues++;
+      if (p.gap) stats.gaps++;
       lines.push(
         JSON.stringify({
           platform: r.platform,
@@ -183,6 +198,7 @@ export function cleanRows(rows: ExportObservationRow[]): { jsonl: string; rows: 
           value: p.value.toString(),
           raw_value: p.raw.toString(),
           adjusted: p.value !== p.raw,
+          gap_before: p.gap === true,
           step: p.step.toString(),
           precision: p.precision,
           source: r.source,

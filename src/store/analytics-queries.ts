@@ -133,9 +133,9 @@ GROUP BY source, method
 ORDER BY rows DESC, source, method`,
 });
 
-/** Column structure of the cleaned export (the adjusted series of cleanSeries, one row per usable sample). */
+/** Column structure of the cleaned export (the readings the metrics use, cleaned: services/export.ts cleanRows). */
 export const CLEANED_STRUCTURE =
-  "platform String, tag String, metric String, observed_at DateTime64(3, 'UTC'), value UInt64, raw_value UInt64, adjusted Bool, step UInt64, precision String, source String, method String, collector_version String, provenance String, analytics_version String";
+  "platform String, tag String, metric String, observed_at DateTime64(3, 'UTC'), value UInt64, raw_value UInt64, adjusted Bool, gap_before Bool, step UInt64, precision String, source String, method String, collector_version String, provenance String, analytics_version String";
 
 /**
  * The cleaned series is computed in TypeScript (cleanSeries) and handed back to ClickHouse as JSONEachRow text so

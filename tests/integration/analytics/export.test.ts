@@ -147,7 +147,9 @@ describe('export (chDB, CLI through the owner API, HTTP API)', () => {
     expect(rows.some((x) => x.value === '0' || x.precision === 'lower_bound')).toBe(false);
     expect(rows[0]).toMatchObject({ value: BIG.toString(), raw_value: BIG.toString(), adjusted: 'false', analytics_version: expect.any(String) });
     const cit = JSON.parse(readFileSync(`${out}.citation.json`, 'utf8')) as Citation;
-    expect(cit).toMatchObject({ dataset: 'tagpulse cleaned counter series', rows: 26, analytics: { cleaned: true, cleaning: { inputRows: 28, outputRows: 26, glitches: 1, lowerBoundsLeftOut: 1 } } });
+    // issue 11: the readings the metrics use (first and last of each hour; here one per hour), the zero left out before cleaning
+    expect(cit).toMatchObject({ dataset: 'tagpulse cleaned counter series', rows: 26, analytics: { cleaned: true, cleaning: { inputRows: 28, outputRows: 26, zerosLeftOut: 1, glitches: 0, lowerBoundsLeftOut: 1, readingsNotUsed: 0 } } });
+    expect(rows.every((x) => x.gap_before === 'false' || x.gap_before === 'true')).toBe(true);
     expect(cit.text).toContain('cleaned series (tagpulse analytics');
   });
 
