@@ -283,6 +283,7 @@ export const Overview = z.object({
   asOf: Time.nullable().describe('the latest hour boundary the rows\' windows end at (each row has its own asOf); null when no row has metrics'),
   total: z.number().int().describe('rows after the filters (q, platform, only, source)'),
   totalAll: z.number().int().describe('rows before the filters'),
+  platforms: z.array(z.string()).describe('every platform of the whole answer (before the filters), sorted: the choices of the platform filter'),
   page: z.number().int().describe('1-based'),
   pageSize: z.number().int(),
   sort: z.enum(OVERVIEW_SORT_KEYS),

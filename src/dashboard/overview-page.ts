@@ -56,6 +56,8 @@ export interface OverviewPage {
   total: number;
   /** Rows before the filters. */
   totalAll: number;
+  /** Every platform of the whole answer (before the filters), sorted: the platform filter's choices. */
+  platforms: string[];
   page: number;
   pageSize: number;
   sort: OverviewSortKey;
@@ -124,13 +126,18 @@ export function pageOverview(overview: Overview, query: OverviewPageQuery): Over
   rows.sort(overviewComparator(query.sort, query.dir));
   const start = (query.page - 1) * query.pageSize;
   let asOf: string | null = null;
-  for (const r of overview.tags) if (r.asOf !== null && (asOf === null || r.asOf > asOf)) asOf = r.asOf;
+  const platforms = new Set<string>();
+  for (const r of overview.tags) {
+    if (r.asOf !== null && (asOf === null || r.asOf > asOf)) asOf = r.asOf;
+    platforms.add(r.platform);
+  }
   return {
     generatedAt: overview.generatedAt,
     metric: overview.metric,
     asOf,
     total: rows.length,
     totalAll: overview.tags.length,
+    platforms: [...platforms].sort(),
     page: query.page,
     pageSize: query.pageSize,
     sort: query.sort,

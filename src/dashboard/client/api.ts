@@ -44,6 +44,28 @@ export async function postJson<T>(path: string, body: unknown): Promise<T> {
   return getJson<T>(path, undefined, { method: 'POST', body: JSON.stringify(body) });
 }
 
+/**
+ * GET JSON revalidated with an ETag: with `etag` the request carries If-None-Match, and a 304 comes back as
+ * `{ notModified: true }` (nothing to re-render). The browser's own cache is bypassed so the answer is the server's.
+ */
+export async function getJsonIfChanged<T>(path: string, params: Params | undefined, etag: string | null, signal?: AbortSignal): Promise<{ notModified: true } | { notModified: false; data: T; etag: string | null }> {
+  let res: Response;
+  try {
+    res = await fetch(path + query(params, false), {
+      cache: 'no-store',
+      ...(signal ? { signal } : {}),
+      headers: { accept: 'application/json', ...(etag ? { 'if-none-match': etag } : {}), ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    });
+  } catch (e) {
+    if (signal?.aborted) throw e;
+    throw new ApiError(0, 'NETWORK', 'the tagpulse server did not answer; is it still running?');
+  }
+  if (res.status === 304) return { notModified: true };
+  const body = (await res.json().catch(() => null)) as (T & { error?: { code?: string; message?: string } }) | null;
+  if (!res.ok || body === null) throw new ApiError(res.status, body?.error?.code ?? 'HTTP', body?.error?.message ?? `the server answered HTTP ${res.status}`);
+  return { notModified: false, data: body, etag: res.headers.get('etag') };
+}
+
 export async function getJson<T>(path: string, params?: Params, init?: RequestInit): Promise<T> {
   let res: Response;
   try {

@@ -145,6 +145,7 @@ describe('pageOverview: filters and pages', () => {
     const yt = pageOverview(many, { ...Q, platform: 'youtube', page: 3, pageSize: 2, sort: 'tag', dir: 'asc' });
     expect(yt).toMatchObject({ total: 5, totalAll: 25 });
     expect(yt.tags.map((r) => r.tag)).toEqual(['tag20']);
+    expect(yt.platforms).toEqual(['tiktok', 'youtube']); // the filter's choices come from the whole answer
   });
 
   it('the envelope: generatedAt, metric, the latest asOf, sort and dir', () => {

@@ -125,5 +125,5 @@ export async function opsView(root: HTMLElement): Promise<void> {
     }
   };
   await load();
-  refreshEvery(REFRESH_MS, () => void load());
+  refreshEvery(REFRESH_MS, load); // the next refresh waits for this one to finish
 }

@@ -1,18 +1,22 @@
 /// <reference lib="dom" />
 /**
- * Overview: every tag with data or a schedule (tracked, imported, backfilled, sampled once) in one sortable, filterable
- * table (latest counts, 24 h and 7 d velocity and growth, doubling time, trend, breakout, sample age, failures, and
- * where the data came from). State in the URL: q, platform, metric, only, source, sort, dir. With an admin token a
- * tag that is not sampled has a "Track" button (POST /api/tracked).
+ * Overview: every tag with data or a schedule (tracked, imported, backfilled, sampled once), one page at a time
+ * (issue 15). The server filters, sorts and pages (/api/overview); the page renders only the rows it got, so 10,000
+ * tags cost no more to draw than 100. Clicking a column header sorts on the server; the filter box (debounced)
+ * filters on the server; "rows a–b of N" with previous and next. State in the URL (shareable, back/forward): q,
+ * platform, metric, only, source, sort, dir, page, pageSize. The refresh is a setTimeout chain (the next one starts
+ * after the previous one finished) that revalidates with If-None-Match: a 304 re-renders nothing. With an admin
+ * token a tag that is not sampled has a "Track" button (POST /api/tracked).
  */
 import type { DriftBanner } from '../../../services/format-drift.ts';
 import { driftBanners } from './drift-banner.ts';
-import type { Overview, OverviewRow } from '../../overview.ts';
+import type { OverviewRow } from '../../overview.ts';
+import type { OverviewPage, OverviewSortKey } from '../../overview-page.ts';
 import { refreshEvery } from '../refresh.ts';
 import { focusSelector, h, replace, restoreFocus, uid } from '../dom.ts';
-import { ApiError, getJson, hasToken, link, postJson } from '../api.ts';
+import { ApiError, getJson, getJsonIfChanged, hasToken, link, postJson } from '../api.ts';
 import { choice, param, setParams } from '../state.ts';
-import { NONE, doublingText, formatAge, formatDays, formatInt, formatPct, formatRate, formatTime, withInterval } from '../format.ts';
+import { NONE, doublingText, formatAge, formatInt, formatPct, formatRate, formatTime, withInterval } from '../format.ts';
 import { METRICS, METRIC_OPTIONS, badge, breakoutBadge, count, errorBox, field, loading, notice, select, sparkline } from '../widgets.ts';
 
 const ONLY = ['all', 'breakouts', 'problems'] as const;
@@ -27,8 +31,13 @@ const SOURCE_LABELS: Record<(typeof SOURCES)[number], string> = {
   'not-sampled': 'Not sampled any more or never',
 };
 const REFRESH_MS = 30_000;
-
-type SortValue = number | string | bigint | null;
+/** Typing in the filter asks the server once the typing pauses this long. */
+const FILTER_DEBOUNCE_MS = 250;
+const PAGE_SIZE_DEFAULT = 100;
+const PAGE_SIZE_MAX = 500;
+const SORT_KEYS: readonly OverviewSortKey[] = ['tag', 'platform', 'views', 'posts', 'velocity24h', 'growth24hPct', 'velocity7d', 'growth7dPct', 'doublingDays', 'zScore', 'lastSampleAt', 'failures24h'];
+/** Sort names of links shared before the sort moved to the server (the column keys then). */
+const LEGACY_SORT: Record<string, OverviewSortKey> = { growth24h: 'growth24hPct', growth7d: 'growth7dPct', doubling: 'doublingDays', age: 'lastSampleAt', failures: 'failures24h' };
 
 interface Column {
   key: string;
@@ -39,17 +48,38 @@ interface Column {
   short?: string;
   title?: string;
   numeric?: boolean;
-  sort?: (r: OverviewRow) => SortValue;
-  cell: (r: OverviewRow, metric: string) => HTMLElement | string;
+  /** The server's sort key (the /api/overview contract); absent: not sortable. */
+  sort?: OverviewSortKey;
+  cell: (r: OverviewRow, metric: string, generatedAt: string) => HTMLElement | string;
 }
 
-const bigOrNull = (v: { value: string } | null) => (v ? BigInt(v.value) : null);
+/**
+ * Column tooltips: the definitions of docs/analytics.md §3 ("One definition per metric") in its words, so the table
+ * says exactly which window and which definition each number follows.
+ */
+function windowVelocityTitle(w: string): string {
+  return (
+    `Window velocity over ${w}: v = (C(T) − C(T − ${w})) / ${w}, the mean increase per hour over the ${w} ending at T, ` +
+    'the latest hour boundary ≤ now where the counter C is known (every window and rate ends at T). ' +
+    'Below 75 % coverage the velocity is null. While |Δ| < 2 rounding steps the start moves back hour by hour; if the data run out, the velocity is null with its interval (never 0/h). ' +
+    'In brackets: the rounding interval [(Δ − u)/W, (Δ + u)/W].'
+  );
+}
+function growthTitle(w: string, w2: string): string {
+  return (
+    `Growth % of the ${w} window = (v[T − ${w}, T] / v[T − ${w2}, T − ${w}] − 1)·100 on the two fixed windows, with its interval from the two velocity intervals (a null bound = unbounded). ` +
+    'The point is null unless both velocities are known (covered, informative, not interpolated) and the previous one is > 0.'
+  );
+}
+const DOUBLING_TITLE =
+  'Counter doubling time ln 2/k: time for the counter to double at its average growth over the last 7 days. k = Theil–Sen slope of ln C(h) at the hour boundaries h ∈ [T − 7 d, T] where C is known, per day — ' +
+  "the 7-day average growth, not the current 24 h rate. In brackets Sen's 95 % interval; a bound whose rate may be ≤ 0 is null (unbounded), e.g. \"54 d (> 48)\". A shrinking counter shows its halving time ln 2/(−k).";
 
 const COLUMNS: Column[] = [
   {
     key: 'tag',
     label: 'Tag',
-    sort: (r) => r.tag,
+    sort: 'tag',
     cell: (r) =>
       h(
         'span',
@@ -58,26 +88,26 @@ const COLUMNS: Column[] = [
         h('span', { class: 'tag-sub' }, h('span', { class: 'platform-label' }, r.platform), r.breakout ? breakoutBadge() : null),
       ),
   },
-  { key: 'views', label: 'Views', numeric: true, sort: (r) => bigOrNull(r.views), cell: (r) => (r.views ? count(r.views.value, r.views.precision, r.views.step) : NONE) },
-  { key: 'posts', label: 'Posts', numeric: true, sort: (r) => bigOrNull(r.posts), cell: (r) => (r.posts ? count(r.posts.value, r.posts.precision, r.posts.step) : NONE) },
+  { key: 'views', label: 'Views', numeric: true, sort: 'views', title: 'latest stored reading: exact, or a rounded display figure marked ≈', cell: (r) => (r.views ? count(r.views.value, r.views.precision, r.views.step) : NONE) },
+  { key: 'posts', label: 'Posts', numeric: true, sort: 'posts', title: 'latest stored reading: exact, or a rounded display figure marked ≈', cell: (r) => (r.posts ? count(r.posts.value, r.posts.precision, r.posts.step) : NONE) },
   {
     key: 'velocity24h',
     label: 'Velocity 24 h',
     group: 'Last 24 hours',
     short: 'Velocity',
-    title: 'mean increase per hour over the 24 h ending at the latest full hour with data (the report\'s 24h window); its rounding interval in the cell\'s tooltip',
+    title: windowVelocityTitle('24 h'),
     numeric: true,
-    sort: (r) => r.velocity24h,
-    cell: (r) => h('span', { class: 'velocity-24h', title: windowTitle(r, '24 h', r.velocity24hLow, r.velocity24hHigh) }, r.velocity24h !== null ? formatRate(r.velocity24h) : withInterval(null, r.velocity24hLow, r.velocity24hHigh, formatRate, ' – ')),
+    sort: 'velocity24h',
+    cell: (r) => h('span', { class: 'velocity-24h', title: windowTitle(r, '24 h', r.velocity24h, r.velocity24hLow, r.velocity24hHigh) }, withInterval(r.velocity24h, r.velocity24hLow, r.velocity24hHigh, formatRate, ' – ')),
   },
   {
-    key: 'growth24h',
+    key: 'growth24hPct',
     label: 'Growth 24 h',
     group: 'Last 24 hours',
     short: 'Growth',
-    title: 'change of that 24 h velocity vs the 24 h before it, with its interval',
+    title: growthTitle('24 h', '48 h'),
     numeric: true,
-    sort: (r) => r.growth24hPct,
+    sort: 'growth24hPct',
     cell: (r) => pct(r.growth24hPct, r.growth24hPctLow, r.growth24hPctHigh, 'growth-24h'),
   },
   {
@@ -85,44 +115,57 @@ const COLUMNS: Column[] = [
     label: 'Velocity 7 d',
     group: 'Last 7 days',
     short: 'Velocity',
-    title: 'mean increase per hour over the 7 days ending at the latest full hour with data (report: windows 7d)',
+    title: windowVelocityTitle('7 d'),
     numeric: true,
-    sort: (r) => r.velocity7d,
-    cell: (r) => h('span', { class: 'velocity-7d', title: windowTitle(r, '7 days', r.velocity7dLow, r.velocity7dHigh) }, r.velocity7d !== null ? formatRate(r.velocity7d) : withInterval(null, r.velocity7dLow, r.velocity7dHigh, formatRate, ' – ')),
+    sort: 'velocity7d',
+    cell: (r) => h('span', { class: 'velocity-7d', title: windowTitle(r, '7 days', r.velocity7d, r.velocity7dLow, r.velocity7dHigh) }, withInterval(r.velocity7d, r.velocity7dLow, r.velocity7dHigh, formatRate, ' – ')),
   },
-  { key: 'growth7d', label: 'Growth 7 d', group: 'Last 7 days', short: 'Growth', title: 'change of the 7 d velocity vs the 7 d before it, with its interval', numeric: true, sort: (r) => r.growth7dPct, cell: (r) => pct(r.growth7dPct, r.growth7dPctLow, r.growth7dPctHigh, 'growth-7d') },
+  { key: 'growth7dPct', label: 'Growth 7 d', group: 'Last 7 days', short: 'Growth', title: growthTitle('7 d', '14 d'), numeric: true, sort: 'growth7dPct', cell: (r) => pct(r.growth7dPct, r.growth7dPctLow, r.growth7dPctHigh, 'growth-7d') },
   {
-    key: 'doubling',
+    key: 'doublingDays',
     label: 'Doubling',
-    title: 'time for the counter to double at its average growth over the last 7 days (Theil–Sen fit of ln counter on hourly values; 95 % interval in brackets) — not the current 24 h rate',
+    title: DOUBLING_TITLE,
     numeric: true,
-    sort: (r) => r.doublingDays,
+    sort: 'doublingDays',
     cell: (r) =>
       h(
         'span',
-        { class: 'doubling', title: 'counter doubling time from the 7-day average growth rate (95 % interval)' },
+        {
+          class: 'doubling',
+          title:
+            r.halvingDays !== null
+              ? 'counter halving time ln 2/(−k): the counter shrinks on its 7-day average growth k < 0 (interval not in the overview yet: see the tag page)'
+              : "counter doubling time ln 2/k from the 7-day average growth k ending at T, with Sen's 95 % interval",
+        },
         r.halvingDays !== null ? (doublingText({ days: r.halvingDays, low: null, high: null }, 'halves') ?? NONE) : (doublingText({ days: r.doublingDays, low: r.doublingDaysLow, high: r.doublingDaysHigh }, 'doubles') ?? NONE).replace(/^doubles in /, ''),
       ),
   },
-  { key: 'trend', label: 'Trend, 7 days', cell: (r, metric) => h('span', { class: 'trend-cell' }, sparkline(r.sparkline.values, `${metric} of #${r.tag} over the last 7 days`)) },
   {
-    key: 'age',
-    label: 'Last sample',
-    sort: (r) => (r.lastSampleAt ? -Date.parse(r.lastSampleAt) : null),
-    cell: (r) => h('span', { title: `${formatTime(r.lastSampleAt, true)} · ${formatInt(r.samples)} samples` }, formatAge(r.lastSampleAt), r.stale ? [' ', badge('stale', 'warn', `no sample for more than three cadences (every ${formatInt((r.everyMs ?? 0) / 1000)} s)`)] : null),
+    key: 'trend',
+    label: 'Trend, 7 days',
+    title: 'the cleaned counter (glitches and lower bounds left out) over the last 7 days on a 2-hour grid, interpolated between readings and never extrapolated',
+    cell: (r, metric) => h('span', { class: 'trend-cell' }, sparkline(r.sparkline.values, `${metric} of #${r.tag} over the last 7 days`)),
   },
   {
-    key: 'failures',
+    key: 'lastSampleAt',
+    label: 'Last sample',
+    title: 'age of the latest stored reading at the time the data was generated ("data as of" above); the time in the cell\'s tooltip',
+    sort: 'lastSampleAt',
+    cell: (r, _metric, generatedAt) =>
+      h('span', { title: `${formatTime(r.lastSampleAt, true)} · ${formatInt(r.samples)} samples` }, formatAge(r.lastSampleAt, Date.parse(generatedAt)), r.stale ? [' ', badge('stale', 'warn', `no sample for more than three cadences (every ${formatInt((r.everyMs ?? 0) / 1000)} s)`)] : null),
+  },
+  {
+    key: 'failures24h',
     label: 'Failures 24 h',
+    title: "collection failures of the tag in the last 24 hours; the latest one in the cell's tooltip",
     numeric: true,
-    sort: (r) => r.failures24h,
+    sort: 'failures24h',
     cell: (r) => (r.failures24h ? h('span', { title: r.lastFailure ? `latest: ${r.lastFailure.kind} at ${formatTime(r.lastFailure.at, true)}: ${r.lastFailure.message}` : '' }, formatInt(r.failures24h), r.lastFailure ? h('span', { class: 'muted' }, ` · ${r.lastFailure.kind}`) : null) : h('span', { class: 'muted' }, '0')),
   },
   {
     key: 'source',
     label: 'Source',
     title: 'how the data got here (tracked with its cadence, imported, backfilled, sampled once) and whether a schedule still samples it',
-    sort: (r) => r.originText,
     cell: (r) =>
       h(
         'span',
@@ -138,9 +181,9 @@ const COLUMNS: Column[] = [
  * Two header rows: grouped columns ("Last 24 hours" over Velocity and Growth) keep the table narrow. Each sortable
  * header is a button named by the column's full label; aria-sort marks the sorted column.
  */
-function headerRows(sortKey: string, dir: 'asc' | 'desc', onSort: (key: string, dir: 'asc' | 'desc') => void): HTMLTableRowElement[] {
+function headerRows(sortKey: OverviewSortKey, dir: 'asc' | 'desc', onSort: (key: OverviewSortKey, dir: 'asc' | 'desc') => void): HTMLTableRowElement[] {
   const cell = (c: Column, attrs: Record<string, string | number>) => {
-    const active = c.key === sortKey;
+    const active = c.sort !== undefined && c.sort === sortKey;
     const th = h('th', { ...attrs, scope: 'col', class: c.numeric ? 'num' : '', 'aria-sort': active ? (dir === 'asc' ? 'ascending' : 'descending') : c.sort ? 'none' : null, title: c.title ?? null });
     const text = c.group ? (c.short ?? c.label) : c.label;
     if (!c.sort) th.append(text);
@@ -148,7 +191,7 @@ function headerRows(sortKey: string, dir: 'asc' | 'desc', onSort: (key: string, 
       th.append(
         h(
           'button',
-          { type: 'button', class: 'sort', 'data-sort': c.key, 'aria-label': c.label, onclick: () => onSort(c.key, active ? (dir === 'asc' ? 'desc' : 'asc') : c.numeric ? 'desc' : 'asc') },
+          { type: 'button', class: 'sort', 'data-sort': c.sort, 'aria-label': c.label, onclick: () => onSort(c.sort!, active ? (dir === 'asc' ? 'desc' : 'asc') : c.numeric || c.sort === 'lastSampleAt' ? 'desc' : 'asc') },
           h('span', null, text),
           h('span', { class: 'sort-icon', 'aria-hidden': 'true' }, active ? (dir === 'asc' ? '▲' : '▼') : '↕'),
         ),
@@ -171,19 +214,11 @@ function pct(v: number | null, lo: number | null = null, hi: number | null = nul
   return h('span', { class: `${cls} ${v === null ? 'muted' : v > 0 ? 'up' : v < 0 ? 'down' : ''}`.trim() }, withInterval(v, lo, hi, formatPct, ' to '));
 }
 
-/** Tooltip of a window cell: exactly which window, and why a value may be missing. */
-function windowTitle(r: OverviewRow, name: string, lo: number | null, hi: number | null): string {
-  const end = r.asOf ? `ending ${formatTime(r.asOf)}` : 'no window yet';
-  const interval = lo !== null && hi !== null && lo !== hi ? `; rounding interval ${formatRate(lo)} – ${formatRate(hi)}` : lo !== null && lo === hi ? '; exact counts' : '';
-  return `mean increase per hour over the ${name} ${end}${interval}. Unknown when sampling covers less than 75 % of the window or the change is below two rounding steps.`;
-}
-
-function compare(a: SortValue, b: SortValue): number {
-  if (a === null && b === null) return 0;
-  if (a === null) return 1;
-  if (b === null) return -1;
-  if (typeof a === 'string' && typeof b === 'string') return a.localeCompare(b);
-  return a < b ? -1 : a > b ? 1 : 0;
+/** Tooltip of a window cell: exactly which window (its end T), its interval, and why a value may be missing. */
+function windowTitle(r: OverviewRow, name: string, v: number | null, lo: number | null, hi: number | null): string {
+  const end = r.asOf ? `ending ${formatTime(r.asOf)} (T)` : 'no window yet';
+  const interval = lo !== null && hi !== null && lo !== hi ? `; rounding interval ${formatRate(lo)} – ${formatRate(hi)}` : v !== null && lo !== null && lo === hi ? '; exact counts' : '';
+  return `mean increase per hour over the ${name} ${end}${interval}. Null when samples cover less than 75 % of the window, or when the change stays below two rounding steps and the data run out.`;
 }
 
 /** "Track" for a tag that is not sampled: POST /api/tracked with the page's admin token, at the default cadence. */
@@ -207,17 +242,73 @@ function trackButton(r: OverviewRow): HTMLElement {
   return h('span', null, button, status);
 }
 
+/** What the server is asked for, from the URL (unknown values fall back to the defaults). */
+interface PageQuery {
+  metric: (typeof METRICS)[number];
+  page: number;
+  pageSize: number;
+  sort: OverviewSortKey;
+  dir: 'asc' | 'desc';
+  q: string;
+  platform: string;
+  only: (typeof ONLY)[number];
+  source: (typeof SOURCES)[number];
+}
+
+function wholeParam(name: string, min: number, max: number, fallback: number): number {
+  const v = Number(param(name));
+  return Number.isInteger(v) && v >= min && v <= max ? v : fallback;
+}
+
+function queryFromUrl(): PageQuery {
+  const rawSort = param('sort') ?? '';
+  const sort = (SORT_KEYS as readonly string[]).includes(rawSort) ? (rawSort as OverviewSortKey) : (LEGACY_SORT[rawSort] ?? 'velocity24h');
+  const textual = sort === 'tag' || sort === 'platform';
+  return {
+    metric: choice('metric', METRICS, 'views'),
+    page: wholeParam('page', 1, 1_000_000, 1),
+    pageSize: wholeParam('pageSize', 1, PAGE_SIZE_MAX, PAGE_SIZE_DEFAULT),
+    sort,
+    dir: choice('dir', ['asc', 'desc'] as const, textual ? 'asc' : 'desc'),
+    q: (param('q') ?? '').trim(),
+    platform: param('platform') ?? '',
+    only: choice('only', ONLY, 'all'),
+    source: choice('source', SOURCES, 'all'),
+  };
+}
+
+function apiParams(q: PageQuery): Record<string, string | number | null> {
+  return {
+    metric: q.metric,
+    page: q.page,
+    pageSize: q.pageSize,
+    sort: q.sort,
+    dir: q.dir,
+    q: q.q || null,
+    platform: q.platform || null,
+    only: q.only === 'all' ? null : q.only,
+    source: q.source === 'all' ? null : q.source,
+  };
+}
+
 export async function overviewView(root: HTMLElement): Promise<void> {
-  const metric = choice('metric', METRICS, 'views');
   const titleId = uid('title');
   const summary = h('p', { class: 'muted summary', 'aria-live': 'polite' });
   const body = h('div', null, loading());
-  let data: Overview | null = null;
+  const pager = h('nav', { class: 'pager', 'aria-label': 'Pages of the tag list' });
+  /** The page shown, its ETag and the query it answers (a refresh revalidates exactly that). */
+  let shown: { data: OverviewPage; etag: string | null; key: string } | null = null;
+  let inflight: { promise: Promise<void>; abort: AbortController } | null = null;
+  let seq = 0;
 
   const filterInput = h('input', { type: 'search', value: param('q') ?? '', placeholder: 'e.g. mental', autocomplete: 'off' });
+  let debounce: number | undefined;
   filterInput.addEventListener('input', () => {
-    setParams({ q: filterInput.value.trim() });
-    renderTable();
+    window.clearTimeout(debounce);
+    debounce = window.setTimeout(() => {
+      setParams({ q: filterInput.value.trim(), page: null });
+      void load('user');
+    }, FILTER_DEBOUNCE_MS);
   });
   const platformBox = h('span');
   const controls = h(
@@ -226,91 +317,141 @@ export async function overviewView(root: HTMLElement): Promise<void> {
     field('Filter tags', filterInput),
     platformBox,
     select('Show', ONLY.map((o) => ({ value: o, label: o === 'all' ? 'All tags' : o === 'breakouts' ? 'Breakouts only' : 'Stale or failing only' })), choice('only', ONLY, 'all'), (v) => {
-      setParams({ only: v === 'all' ? null : v });
-      renderTable();
+      setParams({ only: v === 'all' ? null : v, page: null });
+      void load('user');
     }),
     select('Data source', SOURCES.map((o) => ({ value: o, label: SOURCE_LABELS[o] })), choice('source', SOURCES, 'all'), (v) => {
-      setParams({ source: v === 'all' ? null : v });
-      renderTable();
+      setParams({ source: v === 'all' ? null : v, page: null });
+      void load('user');
     }),
-    select('Velocity of', METRIC_OPTIONS, metric, (v) => {
+    select('Velocity of', METRIC_OPTIONS, queryFromUrl().metric, (v) => {
       setParams({ metric: v === 'views' ? null : v }, 'push');
-      void load();
+      void load('user');
     }),
   );
   document.title = 'Tags · tagpulse';
   const banners = h('div', { class: 'drift-box' });
-  replace(root, h('div', { class: 'page-head' }, h('h1', { id: titleId }, 'Tags'), summary), banners, controls, body);
+  replace(root, h('div', { class: 'page-head' }, h('h1', { id: titleId }, 'Tags'), summary), banners, controls, body, pager);
 
-  function renderTable(): void {
-    if (!data) return;
-    if (!data.tags.length) {
+  function goTo(page: number): void {
+    setParams({ page: page === 1 ? null : String(page) }, 'push');
+    void load('user');
+  }
+
+  function renderPage(data: OverviewPage, q: PageQuery): void {
+    if (!data.totalAll) {
       replace(body, notice(h('strong', null, 'No tags with data yet. '), 'Track one with ', h('code', null, 'tagpulse track add mentalhealth'), ' and ', h('code', null, 'tagpulse run'), ', import a series with ', h('code', null, 'tagpulse import series.csv'), ', or explore with ', h('code', null, 'tagpulse demo'), '.'));
+      replace(pager);
+      replace(summary, `0 tags · data as of ${formatTime(data.generatedAt, true)}`);
       return;
     }
-    const q = (param('q') ?? '').toLowerCase().replace(/^#/, '');
-    const platform = param('platform') ?? '';
-    const only = choice('only', ONLY, 'all');
-    const source = choice('source', SOURCES, 'all');
-    const sortKey = param('sort') ?? 'velocity24h';
-    const col = COLUMNS.find((c) => c.key === sortKey && c.sort) ?? COLUMNS.find((c) => c.key === 'velocity24h')!;
-    const dir = choice('dir', ['asc', 'desc'] as const, col.numeric ? 'desc' : 'asc');
-    const rows = data.tags
-      .filter((r) => (!q || r.tag.includes(q)) && (!platform || r.platform === platform))
-      .filter((r) => (only === 'breakouts' ? r.breakout === true : only === 'problems' ? r.stale || r.failures24h > 0 : true))
-      .filter((r) => (source === 'all' ? true : source === 'not-sampled' ? !r.sampled : r.origins.includes(source)))
-      .sort((a, b) => {
-        const av = col.sort!(a);
-        const bv = col.sort!(b);
-        if (av === null || bv === null) return compare(av, bv);
-        return dir === 'asc' ? compare(av, bv) : -compare(av, bv);
-      });
-    const head = headerRows(col.key, dir, (key, nextDir) => {
-      setParams({ sort: key, dir: nextDir });
-      renderTable();
+    const head = headerRows(data.sort, data.dir, (key, nextDir) => {
+      setParams({ sort: key, dir: nextDir, page: null }, 'push');
+      void load('user');
     });
     const table = h(
       'table',
-      { class: 'data overview', 'aria-labelledby': titleId },
+      { class: 'data overview', 'aria-labelledby': titleId, 'aria-rowcount': data.total + 2 },
       h('thead', null, head),
       h(
         'tbody',
         null,
-        rows.map((r) => h('tr', { 'data-tag': r.tag, class: r.breakout ? 'is-breakout' : '' }, COLUMNS.map((c) => h('td', { class: c.numeric ? 'num' : '' }, c.cell(r, data!.metric))))),
+        data.tags.map((r) => h('tr', { 'data-tag': r.tag, class: r.breakout ? 'is-breakout' : '' }, COLUMNS.map((c) => h('td', { class: c.numeric ? 'num' : '' }, c.cell(r, data.metric, data.generatedAt))))),
       ),
     );
-    const refocus = focusSelector(body);
-    replace(body, h('div', { class: 'table-scroll' }, table), rows.length ? null : h('p', { class: 'muted' }, 'No tag matches these filters.'));
+    const refocus = focusSelector(body) ?? focusSelector(pager);
+    replace(body, h('div', { class: 'table-scroll' }, table), data.tags.length ? null : h('p', { class: 'muted' }, 'No tag matches these filters.'));
+    const first = data.tags.length ? (data.page - 1) * data.pageSize + 1 : 0;
+    const last = data.tags.length ? first + data.tags.length - 1 : 0;
+    const pages = Math.max(1, Math.ceil(data.total / data.pageSize));
+    const rowsText = data.tags.length ? `rows ${formatInt(first)}–${formatInt(last)} of ${formatInt(data.total)} tags` : `0 of ${formatInt(data.totalAll)} tags`;
+    replace(
+      pager,
+      h('button', { type: 'button', class: 'button button-quiet', 'data-page': 'previous', 'aria-label': 'Previous page', disabled: data.page <= 1, onclick: () => goTo(Math.min(data.page - 1, pages)) }, '← Previous'),
+      h('span', { class: 'pager-text' }, `${rowsText} · page ${formatInt(Math.min(data.page, pages))} of ${formatInt(pages)}`),
+      h('button', { type: 'button', class: 'button button-quiet', 'data-page': 'next', 'aria-label': 'Next page', disabled: data.page >= pages, onclick: () => goTo(data.page + 1) }, 'Next →'),
+    );
     restoreFocus(body, refocus);
-    const waiting = data.tags.every((t) => t.velocity24h === null) ? ' · velocities appear once a tag has 24 hours of samples' : '';
-    replace(summary, `${rows.length} of ${data.tags.length} tags · velocity of ${data.metric} · updated ${formatTime(data.generatedAt, true)} · refreshes every 30 s${waiting}`);
+    restoreFocus(pager, refocus);
+    const filtered = data.total !== data.totalAll ? ` (${formatInt(data.totalAll)} in all)` : '';
+    const waiting = data.tags.length && data.tags.every((t) => t.velocity24h === null) ? ' · velocities appear once a tag has 24 hours of samples' : '';
+    replace(summary, `${rowsText}${filtered} · velocity of ${data.metric} · data as of ${formatTime(data.generatedAt, true)} · checked every 30 s${waiting}`);
+    renderPlatforms(data.platforms, q.platform);
   }
 
   let shownPlatforms = '';
-  function renderPlatforms(): void {
-    const platforms = [...new Set(data?.tags.map((t) => t.platform) ?? [])].sort();
+  function renderPlatforms(platforms: string[], current: string): void {
     if (platforms.join(',') === shownPlatforms) return; // unchanged: keep the control (and any focus on it)
     shownPlatforms = platforms.join(',');
-    const current = param('platform') ?? '';
     replace(
       platformBox,
       select('Platform', [{ value: '', label: 'All platforms' }, ...platforms.map((p) => ({ value: p, label: p }))], platforms.includes(current) ? current : '', (v) => {
-        setParams({ platform: v });
-        renderTable();
+        setParams({ platform: v, page: null });
+        void load('user');
       }),
     );
   }
 
-  async function load(): Promise<void> {
-    try {
-      data = await getJson<Overview>('/api/overview', { metric: choice('metric', METRICS, 'views') });
-      void getJson<{ banners: DriftBanner[] }>('/api/alerts/drift').then((d) => replace(banners, driftBanners(d.banners)), () => undefined);
-      renderPlatforms();
-      renderTable();
-    } catch (e) {
-      replace(body, errorBox(e));
-    }
+  let shownBanners = '';
+  function loadBanners(): void {
+    void getJson<{ banners: DriftBanner[] }>('/api/alerts/drift').then(
+      (d) => {
+        const key = JSON.stringify(d.banners);
+        if (key === shownBanners) return; // unchanged: nothing to re-render
+        shownBanners = key;
+        replace(banners, driftBanners(d.banners));
+      },
+      () => undefined,
+    );
   }
-  await load();
-  refreshEvery(REFRESH_MS, () => void load());
+
+  /**
+   * Ask for the page the URL names. A user's request supersedes one in flight (aborted); a refresh never overlaps one
+   * in flight (it waits for it instead) and revalidates the page shown with its ETag: 304 → nothing is touched.
+   */
+  function load(kind: 'user' | 'refresh'): Promise<void> {
+    if (inflight) {
+      if (kind === 'refresh') return inflight.promise;
+      inflight.abort.abort();
+    }
+    const q = queryFromUrl();
+    const params = apiParams(q);
+    const key = JSON.stringify(params);
+    const etag = kind === 'refresh' && shown?.key === key ? shown.etag : null;
+    const abort = new AbortController();
+    const my = ++seq;
+    if (kind === 'user') body.setAttribute('aria-busy', 'true');
+    const promise = (async () => {
+      try {
+        const res = await getJsonIfChanged<OverviewPage>('/api/overview', params, etag, abort.signal);
+        if (my !== seq) return;
+        if (kind === 'refresh') loadBanners();
+        if (res.notModified) return;
+        const pages = Math.max(1, Math.ceil(res.data.total / res.data.pageSize));
+        if (res.data.total > 0 && q.page > pages) {
+          // The filter (or new data) left fewer pages than the URL names: show the last one.
+          setParams({ page: pages === 1 ? null : String(pages) });
+          inflight = null;
+          await load('user');
+          return;
+        }
+        shown = { data: res.data, etag: res.etag, key };
+        renderPage(res.data, q);
+      } catch (e) {
+        if (abort.signal.aborted || my !== seq) return;
+        replace(body, errorBox(e));
+      } finally {
+        if (my === seq) {
+          inflight = null;
+          body.removeAttribute('aria-busy');
+        }
+      }
+    })();
+    inflight = { promise, abort };
+    return promise;
+  }
+
+  loadBanners();
+  await load('user');
+  refreshEvery(REFRESH_MS, () => load('refresh'));
 }
