@@ -306,6 +306,7 @@ export async function overviewView(root: HTMLElement): Promise<void> {
   filterInput.addEventListener('input', () => {
     window.clearTimeout(debounce);
     debounce = window.setTimeout(() => {
+      if (!body.isConnected) return; // another view (or back/forward) replaced this one meanwhile
       setParams({ q: filterInput.value.trim(), page: null });
       void load('user');
     }, FILTER_DEBOUNCE_MS);
@@ -351,7 +352,7 @@ export async function overviewView(root: HTMLElement): Promise<void> {
     });
     const table = h(
       'table',
-      { class: 'data overview', 'aria-labelledby': titleId, 'aria-rowcount': data.total + 2 },
+      { class: 'data overview', 'aria-labelledby': titleId },
       h('thead', null, head),
       h(
         'tbody',
@@ -410,6 +411,7 @@ export async function overviewView(root: HTMLElement): Promise<void> {
    * in flight (it waits for it instead) and revalidates the page shown with its ETag: 304 → nothing is touched.
    */
   function load(kind: 'user' | 'refresh'): Promise<void> {
+    if (!body.isConnected) return Promise.resolve(); // this view was replaced: its URL is no longer ours
     if (inflight) {
       if (kind === 'refresh') return inflight.promise;
       inflight.abort.abort();
