@@ -7,8 +7,10 @@
  * - finding "refreshes every 30 s whether or not the last refresh finished": while a refresh is unanswered no second
  *   request goes out, however much time passes (Playwright's fake clock moves the timers; no timing assertions);
  *   the refresh sends If-None-Match, and a 304 leaves the DOM untouched (not one mutation).
- * Headers are buttons with aria-sort.
+ * Headers are buttons with aria-sort. Issue 11 (asked again by 15): the column tooltips quote docs/analytics.md's
+ * definitions word for word and name their window; the velocity cells show their interval.
  */
+import { readFileSync } from 'node:fs';
 import type { Page, Request, Route } from '@playwright/test';
 import { test, expect, dashboardUrl, parseCount } from './fixtures.ts';
 
@@ -211,5 +213,32 @@ test.describe('overview pages from the server', () => {
     expect(await page.evaluate(() => (window as unknown as { __mutations: number }).__mutations)).toBe(0);
     expect(await page.evaluate(() => (window as unknown as { __table: Element | null }).__table === document.querySelector('table.overview'))).toBe(true);
     expect(await page.locator('main').innerHTML()).toBe(before);
+  });
+
+  test('column tooltips name their window and quote the definitions of docs/analytics.md word for word', async ({ page }) => {
+    const doc = readFileSync(new URL('../../docs/analytics.md', import.meta.url), 'utf8').replace(/\*\*|`/g, '').replace(/\s*\n\s*/g, ' ');
+    const velocity = ['v = (C(T) − C(T − W)) / W', 'the latest hour boundary ≤ at where C is known. Every window and rate ends at T.', 'Coverage = share of [T − W, T] covered by sampling intervals that are not gaps.', 'Below windowMinCoverage (0.75) the velocity is null', 'While |Δ| < 2q the start moves back hour by hour (widened); if the data run out, the velocity is null with its interval (never 0/h)', '[(Δ − u)/W, (Δ + u)/W]'];
+    const growth = ['Growth % of window W = (v[T−W, T] / v[T−2W, T−W] − 1)·100', 'on the two fixed windows, with its interval from the two velocity intervals (a null bound = unbounded)', 'The point is null unless both velocities are known (covered, informative, not interpolated) and the previous one is > 0'];
+    const doubling = ['Theil–Sen slope of ln C(h) at the hour boundaries h ∈ [T − 7 d, T] where C is known, per day', 'the 7-day average growth, not the current 24 h rate', 'a bound whose rate may be ≤ 0 is null (unbounded)'];
+    for (const quote of [...velocity, ...growth, ...doubling]) expect(doc, `docs/analytics.md still says: ${quote}`).toContain(quote);
+    await page.goto(dashboardUrl('/'));
+    await expect(page.locator('table.overview tbody tr').first()).toBeVisible();
+    const title = (sort: string) => page.locator(`th:has(button[data-sort="${sort}"])`).getAttribute('title');
+    const columns: [string, string[], RegExp][] = [
+      ['velocity24h', velocity, /^Velocity over the 24 h window ending at T \(W = 24 h\)/],
+      ['velocity7d', velocity, /^Velocity over the 7 d window ending at T \(W = 7 d\)/],
+      ['growth24hPct', growth, /^Growth of the 24 h velocity against the 24 h before it \(W = 24 h\)/],
+      ['growth7dPct', growth, /^Growth of the 7 d velocity against the 7 d before it \(W = 7 d\)/],
+      ['doublingDays', doubling, /average growth over the last 7 days/],
+    ];
+    for (const [sort, quotes, window] of columns) {
+      const t = (await title(sort)) ?? '';
+      expect(t, sort).toMatch(window);
+      for (const quote of quotes) expect(t, `${sort} tooltip quotes docs/analytics.md`).toContain(quote);
+    }
+    // The cell's own tooltip names the hour its window ends at; a rounded series shows its interval in the cell.
+    const cell = page.locator('tr[data-tag="tiktoktherapy"] .velocity-24h');
+    await expect(cell).toHaveAttribute('title', /^mean increase per hour over the 24 h ending \d+ \w+ \d{4}, \d\d:00 UTC \(T\); rounding interval /);
+    await expect(cell).toHaveText(/^[\d,]+\/h \([\d,]+\/h – [\d,]+\/h\)$/);
   });
 });

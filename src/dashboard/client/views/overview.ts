@@ -54,26 +54,30 @@ interface Column {
 }
 
 /**
- * Column tooltips: the definitions of docs/analytics.md §3 ("One definition per metric") in its words, so the table
- * says exactly which window and which definition each number follows.
+ * Column tooltips: the definitions of docs/analytics.md §3 ("One definition per metric"), quoted word for word (the
+ * browser test tests/browser/overview-paging.spec.ts checks each quoted sentence against the document), with the
+ * column's own window named first, so the table says exactly which window and which definition each number follows.
  */
 function windowVelocityTitle(w: string): string {
   return (
-    `Window velocity over ${w}: v = (C(T) − C(T − ${w})) / ${w}, the mean increase per hour over the ${w} ending at T, ` +
-    'the latest hour boundary ≤ now where the counter C is known (every window and rate ends at T). ' +
-    'Below 75 % coverage the velocity is null. While |Δ| < 2 rounding steps the start moves back hour by hour; if the data run out, the velocity is null with its interval (never 0/h). ' +
-    'In brackets: the rounding interval [(Δ − u)/W, (Δ + u)/W].'
+    `Velocity over the ${w} window ending at T (W = ${w}), per hour: v = (C(T) − C(T − W)) / W. ` +
+    'T: the latest hour boundary ≤ at where C is known. Every window and rate ends at T. ' +
+    'Coverage = share of [T − W, T] covered by sampling intervals that are not gaps. Below windowMinCoverage (0.75) the velocity is null. ' +
+    'Rounding: While |Δ| < 2q the start moves back hour by hour (widened); if the data run out, the velocity is null with its interval (never 0/h). ' +
+    'In brackets the interval [(Δ − u)/W, (Δ + u)/W].'
   );
 }
-function growthTitle(w: string, w2: string): string {
+function growthTitle(w: string): string {
   return (
-    `Growth % of the ${w} window = (v[T − ${w}, T] / v[T − ${w2}, T − ${w}] − 1)·100 on the two fixed windows, with its interval from the two velocity intervals (a null bound = unbounded). ` +
+    `Growth of the ${w} velocity against the ${w} before it (W = ${w}): Growth % of window W = (v[T−W, T] / v[T−2W, T−W] − 1)·100 ` +
+    'on the two fixed windows, with its interval from the two velocity intervals (a null bound = unbounded). ' +
     'The point is null unless both velocities are known (covered, informative, not interpolated) and the previous one is > 0.'
   );
 }
 const DOUBLING_TITLE =
-  'Counter doubling time ln 2/k: time for the counter to double at its average growth over the last 7 days. k = Theil–Sen slope of ln C(h) at the hour boundaries h ∈ [T − 7 d, T] where C is known, per day — ' +
-  "the 7-day average growth, not the current 24 h rate. In brackets Sen's 95 % interval; a bound whose rate may be ≤ 0 is null (unbounded), e.g. \"54 d (> 48)\". A shrinking counter shows its halving time ln 2/(−k).";
+  'Counter doubling time ln 2/k: time for the counter to double at its average growth over the last 7 days. ' +
+  'k: Theil–Sen slope of ln C(h) at the hour boundaries h ∈ [T − 7 d, T] where C is known, per day — the 7-day average growth, not the current 24 h rate. ' +
+  "In brackets Sen's 95 % interval; a bound whose rate may be ≤ 0 is null (unbounded), shown as \"54 d (> 48)\". A shrinking counter shows its halving time ln 2/(−k).";
 
 const COLUMNS: Column[] = [
   {
@@ -105,7 +109,7 @@ const COLUMNS: Column[] = [
     label: 'Growth 24 h',
     group: 'Last 24 hours',
     short: 'Growth',
-    title: growthTitle('24 h', '48 h'),
+    title: growthTitle('24 h'),
     numeric: true,
     sort: 'growth24hPct',
     cell: (r) => pct(r.growth24hPct, r.growth24hPctLow, r.growth24hPctHigh, 'growth-24h'),
@@ -120,7 +124,7 @@ const COLUMNS: Column[] = [
     sort: 'velocity7d',
     cell: (r) => h('span', { class: 'velocity-7d', title: windowTitle(r, '7 days', r.velocity7d, r.velocity7dLow, r.velocity7dHigh) }, withInterval(r.velocity7d, r.velocity7dLow, r.velocity7dHigh, formatRate, ' – ')),
   },
-  { key: 'growth7dPct', label: 'Growth 7 d', group: 'Last 7 days', short: 'Growth', title: growthTitle('7 d', '14 d'), numeric: true, sort: 'growth7dPct', cell: (r) => pct(r.growth7dPct, r.growth7dPctLow, r.growth7dPctHigh, 'growth-7d') },
+  { key: 'growth7dPct', label: 'Growth 7 d', group: 'Last 7 days', short: 'Growth', title: growthTitle('7 d'), numeric: true, sort: 'growth7dPct', cell: (r) => pct(r.growth7dPct, r.growth7dPctLow, r.growth7dPctHigh, 'growth-7d') },
   {
     key: 'doublingDays',
     label: 'Doubling',
