@@ -381,7 +381,8 @@ export async function overviewView(root: HTMLElement): Promise<void> {
     const filtered = data.total !== data.totalAll ? ` (${formatInt(data.totalAll)} in all)` : '';
     const waiting = data.tags.length && data.tags.every((t) => t.velocity24h === null) ? ' · velocities appear once a tag has 24 hours of samples' : '';
     replace(summary, `${rowsText}${filtered} · velocity of ${data.metric} · data as of ${formatTime(data.generatedAt, true)} · checked every 30 s${waiting}`);
-    renderPlatforms(data.platforms, q.platform);
+    // `platforms` lists every platform of the whole answer; without it (an older server), those of this page.
+    renderPlatforms((data.platforms as string[] | undefined) ?? [...new Set(data.tags.map((t) => t.platform))].sort(), q.platform);
   }
 
   let shownPlatforms = '';
