@@ -152,27 +152,50 @@ function describeCsvError(e: CsvError, delimiter: string): string {
 }
 
 /**
- * CSV/TSV records from UTF-8 chunks (see utf8Chunks), each with the line it starts on. Blank lines are skipped.
- * A structural error throws an ImportFileError with the line where the bad record starts.
+ * CSV/TSV records from UTF-8 chunks (see utf8Chunks), each with the line it starts on, in batches: all the records
+ * csv-parse completed from one chunk (one await per chunk, not per record — a big import reads millions). Blank lines
+ * are skipped. A structural error throws an ImportFileError with the line where the bad record starts.
  *
  * Line numbers are counted here rather than with csv-parse's `info`/`on_record` context (which builds an object per
  * record and triples the parse time): blank lines are kept as records (one empty field) so every line is seen, and a
  * record spans one line plus the line breaks inside its quoted fields.
  */
-export async function* csvRecords(chunks: AsyncIterable<Buffer>, delimiter: string): AsyncGenerator<CsvRecord> {
+export async function* csvRecordBatches(chunks: AsyncIterable<Buffer>, delimiter: string): AsyncGenerator<CsvRecord[]> {
   const parser = parse({ delimiter, bom: true, relax_column_count: true, max_record_size: MAX_RECORD_BYTES });
   const source = Readable.from(chunks);
+  let failure: { error: unknown } | undefined;
   source.on('error', (e) => parser.destroy(e));
+  parser.on('error', (error) => (failure ??= { error }));
   source.pipe(parser);
   /** Line the next record starts on. */
   let next = 1;
+  /** Wait until the parser has records, ends or fails. */
+  const wake = () =>
+    new Promise<void>((resolve) => {
+      const done = () => {
+        for (const e of ['readable', 'end', 'error', 'close'] as const) parser.off(e, done);
+        resolve();
+      };
+      for (const e of ['readable', 'end', 'error', 'close'] as const) parser.once(e, done);
+    });
   try {
-    for await (const record of parser as AsyncIterable<string[]>) {
-      const line = next;
-      next++;
-      for (const f of record) if (f.includes('\n')) next += countNewlines(Buffer.from(f));
-      if (record.length === 1 && record[0] === '') continue; // blank line
-      yield { line, fields: record };
+    for (;;) {
+      const batch: CsvRecord[] = [];
+      // csv-parse pushes every record of a chunk at once; read() hands them over without a promise each.
+      for (let record = parser.read() as string[] | null; record !== null; record = parser.read() as string[] | null) {
+        const line = next;
+        next++;
+        for (const f of record) if (f.includes('\n')) next += countNewlines(Buffer.from(f));
+        if (record.length === 1 && record[0] === '') continue; // blank line
+        batch.push({ line, fields: record });
+      }
+      if (batch.length) {
+        yield batch;
+        continue;
+      }
+      if (failure) throw failure.error;
+      if (parser.readableEnded || parser.destroyed) break;
+      await wake();
     }
   } catch (e) {
     if (e instanceof ImportFileError) throw e;
@@ -185,4 +208,9 @@ export async function* csvRecords(chunks: AsyncIterable<Buffer>, delimiter: stri
     source.destroy();
     parser.destroy();
   }
+}
+
+/** The records of csvRecordBatches one by one. */
+export async function* csvRecords(chunks: AsyncIterable<Buffer>, delimiter: string): AsyncGenerator<CsvRecord> {
+  for await (const batch of csvRecordBatches(chunks, delimiter)) yield* batch;
 }

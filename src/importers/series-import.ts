@@ -12,7 +12,7 @@ import { toCount } from '../schema/count.ts';
 import { Metric, Platform, type Observation, type Precision } from '../schema/observation.ts';
 import { roundedStepForNumber, stepFromDigits } from '../collectors/common/display-count.ts';
 import { parseTime } from '../util/time.ts';
-import { csvRecords, ImportFileError, textLines, utf8Chunks } from './csv.ts';
+import { csvRecordBatches, ImportFileError, textLines, utf8Chunks } from './csv.ts';
 
 export { ImportFileError } from './csv.ts';
 
@@ -197,50 +197,63 @@ class RepeatedTimeCheck {
 }
 
 /**
- * The records of an import file, in file order, read as a stream. A record that cannot become an observation is a
- * bad row (line + message); a file that cannot be read further (encoding, CSV structure, header) throws an
- * ImportFileError with its line.
+ * The records of an import file, in file order, read as a stream, in batches (one per chunk of the file, so a big
+ * file costs one await per chunk rather than per row). A record that cannot become an observation is a bad row
+ * (line + message); a file that cannot be read further (encoding, CSV structure, header) throws an ImportFileError
+ * with its line.
  */
-export async function* importItems(bytes: AsyncIterable<Uint8Array>, format: ImportFormat, ctx: ImportContext, opts: ReadOptions = {}): AsyncGenerator<ImportItem> {
+export async function* importItemBatches(bytes: AsyncIterable<Uint8Array>, format: ImportFormat, ctx: ImportContext, opts: ReadOptions = {}): AsyncGenerator<ImportItem[]> {
   const chunks = utf8Chunks(bytes, opts.encoding);
   const repeated = new RepeatedTimeCheck();
   if (format === 'jsonl') {
-    for await (const { line, text } of textLines(chunks)) if (text.trim()) yield repeated.check(line, jsonRow(text, ctx));
+    // JSONL is rare and small next to CSV: a batch per line.
+    for await (const { line, text } of textLines(chunks)) if (text.trim()) yield [repeated.check(line, jsonRow(text, ctx))];
     return;
   }
   if (format === 'tracker-tsv') {
     if (!ctx.tag) throw new ImportFileError(1, 'the tracker TSV format has one file per tag: pass --tag <tag>');
-    for await (const rec of csvRecords(chunks, '\t')) {
-      const [time, value] = rec.fields;
-      const n = toCount((value ?? '').trim());
-      // The display rule's step, but never coarser than the digits sent (a tracker may hold an unrounded count).
-      const step = n === null ? '0' : minStep(roundedStepForNumber(BigInt(n)), stepFromDigits(BigInt(n)));
-      // Tracker values are TikTok display figures expanded ("124.5K" → 124500): rounded, with the display step.
-      yield repeated.check(rec.line, rowToObservation({ platform: ctx.platform ?? 'tiktok', tag: ctx.tag, metric: ctx.metric ?? 'views', observed_at: time ?? '', value: value ?? '', step, precision: 'rounded', source: 'import.tracker_tsv' }, ctx));
+    for await (const recs of csvRecordBatches(chunks, '\t')) {
+      yield recs.map((rec) => {
+        const [time, value] = rec.fields;
+        const n = toCount((value ?? '').trim());
+        // The display rule's step, but never coarser than the digits sent (a tracker may hold an unrounded count).
+        const step = n === null ? '0' : minStep(roundedStepForNumber(BigInt(n)), stepFromDigits(BigInt(n)));
+        // Tracker values are TikTok display figures expanded ("124.5K" → 124500): rounded, with the display step.
+        return repeated.check(rec.line, rowToObservation({ platform: ctx.platform ?? 'tiktok', tag: ctx.tag!, metric: ctx.metric ?? 'views', observed_at: time ?? '', value: value ?? '', step, precision: 'rounded', source: 'import.tracker_tsv' }, ctx));
+      });
     }
     return;
   }
   let header: string[] | undefined;
   /** The known columns of the header and where they are. */
   let columns: [number, keyof RowInput][] = [];
-  for await (const rec of csvRecords(chunks, format === 'tsv' ? '\t' : ',')) {
-    if (!header) {
-      header = rec.fields.map((h) => h.trim().toLowerCase());
-      const missing = REQUIRED.filter((k) => !header!.includes(k));
-      if (missing.length) throw new ImportFileError(rec.line, `header is missing column(s) ${missing.join(', ')}; expected ${REQUIRED.join(',')} plus optional ${OPTIONAL.join(', ')}`);
-      const known: readonly string[] = [...REQUIRED, ...OPTIONAL];
-      columns = header.flatMap((h, i) => (known.includes(h) ? [[i, h as keyof RowInput] as [number, keyof RowInput]] : []));
-      continue;
+  for await (const recs of csvRecordBatches(chunks, format === 'tsv' ? '\t' : ',')) {
+    const items: ImportItem[] = [];
+    for (const rec of recs) {
+      if (!header) {
+        header = rec.fields.map((h) => h.trim().toLowerCase());
+        const missing = REQUIRED.filter((k) => !header!.includes(k));
+        if (missing.length) throw new ImportFileError(rec.line, `header is missing column(s) ${missing.join(', ')}; expected ${REQUIRED.join(',')} plus optional ${OPTIONAL.join(', ')}`);
+        const known: readonly string[] = [...REQUIRED, ...OPTIONAL];
+        columns = header.flatMap((h, i) => (known.includes(h) ? [[i, h as keyof RowInput] as [number, keyof RowInput]] : []));
+        continue;
+      }
+      if (rec.fields.length !== header.length) {
+        items.push({ line: rec.line, ok: false, message: `expected ${header.length} fields, found ${rec.fields.length}` });
+        continue;
+      }
+      const row: RowInput = {};
+      for (const [i, k] of columns) row[k] = rec.fields[i];
+      items.push(repeated.check(rec.line, rowToObservation(row, ctx)));
     }
-    if (rec.fields.length !== header.length) {
-      yield { line: rec.line, ok: false, message: `expected ${header.length} fields, found ${rec.fields.length}` };
-      continue;
-    }
-    const row: RowInput = {};
-    for (const [i, k] of columns) row[k] = rec.fields[i];
-    yield repeated.check(rec.line, rowToObservation(row, ctx));
+    if (items.length) yield items;
   }
   if (!header) throw new ImportFileError(1, `the file is empty: expected a header line (${REQUIRED.join(',')}) and rows`);
+}
+
+/** The records of importItemBatches one by one. */
+export async function* importItems(bytes: AsyncIterable<Uint8Array>, format: ImportFormat, ctx: ImportContext, opts: ReadOptions = {}): AsyncGenerator<ImportItem> {
+  for await (const batch of importItemBatches(bytes, format, ctx, opts)) yield* batch;
 }
 
 /** A series that looks display-rounded although its rows say nothing about precision. */

@@ -8,17 +8,28 @@
  *     earlier from the same file — the same identity (refused unless `replace`, then named). A different value from
  *     another file stays beside it (two origins; the reports show the conflict). Keys are looked up (importedAtKeysQuery, in chunks) only within the
  *     time range an earlier import of their series covers (importedSeriesQuery, once per new series);
- *  2. load: read the file again and insert the rows to store in batches of `batchSize`, one insert in flight while the
- *     next batch is parsed.
+ *     Each valid row is also formatted once, as the JSONEachRow line the store writes (src/store/rows.ts), and
+ *     appended to a spool file in `spoolDir` (written with backpressure, so memory stays bounded);
+ *  2. load: stream the spool — not the file: nothing is parsed or validated twice, and what is stored is exactly what
+ *     was checked — and insert the rows pass 1 did not mark as already stored (or as replacements, without `replace`)
+ *     in blocks of `batchSize` lines through store.insertObservationLines, one block in flight while the next is read.
  * A file that cannot be read to its end, bad rows with `strict`, display-rounded series without `assumeExact`/`step`,
- * or unannounced replacements refuse the import as a whole, before anything is stored.
+ * or unannounced replacements refuse the import as a whole, before anything is stored. The spool is removed at the end,
+ * whatever happened.
  */
-import { createReadStream, statSync } from 'node:fs';
+import { createReadStream, createWriteStream, mkdirSync, rmSync, statSync, type WriteStream } from 'node:fs';
+import { once } from 'node:events';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
 import { Transform } from 'node:stream';
+import { finished } from 'node:stream/promises';
+import { StringDecoder } from 'node:string_decoder';
 import type { Store } from '../store/store.ts';
 import { importedAtKeysQuery, importedSeriesQuery } from '../store/queries.ts';
+import { observationLine } from '../store/rows.ts';
 import type { Observation } from '../schema/observation.ts';
-import { ImportFileError, importItems, RoundingCheck, type ImportContext, type ImportFormat, type ImportItem, type RoundedSeries } from '../importers/series-import.ts';
+import { ImportFileError, importItemBatches, RoundingCheck, type ImportContext, type ImportFormat, type ImportItem, type RoundedSeries } from '../importers/series-import.ts';
 
 /** Keys looked up per store query (query parameters stay well under ClickHouse's URL limits). */
 const CHECK_CHUNK = 1000;
@@ -26,6 +37,8 @@ const CHECK_CHUNK = 1000;
 const SERIES_CHUNK = 5000;
 /** Examples of replaced values named in the report. */
 const EXAMPLES = 5;
+/** Spool text gathered before one write (bounded memory; few, large writes). */
+const SPOOL_WRITE_CHARS = 1 << 20;
 
 export interface ImportRequest {
   file: string;
@@ -37,6 +50,8 @@ export interface ImportRequest {
   replace?: boolean;
   assumeExact?: boolean;
   batchSize: number;
+  /** Where the spool of checked rows is written between the passes (the data dir; default: the OS temp dir). */
+  spoolDir?: string;
   /** Each bad row as it is found (line, message). */
   onBadRow?: (line: number, message: string) => void;
   onProgress?: (p: ImportProgress) => void;
@@ -127,7 +142,54 @@ function readFile(file: string, onBytes?: (n: number) => void): AsyncIterable<Ui
   return onBytes ? s.pipe(byteCounter(onBytes)) : s;
 }
 
+/**
+ * The checked rows between the two passes: one JSONEachRow line per valid row, in file order, in a private file
+ * (mode 0600). Lines are gathered into ~1 MiB writes and a write waits for the disk when the stream asks for it.
+ */
+class Spool {
+  readonly file: string;
+  readonly #out: WriteStream;
+  #buf = '';
+  #error: unknown;
+  constructor(dir: string) {
+    mkdirSync(dir, { recursive: true });
+    this.file = join(dir, `.import-spool-${process.pid}-${randomBytes(6).toString('hex')}.jsonl`);
+    this.#out = createWriteStream(this.file, { flags: 'wx', mode: 0o600 });
+    this.#out.on('error', (e) => (this.#error ??= e));
+  }
+  /** Append a line; true when the gathered text should be written (await flush()). */
+  add(line: string): boolean {
+    this.#buf += line + '\n';
+    return this.#buf.length >= SPOOL_WRITE_CHARS;
+  }
+  async flush(): Promise<void> {
+    if (this.#error) throw this.#error;
+    const text = this.#buf;
+    this.#buf = '';
+    if (text && !this.#out.write(text)) await once(this.#out, 'drain');
+  }
+  async finish(): Promise<void> {
+    await this.flush();
+    await finished(this.#out.end());
+    if (this.#error) throw this.#error;
+  }
+  remove(): void {
+    this.#out.destroy();
+    rmSync(this.file, { force: true });
+  }
+}
+
 export async function importFile(store: Store | undefined, req: ImportRequest): Promise<ImportOutcome> {
+  // Only an import that may store anything needs the spool.
+  const spool = store && !req.dryRun ? new Spool(req.spoolDir ?? tmpdir()) : undefined;
+  try {
+    return await checkAndLoad(store, req, spool);
+  } finally {
+    spool?.remove();
+  }
+}
+
+async function checkAndLoad(store: Store | undefined, req: ImportRequest, spool: Spool | undefined): Promise<ImportOutcome> {
   const out: ImportOutcome = {
     format: req.format,
     rows: 0,
@@ -233,22 +295,26 @@ export async function importFile(store: Store | undefined, req: ImportRequest): 
       bytes += n;
       tick({ phase: 'check', done: bytes, total: totalBytes, unit: 'bytes' });
     });
-    for await (const item of importItems(source, req.format, ctx, req.encoding ? { encoding: req.encoding } : {})) {
-      rounding.add(item);
-      if (!item.ok) {
-        out.badRows++;
-        req.onBadRow?.(item.line, item.message);
-        continue;
-      }
-      if (item.assumedExact) out.assumedExact++;
-      const p = { item, index: flags.length };
-      flags.push(0);
-      out.rows++;
-      if (!store) continue;
-      if (history.has(seriesKey(item.obs))) await route(p);
-      else {
-        unknown.push(p);
-        if (unknown.length >= SERIES_CHUNK) await resolveSeries();
+    for await (const items of importItemBatches(source, req.format, ctx, req.encoding ? { encoding: req.encoding } : {})) {
+      for (const item of items) {
+        rounding.add(item);
+        if (!item.ok) {
+          out.badRows++;
+          req.onBadRow?.(item.line, item.message);
+          continue;
+        }
+        if (item.assumedExact) out.assumedExact++;
+        const p = { item, index: flags.length };
+        flags.push(0);
+        out.rows++;
+        if (spool?.add(observationLine(item.obs))) await spool.flush();
+        if (!store) continue;
+        const h = history.get(seriesKey(item.obs));
+        if (h === undefined) {
+          unknown.push(p);
+          if (unknown.length >= SERIES_CHUNK) await resolveSeries();
+        } else if (h) await route(p); // the series has import history: look the row up if it falls in its range
+
       }
     }
     await resolveSeries();
@@ -271,11 +337,15 @@ export async function importFile(store: Store | undefined, req: ImportRequest): 
   }
   if (out.refused.length || req.dryRun || !store) return out;
 
-  // Pass 2: load.
-  const toStore = out.rows - out.alreadyStored - (req.replace ? 0 : out.replacements.count);
+  // Pass 2: load the spool. Pass 1 refused the import if a replacement was found without `replace`, so only rows
+  // already stored identically (flag 1) are left out here.
+  if (!spool) throw new Error('importFile: no spool to load');
+  await spool.finish();
+  const toStore = out.rows - out.alreadyStored;
   let index = 0;
-  let batch: Observation[] = [];
-  // One insert in flight while the next batch is parsed; its failure is kept and thrown at the next await.
+  let block = '';
+  let inBlock = 0;
+  // One block in flight while the next is read; its failure is kept and thrown at the next await.
   let inflight: Promise<void> | undefined;
   let failed: { error: unknown } | undefined;
   const settle = async () => {
@@ -284,13 +354,15 @@ export async function importFile(store: Store | undefined, req: ImportRequest): 
     if (failed) throw failed.error;
   };
   const flush = async () => {
-    const rows = batch;
-    batch = [];
+    const lines = block;
+    const n = inBlock;
+    block = '';
+    inBlock = 0;
     await settle();
-    if (!rows.length) return;
-    inflight = store.insertObservations(rows).then(
-      (n) => {
-        out.loaded += n;
+    if (!n) return;
+    inflight = store.insertObservationLines(lines).then(
+      (inserted) => {
+        out.loaded += inserted;
         tick({ phase: 'load', done: out.loaded, total: toStore, unit: 'rows' });
       },
       (error: unknown) => {
@@ -298,17 +370,23 @@ export async function importFile(store: Store | undefined, req: ImportRequest): 
       },
     );
   };
-  for await (const item of importItems(readFile(req.file), req.format, ctx, req.encoding ? { encoding: req.encoding } : {})) {
-    if (!item.ok) continue;
-    if (index >= flags.length) throw new ImportFileError(item.line, 'the file changed while it was being imported: run the import again');
-    const f = flags.get(index++);
-    if (f === 1) continue;
-    batch.push(item.obs);
-    if (batch.length >= req.batchSize) await flush();
+  const decoder = new StringDecoder('utf8');
+  let rest = '';
+  for await (const chunk of createReadStream(spool.file, { highWaterMark: 1 << 20 })) {
+    const text = rest + decoder.write(chunk as Buffer);
+    let start = 0;
+    for (let end = text.indexOf('\n'); end !== -1; end = text.indexOf('\n', start)) {
+      if (flags.get(index++) !== 1) {
+        block += text.slice(start, end + 1);
+        if (++inBlock >= req.batchSize) await flush();
+      }
+      start = end + 1;
+    }
+    rest = text.slice(start);
   }
   await flush();
   await settle();
-  if (index !== flags.length) throw new ImportFileError(0, 'the file changed while it was being imported: run the import again');
+  if (index !== flags.length || rest + decoder.end()) throw new Error(`import spool ${spool.file} holds ${index} row(s), the check pass wrote ${flags.length}`);
   tick({ phase: 'load', done: out.loaded, total: toStore, unit: 'rows' }, true);
   return out;
 }

@@ -3,6 +3,7 @@
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { Readable } from 'node:stream';
 import { join } from 'node:path';
 import { createClient, type ClickHouseClient, type ClickHouseSettings } from '@clickhouse/client';
 import type { Observation } from '../schema/observation.ts';
@@ -15,6 +16,7 @@ import { migrations, T } from './migrations.ts';
 import type { NamedQuery, QueryParams, QueryRow, QueryStats } from './query.ts';
 import type { AlertDeliveryWrite, EventRow, ExportFormat, InsertOptions, Store } from './store.ts';
 import { toChTime } from './time.ts';
+import { countLines, observationInsertRow, OBSERVATION_COLUMNS } from './rows.ts';
 import { QueryValidationError, StoreLockedError, StoreUnavailableError } from './errors.ts';
 import { storeErrorFrom } from './clickhouse-errors.ts';
 import { chdbLockState, describeHolder, readHolder } from './owner.ts';
@@ -114,26 +116,27 @@ export class ClickHouseStore implements Store {
 
   async insertObservations(rows: Observation[], opts: InsertOptions = {}): Promise<number> {
     if (!rows.length) return 0;
-    const values = rows.map((o) => ({
-      platform: o.platform,
-      tag: o.tag,
-      metric: o.metric,
-      observed_at: toChTime(o.observedAt),
-      value: o.value,
-      exact: o.exact,
-      step: o.step,
-      precision: o.precision,
-      source: o.source,
-      method: o.method,
-      collector_version: o.collectorVersion,
-      slot: toChTime(o.slot),
-      fetched_at: toChTime(o.fetchedAt),
-      provenance: o.provenance,
-      note: o.note,
-      time_precision: o.timePrecision ?? 'instant',
-    }));
-    await this.#insert(T.observations, values, opts.dedupToken ?? contentToken('obs2', rows.map(obsKey)));
+    await this.#insert(T.observations, rows.map(observationInsertRow), opts.dedupToken ?? contentToken('obs2', rows.map(obsKey)));
     return rows.length;
+  }
+
+  async insertObservationLines(lines: string, opts: InsertOptions = {}): Promise<number> {
+    const rows = countLines(lines);
+    if (!rows) return 0;
+    const token = opts.dedupToken ?? `obsl-${createHash('sha256').update(lines).digest('hex').slice(0, 32)}`;
+    try {
+      // The lines are already JSONEachRow text: exec sends them as the body, unlike insert, which would encode
+      // column objects again.
+      const r = await this.#client.exec({
+        query: `INSERT INTO ${T.observations} (${OBSERVATION_COLUMNS.join(', ')}) FORMAT JSONEachRow`,
+        values: Readable.from([Buffer.from(lines)], { objectMode: false }),
+        clickhouse_settings: { ...INSERT_SETTINGS, insert_deduplication_token: token },
+      });
+      r.stream.resume();
+    } catch (e) {
+      throw storeErrorFrom(`insert into ${T.observations}`, e);
+    }
+    return rows;
   }
 
   async insertFailures(rows: CollectionFailure[], opts: InsertOptions = {}): Promise<number> {

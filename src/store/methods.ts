@@ -12,9 +12,12 @@ import { TrackedTag } from '../schema/tracked.ts';
 import type { NamedQuery } from './query.ts';
 import type { AlertDeliveryWrite, EventRow, ExportFormat, Store } from './store.ts';
 import { QueryValidationError, StoreError } from './errors.ts';
+import { checkObservationLines } from './rows.ts';
 
 const InsertOptions = z.object({ dedupToken: z.string().max(200).optional() }).default({});
 const IsoTime = z.string().min(1).max(40);
+/** Largest block of preformatted rows a remote caller may send (the owner API reads bodies up to 50 MiB). */
+const MAX_LINES_BYTES = 40 * 1024 * 1024;
 
 export const EventRowSchema = z.object({
   slug: z.string().min(1).max(200),
@@ -71,6 +74,21 @@ export const STORE_METHODS = {
     args: z.object({ rows: z.array(Observation), opts: InsertOptions }),
     toWire: (rows: Observation[], opts?: z.input<typeof InsertOptions>) => ({ rows, opts }),
     call: (s, a) => s.insertObservations(a.rows, a.opts),
+  }),
+  insertObservationLines: method({
+    side: 'write',
+    // Preformatted rows are checked line by line with the rules of Observation (src/store/rows.ts).
+    args: z.object({
+      lines: z
+        .string()
+        .max(MAX_LINES_BYTES)
+        .superRefine((text, c) => {
+          for (const message of checkObservationLines(text)) c.addIssue({ code: 'custom', message });
+        }),
+      opts: InsertOptions,
+    }),
+    toWire: (lines: string, opts?: z.input<typeof InsertOptions>) => ({ lines, opts }),
+    call: (s, a) => s.insertObservationLines(a.lines, a.opts),
   }),
   insertFailures: method({
     side: 'write',

@@ -41,6 +41,12 @@ export interface Store {
   readonly backend: 'chdb' | 'server' | 'remote';
   migrate(): Promise<{ applied: number[] }>;
   insertObservations(rows: Observation[], opts?: InsertOptions): Promise<number>;
+  /**
+   * Rows prepared ahead of the insert: JSONEachRow lines made by observationLine (src/store/rows.ts), each ending in
+   * "\n" — what a big import spools while it checks its file. Returns the rows inserted. Without a dedupToken the
+   * token is a hash of the lines, so a re-sent block is dropped.
+   */
+  insertObservationLines(lines: string, opts?: InsertOptions): Promise<number>;
   insertFailures(rows: CollectionFailure[], opts?: InsertOptions): Promise<number>;
   upsertTracked(rows: TrackedTag[]): Promise<void>;
   upsertEvents(rows: EventRow[]): Promise<void>;

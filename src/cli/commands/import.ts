@@ -105,6 +105,8 @@ export async function runImport(opts: ImportOptions, io: Io = stdio, tty: Progre
     replace: opts.replace === true,
     assumeExact: opts.assumeExact === true,
     batchSize: cfg.loadBatchSize,
+    // The checked rows wait between the two passes next to the store (the OS temp dir may be small).
+    spoolDir: cfg.dataDir,
     onBadRow: (line: number, message: string) => {
       if (++shown > MAX_BAD_ROWS_SHOWN) return;
       endProgress();

@@ -22,6 +22,7 @@ function recordingStore(calls: string[]): Store {
     backend: 'chdb',
     migrate: rec('migrate', { applied: [] }) as Store['migrate'],
     insertObservations: rec('insertObservations', 0) as Store['insertObservations'],
+    insertObservationLines: rec('insertObservationLines', 0) as Store['insertObservationLines'],
     insertFailures: rec('insertFailures', 0) as Store['insertFailures'],
     upsertTracked: rec('upsertTracked') as Store['upsertTracked'],
     upsertEvents: rec('upsertEvents') as Store['upsertEvents'],

@@ -1,0 +1,125 @@
+/**
+ * An observation as a row of observations_v2, in one place: the column objects insertObservations sends, and the same
+ * row as one JSONEachRow line for writers that prepare their rows ahead of the insert (a big import formats each row
+ * once while it checks the file, spools the lines, and later streams them with insertObservationLines).
+ * `ObservationLine` is the strict schema of such a line: the owner's internal API checks every line a remote caller
+ * sends against it (the same rules as Observation), so preformatted rows are never a way around validation.
+ */
+import { z } from 'zod';
+import type { Observation } from '../schema/observation.ts';
+import { Metric, Method, Platform, Precision, TimePrecision } from '../schema/observation.ts';
+import { Count } from '../schema/count.ts';
+import { Tag } from '../schema/tag.ts';
+import { toChTime } from './time.ts';
+
+/** The columns an observation is written with, in table order (ingested_at, origin and key_at are DEFAULTs). */
+export const OBSERVATION_COLUMNS = [
+  'platform',
+  'tag',
+  'metric',
+  'observed_at',
+  'value',
+  'exact',
+  'step',
+  'precision',
+  'source',
+  'method',
+  'collector_version',
+  'slot',
+  'fetched_at',
+  'provenance',
+  'note',
+  'time_precision',
+] as const;
+
+export type ObservationInsertRow = Record<(typeof OBSERVATION_COLUMNS)[number], string | boolean>;
+
+export function observationInsertRow(o: Observation): ObservationInsertRow {
+  return {
+    platform: o.platform,
+    tag: o.tag,
+    metric: o.metric,
+    observed_at: toChTime(o.observedAt),
+    value: o.value,
+    exact: o.exact,
+    step: o.step,
+    precision: o.precision,
+    source: o.source,
+    method: o.method,
+    collector_version: o.collectorVersion,
+    slot: toChTime(o.slot),
+    fetched_at: toChTime(o.fetchedAt),
+    provenance: o.provenance,
+    note: o.note,
+    time_precision: o.timePrecision ?? 'instant',
+  };
+}
+
+const q = JSON.stringify;
+
+/**
+ * One JSONEachRow line (no line break) of the row insertObservations would write for `o`: the same text as
+ * JSON.stringify(observationInsertRow(o)) (tests/unit/core/store-rows.test.ts), built without the intermediate object
+ * because a big import formats millions of them. Times come from toChTime (digits and punctuation only); every other
+ * value goes through JSON.stringify.
+ */
+export function observationLine(o: Observation): string {
+  return (
+    `{"platform":${q(o.platform)},"tag":${q(o.tag)},"metric":${q(o.metric)},"observed_at":"${toChTime(o.observedAt)}","value":${q(o.value)},` +
+    `"exact":${o.exact ? 'true' : 'false'},"step":${q(o.step)},"precision":${q(o.precision)},"source":${q(o.source)},"method":${q(o.method)},` +
+    `"collector_version":${q(o.collectorVersion)},"slot":"${toChTime(o.slot)}","fetched_at":"${toChTime(o.fetchedAt)}","provenance":${q(o.provenance)},` +
+    `"note":${q(o.note)},"time_precision":${q(o.timePrecision ?? 'instant')}}`
+  );
+}
+
+const ChTimeText = z.string().regex(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}$/, "expected DateTime64(3) text 'YYYY-MM-DD HH:MM:SS.mmm' (UTC)");
+
+/** A JSONEachRow line of observationLine, checked with the rules of Observation (a remote caller's rows). */
+export const ObservationLine = z.strictObject({
+  platform: Platform,
+  tag: Tag,
+  metric: Metric,
+  observed_at: ChTimeText,
+  value: Count,
+  exact: z.boolean(),
+  step: Count,
+  precision: Precision,
+  source: z.string().min(1).max(200),
+  method: Method,
+  collector_version: z.string().min(1).max(100),
+  slot: ChTimeText,
+  fetched_at: ChTimeText,
+  provenance: z.string().max(2000),
+  note: z.string().max(2000),
+  time_precision: TimePrecision,
+});
+
+/** Lines of observationLine, each ending in "\n"; the problems of the first bad lines (1-based), or none. */
+export function checkObservationLines(text: string, maxProblems = 5): string[] {
+  const problems: string[] = [];
+  if (text.length && !text.endsWith('\n')) problems.push('the last line has no line break');
+  let start = 0;
+  for (let n = 1; start < text.length && problems.length < maxProblems; n++) {
+    let end = text.indexOf('\n', start);
+    if (end === -1) end = text.length;
+    const line = text.slice(start, end);
+    start = end + 1;
+    let row: unknown;
+    try {
+      row = JSON.parse(line);
+    } catch {
+      problems.push(`line ${n}: not valid JSON`);
+      continue;
+    }
+    const r = ObservationLine.safeParse(row);
+    if (!r.success) problems.push(`line ${n}: ${r.error.issues.map((i) => `${i.path.join('.') || 'row'}: ${i.message}`).join('; ')}`);
+  }
+  return problems;
+}
+
+/** How many rows a block of lines holds. */
+export function countLines(text: string): number {
+  let n = 0;
+  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) n++;
+  return n;
+}
