@@ -2,12 +2,13 @@
  * Importing a series file into the store, streamed in two passes so that memory stays bounded whatever the file's
  * size and nothing is stored unless the whole file may be:
  *
- *  1. check: read every record (importItems), count and report bad rows, keep per-series numbers for the
+ *  1. check: read every record (importItemBatches), count and report bad rows, keep per-series numbers for the
  *     display-rounding rule, and look up earlier imported values at the file's keys to tell rows already stored
- *     identically (a re-import: skipped, so it adds nothing) from rows that would replace a different value imported
- *     earlier from the same file — the same identity (refused unless `replace`, then named). A different value from
- *     another file stays beside it (two origins; the reports show the conflict). Keys are looked up (importedAtKeysQuery, in chunks) only within the
- *     time range an earlier import of their series covers (importedSeriesQuery, once per new series);
+ *     identically (a re-import: skipped, so it adds nothing) from rows that would replace a different value an
+ *     earlier import — of this file or another: every import has the origin 'import', so the identity is the key —
+ *     stored there (refused unless `replace`, then named with the file it came from). Keys are looked up
+ *     (importedAtKeysQuery, in chunks) only within the time range an earlier import of their series covers
+ *     (importedSeriesQuery, once per new series).
  *     Each valid row is also formatted once, as the JSONEachRow line the store writes (src/store/rows.ts), and
  *     appended to a spool file in `spoolDir` (written with backpressure, so memory stays bounded);
  *  2. load: stream the spool — not the file: nothing is parsed or validated twice, and what is stored is exactly what
@@ -85,10 +86,8 @@ export interface ImportOutcome {
   rounded: RoundedSeries[];
   /** Rows already stored with the same value by an earlier import (not inserted again). */
   alreadyStored: number;
-  /** Rows whose identity (key and origin: the same file) holds a different earlier imported value. */
+  /** Rows whose identity (key and origin 'import') holds a different value from an earlier import, of any file. */
   replacements: { count: number; examples: Replacement[] };
-  /** Rows at an instant where another file imported a different value: both are kept (a conflict the reports show). */
-  besideOtherImports: number;
   /** Whether the store was compared at all (a dry run without a store cannot). */
   comparedWithStore: boolean;
   /** Rows inserted (0 when refused or dry-run). */
@@ -198,7 +197,6 @@ async function checkAndLoad(store: Store | undefined, req: ImportRequest, spool:
     rounded: [],
     alreadyStored: 0,
     replacements: { count: 0, examples: [] },
-    besideOtherImports: 0,
     comparedWithStore: Boolean(store),
     loaded: 0,
     refused: [],
@@ -236,22 +234,18 @@ async function checkAndLoad(store: Store | undefined, req: ImportRequest, spool:
       times: batch.map((p) => p.item.obs.observedAt),
     });
     if (!stored.length) return;
-    const byKey = new Map<string, (typeof stored)[number][]>();
-    for (const r of stored) {
-      const k = keyOf(r.platform, r.tag, r.metric, r.observed_at);
-      byKey.set(k, [...(byKey.get(k) ?? []), r]);
-    }
+    const byKey = new Map<string, (typeof stored)[number]>();
+    for (const r of stored) byKey.set(keyOf(r.platform, r.tag, r.metric, r.observed_at), r);
     for (const { item, index } of batch) {
       const o = item.obs;
-      const here = byKey.get(keyOf(o.platform, o.tag, o.metric, o.observedAt));
-      if (!here) continue;
-      // The row's identity is its origin, import:<provenance> (src/schema/identity.ts): the same file again
-      // rewrites its own rows; another file's value at the same instant stands beside it as a conflict.
-      const own = here.find((s) => s.provenance === o.provenance);
-      if (own ? sameStored(o, own) : here.some((s) => sameStored(o, s))) {
+      const own = byKey.get(keyOf(o.platform, o.tag, o.metric, o.observedAt));
+      if (!own) continue;
+      // Every import shares the origin 'import' (src/schema/identity.ts): whichever file wrote the value this key
+      // holds, the same value again is a re-import and another value replaces it.
+      if (sameStored(o, own)) {
         flags.set(index, 1);
         out.alreadyStored++;
-      } else if (own) {
+      } else {
         flags.set(index, 2);
         out.replacements.count++;
         if (out.replacements.examples.length < EXAMPLES) {
@@ -265,7 +259,7 @@ async function checkAndLoad(store: Store | undefined, req: ImportRequest, spool:
             new: { value: o.value, precision: o.precision, step: o.step, source: o.source },
           });
         }
-      } else out.besideOtherImports++;
+      }
     }
   };
   const route = async (p: Pending) => {
@@ -331,7 +325,7 @@ async function checkAndLoad(store: Store | undefined, req: ImportRequest, spool:
   if (out.rounded.length && !req.assumeExact) out.refused.push(roundedAdvice(out.rounded));
   if (out.replacements.count && !req.replace) {
     out.refused.push(
-      `${out.replacements.count} row(s) would replace a different value stored by an earlier import of the same file (same provenance) at the same platform, tag, metric and observed_at. ` +
+      `${out.replacements.count} row(s) would replace a different value stored by an earlier import (of this file or another) at the same platform, tag, metric and observed_at. ` +
         'Re-run with --replace to replace them (they are listed), or fix the file.',
     );
   }

@@ -166,23 +166,24 @@ ORDER BY observed_at`,
 });
 
 /**
- * Earlier imported values at the given (platform, tag, metric, observed_at) keys, one row per import origin (its
- * provenance: the file): what a re-import would repeat, replace (same origin, another value) or stand beside (another
- * file's value at the same instant, kept as a conflict). Only rows whose method is 'import': a collected reading is
- * never an import's to replace. Without FINAL, the latest write of an identity (ingested_at) is taken.
+ * The imported value each given (platform, tag, metric, observed_at) key holds now: the latest write of that identity
+ * (origin 'import', key_at = observed_at — src/schema/identity.ts), whichever file it came from. What a new import
+ * would repeat (the same value: skipped) or replace (another value: only with --replace). Only rows whose method is
+ * 'import': a collected reading is another origin and never an import's to replace. Without FINAL, the latest write
+ * (ingested_at) is taken, as ReplacingMergeTree will keep it.
  */
 export const importedAtKeysQuery = defineQuery({
   name: 'imported_at_keys',
   params: z.object({ platforms: z.array(z.string()), tags: z.array(z.string()), metrics: z.array(z.string()), times: z.array(chTimeParam) }),
   row: z.object({ platform: z.string(), tag: z.string(), metric: z.string(), observed_at: chTime, provenance: z.string(), value: u64, step: u64, precision: z.string(), source: z.string(), note: z.string(), time_precision: z.string() }),
-  sql: `SELECT platform, tag, metric, observed_at, provenance,
+  sql: `SELECT platform, tag, metric, observed_at, argMax(provenance, ingested_at) AS provenance,
   argMax(value, ingested_at) AS value, argMax(step, ingested_at) AS step, argMax(precision, ingested_at) AS precision,
   argMax(source, ingested_at) AS source, argMax(note, ingested_at) AS note, argMax(time_precision, ingested_at) AS time_precision
 FROM ${T.observations}
 WHERE (platform, tag, metric, observed_at) IN (
     SELECT arrayJoin(arrayZip({platforms:Array(String)}, {tags:Array(String)}, {metrics:Array(String)}, {times:Array(DateTime64(3, 'UTC'))})))
   AND method = 'import'
-GROUP BY platform, tag, metric, observed_at, provenance`,
+GROUP BY platform, tag, metric, observed_at`,
 });
 
 /**

@@ -130,7 +130,7 @@ function report(out: ImportOutcome, opts: ImportOptions, io: Io, shown: number):
   if (shown > MAX_BAD_ROWS_SHOWN) io.err(`… and ${shown - MAX_BAD_ROWS_SHOWN} more bad row(s) not shown (${shown} in all); check the file with --dry-run after fixing the first ones`);
   const r = out.replacements;
   if (r.count) {
-    io.err(`${r.count} row(s) ${out.refused.length || opts.dryRun ? 'would replace' : 'replaced'} a different value from an earlier import of this file${r.count > r.examples.length ? `, e.g.` : ':'}`);
+    io.err(`${r.count} row(s) ${out.refused.length || opts.dryRun ? 'would replace' : 'replaced'} a different value from an earlier import${r.count > r.examples.length ? `, e.g.` : ':'}`);
     for (const e of r.examples) {
       const what = (v: { value: string; precision: string; step: string }) => `${formatCount(v.value)}${v.precision === 'exact' ? '' : ` (${v.precision}${v.step !== '0' ? `, step ${v.step}` : ''})`}`;
       io.err(`  ${opts.file}:${e.line}: ${e.platform} #${e.tag} ${e.metric} at ${e.observedAt}: ${what(e.old)} → ${what(e.new)} (was from ${e.old.provenance || e.old.source})`);
@@ -149,7 +149,6 @@ function report(out: ImportOutcome, opts: ImportOptions, io: Io, shown: number):
     `${opts.dryRun ? 'would import' : 'imported'} ${opts.dryRun ? out.rows - out.alreadyStored - (opts.replace ? 0 : r.count) : out.loaded} observation(s) from ${opts.file} (${out.format})`,
     ...(out.alreadyStored ? [`${out.alreadyStored} already stored by an earlier import (unchanged, not added again)`] : []),
     ...(r.count && opts.replace ? [`${r.count} ${opts.dryRun ? 'would replace' : 'replaced'} earlier imported value(s)`] : []),
-    ...(out.besideOtherImports ? [`${out.besideOtherImports} differ from values another file imported at the same time (both kept: the report shows them as conflicts)`] : []),
     ...(out.badRows ? [`${out.badRows} bad row(s) skipped`] : []),
     ...(opts.dryRun && !out.comparedWithStore ? ['not compared with the store (there is none yet)'] : []),
   ];

@@ -6,6 +6,7 @@ import type { Store } from '../../../src/store/store.ts';
 import { seriesQuery, rawCountQuery, trackedQuery, latestQuery, recentFailuresQuery, observedTimesQuery } from '../../../src/store/queries.ts';
 import { obs } from '../../helpers/observations.ts';
 import { randomName } from '../../helpers/tmp.ts';
+import { observationLine } from '../../../src/store/rows.ts';
 
 export function describeStoreContract(backend: string, open: () => Promise<{ store: Store; cleanup: () => Promise<void> }>): void {
   describe(`store contract: ${backend}`, () => {
@@ -42,6 +43,23 @@ export function describeStoreContract(backend: string, open: () => Promise<{ sto
       await store.insertObservations([batch[0]!], { dedupToken: `other-${tag}` });
       const rows = await store.run(seriesQuery, { platform: 'tiktok', tag, metric: 'views' });
       expect(rows.length).toBe(2);
+    });
+
+    it('insertObservationLines (rows prepared as JSONEachRow lines) stores what insertObservations stores; a re-sent block is dropped', async () => {
+      // Issue 10 (import rate): a big import spools checked rows as lines and streams them back through this method.
+      const tag = randomName('lines').replace(/-/g, '_');
+      const note = `it's "quoted" \\ back \t tab \n newline \u2028 é`;
+      const rows = [obs({ tag, observedAt: '2024-02-02T00:00:00.000Z', value: '18446744073709551615', note }), obs({ tag, observedAt: '2024-02-02T01:00:00.000Z', value: '16400000000', exact: false, precision: 'rounded', step: '100000000', method: 'import', provenance: 'f.csv' })];
+      const lines = rows.map((o) => observationLine(o) + '\n').join('');
+      expect(await store.insertObservationLines(lines)).toBe(2);
+      expect(await store.insertObservationLines(lines)).toBe(2);
+      const [c] = await store.run(rawCountQuery, { platform: 'tiktok', tag });
+      expect(c).toEqual({ rows: '2', keys: '2' });
+      const got = await store.run(seriesQuery, { platform: 'tiktok', tag, metric: 'views' });
+      expect(got).toMatchObject([
+        { value: '18446744073709551615', note, precision: 'exact', exact: true },
+        { value: '16400000000', precision: 'rounded', step: '100000000', method: 'import', provenance: 'f.csv' },
+      ]);
     });
 
     it('records precision, step, source and provenance', async () => {

@@ -1,0 +1,54 @@
+/**
+ * Issue 10 (import rate): a big import formats each checked row once, as the JSONEachRow line the store writes, and
+ * streams those lines to the store later. The line must be exactly the row insertObservations writes, whatever the
+ * free text holds, and a remote caller's lines are checked with the rules of Observation before they reach the store.
+ */
+import { describe, expect, it } from 'vitest';
+import { checkObservationLines, countLines, observationInsertRow, observationLine } from '../../../src/store/rows.ts';
+import { dispatchStoreCall } from '../../../src/store/methods.ts';
+import { QueryValidationError } from '../../../src/store/errors.ts';
+import { getQuery } from '../../../src/store/registry.ts';
+import type { Store } from '../../../src/store/store.ts';
+import { obs } from '../../helpers/observations.ts';
+
+const HOSTILE = [`it's "quoted" \\ back`, 'tab\tnew\nline\r', '\u2028\u2029 sep', 'é ü 中文 🙂', '\u0000\u001f ctl', '"},{"value":"1'];
+
+describe('observation lines', () => {
+  it('observationLine is JSON.stringify of the row insertObservations writes, for hostile free text too', () => {
+    for (const text of HOSTILE) {
+      const o = obs({ tag: 'x_1', observedAt: '2024-01-02T03:04:05.678Z', value: '18446744073709551615', note: text, provenance: text, source: `s ${text}`, method: 'import', fetchedAt: '2026-12-05T10:00:00Z', timePrecision: 'day' });
+      const line = observationLine(o);
+      expect(line).toBe(JSON.stringify(observationInsertRow(o)));
+      expect(JSON.parse(line)).toMatchObject({ note: text, provenance: text, observed_at: '2024-01-02 03:04:05.678', fetched_at: '2026-12-05 10:00:00.000', value: '18446744073709551615', time_precision: 'day' });
+      expect(checkObservationLines(line + '\n')).toEqual([]);
+    }
+  });
+
+  it('checkObservationLines names the line and field of anything an Observation could not be', () => {
+    const good = observationLine(obs({ tag: 'ok', observedAt: '2024-01-01T00:00:00.000Z', value: '5' }));
+    const row = JSON.parse(good) as Record<string, unknown>;
+    const bad = (patch: Record<string, unknown>) => JSON.stringify({ ...row, ...patch });
+    const text = [good, bad({ tag: 'Not Normalised' }), bad({ value: '-1' }), bad({ observed_at: '2024-01-01T00:00:00Z' }), bad({ ingested_at: '2099-01-01 00:00:00.000' }), '{"platform":'].join('\n') + '\n';
+    const problems = checkObservationLines(text, 10);
+    expect(problems).toHaveLength(5);
+    expect(problems[0]).toMatch(/^line 2: tag: /);
+    expect(problems[1]).toMatch(/^line 3: value: /);
+    expect(problems[2]).toMatch(/^line 4: observed_at: expected DateTime64/);
+    expect(problems[3]).toMatch(/^line 5: .*ingested_at/);
+    expect(problems[4]).toBe('line 6: not valid JSON');
+    expect(checkObservationLines(good)).toEqual(['the last line has no line break']);
+    expect(countLines(text)).toBe(6);
+  });
+
+  it("the owner's internal API refuses bad lines before they reach the store", async () => {
+    const calls: string[] = [];
+    const store = { insertObservationLines: async (lines: string) => (calls.push(lines), countLines(lines)) } as unknown as Store;
+    const good = observationLine(obs({ tag: 'ok', observedAt: '2024-01-01T00:00:00.000Z', value: '5' })) + '\n';
+    const err = await dispatchStoreCall(store, 'insertObservationLines', { lines: good + '{"tag":"x"}\n' }, getQuery).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(QueryValidationError);
+    expect((err as Error).message).toMatch(/insertObservationLines: lines: line 2: /);
+    expect(calls).toEqual([]);
+    expect(await dispatchStoreCall(store, 'insertObservationLines', { lines: good }, getQuery)).toBe(1);
+    expect(calls).toEqual([good]);
+  });
+});
