@@ -18,7 +18,7 @@
  * or unannounced replacements refuse the import as a whole, before anything is stored. The spool is removed at the end,
  * whatever happened.
  */
-import { createReadStream, createWriteStream, mkdirSync, rmSync, statSync, type WriteStream } from 'node:fs';
+import { createReadStream, createWriteStream, mkdirSync, readdirSync, rmSync, statSync, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -152,6 +152,7 @@ class Spool {
   #error: unknown;
   constructor(dir: string) {
     mkdirSync(dir, { recursive: true });
+    removeStaleSpools(dir);
     this.file = join(dir, `.import-spool-${process.pid}-${randomBytes(6).toString('hex')}.jsonl`);
     this.#out = createWriteStream(this.file, { flags: 'wx', mode: 0o600 });
     this.#out.on('error', (e) => (this.#error ??= e));
@@ -175,6 +176,19 @@ class Spool {
   remove(): void {
     this.#out.destroy();
     rmSync(this.file, { force: true });
+  }
+}
+
+/** Spools left by imports that were killed (their process is gone): they hold nothing anyone will load. */
+function removeStaleSpools(dir: string): void {
+  for (const name of readdirSync(dir)) {
+    const pid = /^\.import-spool-(\d+)-[0-9a-f]+\.jsonl$/.exec(name)?.[1];
+    if (!pid || Number(pid) === process.pid) continue;
+    try {
+      process.kill(Number(pid), 0);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ESRCH') rmSync(join(dir, name), { force: true });
+    }
   }
 }
 

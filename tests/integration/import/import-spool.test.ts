@@ -4,9 +4,10 @@
  * CLI); pass 2 inserts from the spool, never from the file again. On a real chDB store:
  *  - what is stored is what was checked, even if the file changes between the passes (the old load pass read the
  *    file again: it stopped with "the file changed", or would have stored rows nobody checked);
- *  - the spool exists, mode 0600, while the rows load, and is removed after a load, a refusal and a failed insert.
+ *  - the spool exists, mode 0600, while the rows load, and is removed after a load, a refusal and a failed insert;
+ *    one left by a killed import is removed by the next.
  */
-import { readdirSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it, expect, afterAll, beforeAll } from 'vitest';
 import { importFile, type ImportRequest } from '../../../src/services/import.ts';
@@ -23,6 +24,7 @@ describe('import spool: each row parsed once, stored as checked (real chDB)', ()
   const spoolDir = join(t.dir, 'spool');
   let store: ClickHouseStore;
   beforeAll(async () => {
+    mkdirSync(spoolDir, { recursive: true });
     store = await openClickHouseStore({ dataDir: t.dir });
     await store.migrate();
   });
@@ -63,11 +65,17 @@ describe('import spool: each row parsed once, stored as checked (real chDB)', ()
   }, 60_000);
 
   it('removes the spool after a refusal and after a failed insert; a dry run writes none', async () => {
+    // A spool left by a killed import (its process is gone) is removed by the next import; a live process's is not.
+    const stale = join(spoolDir, '.import-spool-999999999-abcdef.jsonl');
+    const live = join(spoolDir, `.import-spool-${process.ppid}-abcdef.jsonl`);
+    writeFileSync(stale, '{}\n');
+    writeFileSync(live, '{}\n');
     const rounded = join(t.dir, 'rounded.csv');
     writeFileSync(rounded, [HEADER, ...rowsOf('spoolrounded', [16400000000, 16500000000, 16600000000])].join('\n'));
     const refused = await importFile(store, request(rounded));
     expect(refused.refused.join(' ')).toMatch(/display-rounded/);
-    expect(spools()).toEqual([]);
+    expect(spools()).toEqual([live.split('/').pop()]);
+    rmSync(live);
     expect(await values('spoolrounded')).toEqual([]);
 
     let spoolsDuringDryRun: string[] = [];
