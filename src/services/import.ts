@@ -25,7 +25,6 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Transform } from 'node:stream';
 import { finished } from 'node:stream/promises';
-import { StringDecoder } from 'node:string_decoder';
 import type { Store } from '../store/store.ts';
 import { importedAtKeysQuery, importedSeriesQuery } from '../store/queries.ts';
 import { observationLine } from '../store/rows.ts';
@@ -38,6 +37,7 @@ const CHECK_CHUNK = 1000;
 const SERIES_CHUNK = 5000;
 /** Examples of replaced values named in the report. */
 const EXAMPLES = 5;
+const NL = 0x0a;
 /** Spool text gathered before one write (bounded memory; few, large writes). */
 const SPOOL_WRITE_CHARS = 1 << 20;
 
@@ -350,9 +350,12 @@ async function checkAndLoad(store: Store | undefined, req: ImportRequest, spool:
   if (!spool) throw new Error('importFile: no spool to load');
   await spool.finish();
   const toStore = out.rows - out.alreadyStored;
-  let index = 0;
-  let block = '';
+  // Blocks go as bytes, cut from the spool's chunks at line breaks: a run of kept lines is one slice, never a string.
+  let pieces: Buffer[] = [];
   let inBlock = 0;
+  let blocks = 0;
+  // A token per block of this run (its lines carry this run's fetched_at, so no other run sends the same block).
+  const run = randomBytes(8).toString('hex');
   // One block in flight while the next is read; its failure is kept and thrown at the next await.
   let inflight: Promise<void> | undefined;
   let failed: { error: unknown } | undefined;
@@ -362,13 +365,13 @@ async function checkAndLoad(store: Store | undefined, req: ImportRequest, spool:
     if (failed) throw failed.error;
   };
   const flush = async () => {
-    const lines = block;
+    const lines = pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces);
     const n = inBlock;
-    block = '';
+    pieces = [];
     inBlock = 0;
     await settle();
     if (!n) return;
-    inflight = store.insertObservationLines(lines).then(
+    inflight = store.insertObservationLines(lines, { dedupToken: `import-${run}-${++blocks}` }).then(
       (inserted) => {
         out.loaded += inserted;
         tick({ phase: 'load', done: out.loaded, total: toStore, unit: 'rows' });
@@ -378,23 +381,30 @@ async function checkAndLoad(store: Store | undefined, req: ImportRequest, spool:
       },
     );
   };
-  const decoder = new StringDecoder('utf8');
-  let rest = '';
+  let index = 0;
+  let carry: Buffer | undefined;
   for await (const chunk of createReadStream(spool.file, { highWaterMark: 1 << 20 })) {
-    const text = rest + decoder.write(chunk as Buffer);
-    let start = 0;
-    for (let end = text.indexOf('\n'); end !== -1; end = text.indexOf('\n', start)) {
-      if (flags.get(index++) !== 1) {
-        block += text.slice(start, end + 1);
-        if (++inBlock >= req.batchSize) await flush();
+    const buf = carry ? Buffer.concat([carry, chunk as Buffer]) : (chunk as Buffer);
+    let start = 0; // the current line
+    let kept = 0; // the current run of kept lines
+    for (let end = buf.indexOf(NL); end !== -1; end = buf.indexOf(NL, start)) {
+      if (flags.get(index++) === 1) {
+        // Already stored identically: end the run before this line.
+        if (kept < start) pieces.push(buf.subarray(kept, start));
+        kept = end + 1;
+      } else if (++inBlock >= req.batchSize) {
+        pieces.push(buf.subarray(kept, end + 1));
+        kept = end + 1;
+        await flush();
       }
       start = end + 1;
     }
-    rest = text.slice(start);
+    if (kept < start) pieces.push(buf.subarray(kept, start));
+    carry = start < buf.length ? buf.subarray(start) : undefined;
   }
   await flush();
   await settle();
-  if (index !== flags.length || rest + decoder.end()) throw new Error(`import spool ${spool.file} holds ${index} row(s), the check pass wrote ${flags.length}`);
+  if (index !== flags.length || carry) throw new Error(`import spool ${spool.file} holds ${index} row(s), the check pass wrote ${flags.length}`);
   tick({ phase: 'load', done: out.loaded, total: toStore, unit: 'rows' }, true);
   return out;
 }

@@ -120,16 +120,17 @@ export class ClickHouseStore implements Store {
     return rows.length;
   }
 
-  async insertObservationLines(lines: string, opts: InsertOptions = {}): Promise<number> {
-    const rows = countLines(lines);
+  async insertObservationLines(lines: string | Uint8Array, opts: InsertOptions = {}): Promise<number> {
+    const body = typeof lines === 'string' ? Buffer.from(lines) : Buffer.from(lines.buffer, lines.byteOffset, lines.byteLength);
+    const rows = countLines(body);
     if (!rows) return 0;
-    const token = opts.dedupToken ?? `obsl-${createHash('sha256').update(lines).digest('hex').slice(0, 32)}`;
+    const token = opts.dedupToken ?? `obsl-${createHash('sha256').update(body).digest('hex').slice(0, 32)}`;
     try {
       // The lines are already JSONEachRow text: exec sends them as the body, unlike insert, which would encode
       // column objects again.
       const r = await this.#client.exec({
         query: `INSERT INTO ${T.observations} (${OBSERVATION_COLUMNS.join(', ')}) FORMAT JSONEachRow`,
-        values: Readable.from([Buffer.from(lines)], { objectMode: false }),
+        values: Readable.from([body], { objectMode: false }),
         clickhouse_settings: { ...INSERT_SETTINGS, insert_deduplication_token: token },
       });
       r.stream.resume();

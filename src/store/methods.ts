@@ -87,7 +87,7 @@ export const STORE_METHODS = {
         }),
       opts: InsertOptions,
     }),
-    toWire: (lines: string, opts?: z.input<typeof InsertOptions>) => ({ lines, opts }),
+    toWire: (lines: string | Uint8Array, opts?: z.input<typeof InsertOptions>) => ({ lines: typeof lines === 'string' ? lines : Buffer.from(lines).toString('utf8'), opts }),
     call: (s, a) => s.insertObservationLines(a.lines, a.opts),
   }),
   insertFailures: method({

@@ -117,9 +117,14 @@ export function checkObservationLines(text: string, maxProblems = 5): string[] {
   return problems;
 }
 
-/** How many rows a block of lines holds. */
-export function countLines(text: string): number {
+/** How many rows a block of lines (text or bytes) holds. */
+export function countLines(lines: string | Uint8Array): number {
   let n = 0;
-  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) n++;
+  if (typeof lines === 'string') {
+    for (let i = lines.indexOf('\n'); i !== -1; i = lines.indexOf('\n', i + 1)) n++;
+    return n;
+  }
+  const b = Buffer.from(lines.buffer, lines.byteOffset, lines.byteLength);
+  for (let i = b.indexOf(0x0a); i !== -1; i = b.indexOf(0x0a, i + 1)) n++;
   return n;
 }

@@ -43,10 +43,10 @@ export interface Store {
   insertObservations(rows: Observation[], opts?: InsertOptions): Promise<number>;
   /**
    * Rows prepared ahead of the insert: JSONEachRow lines made by observationLine (src/store/rows.ts), each ending in
-   * "\n" — what a big import spools while it checks its file. Returns the rows inserted. Without a dedupToken the
-   * token is a hash of the lines, so a re-sent block is dropped.
+   * "\n", as text or UTF-8 bytes — what a big import spools while it checks its file. Returns the rows inserted.
+   * Without a dedupToken the token is a hash of the lines, so a re-sent block is dropped.
    */
-  insertObservationLines(lines: string, opts?: InsertOptions): Promise<number>;
+  insertObservationLines(lines: string | Uint8Array, opts?: InsertOptions): Promise<number>;
   insertFailures(rows: CollectionFailure[], opts?: InsertOptions): Promise<number>;
   upsertTracked(rows: TrackedTag[]): Promise<void>;
   upsertEvents(rows: EventRow[]): Promise<void>;
