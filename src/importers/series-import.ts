@@ -7,6 +7,7 @@
  * (the rule is documented in docs/collectors.md, "Import").
  */
 import { Readable } from 'node:stream';
+import type { z } from 'zod';
 import { tryNormalizeTag } from '../schema/tag.ts';
 import { toCount } from '../schema/count.ts';
 import { Metric, Platform, type Observation, type Precision } from '../schema/observation.ts';
@@ -83,17 +84,28 @@ function countIn(raw: string): string | null {
   return /^(\d+|\d{1,3}(?:[,_]\d{3})+)$/.test(s) ? toCount(s.replace(/[,_]/g, '')) : null;
 }
 
+/** Platform and metric names already accepted: a file repeats a handful of them on every row (bounded, never more than a few thousand). */
+const acceptedNames = new Map<z.ZodType, Set<string>>();
+function validName(schema: z.ZodType, name: string): boolean {
+  let ok = acceptedNames.get(schema);
+  if (ok?.has(name)) return true;
+  if (!schema.safeParse(name).success) return false;
+  if (!ok) acceptedNames.set(schema, (ok = new Set()));
+  if (ok.size < 4096) ok.add(name);
+  return true;
+}
+
 type RowInput = Partial<Record<(typeof REQUIRED)[number] | (typeof OPTIONAL)[number], string>>;
 
 /** Validate one row into an observation, or say exactly what is wrong with it. */
 export function rowToObservation(r: RowInput, ctx: ImportContext): { ok: true; obs: Observation; assumedExact: boolean } | { ok: false; message: string } {
   for (const k of REQUIRED) if (r[k] === undefined || r[k]!.trim() === '') return { ok: false, message: `missing ${k}` };
   const platform = r.platform!.trim().toLowerCase();
-  if (!Platform.safeParse(platform).success) return { ok: false, message: `invalid platform ${JSON.stringify(r.platform)}` };
+  if (!validName(Platform, platform)) return { ok: false, message: `invalid platform ${JSON.stringify(r.platform)}` };
   const tag = tryNormalizeTag(r.tag!);
   if (!tag.ok) return { ok: false, message: tag.error.message };
   const metric = r.metric!.trim().toLowerCase();
-  if (!Metric.safeParse(metric).success) return { ok: false, message: `invalid metric ${JSON.stringify(r.metric)}` };
+  if (!validName(Metric, metric)) return { ok: false, message: `invalid metric ${JSON.stringify(r.metric)}` };
   const time = observedTime(r.observed_at!);
   if (!time.ok) return { ok: false, message: time.message };
   const observedAt = time.iso;

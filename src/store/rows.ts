@@ -56,6 +56,8 @@ export function observationInsertRow(o: Observation): ObservationInsertRow {
 }
 
 const q = JSON.stringify;
+/** The last fetched_at converted (an import's rows share one). */
+let lastFetched = { iso: '', ch: '' };
 
 /**
  * One JSONEachRow line (no line break) of the row insertObservations would write for `o`: the same text as
@@ -64,10 +66,14 @@ const q = JSON.stringify;
  * value goes through JSON.stringify.
  */
 export function observationLine(o: Observation): string {
+  const observedAt = toChTime(o.observedAt);
+  // An import's slot is its observed_at, and its fetched_at the same for every row: convert each time once.
+  const slot = o.slot === o.observedAt ? observedAt : toChTime(o.slot);
+  if (o.fetchedAt !== lastFetched.iso) lastFetched = { iso: o.fetchedAt, ch: toChTime(o.fetchedAt) };
   return (
-    `{"platform":${q(o.platform)},"tag":${q(o.tag)},"metric":${q(o.metric)},"observed_at":"${toChTime(o.observedAt)}","value":${q(o.value)},` +
+    `{"platform":${q(o.platform)},"tag":${q(o.tag)},"metric":${q(o.metric)},"observed_at":"${observedAt}","value":${q(o.value)},` +
     `"exact":${o.exact ? 'true' : 'false'},"step":${q(o.step)},"precision":${q(o.precision)},"source":${q(o.source)},"method":${q(o.method)},` +
-    `"collector_version":${q(o.collectorVersion)},"slot":"${toChTime(o.slot)}","fetched_at":"${toChTime(o.fetchedAt)}","provenance":${q(o.provenance)},` +
+    `"collector_version":${q(o.collectorVersion)},"slot":"${slot}","fetched_at":"${lastFetched.ch}","provenance":${q(o.provenance)},` +
     `"note":${q(o.note)},"time_precision":${q(o.timePrecision ?? 'instant')}}`
   );
 }
