@@ -21,7 +21,7 @@ export const BENCH_SIZES: { full: BenchSizes; quick: BenchSizes } = {
     loader: { rows: 200_000, batchSize: 5000, rounds: 3 },
     collectors: { httpPages: 500, browserPages: 60, pagesPerContext: 20 },
     query: { rows: 10_000_000, tags: 10_000, heavyRows: 200_000 },
-    import: { rateRows: 200_000, rounds: 3, bigRows: 2_000_000, smallRows: 200_000, batchSize: 5000 },
+    import: { rateRows: 200_000, rounds: 5, bigRows: 2_000_000, smallRows: 200_000, batchSize: 5000 },
     cli: { runs: 9, points: 720 },
   },
   quick: {
