@@ -58,6 +58,7 @@ export const configFields = {
   attempts: f(int(1, 100), 'TAGPULSE_ATTEMPTS', 5, 'Attempts per collect job before it is given up.'),
   backoffMs: f(int(1), 'TAGPULSE_BACKOFF_MS', 30_000, 'Base delay of the exponential retry backoff (with jitter).'),
   requestTimeoutMs: f(int(100), 'TAGPULSE_REQUEST_TIMEOUT_MS', 30_000, 'Timeout of one outbound request.'),
+  collectBatchMs: f(int(1, 60_000), 'TAGPULSE_COLLECT_BATCH_MS', 50, 'Longest a collected sample waits for the other running collect jobs of its worker, so their outcomes go to the load queue as one load job.'),
   loadBatchSize: f(int(1, 1_000_000), 'TAGPULSE_LOAD_BATCH_SIZE', 5000, 'Max observations per ClickHouse insert.'),
   loadFlushMs: f(int(1), 'TAGPULSE_LOAD_FLUSH_MS', 500, 'Max time an observation waits in the loader batch before the insert.'),
   defaultEvery: f(z.string().refine((s) => parseDuration(s, ['s', 'm', 'h', 'd']) !== undefined, 'use a number and a unit, e.g. 15m, 1h or 1d'), 'TAGPULSE_DEFAULT_EVERY', '1h', 'Default sampling cadence of tracked tags.'),

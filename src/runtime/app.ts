@@ -152,6 +152,8 @@ export class App {
               guard: { where: this.redis?.describe ?? cfg.dataDir, summaryEveryMs: cfg.logRepeatSummaryMs },
               onOutcome: (e) => this.opts.onOutcome?.({ platform, ...e }),
               rawEvidence: { dataDir: cfg.dataDir, limits: evidenceLimitsOf(cfg) },
+              loadFlushMs: cfg.collectBatchMs,
+              loadMaxRows: cfg.loadBatchSize,
             }),
           );
         }

@@ -1,0 +1,58 @@
+/**
+ * Why: a slot delivered twice (a collect job re-run after a lost lock, a retried add) must not reach the store twice.
+ * With one load job per sample a deterministic job id did that; a load job now carries many samples (load-buffer.ts),
+ * so the loader remembers which rows it stored instead: one Redis sorted set per load queue, member = the row's
+ * identity (the same identity the store's ReplacingMergeTree keys on, schema/identity.ts), score = when it was stored.
+ * A row whose identity is already there is dropped before the insert; rows are marked after their insert succeeded and
+ * before their job completes. A crash between the insert and the mark re-inserts the same rows on retry (the insert's
+ * content token or FINAL then keeps one); it never loses one. Members older than retentionMs are trimmed on each mark
+ * (one hour: what completed load jobs were kept for when their ids did this job). One key, so it works on Redis
+ * Cluster too (it shares the queue's hash-tagged prefix).
+ */
+import type { Redis } from 'ioredis';
+import type { Observation } from '../schema/observation.ts';
+import type { CollectionFailure } from '../schema/failure.ts';
+import { identityOf } from '../schema/identity.ts';
+
+export const LOADED_RETENTION_MS = 3_600_000;
+
+/** A stored row's identity as one string: observations by (platform, tag, metric, keyAt, origin); failures by attempt. */
+export function observationMark(o: Observation): string {
+  const id = identityOf(o);
+  return `o|${id.platform}|${id.tag}|${id.metric}|${id.keyAt}|${id.origin}`;
+}
+
+export function failureMark(f: CollectionFailure): string {
+  return `f|${f.platform}|${f.tag}|${f.slot}|${f.kind}|${f.attempt}|${f.occurredAt}`;
+}
+
+export class LoadedMarks {
+  constructor(
+    private readonly redis: Pick<Redis, 'zmscore' | 'multi'>,
+    /** e.g. `<prefix>:<load queue>:loaded` */
+    readonly key: string,
+    private readonly retentionMs = LOADED_RETENTION_MS,
+  ) {}
+
+  /** For each mark: was it stored already (within the retention)? One round trip. */
+  async stored(marks: string[], nowMs = Date.now()): Promise<boolean[]> {
+    if (!marks.length) return [];
+    const scores = await this.redis.zmscore(this.key, ...marks);
+    const since = nowMs - this.retentionMs;
+    return scores.map((s) => s !== null && Number(s) >= since);
+  }
+
+  /** Record marks as stored, and trim the old ones. One round trip. */
+  async mark(marks: string[], nowMs = Date.now()): Promise<void> {
+    if (!marks.length) return;
+    const args: (string | number)[] = [];
+    for (const m of marks) args.push(nowMs, m);
+    const res = await this.redis
+      .multi()
+      .zadd(this.key, ...args)
+      .zremrangebyscore(this.key, '-inf', nowMs - this.retentionMs)
+      .exec();
+    const err = res?.find(([e]) => e)?.[0];
+    if (err) throw err;
+  }
+}
