@@ -10,7 +10,7 @@ import { openClickHouseStore, type ClickHouseStore } from '../../../src/store/cl
 import { createLoadWorker } from '../../../src/workers/load.ts';
 import { connectProducer, connectionFor } from '../../../src/queue/redis.ts';
 import { LOAD_QUEUE, qname, loadJobOptions } from '../../../src/queue/queues.ts';
-import { seriesQuery } from '../../../src/store/queries.ts';
+import { seriesQuery, rawCountQuery } from '../../../src/store/queries.ts';
 import { T } from '../../../src/store/migrations.ts';
 import { StoreRejectedError, StoreUnavailableError } from '../../../src/store/errors.ts';
 import { LoadJob } from '../../../src/schema/jobs.ts';
@@ -77,6 +77,46 @@ describe('load worker and permanent store errors', () => {
       const rows = await store.run(seriesQuery, { platform: 'tiktok', tag, metric: 'views' });
       expect(rows.map((r) => r.value)).toEqual(['100', '200']);
       expect(batches).toBeGreaterThanOrEqual(1);
+    } finally {
+      await worker.close();
+      await batcher.close();
+      await q.close();
+      producer.disconnect();
+    }
+  });
+  it('a batched load job with one refused sample: the other samples are stored once, the job fails once and keeps every row', async () => {
+    const naming = { prefix: 'tp', suffix: randomName('q') };
+    const producer = await connectProducer(redis.target);
+    const q = new Queue(qname(LOAD_QUEUE, naming), { connection: producer, prefix: naming.prefix });
+    const tag = 'batchmixed';
+    const at = (h: number) => new Date(Date.UTC(2024, 4, 1, h)).toISOString();
+    // One load job carrying five samples (as the collect worker's buffer sends them), the third refused by the store.
+    const rows = [0, 1, 2, 3, 4].map((h) => obs({ tag, observedAt: at(h), value: String(100 + h), ...(h === 2 ? { note: 'poison' } : {}) }));
+    await q.add('batch', { observations: rows, failures: [] }, { ...loadJobOptions(), jobId: 'batch-1' });
+    let inserts = 0;
+    const counting = Object.assign(Object.create(store) as ClickHouseStore, {
+      insertObservations: (r: Parameters<ClickHouseStore['insertObservations']>[0]) => {
+        inserts++;
+        return store.insertObservations(r);
+      },
+    });
+    const { worker, batcher } = createLoadWorker({ store: counting, connection: connectionFor(redis.target, 'worker'), naming, batchSize: 100, flushMs: 100, lockDurationMs: 10_000, stalledIntervalMs: 5000 });
+    try {
+      const job = await waitUntil(async () => ((await q.getJob('batch-1'))?.failedReason ? q.getJob('batch-1') : undefined), { what: 'the batch job to fail', timeoutMs: 30_000 });
+      expect(job!.attemptsMade).toBe(1);
+      expect(job!.failedReason).toMatch(/STORE_REJECTED: 1 of 5 sample\(s\) refused/);
+      expect(LoadJob.parse(job!.data).observations).toHaveLength(5);
+      const stored = await store.run(seriesQuery, { platform: 'tiktok', tag, metric: 'views' });
+      expect(stored.map((r) => r.value)).toEqual(['100', '101', '103', '104']);
+      // Halving, not one insert per sample: the whole batch, then halves down to the refused sample.
+      expect(inserts).toBeLessThanOrEqual(1 + 2 * Math.ceil(Math.log2(5)) + 1);
+      // Retrying the failed job by hand inserts only the refused sample again (the stored ones are marked).
+      const before = inserts;
+      await job!.retry('failed');
+      await waitUntil(async () => ((await q.getJob('batch-1'))?.attemptsMade ?? 0) >= 2 && (await q.getJobState('batch-1')) === 'failed', { what: 'the retried job to fail again', timeoutMs: 30_000 });
+      expect(inserts - before).toBe(1);
+      const [raw] = await store.run(rawCountQuery, { platform: 'tiktok', tag });
+      expect(raw).toEqual({ rows: '4', keys: '4' });
     } finally {
       await worker.close();
       await batcher.close();

@@ -96,4 +96,32 @@ describe('load worker', () => {
       producer.disconnect();
     }
   });
+  it('a slot delivered again in another load job (another fetch of it) is not inserted again', async () => {
+    const naming = { prefix: 'tp', suffix: randomName('q') };
+    const producer = await connectProducer(redis.target);
+    const q = new Queue(qname(LOAD_QUEUE, naming), { connection: producer, prefix: naming.prefix });
+    const tag = 'redelivered_batch';
+    const slot = '2024-05-01T10:00:00.000Z';
+    const first = [obs({ tag, observedAt: '2024-05-01T10:00:03.000Z', slot, value: '700' }), obs({ tag, observedAt: '2024-05-01T10:00:03.000Z', slot, value: '9', metric: 'posts' })];
+    // The same slot read again later (a collect job re-run after its lock was lost): other values, another load job.
+    const again = [obs({ tag, observedAt: '2024-05-01T10:00:41.000Z', slot, value: '705' }), obs({ tag, observedAt: '2024-05-01T10:00:41.000Z', slot, value: '9', metric: 'posts' })];
+    const other = obs({ tag, observedAt: '2024-05-01T11:00:02.000Z', slot: '2024-05-01T11:00:00.000Z', value: '800' });
+    const { worker, batcher } = createLoadWorker({ store, connection: connectionFor(redis.target, 'worker'), naming, batchSize: 500, flushMs: 50, lockDurationMs: 10_000, stalledIntervalMs: 5000 });
+    try {
+      await q.add('batch', { observations: first, failures: [] }, { ...loadJobOptions(), jobId: 'first' });
+      await waitUntil(async () => (await q.getJobState('first')) === 'completed', { what: 'first delivery loaded' });
+      await q.add('batch', { observations: [...again, other], failures: [] }, { ...loadJobOptions(), jobId: 'again' });
+      await waitUntil(async () => (await q.getJobState('again')) === 'completed', { what: 'second delivery loaded' });
+      expect((await q.getJob('again'))!.returnvalue).toMatchObject({ duplicates: 2 });
+      const rows = await store.run(seriesQuery, { platform: 'tiktok', tag, metric: 'views' });
+      expect(rows.map((r) => [r.slot, r.value])).toEqual([[slot, '700'], ['2024-05-01T11:00:00.000Z', '800']]);
+      const [raw] = await store.run(rawCountQuery, { platform: 'tiktok', tag });
+      expect(raw).toEqual({ rows: '3', keys: '3' });
+    } finally {
+      await worker.close();
+      await batcher.close();
+      await q.close();
+      producer.disconnect();
+    }
+  });
 });
