@@ -51,12 +51,20 @@ describe('fault: store unavailable', () => {
     return (c.waiting ?? 0) + (c.prioritized ?? 0) + (c.delayed ?? 0) + (c.active ?? 0);
   };
 
+  /** Distinct (tag, slot) samples carried by the load jobs not yet loaded. */
+  const waitingSamples = async () => {
+    const jobs = await rig.loadQueue.getJobs(['waiting', 'prioritized', 'delayed', 'active']);
+    return new Set(jobs.flatMap((j) => (j.data as { observations: { tag: string; slot: string }[] }).observations.map((o) => `${o.tag}|${o.slot}`))).size;
+  };
+
   it('loader stopped: observations wait in the load queue and are inserted once it is back', async () => {
     const tags = uniqueTags('noloader_a', 'noloader_b');
     const collector = await rig.startApp({ collect: true });
     await rig.enqueue(tags, slots(3));
     await waitUntil(() => rig.history.keys('ok').size >= 6, { what: 'all six samples acknowledged without a loader' });
-    expect(await loadDepth()).toBe(6);
+    // Issue 15: a load job carries the samples of the collect jobs that ran together, so count samples, not jobs.
+    expect(await loadDepth()).toBeGreaterThanOrEqual(1);
+    expect(await waitingSamples()).toBe(6);
     expect((await rig.check(tags)).storedSlots).toBe(0);
     rig.history.fault('loader down while 6 samples were acknowledged');
 
