@@ -225,6 +225,21 @@ function unstored(part: LoadPart & { marks: string[] }, stored: (i: number) => b
   };
 }
 
+/** Call the post-load hook with the rows of `parts` whose marks were stored already (`seen`, in mark order). Never throws. */
+async function runHook(hook: (b: LoadedBatch) => void | Promise<void>, parts: (LoadPart & { marks: string[] })[], seen: boolean[], log: ReturnType<typeof logger>): Promise<void> {
+  let at = 0;
+  const stored = parts.map((p) => {
+    const base = at;
+    at += p.marks.length;
+    return unstored(p, (i) => !seen[base + i]);
+  });
+  try {
+    await hook({ observations: stored.flatMap((p) => p.observations), failures: stored.flatMap((p) => p.failures) });
+  } catch (e) {
+    log.warn({ err: (e as Error).message }, 'post-load hook failed');
+  }
+}
+
 export function createLoadWorker(o: LoadWorkerOptions): { worker: Worker; batcher: Batcher } {
   const log = logger('loader');
   // High concurrency lets many small jobs share one insert.
@@ -255,6 +270,9 @@ export function createLoadWorker(o: LoadWorkerOptions): { worker: Worker; batche
       const duplicates = seen.filter(Boolean).length;
       if (duplicates && log.isLevelEnabled('debug')) log.debug({ jobId: job.id, duplicates }, 'rows stored already (re-delivered slot): not inserted again');
       const settled = await Promise.allSettled(batcher.addParts(parts));
+      // The post-load hooks (alerts, format drift) still see a re-delivered load, as when it was inserted again: they
+      // are idempotent (an alert is delivered once per episode).
+      if (duplicates && o.onLoaded) await runHook(o.onLoaded, all, seen, log);
       // Mark what was stored before the job completes or fails, so a retry or a re-delivery does not write it twice.
       await marks.mark(parts.filter((_, i) => settled[i]!.status === 'fulfilled').flatMap((p) => p.marks));
       const refused = settled.flatMap((s, i) => (s.status === 'rejected' ? [{ part: parts[i]!, err: s.reason as unknown }] : []));
