@@ -13,18 +13,14 @@ import type { Store } from '../store/store.ts';
 import { latestQuery } from '../store/queries.ts';
 import type { QueryRow } from '../store/query.ts';
 import { listTags, type TagOrigin } from '../services/tag-listing.ts';
-import type { SeriesPoint } from '../analytics/types.ts';
 import { MS_PER_DAY, MS_PER_HOUR } from '../analytics/math.ts';
-import { cleanSeries } from '../analytics/clean.ts';
-import { interpolateAt } from '../analytics/velocity.ts';
-import { binReadings, binsFromColumns, computeMetrics, type HourBin } from '../analytics/metrics.ts';
+import { binReadings, binsFromColumns, type HourBin } from '../analytics/metrics.ts';
+import { binSparkline, summarizeBins, type Sparkline, type Summary } from '../analytics/summary.ts';
 import { failureSummaryQuery, hourlyPointsQuery } from '../store/dashboard-queries.ts';
 
 /** How far back the overview reads: 7 d window + the 7 d before it, or 24 h + 14 baseline days, plus an hour. */
 export const OVERVIEW_LOOKBACK_MS = 16 * MS_PER_DAY;
-/** Sparkline: the last 7 days on a 2-hour grid. */
-const SPARK_SPAN_MS = 7 * MS_PER_DAY;
-const SPARK_STEP_MS = 2 * MS_PER_HOUR;
+export { summarizeBins, type Sparkline, type Summary };
 
 export interface LatestCount {
   value: string;
@@ -95,12 +91,6 @@ export interface OverviewRow {
   lastFailure: { kind: string; at: string; message: string } | null;
 }
 
-export interface Sparkline {
-  startMs: number;
-  stepMs: number;
-  values: (number | null)[];
-}
-
 export interface Overview {
   generatedAt: string;
   metric: string;
@@ -112,45 +102,9 @@ export function isStale(lastAt: string | null, everyMs: number, nowMs: number): 
   return lastAt === null || nowMs - Date.parse(lastAt) > 3 * everyMs + 60_000;
 }
 
-type Summary = Pick<
-  OverviewRow,
-  | 'asOf' | 'velocity24h' | 'velocity24hLow' | 'velocity24hHigh' | 'growth24hPct' | 'growth24hPctLow' | 'growth24hPctHigh'
-  | 'velocity7d' | 'velocity7dLow' | 'velocity7dHigh' | 'growth7dPct' | 'growth7dPctLow' | 'growth7dPctHigh'
-  | 'doublingDays' | 'doublingDaysLow' | 'doublingDaysHigh' | 'halvingDays' | 'zScore' | 'breakout'
->;
-
 /** Per-tag memo: the metrics of a tag are recomputed only when its bins (or the hour) changed. */
 const memo = new Map<string, { signature: string; summary: Summary }>();
 const MEMO_MAX = 20_000;
-
-/** The overview's metric fields: exactly the analytics' definitions (`computeMetrics`) on the hourly bins. */
-export function summarizeBins(bins: readonly HourBin[], atMs: number, cadenceMs?: number): Summary {
-  const m = computeMetrics(bins, { atMs, ...(cadenceMs !== undefined ? { cadenceMs } : {}) });
-  const w24 = m.windows.find((w) => w.window === '24h');
-  const w7 = m.windows.find((w) => w.window === '7d');
-  const cg = m.counterGrowth;
-  return {
-    asOf: m.asOf,
-    velocity24h: w24?.velocityPerHour ?? null,
-    velocity24hLow: w24?.velocityPerHourLow ?? null,
-    velocity24hHigh: w24?.velocityPerHourHigh ?? null,
-    growth24hPct: w24?.growthPct ?? null,
-    growth24hPctLow: w24?.growthPctLow ?? null,
-    growth24hPctHigh: w24?.growthPctHigh ?? null,
-    velocity7d: w7?.velocityPerHour ?? null,
-    velocity7dLow: w7?.velocityPerHourLow ?? null,
-    velocity7dHigh: w7?.velocityPerHourHigh ?? null,
-    growth7dPct: w7?.growthPct ?? null,
-    growth7dPctLow: w7?.growthPctLow ?? null,
-    growth7dPctHigh: w7?.growthPctHigh ?? null,
-    doublingDays: cg?.doublingDays ?? null,
-    doublingDaysLow: cg?.doublingDaysLow ?? null,
-    doublingDaysHigh: cg?.doublingDaysHigh ?? null,
-    halvingDays: cg?.halvingDays ?? null,
-    zScore: m.zScore,
-    breakout: m.breakout,
-  };
-}
 
 function summarize(key: { platform: string; tag: string; metric: string }, bins: HourBin[], nowMs: number, cadenceMs: number | undefined): Summary {
   const id = `${key.platform}|${key.tag}|${key.metric}`;
@@ -163,39 +117,6 @@ function summarize(key: { platform: string; tag: string; metric: string }, bins:
   if (memo.size >= MEMO_MAX) memo.clear();
   memo.set(id, { signature, summary });
   return summary;
-}
-
-/** The cleaned counter (glitches and lower bounds out) interpolated on a 2-hour grid; never extrapolated. */
-function sparkline(points: SeriesPoint[], nowMs: number): Sparkline {
-  const startMs = Math.ceil((nowMs - SPARK_SPAN_MS) / SPARK_STEP_MS) * SPARK_STEP_MS;
-  const { adjusted } = cleanSeries(points.filter((p) => p.t >= startMs - SPARK_STEP_MS));
-  const n = Math.floor((nowMs - startMs) / SPARK_STEP_MS) + 1;
-  const values = Array.from({ length: n }, (_, i) => {
-    const v = interpolateAt(adjusted, startMs + i * SPARK_STEP_MS);
-    return v === null ? null : Math.round(v);
-  });
-  // The grid rarely hits the latest sample exactly, and grid points after it are null (never extrapolated): end the
-  // line at the latest reading, on the first grid slot after it.
-  const last = adjusted[adjusted.length - 1];
-  if (last && last.t >= startMs) {
-    const i = Math.floor((last.t - startMs) / SPARK_STEP_MS);
-    if (startMs + i * SPARK_STEP_MS < last.t) {
-      if (i + 1 < values.length) values[i + 1] = Number(last.value);
-      else values.push(Number(last.value));
-    }
-  }
-  return { startMs, stepMs: SPARK_STEP_MS, values };
-}
-
-/** Readings of the bins for the sparkline (first and last of each hour). */
-function binPoints(bins: HourBin[], nowMs: number): SeriesPoint[] {
-  const out: SeriesPoint[] = [];
-  for (const b of bins) {
-    if (b.firstAt > nowMs) continue;
-    out.push({ t: b.firstAt, value: b.first, step: b.firstStep, precision: b.firstStep > 0n ? 'rounded' : 'exact' });
-    if (b.lastAt > b.firstAt && b.lastAt <= nowMs) out.push({ t: b.lastAt, value: b.last, step: b.lastStep, precision: b.lastStep > 0n ? 'rounded' : 'exact' });
-  }
-  return out;
 }
 
 export async function buildOverview(store: Store, opts: { metric: string; nowMs?: number }): Promise<Overview> {
@@ -235,7 +156,7 @@ export async function buildOverview(store: Store, opts: { metric: string; nowMs?
       lastSampleAt,
       stale: t.sampled && t.everyMs !== null ? isStale(lastSampleAt, t.everyMs, nowMs) : false,
       ...summarize({ platform: t.platform, tag: t.tag, metric: opts.metric }, bins, nowMs, t.everyMs ?? undefined),
-      sparkline: sparkline(binPoints(bins, nowMs), nowMs),
+      sparkline: binSparkline(bins, nowMs),
       failures24h: f?.failures ?? 0,
       lastFailure: f ? { kind: f.last_kind, at: f.last_at, message: f.last_message } : null,
     };

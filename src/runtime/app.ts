@@ -29,6 +29,7 @@ import { safeJobId } from '../schema/jobs.ts';
 import { latestQuery } from '../store/queries.ts';
 import { catchUpSlot, detectGaps, type GapReport } from '../services/queue-gaps.ts';
 import { listTracked } from '../services/tracking.ts';
+import { createSummaryHook } from '../services/tag-summaries.ts';
 import { startApiServer, type ApiServer, type HealthReport } from '../api/server.ts';
 import type { Router } from '../api/router.ts';
 import { logger } from '../util/log.ts';
@@ -88,6 +89,8 @@ export class App {
   #readOnlyStore?: Store;
   #stopping?: Promise<StopReport>;
   #ownsStore = false;
+  /** Refreshes the per-tag summary of the tags each load batch stored (services/tag-summaries.ts). */
+  #summaryHook = createSummaryHook(() => this.store);
   #producer?: Redis;
   /** Set when a role of this process can no longer proceed (e.g. Redis could not be restarted). */
   fatal?: Error;
@@ -131,7 +134,11 @@ export class App {
           lockDurationMs: cfg.lockDurationMs,
           stalledIntervalMs: cfg.stalledIntervalMs,
           guard: { where: cfg.dataDir, summaryEveryMs: cfg.logRepeatSummaryMs },
-          ...(this.opts.onLoaded ? { onLoaded: this.opts.onLoaded } : {}),
+          // every batch the loader stores refreshes those tags' summary rows (in the background), then the caller's hooks
+          onLoaded: async (b: LoadedBatch) => {
+            await this.#summaryHook(b);
+            await this.opts.onLoaded?.(b);
+          },
         });
         this.workers.push(worker);
         this.batcher = batcher;
@@ -401,7 +408,10 @@ export class App {
     const unflushedRows = this.batcher?.pendingRows ?? 0;
     if (timedOut) for (const w of this.workers) void w.close(true).catch(() => undefined);
     await step('api', async () => this.api?.close(), 2000);
-    await step('post-load hooks', async () => this.opts.beforeStoreClose?.(), 5000);
+    await step('post-load hooks', async () => {
+      await this.opts.beforeStoreClose?.();
+      await this.#summaryHook.idle();
+    }, 5000);
     await step('queues', () => Promise.allSettled([...this.queues.values(), ...(this.loadQueue ? [this.loadQueue] : [])].map((q) => q.close())), 2000);
     for (const c of this.#conns) c.disconnect();
     await step('collectors', async () => {

@@ -26,6 +26,7 @@ import { randomBytes } from 'node:crypto';
 import { Transform } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import type { Store } from '../store/store.ts';
+import { refreshAfterWrite, type TagKey } from './tag-summaries.ts';
 import { importedAtKeysQuery, importedSeriesQuery } from '../store/queries.ts';
 import { observationLine } from '../store/rows.ts';
 import type { Observation } from '../schema/observation.ts';
@@ -218,6 +219,8 @@ async function checkAndLoad(store: Store | undefined, req: ImportRequest, spool:
   const ctx: ImportContext = req.ctx;
   const flags = new Flags();
   const rounding = new RoundingCheck();
+  /** Tags of the valid rows: their per-tag summaries are refreshed once, after the load (services/tag-summaries.ts). */
+  const written = new Map<string, TagKey>();
   const totalBytes = statSync(req.file).size;
   let bytes = 0;
   let lastTick = 0;
@@ -311,6 +314,7 @@ async function checkAndLoad(store: Store | undefined, req: ImportRequest, spool:
           req.onBadRow?.(item.line, item.message);
           continue;
         }
+        written.set(`${item.obs.platform}\u0000${item.obs.tag}`, { platform: item.obs.platform, tag: item.obs.tag });
         if (item.assumedExact) out.assumedExact++;
         const p = { item, index: flags.length };
         flags.push(0);
@@ -404,6 +408,7 @@ async function checkAndLoad(store: Store | undefined, req: ImportRequest, spool:
   }
   await flush();
   await settle();
+  if (out.loaded > 0) await refreshAfterWrite(store, [...written.values()]);
   if (index !== flags.length || carry) throw new Error(`import spool ${spool.file} holds ${index} row(s), the check pass wrote ${flags.length}`);
   tick({ phase: 'load', done: out.loaded, total: toStore, unit: 'rows' }, true);
   return out;

@@ -54,6 +54,15 @@ export function originText(t: Pick<TagListing, 'origins' | 'sampled' | 'everyMs'
   return t.trackingStopped ? `${head}; tracking stopped` : `${head}; not sampled`;
 }
 
+/** Origins of a tag from the methods of its stored rows and whether a schedule samples it now (most specific first). */
+export function originsOf(methods: readonly string[], sampled: boolean): TagOrigin[] {
+  const origins = new Set<TagOrigin>();
+  if (sampled) origins.add('tracked');
+  for (const m of methods) origins.add(METHOD_ORIGIN[m] ?? 'sampled');
+  if (sampled) origins.delete('sampled'); // samples of a tracked tag are its schedule's
+  return TAG_ORIGINS.filter((o) => origins.has(o));
+}
+
 export async function listTags(store: Store): Promise<TagListing[]> {
   const [tracked, withData] = await Promise.all([listTracked(store, true), store.run(tagsWithDataQuery, {})]);
   const trackedBy = new Map(tracked.map((t) => [`${t.platform}|${t.tag}`, t]));
@@ -65,12 +74,8 @@ export async function listTags(store: Store): Promise<TagListing[]> {
     const tr = trackedBy.get(k);
     const d = dataBy.get(k);
     const sampled = Boolean(tr?.active);
-    const origins = new Set<TagOrigin>();
-    if (sampled) origins.add('tracked');
-    for (const m of d?.methods ?? []) origins.add(METHOD_ORIGIN[m] ?? 'sampled');
-    if (sampled) origins.delete('sampled'); // samples of a tracked tag are its schedule's
     const base = {
-      origins: TAG_ORIGINS.filter((o) => origins.has(o)),
+      origins: originsOf(d?.methods ?? [], sampled),
       sampled,
       everyMs: tr?.everyMs ?? null,
       trackingStopped: Boolean(tr && !tr.active),

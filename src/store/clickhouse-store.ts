@@ -14,7 +14,7 @@ import { logger, type Logger } from '../util/log.ts';
 import type { DdlContext, Topology } from './ddl.ts';
 import { migrations, T } from './migrations.ts';
 import type { NamedQuery, QueryParams, QueryRow, QueryStats } from './query.ts';
-import type { AlertDeliveryWrite, EventRow, ExportFormat, InsertOptions, Store } from './store.ts';
+import type { AlertDeliveryWrite, EventRow, ExportFormat, InsertOptions, Store, TagSummaryWrite } from './store.ts';
 import { toChTime } from './time.ts';
 import { countLines, observationInsertRow, OBSERVATION_COLUMNS } from './rows.ts';
 import { QueryValidationError, StoreLockedError, StoreUnavailableError } from './errors.ts';
@@ -189,6 +189,16 @@ export class ClickHouseStore implements Store {
     await this.#insert(
       T.alerts,
       rows.map((a, i) => ({ rule: a.rule, platform: a.platform, tag: a.tag, metric: a.metric, window_key: a.windowKey, fired_at: toChTime(a.firedAt), payload: a.payload, delivered: a.delivered, attempts: a.attempts, updated_at: toChTime(now + i) })),
+      undefined,
+    );
+  }
+
+  async upsertTagSummaries(rows: TagSummaryWrite[]): Promise<void> {
+    if (!rows.length) return;
+    const t = (x: string | null) => (x === null ? null : toChTime(x));
+    await this.#insert(
+      T.summary,
+      rows.map((r) => ({ ...r, as_of: toChTime(r.as_of).slice(0, 19), computed_at: toChTime(r.computed_at), window_end: r.window_end === null ? null : toChTime(r.window_end).slice(0, 19), latest_at: t(r.latest_at), first_at: t(r.first_at), last_at: t(r.last_at), spark_start: toChTime(r.spark_start) })),
       undefined,
     );
   }

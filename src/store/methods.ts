@@ -10,7 +10,7 @@ import { Observation } from '../schema/observation.ts';
 import { CollectionFailure } from '../schema/failure.ts';
 import { TrackedTag } from '../schema/tracked.ts';
 import type { NamedQuery } from './query.ts';
-import type { AlertDeliveryWrite, EventRow, ExportFormat, Store } from './store.ts';
+import type { AlertDeliveryWrite, EventRow, ExportFormat, Store, TagSummaryWrite } from './store.ts';
 import { QueryValidationError, StoreError } from './errors.ts';
 import { checkObservationLines } from './rows.ts';
 
@@ -40,6 +40,40 @@ export const AlertDeliveryWriteSchema = z.object({
   delivered: z.boolean(),
   attempts: z.number().int().min(0),
 }) satisfies z.ZodType<AlertDeliveryWrite>;
+
+const nf = z.number().nullable();
+const u64s = z.string().regex(/^\d{1,20}$/, 'a UInt64 as a decimal string');
+export const TagSummaryWriteSchema = z.object({
+  platform: z.string().max(50),
+  tag: z.string().max(200),
+  metric: z.string().max(64),
+  as_of: IsoTime,
+  computed_at: IsoTime,
+  window_end: IsoTime.nullable(),
+  velocity_24h: nf, velocity_24h_low: nf, velocity_24h_high: nf,
+  growth_24h_pct: nf, growth_24h_pct_low: nf, growth_24h_pct_high: nf,
+  velocity_7d: nf, velocity_7d_low: nf, velocity_7d_high: nf,
+  growth_7d_pct: nf, growth_7d_pct_low: nf, growth_7d_pct_high: nf,
+  doubling_days: nf, doubling_days_low: nf, doubling_days_high: nf,
+  halving_days: nf, halving_days_low: nf, halving_days_high: nf,
+  z_score: nf,
+  breakout: z.boolean().nullable(),
+  latest_value: u64s.nullable(),
+  latest_precision: z.string().max(20),
+  latest_step: u64s,
+  latest_source: z.string().max(200),
+  latest_at: IsoTime.nullable(),
+  sample_hours: z.number().int().min(0),
+  methods: z.array(z.string().max(50)).max(50),
+  first_at: IsoTime.nullable(),
+  last_at: IsoTime.nullable(),
+  lower_bound_only: z.boolean(),
+  max_lower_bound: u64s.nullable(),
+  spark_start: IsoTime,
+  spark_step_ms: z.number().int().min(1),
+  sparkline: z.array(nf).max(10_000),
+  bins_signature: z.string().max(200),
+}) satisfies z.ZodType<TagSummaryWrite>;
 
 const QueryCall = z.object({ name: z.string().min(1).max(200), params: z.record(z.string(), z.unknown()).default({}) });
 const ExportFormatSchema = z.enum(['CSVWithNames', 'TSVWithNames', 'JSONEachRow', 'Parquet']) satisfies z.ZodType<ExportFormat>;
@@ -103,6 +137,12 @@ export const STORE_METHODS = {
     args: z.object({ rows: z.array(AlertDeliveryWriteSchema) }),
     toWire: (rows: AlertDeliveryWrite[]) => ({ rows }),
     call: (s, a) => s.upsertAlertDeliveries(a.rows),
+  }),
+  upsertTagSummaries: method({
+    side: 'write',
+    args: z.object({ rows: z.array(TagSummaryWriteSchema) }),
+    toWire: (rows: TagSummaryWrite[]) => ({ rows }),
+    call: (s, a) => s.upsertTagSummaries(a.rows),
   }),
   run: method({
     side: 'read',

@@ -7,7 +7,7 @@
  *    run again after an interruption (e.g. an INSERT … SELECT into a ReplacingMergeTree keyed so a repeated copy of a
  *    row collapses into the same row, feeding rollups that only use argMax/argMin/max/min).
  * Never edit a released migration: add the next number. Version ranges in use: 8–12 (time and identity), 20–24
- * (collectors: raw evidence).
+ * (collectors: raw evidence), 30–34 (read path: the per-tag summary).
  */
 import { type DdlContext, type TableDef, type ViewDef, localName, renderAddColumn, renderTable, renderView } from './ddl.ts';
 import { ORIGIN_SQL, KEY_AT_SQL, SOURCE_RANK_SQL, LIVE_METHODS_SQL } from './identity.ts';
@@ -36,6 +36,7 @@ export const T = {
   daily: 'observations_daily_v2',
   migrations: 'schema_migrations_v1',
   alerts: 'alert_deliveries_v1',
+  summary: 'tag_summary_v1',
 } as const;
 
 /** Tables of the schema before migration 8 (kept, read-only: the record as the old code stored it). */
@@ -325,6 +326,48 @@ const alerts: TableDef = {
   why: 'Alert deliveries, deduplicated per rule, tag and episode (window_key). Latest delivery state wins.',
 };
 
+const nf = 'Nullable(Float64)';
+const tagSummary: TableDef = {
+  name: T.summary,
+  columns: `
+    platform            LowCardinality(String),
+    tag                 String CODEC(ZSTD(1)),
+    metric              LowCardinality(String),
+    as_of               DateTime('UTC'),                      -- hour the row was computed in: stale once toStartOfHour(now()) passes it
+    computed_at         DateTime64(3, 'UTC'),                 -- version: the latest computation wins
+    window_end          Nullable(DateTime('UTC')),            -- the metrics' asOf: hour boundary every window ends at
+    velocity_24h ${nf}, velocity_24h_low ${nf}, velocity_24h_high ${nf},
+    growth_24h_pct ${nf}, growth_24h_pct_low ${nf}, growth_24h_pct_high ${nf},
+    velocity_7d ${nf}, velocity_7d_low ${nf}, velocity_7d_high ${nf},
+    growth_7d_pct ${nf}, growth_7d_pct_low ${nf}, growth_7d_pct_high ${nf},
+    doubling_days ${nf}, doubling_days_low ${nf}, doubling_days_high ${nf},
+    halving_days ${nf}, halving_days_low ${nf}, halving_days_high ${nf},
+    z_score ${nf},
+    breakout            Nullable(Bool),
+    latest_value        Nullable(UInt64),                     -- exact; never a float
+    latest_precision    LowCardinality(String),               -- exact | rounded | lower_bound | '' (none)
+    latest_step         UInt64,
+    latest_source       LowCardinality(String),
+    latest_at           Nullable(DateTime64(3, 'UTC')),
+    sample_hours        UInt32,                               -- hours with >= 1 usable reading (hourly rollup buckets), not raw rows
+    methods             Array(LowCardinality(String)),
+    first_at            Nullable(DateTime64(3, 'UTC')),
+    last_at             Nullable(DateTime64(3, 'UTC')),
+    lower_bound_only    Bool,
+    max_lower_bound     Nullable(UInt64),
+    spark_start         DateTime64(3, 'UTC'),
+    spark_step_ms       UInt32,
+    sparkline           Array(Nullable(Float64)),
+    bins_signature      String`,
+  engine: { kind: 'ReplacingMergeTree', args: 'computed_at' },
+  orderBy: '(platform, tag, metric)',
+  shardBy: 'cityHash64(platform, tag)',
+  why: `Per-tag summary: the overview's metrics of each (platform, tag, metric), computed by the analytics' one definition
+(computeMetrics on the hourly rollup's bins, src/services/tag-summaries.ts) and stored, so the overview reads one row
+per tag instead of 16 days of bins per tag. ReplacingMergeTree(computed_at): the latest computation wins; read with
+FINAL. Small (one row per series), no partitions, kept as long as the series. Column meanings: docs/data-model.md.`,
+};
+
 export const migrations: Migration[] = [
   { version: 1, name: 'create_schema_migrations', statements: (ctx) => renderTable(migrationsTable, ctx) },
   { version: 2, name: 'create_observations', statements: (ctx) => renderTable(observationsV1, ctx) },
@@ -360,6 +403,9 @@ export const migrations: Migration[] = [
     statements: (ctx) =>
       renderAddColumn(T.failures, 'raw_ref', "String DEFAULT '' CODEC(ZSTD(1))", 'Id of the saved raw response of a failed sample (<dataDir>/raw, services/raw-evidence.ts); empty when none was kept.', ctx),
   },
+  // No data step: the rows are computed in TypeScript (computeMetrics), not by SQL. A store migrated with existing data
+  // has no rows yet; the first overview read finds them missing and fills them (services/tag-summaries.ts).
+  { version: 30, name: 'create_tag_summary', statements: (ctx) => renderTable(tagSummary, ctx) },
 ];
 
 /**

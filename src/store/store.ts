@@ -30,6 +30,42 @@ export interface AlertDeliveryWrite {
   attempts: number;
 }
 
+/**
+ * One computed row of tag_summary_v1 (migration 30; columns in docs/data-model.md), keyed like the table. Times are
+ * ISO; UInt64 values decimal strings; an unknowable metric is null, never 0.
+ */
+export interface TagSummaryWrite {
+  platform: string;
+  tag: string;
+  metric: string;
+  as_of: string;
+  computed_at: string;
+  window_end: string | null;
+  velocity_24h: number | null; velocity_24h_low: number | null; velocity_24h_high: number | null;
+  growth_24h_pct: number | null; growth_24h_pct_low: number | null; growth_24h_pct_high: number | null;
+  velocity_7d: number | null; velocity_7d_low: number | null; velocity_7d_high: number | null;
+  growth_7d_pct: number | null; growth_7d_pct_low: number | null; growth_7d_pct_high: number | null;
+  doubling_days: number | null; doubling_days_low: number | null; doubling_days_high: number | null;
+  halving_days: number | null; halving_days_low: number | null; halving_days_high: number | null;
+  z_score: number | null;
+  breakout: boolean | null;
+  latest_value: string | null;
+  latest_precision: string;
+  latest_step: string;
+  latest_source: string;
+  latest_at: string | null;
+  sample_hours: number;
+  methods: string[];
+  first_at: string | null;
+  last_at: string | null;
+  lower_bound_only: boolean;
+  max_lower_bound: string | null;
+  spark_start: string;
+  spark_step_ms: number;
+  sparkline: (number | null)[];
+  bins_signature: string;
+}
+
 export interface InsertOptions {
   /** Deterministic token: a retried insert of the same batch is dropped by ClickHouse. */
   dedupToken?: string;
@@ -51,6 +87,8 @@ export interface Store {
   upsertTracked(rows: TrackedTag[]): Promise<void>;
   upsertEvents(rows: EventRow[]): Promise<void>;
   upsertAlertDeliveries(rows: AlertDeliveryWrite[]): Promise<void>;
+  /** Write computed per-tag summaries (tag_summary_v1); the latest computed_at of a series wins. */
+  upsertTagSummaries(rows: TagSummaryWrite[]): Promise<void>;
   run<Q extends NamedQuery>(q: Q, params: QueryParams<Q>): Promise<QueryRow<Q>[]>;
   runWithStats<Q extends NamedQuery>(q: Q, params: QueryParams<Q>): Promise<{ rows: QueryRow<Q>[]; stats: QueryStats }>;
   /** Raw bytes of a named query in a ClickHouse output format (CSV, JSONEachRow, Parquet) for exports. */

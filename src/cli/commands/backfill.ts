@@ -5,6 +5,7 @@
  */
 import type { Command } from 'commander';
 import { parseTime } from '../../util/time.ts';
+import { refreshAfterWrite } from '../../services/tag-summaries.ts';
 import { configFrom, globalsOf, runAction, stdio, UserError, withStore, type GlobalOptions, type Io } from '../common.ts';
 import { normalizeTag } from '../../schema/tag.ts';
 import type { Store } from '../../store/store.ts';
@@ -78,8 +79,8 @@ export async function runBackfillCommand(opts: BackfillCliOptions, io: Io = stdi
     if (io.isTTY) tty.write(`\r\x1b[2K${formatProgress(p, Date.now() - started)}`);
     else if (p.capture) io.err(`${p.capture.at} ${p.capture.ok ? p.capture.detail : `failed — ${p.capture.detail}`} (${p.done}/${p.total})`);
   };
-  const summary = await withStore(cfg, 'backfill', (store) =>
-    runBackfill({
+  const summary = await withStore(cfg, 'backfill', async (store) => {
+    const s = await runBackfill({
       platform,
       tag,
       ...(from ? { from } : {}),
@@ -92,8 +93,11 @@ export async function runBackfillCommand(opts: BackfillCliOptions, io: Io = stdi
       sink: storeSink(store, platform, tag),
       onProgress,
       onRetry: (r) => io.err(`${io.isTTY ? '\n' : ''}waiting ${formatAge(r.waitMs)} before retrying (${r.reason})`),
-    }),
-  );
+    });
+    // the tag's summary row, once, at the end (services/tag-summaries.ts)
+    if (s.observations > 0) await refreshAfterWrite(store, [{ platform, tag }]);
+    return s;
+  });
   if (io.isTTY) tty.write('\n');
   report(summary, { tag, platform, json: opts.json === true }, io);
   return summary.transientFailures > 0 ? 1 : 0;

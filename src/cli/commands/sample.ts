@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { refreshAfterWrite, tagsOf } from '../../services/tag-summaries.ts';
 import { configFrom, globalsOf, runAction, stdio, UserError, withStore, type GlobalOptions, type Io } from '../common.ts';
 import { createCollectors } from '../../collectors/registry.ts';
 import { toFailure, toObservations } from '../../collectors/outcomes.ts';
@@ -72,6 +73,7 @@ export async function runSample(opts: SampleOptions, io: Io = stdio): Promise<nu
   await withStore(cfg, 'sample', async (store) => {
     await store.insertObservations(result.observations);
     await store.insertFailures(result.failures);
+    await refreshAfterWrite(store, tagsOf(result.observations));
   });
   if (opts.json) {
     for (const o of result.observations) io.out(JSON.stringify(o));

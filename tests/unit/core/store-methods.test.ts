@@ -27,6 +27,7 @@ function recordingStore(calls: string[]): Store {
     upsertTracked: rec('upsertTracked') as Store['upsertTracked'],
     upsertEvents: rec('upsertEvents') as Store['upsertEvents'],
     upsertAlertDeliveries: rec('upsertAlertDeliveries') as Store['upsertAlertDeliveries'],
+    upsertTagSummaries: rec('upsertTagSummaries') as Store['upsertTagSummaries'],
     run: rec('run', []) as Store['run'],
     runWithStats: rec('runWithStats', { rows: [], stats: { rowsRead: 0, bytesRead: 0, elapsedMs: 0 } }) as Store['runWithStats'],
     exportBytes: rec('exportBytes', Buffer.alloc(0)) as Store['exportBytes'],

@@ -1,0 +1,207 @@
+/**
+ * The current overview read from the per-tag summary (tag_summary_v1; issue 15): one page of rows filtered, sorted
+ * and paged in SQL (store/summary-queries.ts), so 10,000 tags cost one scan of 10,000 small rows, not 16 days of
+ * bins and a report per tag. The numbers in the table were computed by the analytics' one definition
+ * (services/tag-summaries.ts → computeMetrics); nothing here computes a metric.
+ *
+ * Freshness: a row is current while its `as_of` is the current hour. On each (non-304) read, rows that are missing
+ * (a tag with data and no row: written by a path that did not refresh) are computed before answering when there are
+ * few (≤ INLINE_MISSING_MAX), and stale rows (an earlier hour), or many missing ones, are refreshed in the background
+ * (bounded batches, one refresh at a time per process); the answer shows what is stored, each row with its own
+ * asOf, and the ETag changes when the refresh lands.
+ *
+ * An explicit `at` (a past time) is not served from here: the route computes it per request (buildOverview), correct
+ * but not fast.
+ */
+import { createHash } from 'node:crypto';
+import type { Store } from '../store/store.ts';
+import { overviewPageQuery, overviewTotalsQuery, overviewVersionQuery, summaryCandidatesQuery, type OverviewPageRow, type OverviewSort, type SortDir } from '../store/summary-queries.ts';
+import { hourOf, refreshSummaries, summaryRefresher, type TagKey } from '../services/tag-summaries.ts';
+import { originText, originsOf } from '../services/tag-listing.ts';
+import { binSparkline } from '../analytics/summary.ts';
+import { MS_PER_DAY } from '../analytics/math.ts';
+import { isStale, type LatestCount, type OverviewRow } from './overview.ts';
+
+/** Missing rows computed before answering when at most this many (else in the background). */
+export const INLINE_MISSING_MAX = 300;
+
+export interface SummaryOverviewQuery {
+  metric: string;
+  page: number;
+  pageSize: number;
+  sort: OverviewSort;
+  dir: SortDir;
+  q?: string | undefined;
+  platform?: string | undefined;
+  only?: 'all' | 'breakouts' | 'problems' | undefined;
+  source?: 'all' | 'tracked' | 'imported' | 'backfilled' | 'sampled' | 'not-sampled' | undefined;
+}
+
+export interface SummaryOverviewPage {
+  generatedAt: string;
+  metric: string;
+  asOf: string | null;
+  total: number;
+  totalAll: number;
+  platforms: string[];
+  page: number;
+  pageSize: number;
+  sort: OverviewSort;
+  dir: SortDir;
+  tags: OverviewRow[];
+}
+
+/**
+ * The data version of the current overview at nowMs: the summary, the tracked list, the failures of the last 24 h,
+ * the stale tracked tags, the raw table's row count (a write that no refresh followed yet) and the hour (rows turn
+ * stale). Cheap: small tables and counts.
+ */
+export async function summaryDataVersion(store: Store, nowMs: number): Promise<string> {
+  const [v] = await store.run(overviewVersionQuery, { since: new Date(nowMs - MS_PER_DAY).toISOString(), now: new Date(nowMs).toISOString() });
+  return `${hourOf(nowMs)}|${v?.version ?? ''}`;
+}
+
+/** The weak ETag of one answer: data version plus the query that cut the page. */
+export function summaryEtag(version: string, q: SummaryOverviewQuery): string {
+  const key = [q.metric, q.page, q.pageSize, q.sort, q.dir, q.q ?? '', q.platform ?? '', q.only ?? 'all', q.source ?? 'all'];
+  return `W/"ovs-${createHash('sha256').update(version).update(JSON.stringify(key)).digest('base64url').slice(0, 27)}"`;
+}
+
+/**
+ * Missing and stale rows: few missing ones are computed now (awaited), the rest go to the process's background
+ * refresher. Returns whether anything was computed inline (the data version changed).
+ */
+export async function refreshOnRead(store: Store, nowMs: number): Promise<{ inline: number; scheduled: number }> {
+  const candidates = await store.run(summaryCandidatesQuery, { hour: hourOf(nowMs) });
+  if (!candidates.length) return { inline: 0, scheduled: 0 };
+  const missing: TagKey[] = [];
+  const stale: TagKey[] = [];
+  for (const c of candidates) (c.missing ? missing : stale).push({ platform: c.platform, tag: c.tag });
+  const refresher = summaryRefresher(store);
+  let inline = 0;
+  if (missing.length && missing.length <= INLINE_MISSING_MAX) {
+    await refresher.exclusive(() => refreshSummaries(store, missing, nowMs));
+    inline = missing.length;
+  } else stale.unshift(...missing);
+  if (stale.length) refresher.schedule(stale);
+  return { inline, scheduled: stale.length };
+}
+
+function latest(value: string | null, precision: string, step: string, at: string | null): LatestCount | null {
+  if (value === null || at === null) return null;
+  return { value, precision: precision as LatestCount['precision'], step, observedAt: at };
+}
+
+/** One row of the page query as an OverviewRow (the shape buildOverview gives). */
+export function overviewRowOf(r: OverviewPageRow, nowMs: number): OverviewRow {
+  const sampled = r.active === true;
+  const everyMs = r.every_ms;
+  const origins = originsOf(r.methods, sampled);
+  const spark = r.sparkline !== null && r.spark_start !== null && r.spark_step_ms !== null && r.has_summary ? { startMs: Date.parse(r.spark_start), stepMs: r.spark_step_ms, values: r.sparkline } : binSparkline([], nowMs);
+  return {
+    platform: r.platform,
+    tag: r.tag,
+    everyMs,
+    origins,
+    sampled,
+    originText: originText({ origins, sampled, everyMs, trackingStopped: r.active === false, observations: r.samples }),
+    lowerBound: r.lower_bound_only ? r.max_lower_bound : null,
+    views: latest(r.views_value, r.views_precision, r.views_step, r.views_at),
+    posts: latest(r.posts_value, r.posts_precision, r.posts_step, r.posts_at),
+    samples: r.samples,
+    lastSampleAt: r.last_sample_at,
+    stale: sampled && everyMs !== null ? isStale(r.last_sample_at, everyMs, nowMs) : false,
+    asOf: r.window_end,
+    velocity24h: r.velocity_24h,
+    velocity24hLow: r.velocity_24h_low,
+    velocity24hHigh: r.velocity_24h_high,
+    growth24hPct: r.growth_24h_pct,
+    growth24hPctLow: r.growth_24h_pct_low,
+    growth24hPctHigh: r.growth_24h_pct_high,
+    velocity7d: r.velocity_7d,
+    velocity7dLow: r.velocity_7d_low,
+    velocity7dHigh: r.velocity_7d_high,
+    growth7dPct: r.growth_7d_pct,
+    growth7dPctLow: r.growth_7d_pct_low,
+    growth7dPctHigh: r.growth_7d_pct_high,
+    doublingDays: r.doubling_days,
+    doublingDaysLow: r.doubling_days_low,
+    doublingDaysHigh: r.doubling_days_high,
+    halvingDays: r.halving_days,
+    zScore: r.z_score,
+    breakout: r.breakout,
+    sparkline: spark,
+    failures24h: r.failures,
+    lastFailure: r.last_kind !== null && r.last_failure_at !== null ? { kind: r.last_kind, at: r.last_failure_at, message: r.last_message ?? '' } : null,
+  };
+}
+
+/** One page of the current overview, from the summary table. */
+export async function summaryOverviewPage(store: Store, q: SummaryOverviewQuery, nowMs: number): Promise<SummaryOverviewPage> {
+  const [rows, totals] = await Promise.all([
+    store.run(overviewPageQuery(q.sort, q.dir), {
+      metric: q.metric,
+      since: new Date(nowMs - MS_PER_DAY).toISOString(),
+      now: new Date(nowMs).toISOString(),
+      q: (q.q ?? '').trim().replace(/^#/, ''),
+      platform: q.platform ?? '',
+      only: q.only ?? 'all',
+      source: q.source ?? 'all',
+      limit: q.pageSize,
+      offset: (q.page - 1) * q.pageSize,
+    }),
+    store.run(overviewTotalsQuery, { metric: q.metric }),
+  ]);
+  const t = totals[0];
+  const total = rows[0]?.total ?? (q.page > 1 ? await countAfterFilter(store, q, nowMs) : 0);
+  return {
+    generatedAt: new Date(nowMs).toISOString(),
+    metric: q.metric,
+    asOf: t?.as_of ?? null,
+    total,
+    totalAll: t?.total_all ?? 0,
+    platforms: t?.platforms ?? [],
+    page: q.page,
+    pageSize: q.pageSize,
+    sort: q.sort,
+    dir: q.dir,
+    tags: rows.map((r) => overviewRowOf(r, nowMs)),
+  };
+}
+
+/** A page past the last one has no rows to carry the window count: ask for the first row of the same filter. */
+async function countAfterFilter(store: Store, q: SummaryOverviewQuery, nowMs: number): Promise<number> {
+  const r = await store.run(overviewPageQuery(q.sort, q.dir), {
+    metric: q.metric,
+    since: new Date(nowMs - MS_PER_DAY).toISOString(),
+    now: new Date(nowMs).toISOString(),
+    q: (q.q ?? '').trim().replace(/^#/, ''),
+    platform: q.platform ?? '',
+    only: q.only ?? 'all',
+    source: q.source ?? 'all',
+    limit: 1,
+    offset: 0,
+  });
+  return r[0]?.total ?? 0;
+}
+
+/**
+ * The route's work for a current overview: the ETag first (a 304 reads nothing else), then refresh-on-read, then the
+ * page. `notModified` when If-None-Match named the current ETag.
+ */
+export async function currentOverview(store: Store, q: SummaryOverviewQuery, ifNoneMatch: string | undefined, nowMs = Date.now()): Promise<{ etag: string; notModified: true } | { etag: string; notModified: false; page: SummaryOverviewPage }> {
+  let etag = summaryEtag(await summaryDataVersion(store, nowMs), q);
+  if (ifNoneMatch && etagMatches(ifNoneMatch, etag)) return { etag, notModified: true };
+  const r = await refreshOnRead(store, nowMs);
+  if (r.inline) etag = summaryEtag(await summaryDataVersion(store, nowMs), q);
+  return { etag, notModified: false, page: await summaryOverviewPage(store, q, nowMs) };
+}
+
+/** True when an If-None-Match header names this ETag (a list, `*`, weak or strong spelling). */
+export function etagMatches(ifNoneMatch: string, etag: string): boolean {
+  const bare = etag.replace(/^W\//, '');
+  return ifNoneMatch.split(',').some((t) => {
+    const v = t.trim();
+    return v === '*' || v.replace(/^W\//, '') === bare;
+  });
+}
