@@ -83,7 +83,7 @@ export async function refreshOnRead(store: Store, nowMs: number): Promise<{ inli
     await refresher.exclusive(() => refreshSummaries(store, missing, nowMs));
     inline = missing.length;
   } else stale.unshift(...missing);
-  if (stale.length) refresher.schedule(stale);
+  if (stale.length) refresher.schedule(stale, nowMs);
   return { inline, scheduled: stale.length };
 }
 

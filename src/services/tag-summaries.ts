@@ -161,6 +161,8 @@ export class SummaryRefresher {
   readonly #pending = new Map<string, TagKey>();
   #running: Promise<void> | undefined;
   #rounds = 0;
+  /** As-of time of the queued refreshes (undefined: the time each batch runs). */
+  #nowMs: number | undefined;
   #log = logger('summaries');
 
   constructor(store: () => Store | undefined) {
@@ -172,8 +174,9 @@ export class SummaryRefresher {
     return exclusive(fn);
   }
 
-  /** Queue tags for a refresh (returns at once). */
-  schedule(keys: readonly TagKey[]): void {
+  /** Queue tags for a refresh (returns at once); `nowMs` (default: when the batch runs) is the as-of time. */
+  schedule(keys: readonly TagKey[], nowMs?: number): void {
+    this.#nowMs = nowMs;
     for (const k of keys) this.#pending.set(keyOf(k), { platform: k.platform, tag: k.tag });
     this.#kick();
   }
@@ -208,7 +211,8 @@ export class SummaryRefresher {
       const store = this.#store();
       try {
         if (!store) throw new Error('the store is not open');
-        await this.exclusive(() => refreshSummaries(store, batch));
+        const nowMs = this.#nowMs;
+        await this.exclusive(() => refreshSummaries(store, batch, nowMs ?? Date.now()));
       } catch (e) {
         this.#log.warn({ err: (e as Error).message, tags: batch.length }, 'summary refresh failed; the next read or load asks again');
       } finally {
