@@ -8,6 +8,7 @@ import { TimeInput } from '../util/time.ts';
 import { logger } from '../util/log.ts';
 import { buildBundle, pageShell, serveAsset, type Bundle } from '../dashboard/assets.ts';
 import { buildOverview } from '../dashboard/overview.ts';
+import { currentOverview } from '../dashboard/overview-summary.ts';
 import { OVERVIEW_ONLY, OVERVIEW_PAGE_SIZE_DEFAULT, OVERVIEW_PAGE_SIZE_MAX, OVERVIEW_SORT_KEYS, OVERVIEW_SOURCES, etagMatches, overviewDataVersion, overviewEtag, pageOverview } from '../dashboard/overview-page.ts';
 import { buildChart, buildQuality, RANGES, type RangeName } from '../dashboard/tag-detail.ts';
 import { buildOps, prometheusMetrics, type ProcessView } from '../dashboard/ops.ts';
@@ -87,7 +88,16 @@ export function mountDashboard(router: Router, deps: ApiDeps & { app?: ProcessVi
 
   router.add('GET', '/api/overview', async (ctx) => {
     const q = parseQuery(OverviewQuery, ctx.url);
-    const overview = await buildOverview(store, { metric: q.metric, ...(q.at ? { nowMs: Date.parse(q.at) } : {}) });
+    if (!q.at) {
+      // The current overview: one page read from the per-tag summary table (issue 15; dashboard/overview-summary.ts),
+      // filtered, sorted and paged in SQL; the ETag comes from the data version, so a 304 reads nothing else.
+      const r = await currentOverview(store, q, ctx.req.headers['if-none-match']);
+      const headers = { etag: r.etag, 'cache-control': 'no-cache' };
+      if (r.notModified) return { body: '', contentType: 'application/json', status: 304, headers };
+      return { json: r.page, headers };
+    }
+    // An explicit past time: computed per request from the bins of that time (correct, not fast).
+    const overview = await buildOverview(store, { metric: q.metric, nowMs: Date.parse(q.at) });
     // The ETag versions the whole answer (every row before filtering and paging) and the query that cut this page.
     const etag = overviewEtag(overviewDataVersion(overview), q);
     const headers = { etag, 'cache-control': 'no-cache' };

@@ -15,41 +15,17 @@
  */
 import { createHash } from 'node:crypto';
 import type { Store } from '../store/store.ts';
-import { overviewPageQuery, overviewTotalsQuery, overviewVersionQuery, summaryCandidatesQuery, type OverviewPageRow, type OverviewSort, type SortDir } from '../store/summary-queries.ts';
-import { hourOf, refreshSummaries, summaryRefresher, type TagKey } from '../services/tag-summaries.ts';
+import { overviewPageQuery, overviewTotalsQuery, overviewVersionQuery, type OverviewPageRow } from '../store/summary-queries.ts';
+import { hourOf, refreshOnRead } from '../services/tag-summaries.ts';
 import { originText, originsOf } from '../services/tag-listing.ts';
 import { binSparkline } from '../analytics/summary.ts';
 import { MS_PER_DAY } from '../analytics/math.ts';
 import { isStale, type LatestCount, type OverviewRow } from './overview.ts';
+import { etagMatches, type OverviewPage, type OverviewPageQuery } from './overview-page.ts';
 
-/** Missing rows computed before answering when at most this many (else in the background). */
-export const INLINE_MISSING_MAX = 300;
-
-export interface SummaryOverviewQuery {
-  metric: string;
-  page: number;
-  pageSize: number;
-  sort: OverviewSort;
-  dir: SortDir;
-  q?: string | undefined;
-  platform?: string | undefined;
-  only?: 'all' | 'breakouts' | 'problems' | undefined;
-  source?: 'all' | 'tracked' | 'imported' | 'backfilled' | 'sampled' | 'not-sampled' | undefined;
-}
-
-export interface SummaryOverviewPage {
-  generatedAt: string;
-  metric: string;
-  asOf: string | null;
-  total: number;
-  totalAll: number;
-  platforms: string[];
-  page: number;
-  pageSize: number;
-  sort: OverviewSort;
-  dir: SortDir;
-  tags: OverviewRow[];
-}
+/** The contract's query (dashboard/overview-page.ts) with the metric. */
+export type SummaryOverviewQuery = OverviewPageQuery & { metric: string };
+export type SummaryOverviewPage = OverviewPage;
 
 /**
  * The data version of the current overview at nowMs: the summary, the tracked list, the failures of the last 24 h,
@@ -64,27 +40,7 @@ export async function summaryDataVersion(store: Store, nowMs: number): Promise<s
 /** The weak ETag of one answer: data version plus the query that cut the page. */
 export function summaryEtag(version: string, q: SummaryOverviewQuery): string {
   const key = [q.metric, q.page, q.pageSize, q.sort, q.dir, q.q ?? '', q.platform ?? '', q.only ?? 'all', q.source ?? 'all'];
-  return `W/"ovs-${createHash('sha256').update(version).update(JSON.stringify(key)).digest('base64url').slice(0, 27)}"`;
-}
-
-/**
- * Missing and stale rows: few missing ones are computed now (awaited), the rest go to the process's background
- * refresher. Returns whether anything was computed inline (the data version changed).
- */
-export async function refreshOnRead(store: Store, nowMs: number): Promise<{ inline: number; scheduled: number }> {
-  const candidates = await store.run(summaryCandidatesQuery, { hour: hourOf(nowMs) });
-  if (!candidates.length) return { inline: 0, scheduled: 0 };
-  const missing: TagKey[] = [];
-  const stale: TagKey[] = [];
-  for (const c of candidates) (c.missing ? missing : stale).push({ platform: c.platform, tag: c.tag });
-  const refresher = summaryRefresher(store);
-  let inline = 0;
-  if (missing.length && missing.length <= INLINE_MISSING_MAX) {
-    await refresher.exclusive(() => refreshSummaries(store, missing, nowMs));
-    inline = missing.length;
-  } else stale.unshift(...missing);
-  if (stale.length) refresher.schedule(stale, nowMs);
-  return { inline, scheduled: stale.length };
+  return `W/"ov-s${createHash('sha256').update(version).update(JSON.stringify(key)).digest('base64url').slice(0, 27)}"`;
 }
 
 function latest(value: string | null, precision: string, step: string, at: string | null): LatestCount | null {
@@ -160,7 +116,6 @@ export async function summaryOverviewPage(store: Store, q: SummaryOverviewQuery,
     asOf: t?.as_of ?? null,
     total,
     totalAll: t?.total_all ?? 0,
-    platforms: t?.platforms ?? [],
     page: q.page,
     pageSize: q.pageSize,
     sort: q.sort,
@@ -191,17 +146,8 @@ async function countAfterFilter(store: Store, q: SummaryOverviewQuery, nowMs: nu
  */
 export async function currentOverview(store: Store, q: SummaryOverviewQuery, ifNoneMatch: string | undefined, nowMs = Date.now()): Promise<{ etag: string; notModified: true } | { etag: string; notModified: false; page: SummaryOverviewPage }> {
   let etag = summaryEtag(await summaryDataVersion(store, nowMs), q);
-  if (ifNoneMatch && etagMatches(ifNoneMatch, etag)) return { etag, notModified: true };
+  if (etagMatches(ifNoneMatch, etag)) return { etag, notModified: true };
   const r = await refreshOnRead(store, nowMs);
   if (r.inline) etag = summaryEtag(await summaryDataVersion(store, nowMs), q);
   return { etag, notModified: false, page: await summaryOverviewPage(store, q, nowMs) };
-}
-
-/** True when an If-None-Match header names this ETag (a list, `*`, weak or strong spelling). */
-export function etagMatches(ifNoneMatch: string, etag: string): boolean {
-  const bare = etag.replace(/^W\//, '');
-  return ifNoneMatch.split(',').some((t) => {
-    const v = t.trim();
-    return v === '*' || v.replace(/^W\//, '') === bare;
-  });
 }

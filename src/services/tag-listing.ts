@@ -4,7 +4,9 @@
  * was invisible unless one knew its URL. One code path for all of them (overview, API, picker, CLI).
  */
 import type { Store } from '../store/store.ts';
-import { latestQuery, tagsWithDataQuery } from '../store/queries.ts';
+import { tagsWithDataQuery } from '../store/queries.ts';
+import { summaryListingQuery } from '../store/summary-queries.ts';
+import { refreshOnRead } from './tag-summaries.ts';
 import { listTracked } from './tracking.ts';
 
 /** How a tag's data arrived: sampled on a schedule, imported, backfilled from the Wayback Machine, or sampled by hand. */
@@ -105,14 +107,51 @@ export interface LatestValue {
   samples: number;
 }
 
-/** The listing with each tag's latest value per metric (GET /api/tags). */
-export async function listTagsWithLatest(store: Store): Promise<(TagListing & { latest: LatestValue[] })[]> {
-  const tags = await listTags(store);
-  const latest = tags.length ? await store.run(latestQuery, { platforms: tags.map((t) => t.platform), tags: tags.map((t) => t.tag) }) : [];
-  const by = new Map<string, LatestValue[]>();
-  for (const r of latest) {
+/**
+ * The listing with each tag's latest value per metric (GET /api/tags), read from the per-tag summary table
+ * (tag_summary_v1, issue 15) and the tracked list: no scan of the raw table, no exact distinct over raw rows. Rows
+ * missing from the summary are computed first when few, stale ones are refreshed in the background
+ * (services/tag-summaries.ts `refreshOnRead`). `observations` and `latest[].samples` count hours with at least one
+ * reading (the hourly rollup's buckets; summed over metrics for `observations`), not raw rows.
+ */
+export async function listTagsWithLatest(store: Store, nowMs = Date.now()): Promise<(TagListing & { latest: LatestValue[] })[]> {
+  await refreshOnRead(store, nowMs);
+  const [tracked, rows] = await Promise.all([listTracked(store, true), store.run(summaryListingQuery, {})]);
+  const trackedBy = new Map(tracked.map((t) => [`${t.platform}|${t.tag}`, t]));
+  const by = new Map<string, (typeof rows)[number][]>();
+  for (const r of rows) {
     const k = `${r.platform}|${r.tag}`;
-    by.set(k, [...(by.get(k) ?? []), { metric: r.metric, value: r.value, precision: r.precision, step: r.step, source: r.source, observedAt: r.latest_at, samples: Number(r.samples) }]);
+    const list = by.get(k);
+    if (list) list.push(r);
+    else by.set(k, [r]);
   }
-  return tags.map((t) => ({ ...t, latest: by.get(`${t.platform}|${t.tag}`) ?? [] }));
+  const keys = new Set<string>([...by.keys(), ...tracked.filter((t) => t.active).map((t) => `${t.platform}|${t.tag}`)]);
+  const out: (TagListing & { latest: LatestValue[] })[] = [];
+  for (const k of keys) {
+    const [platform, tag] = k.split('|') as [string, string];
+    const tr = trackedBy.get(k);
+    const ms = by.get(k) ?? [];
+    const sampled = Boolean(tr?.active);
+    const methods = [...new Set(ms.flatMap((m) => m.methods))].sort();
+    const times = (xs: (string | null)[]) => xs.filter((x): x is string => x !== null).sort();
+    const firsts = times(ms.map((m) => m.first_at));
+    const lasts = times(ms.map((m) => m.last_at));
+    const lowerBoundOnly = ms.length > 0 && ms.every((m) => m.lower_bound_only);
+    const maxLower = ms.map((m) => m.max_lower_bound).filter((x): x is string => x !== null).sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : BigInt(a) > BigInt(b) ? 1 : 0));
+    const base = { origins: originsOf(methods, sampled), sampled, everyMs: tr?.everyMs ?? null, trackingStopped: Boolean(tr && !tr.active), observations: ms.reduce((n, m) => n + m.sample_hours, 0) };
+    out.push({
+      platform,
+      tag,
+      ...base,
+      methods,
+      firstAt: firsts[0] ?? null,
+      lastAt: lasts[lasts.length - 1] ?? null,
+      lowerBound: lowerBoundOnly ? (maxLower[maxLower.length - 1] ?? null) : null,
+      originText: originText(base),
+      latest: ms
+        .filter((m) => m.latest_value !== null && m.latest_at !== null)
+        .map((m) => ({ metric: m.metric, value: m.latest_value!, precision: m.latest_precision, step: m.latest_step, source: m.latest_source, observedAt: m.latest_at!, samples: m.sample_hours })),
+    });
+  }
+  return out.sort((a, b) => a.platform.localeCompare(b.platform) || a.tag.localeCompare(b.tag));
 }

@@ -18,7 +18,7 @@
  */
 import type { Store, TagSummaryWrite } from '../store/store.ts';
 import type { Observation } from '../schema/observation.ts';
-import { summaryBinsQuery, summaryFactsQuery } from '../store/summary-queries.ts';
+import { summaryBinsQuery, summaryCandidatesQuery, summaryFactsQuery } from '../store/summary-queries.ts';
 import { binsFromColumns, computeMetrics, type HourBin } from '../analytics/metrics.ts';
 import { binSparkline, summaryOfMetrics } from '../analytics/summary.ts';
 import { MS_PER_DAY, MS_PER_HOUR } from '../analytics/math.ts';
@@ -233,6 +233,30 @@ export function summaryRefresher(store: Store): SummaryRefresher {
     refreshers.set(store, r);
   }
   return r;
+}
+
+/** Missing rows computed before answering when at most this many (else in the background). */
+export const INLINE_MISSING_MAX = 300;
+
+/**
+ * On read (overview, /api/tags): rows that are missing (a tag with data and no row: written by a path that did not
+ * refresh) are computed now, awaited, when there are at most INLINE_MISSING_MAX; stale rows (an earlier hour), and
+ * more missing ones, go to the process's background refresher. Returns how many were computed inline.
+ */
+export async function refreshOnRead(store: Store, nowMs: number): Promise<{ inline: number; scheduled: number }> {
+  const candidates = await store.run(summaryCandidatesQuery, { hour: hourOf(nowMs) });
+  if (!candidates.length) return { inline: 0, scheduled: 0 };
+  const missing: TagKey[] = [];
+  const stale: TagKey[] = [];
+  for (const c of candidates) (c.missing ? missing : stale).push({ platform: c.platform, tag: c.tag });
+  const refresher = summaryRefresher(store);
+  let inline = 0;
+  if (missing.length && missing.length <= INLINE_MISSING_MAX) {
+    await refresher.exclusive(() => refreshSummaries(store, missing, nowMs));
+    inline = missing.length;
+  } else stale.unshift(...missing);
+  if (stale.length) refresher.schedule(stale, nowMs);
+  return { inline, scheduled: stale.length };
 }
 
 /** Tags of stored observations (a load batch, an import). */
