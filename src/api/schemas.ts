@@ -19,7 +19,7 @@ export const ErrorResponse = z.object({ error: z.object({ code: z.string(), mess
 
 export const Health = z.object({ ok: z.boolean(), store: z.enum(['up', 'down']) });
 
-const LatestValue = z.object({ metric: z.string(), value: Count, precision: z.string(), step: Count, source: z.string(), observedAt: Time, samples: z.number().int() });
+const LatestValue = z.object({ metric: z.string(), value: Count, precision: z.string(), step: Count, source: z.string(), observedAt: Time, samples: z.number().int().describe('hours with at least one reading of this metric (hourly rollup buckets), not raw rows') });
 const TagOrigin = z.enum(['tracked', 'imported', 'backfilled', 'sampled']);
 
 export const TagList = z
@@ -33,7 +33,7 @@ export const TagList = z
         everyMs: z.number().int().nullable().describe('cadence of its schedule; null if never tracked'),
         trackingStopped: z.boolean(),
         methods: z.array(z.string()),
-        observations: z.number().int(),
+        observations: z.number().int().describe('hours with at least one reading, summed over metrics (from the per-tag summary; not raw rows)'),
         firstAt: Time.nullable(),
         lastAt: Time.nullable(),
         lowerBound: Count.nullable().describe('known only from "more than X" figures: the highest X'),
@@ -249,7 +249,7 @@ const OverviewRow = z.object({
   lowerBound: Count.nullable(),
   views: LatestCount,
   posts: LatestCount,
-  samples: z.number().int(),
+  samples: z.number().int().describe('hours with at least one reading (hourly rollup buckets; the most of any metric), not raw rows; with at= the stored observations as before'),
   lastSampleAt: Time.nullable(),
   stale: z.boolean(),
   asOf: Time.nullable(),
