@@ -196,6 +196,7 @@ describe('per-tag summary table (tag_summary_v1)', () => {
     expect(p2.tags.map((t) => t.tag)).toEqual(['u2', 'u4']);
     expect(p2).toMatchObject({ total: 5, page: 2, pageSize: 2 });
     expect(p2.totalAll).toBeGreaterThan(5);
+    expect(p2.platforms).toEqual(expect.arrayContaining(['youtube', 'prop', 'nulls']));
     const past = await summaryOverviewPage(store, { ...q, page: 9, sort: 'views', dir: 'desc' }, AT);
     expect(past).toMatchObject({ total: 5, tags: [] });
     const text = await summaryOverviewPage(store, { metric: 'views', page: 1, pageSize: 10, sort: 'tag', dir: 'asc', q: 'U3' }, AT);
