@@ -2,9 +2,10 @@
  * `npm run bench`: the benchmark figures of docs/reliability.md, each a ratio measured within this one run (so the
  * machine's speed cancels out), written to bench/results/<YYYY-MM-DD>.md and printed.
  *
- *   node bin/run-ts.js bench/run.ts [--quick] [--only 1,2,3,4,5,6] [--import-rows N]
+ *   node bin/run-ts.js bench/run.ts [--quick] [--only 1,2,3,4,5,6,7] [--import-rows N]
  *
- * --only 5 runs the import figures alone (--only 6 the CLI start); --import-rows N sets the large import file to N rows (the small one and the
+ * --only 5 runs the import figures alone (--only 6 the CLI start, --only 7 the read path: its 10,000-tag store is
+ * generated once and cached under bench/.data, see bench/lib/read-store.ts); --import-rows N sets the large import file to N rows (the small one and the
  * rate rounds to N/10), for a busy machine where 2 million rows take too long.
  *
  * --quick uses the small sizes of the CI smoke test. Every loop is bounded in count and time. The 30-minute soak is a
@@ -19,6 +20,7 @@ import { benchCollectors } from './lib/collectors.ts';
 import { benchQueryCost } from './lib/query-cost.ts';
 import { benchImport } from './lib/import.ts';
 import { benchCliStart } from './lib/cli-start.ts';
+import { benchReadPath } from './lib/read-path.ts';
 import { environment, markdownReport, type BenchResult } from './lib/result.ts';
 import { BENCH_SIZES } from './lib/sizes.ts';
 
@@ -49,6 +51,7 @@ try {
   await step('4', 'query cost on a generated dataset', () => benchQueryCost(ctx, sizes.query));
   await step('5', 'import: rate vs raw insert, peak RSS big vs small vs bare chDB', () => benchImport(ctx, sizes.import));
   await step('6', 'CLI start', () => benchCliStart(sizes.cli));
+  await step('7', 'read path on a generated store vs plain SQL', () => benchReadPath(sizes.reads));
 } finally {
   await ctx.close();
 }

@@ -5,6 +5,7 @@ import type { CollectorBenchOptions } from './collectors.ts';
 import type { QueryBenchOptions } from './query-cost.ts';
 import type { ImportBenchOptions } from './import.ts';
 import type { CliStartBenchOptions } from './cli-start.ts';
+import type { ReadPathBenchOptions } from './read-path.ts';
 
 export interface BenchSizes {
   pipeline: PipelineBenchOptions;
@@ -13,6 +14,7 @@ export interface BenchSizes {
   query: QueryBenchOptions;
   import: ImportBenchOptions;
   cli: CliStartBenchOptions;
+  reads: ReadPathBenchOptions;
 }
 
 export const BENCH_SIZES: { full: BenchSizes; quick: BenchSizes } = {
@@ -23,6 +25,7 @@ export const BENCH_SIZES: { full: BenchSizes; quick: BenchSizes } = {
     query: { rows: 10_000_000, tags: 10_000, heavyRows: 200_000 },
     import: { rateRows: 200_000, rounds: 5, bigRows: 2_000_000, smallRows: 200_000, batchSize: 5000 },
     cli: { runs: 9, points: 720 },
+    reads: { tags: 10_000, days: [30, 60], repeats: 5 },
   },
   quick: {
     pipeline: { samples: 100, warmup: 20, concurrency: 8, timeoutMs: 60_000 },
@@ -31,5 +34,6 @@ export const BENCH_SIZES: { full: BenchSizes; quick: BenchSizes } = {
     query: { rows: 100_000, tags: 100, heavyRows: 20_000 },
     import: { rateRows: 4000, rounds: 1, bigRows: 20_000, smallRows: 2000, batchSize: 1000 },
     cli: { runs: 3, points: 168 },
+    reads: { tags: 200, days: [30, 60], repeats: 3 },
   },
 };

@@ -1,0 +1,173 @@
+/**
+ * The child process of figure 7 (bench/lib/read-path.ts explains the figures): builds or reuses the generated store,
+ * serves the API on 127.0.0.1, measures each read against its plain SQL baseline and prints the results as one JSON
+ * line on stdout (progress goes to stderr).
+ *
+ *   node bin/run-ts.js bench/lib/read-path-run.ts '{"tags":10000,"days":[30,60],"repeats":5}'
+ */
+import { loadConfig } from '../../src/config/config.ts';
+import { openClickHouseStore, type ClickHouseStore } from '../../src/store/clickhouse-store.ts';
+import { startApiServer } from '../../src/api/server.ts';
+import { mountAll } from '../../src/api/mount-all.ts';
+import { T } from '../../src/store/migrations.ts';
+import { benchDataBase, generateReadStore, readStoreDir, type ReadStoreMeta } from './read-store.ts';
+import { fmt, median } from './context.ts';
+import type { BenchResult } from './result.ts';
+import type { ReadPathBenchOptions } from './read-path.ts';
+
+const o = JSON.parse(process.argv[2] ?? '{}') as ReadPathBenchOptions;
+const log = (s: string) => process.stderr.write(`bench 7: ${s}\n`);
+const HOUR_MS = 3_600_000;
+const DAY_MS = 86_400_000;
+
+const dir = readStoreDir(benchDataBase(), { tags: o.tags, days: o.days });
+const meta: ReadStoreMeta = await generateReadStore(dir, { tags: o.tags, days: o.days }, { log });
+log(`store ${dir}: ${fmt(meta.observations)} observations, ${fmt(meta.hourlyRows)} hourly rollup rows (built in ${meta.buildSeconds} s: ${JSON.stringify(meta.phases)})`);
+
+const store: ClickHouseStore = await openClickHouseStore({ dataDir: dir });
+await store.migrate();
+const cfg = loadConfig({ env: {}, cwd: dir, flags: { dataDir: dir, logLevel: 'silent' } });
+const server = await startApiServer({ store, host: '127.0.0.1', port: 0, mount: (router) => mountAll(router, { store, cfg }) });
+
+const at = meta.endIso;
+const atCh = at.replace('T', ' ').replace('Z', '');
+const tag = (i: number) => `${meta.tagPrefix}${i}`;
+/** A typical tag (its length is drawn like every other's) and five for compare. */
+const oneTag = tag(Math.floor(o.tags / 2) + 7);
+const fiveTags = [1, 2, 3, 4, 5].map((k) => tag(Math.floor((k * o.tags) / 7)));
+
+/** GET a path of the API; the body is read whole (what a client waits for). */
+async function get(path: string): Promise<{ ms: number; body: string }> {
+  const t0 = performance.now();
+  const res = await fetch(`${server.url}${path}`);
+  const body = await res.text();
+  const ms = performance.now() - t0;
+  if (res.status !== 200) throw new Error(`GET ${path}: ${res.status} ${body.slice(0, 500)}`);
+  return { ms, body };
+}
+
+/** One plain SQL query through the same client, rows parsed into JS objects (what a caller of the SQL gets). */
+async function sql(query: string, params: Record<string, unknown> = {}): Promise<{ ms: number; rows: unknown[] }> {
+  const t0 = performance.now();
+  const rs = await store.client.query({ query, query_params: params, format: 'JSON', clickhouse_settings: { output_format_json_quote_64bit_integers: 1 } });
+  const body = (await rs.json()) as { data: unknown[] };
+  return { ms: performance.now() - t0, rows: body.data };
+}
+
+interface Pair {
+  app: number;
+  base: number;
+  appRuns: number[];
+  baseRuns: number[];
+}
+
+/** Warm-up round, then `repeats` rounds of app and baseline back to back; medians. */
+async function pair(what: string, app: () => Promise<{ ms: number }>, base: () => Promise<{ ms: number }>): Promise<Pair> {
+  await app();
+  await base();
+  const appRuns: number[] = [];
+  const baseRuns: number[] = [];
+  for (let i = 0; i < o.repeats; i++) {
+    appRuns.push((await app()).ms);
+    baseRuns.push((await base()).ms);
+  }
+  const r = { app: median(appRuns), base: median(baseRuns), appRuns, baseRuns };
+  log(`${what}: tagpulse ${fmt(r.app)} ms, baseline ${fmt(r.base)} ms (runs ${appRuns.map((x) => fmt(x)).join('/')} vs ${baseRuns.map((x) => fmt(x)).join('/')})`);
+  return r;
+}
+
+const ratioResult = (id: string, title: string, p: Pair, target: number, notes: string[]): BenchResult => ({
+  id,
+  title,
+  measured: `tagpulse ${fmt(p.app)} ms; baseline ${fmt(p.base)} ms`,
+  ratio: p.app / p.base,
+  ratioOf: 'tagpulse ÷ plain SQL',
+  target: `≤ ${target}`,
+  met: p.app / p.base <= target,
+  notes: [...notes, `Runs (ms): tagpulse ${p.appRuns.map((x) => fmt(x)).join(', ')}; baseline ${p.baseRuns.map((x) => fmt(x)).join(', ')}.`],
+});
+
+const dataset = `Store: ${fmt(meta.tags)} tracked tags, ${fmt(meta.observations)} observations (views hourly for ${meta.minDays}–${meta.maxDays} days per tag, posts daily), ${fmt(meta.hourlyRows)} hourly rollup rows; generator v${meta.generatorVersion} (bench/lib/read-store.ts). All reads as of ${at}, over HTTP from an in-process server on 127.0.0.1; medians of ${o.repeats} rounds after a warm-up.`;
+const results: BenchResult[] = [];
+try {
+  // 7b first: the first overview call after the server started (nothing cached yet). One page when the route pages
+  // (limit/offset are ignored by a route that does not).
+  const firstPage = await get(`/api/overview?at=${encodeURIComponent(at)}&limit=50&offset=0`);
+  const firstPageRows = (() => {
+    try {
+      const j = JSON.parse(firstPage.body) as { rows?: unknown[]; total?: number };
+      return { rows: j.rows?.length ?? 0, total: j.total ?? null };
+    } catch {
+      return { rows: 0, total: null };
+    }
+  })();
+  log(`first overview page: ${fmt(firstPage.ms)} ms, ${firstPageRows.rows} rows`);
+
+  // 7a overview: one grouped query on the rollup, 16 days (the overview's look-back), per tag the latest value and the
+  // counters at the 24 h and 7 d window starts.
+  const overviewSql = `SELECT tag, argMaxMerge(last_value) AS latest, max(last_at) AS latest_at,
+  argMinMergeIf(first_value, bucket >= {at:DateTime64(3, 'UTC')} - INTERVAL 1 DAY) AS day_start,
+  argMinMergeIf(first_value, bucket >= {at:DateTime64(3, 'UTC')} - INTERVAL 7 DAY) AS week_start
+FROM ${T.hourly}
+WHERE platform = {platform:String} AND metric = 'views' AND bucket >= {at:DateTime64(3, 'UTC')} - INTERVAL 16 DAY AND bucket < {at:DateTime64(3, 'UTC')}
+GROUP BY tag`;
+  const overview = await pair('overview', () => get(`/api/overview?at=${encodeURIComponent(at)}`), () => sql(overviewSql, { at: atCh, platform: meta.platform }));
+  results.push(
+    ratioResult('7a', `\`/api/overview\`, ${fmt(meta.tags)} tags, vs one grouped query on the hourly rollup`, overview, 1.5, [
+      dataset,
+      'Baseline: one GROUP BY tag over the hourly rollup, reading only the 16 days the overview needs: latest value and time, and the counters at the 24 h and 7 d window starts (argMaxMerge/argMinMergeIf).',
+    ]),
+  );
+  results.push({
+    id: '7b',
+    title: 'First page of `/api/overview` after start',
+    measured: `${fmt(firstPage.ms)} ms for ${firstPageRows.rows} rows${firstPageRows.total !== null ? ` of ${fmt(firstPageRows.total)}` : ''} (the first call after the server started)`,
+    ratio: firstPage.ms / 1000,
+    ratioOf: 'seconds',
+    target: '< 0.5 s',
+    met: firstPage.ms < 500,
+    notes: [`Requested with limit=50&offset=0; a route that does not page ignores them and returns every row (${firstPageRows.rows} rows here).`],
+  });
+
+  // 7c /api/tags
+  const tagsSql = `SELECT platform, tag, metric, argMaxMerge(last_value) AS value, max(last_at) AS latest_at, min(first_at) AS first_at, count() AS hours
+FROM ${T.hourly} GROUP BY platform, tag, metric ORDER BY platform, tag, metric`;
+  const tags = await pair('tags', () => get('/api/tags'), () => sql(tagsSql));
+  results.push(ratioResult('7c', '`/api/tags` (every tag with its latest values) vs the latest values from the hourly rollup', tags, 1.5, ['Baseline: per (platform, tag, metric) the latest value and time, first time and hour count, one GROUP BY over the whole hourly rollup.']));
+
+  // 7d compare
+  const compareSql = `SELECT tag, observed_at, value, precision, step, source FROM ${T.observations} FINAL
+WHERE platform = {platform:String} AND tag IN {tags:Array(String)} AND metric = 'views' ORDER BY tag, observed_at`;
+  const compare = await pair('compare', () => get(`/api/compare?tags=${fiveTags.join(',')}&metric=views`), () => sql(compareSql, { platform: meta.platform, tags: fiveTags }));
+  results.push(ratioResult('7d', '`/api/compare`, 5 tags, vs one query for their rows', compare, 1.5, [`Tags ${fiveTags.join(', ')} (whole history, daily grid). Baseline: their rows, FINAL, \`tag IN (…)\`, one query. Target as for the single-tag reads (the issue asks for one query).`]));
+
+  // 7e/7f leaderboard
+  const lbSql = `SELECT tag,
+  toInt64(argMaxMergeIf(last_value, bucket >= {at:DateTime64(3, 'UTC')} - toIntervalHour({h:UInt32}))) - toInt64(argMinMergeIf(first_value, bucket >= {at:DateTime64(3, 'UTC')} - toIntervalHour({h:UInt32}))) AS delta,
+  toInt64(argMaxMergeIf(last_value, bucket < {at:DateTime64(3, 'UTC')} - toIntervalHour({h:UInt32}))) - toInt64(argMinMergeIf(first_value, bucket < {at:DateTime64(3, 'UTC')} - toIntervalHour({h:UInt32}))) AS previous,
+  delta / {h:UInt32} AS velocity, if(previous > 0, (delta / previous - 1) * 100, NULL) AS growth
+FROM ${T.hourly}
+WHERE platform = {platform:String} AND metric = 'views' AND bucket >= {at:DateTime64(3, 'UTC')} - toIntervalHour(2 * {h:UInt32}) AND bucket < {at:DateTime64(3, 'UTC')}
+GROUP BY tag ORDER BY velocity DESC LIMIT 20`;
+  for (const [id, window, hours] of [['7e', '24h', 24], ['7f', '7d', 168]] as const) {
+    const lb = await pair(`leaderboard ${window}`, () => get(`/api/leaderboard?window=${window}&at=${encodeURIComponent(at)}&limit=20`), () => sql(lbSql, { at: atCh, platform: meta.platform, h: hours }));
+    results.push(ratioResult(id, `Leaderboard ${window} (\`/api/leaderboard\`, top 20 by velocity) vs one grouped rollup query`, lb, 2, [`Baseline: per tag the counter change over the ${window} window and the one before it (velocity, growth), top 20, one GROUP BY over the hourly rollup reading those ${2 * hours} hours. tagpulse also computes intervals, the doubling time (7-day Theil–Sen) and the robust z (14 days of baseline).`]));
+  }
+
+  // 7g/7h one tag
+  const seriesSql = `SELECT observed_at, value, exact, step, precision, source, method, collector_version, slot, fetched_at, provenance, note, time_precision
+FROM ${T.observations} FINAL WHERE platform = {platform:String} AND tag = {tag:String} AND metric = 'views' ORDER BY observed_at`;
+  const seriesBase = () => sql(seriesSql, { platform: meta.platform, tag: oneTag });
+  const rows = (await seriesBase()).rows.length;
+  const series = await pair('series', () => get(`/api/tags/${meta.platform}/${oneTag}/series?metric=views`), seriesBase);
+  results.push(ratioResult('7g', `Single-tag series (\`/api/tags/…/series\`, ${fmt(rows)} rows) vs the same FINAL query`, series, 1.5, [`Tag ${oneTag}. Baseline: the same columns by the same FINAL primary-key read, parsed to JS objects.`]));
+  const report = await pair('report', () => get(`/api/tags/${meta.platform}/${oneTag}/report?metric=views&at=${encodeURIComponent(at)}`), seriesBase);
+  results.push(ratioResult('7h', `Single-tag report (\`/api/tags/…/report\`, ${fmt(rows)} rows) vs reading its rows`, report, 1.5, [`Tag ${oneTag}. Baseline: the tag's rows by one FINAL primary-key read (the report is those rows plus the analytics).`]));
+} finally {
+  await server.close();
+  await store.close();
+}
+void HOUR_MS;
+void DAY_MS;
+process.stdout.write(JSON.stringify(results) + '\n');
+process.exit(0);
