@@ -48,6 +48,47 @@ WHERE platform = {platform:String} AND tag = {tag:String} AND metric = {metric:S
 ORDER BY observed_at`,
 });
 
+/** Parameters of the several-tag reads: one platform and metric, the tags, a time range. */
+const SeriesManyParams = z.object({
+  platform: z.string(),
+  tags: z.array(z.string()).min(1),
+  metric: z.string(),
+  from: chTimeParamOr(MIN_TIME),
+  to: chTimeParamOr(MAX_TIME),
+});
+
+/**
+ * Several tags' series in one read (compare): the rows `series` gives for each tag, with the tag, ordered by tag then
+ * time. One FINAL query over the tags' sort-key ranges instead of one query per tag.
+ */
+export const seriesManyQuery = defineQuery({
+  name: 'series_many',
+  params: SeriesManyParams,
+  row: ObservationRow.extend({ tag: z.string() }),
+  sql: `SELECT tag, observed_at, value, exact, step, precision, source, method, collector_version, slot, fetched_at, provenance, note, time_precision
+FROM ${T.observations} FINAL
+WHERE platform = {platform:String} AND tag IN {tags:Array(String)} AND metric = {metric:String}
+  AND observed_at >= {from:DateTime64(3, 'UTC')} AND observed_at <= {to:DateTime64(3, 'UTC')}
+ORDER BY tag, observed_at`,
+});
+
+/** `series_range` for several tags at once: the rows seriesManyQuery gives for a bounded range (see seriesRangeQuery). */
+export const seriesManyRangeQuery = defineQuery({
+  name: 'series_many_range',
+  params: SeriesManyParams,
+  row: ObservationRow.extend({ tag: z.string() }),
+  sql: `SELECT tag, observed_at, value, exact, step, precision, source, method, collector_version, slot, fetched_at, provenance, note, time_precision
+FROM ${T.observations} FINAL
+WHERE platform = {platform:String} AND tag IN {tags:Array(String)} AND metric = {metric:String}
+  AND (tag, key_at, origin) IN (
+    SELECT tag, key_at, origin FROM ${T.observations}
+    WHERE platform = {platform:String} AND tag IN {tags:Array(String)} AND metric = {metric:String}
+      AND observed_at >= {from:DateTime64(3, 'UTC')} AND observed_at <= {to:DateTime64(3, 'UTC')}
+  )
+  AND observed_at >= {from:DateTime64(3, 'UTC')} AND observed_at <= {to:DateTime64(3, 'UTC')}
+ORDER BY tag, observed_at`,
+});
+
 /** Row count and identity count (metric, key_at, origin: src/schema/identity.ts) without FINAL: tests and duplicate checks. */
 export const rawCountQuery = defineQuery({
   name: 'raw_count',
@@ -209,4 +250,4 @@ export const eventsQuery = defineQuery({
 });
 
 import { registerQueries } from './registry.ts';
-registerQueries(seriesQuery, seriesRangeQuery, rawCountQuery, trackedQuery, latestQuery, tagsWithDataQuery, recentFailuresQuery, failuresForTagQuery, observedTimesQuery, importedAtKeysQuery, importedSeriesQuery, eventsQuery);
+registerQueries(seriesQuery, seriesRangeQuery, seriesManyQuery, seriesManyRangeQuery, rawCountQuery, trackedQuery, latestQuery, tagsWithDataQuery, recentFailuresQuery, failuresForTagQuery, observedTimesQuery, importedAtKeysQuery, importedSeriesQuery, eventsQuery);
