@@ -6,7 +6,7 @@ import { resolveEvent, type EventInfo } from './events.ts';
 import { loadSeries, toPoints } from './series.ts';
 import { findConflicts, type Conflict } from './readings.ts';
 import { normalizeTag } from '../schema/tag.ts';
-import { trackedCadences } from './tracking.ts';
+import { trackedCadenceMs } from './tracking.ts';
 
 export interface ReportInput {
   platform: string;
@@ -22,10 +22,13 @@ export interface ReportInput {
  */
 export async function buildReport(store: Store, input: ReportInput): Promise<Report & { observations: number; conflicts: Conflict[] }> {
   const tag = normalizeTag(input.tag);
-  const rows = await loadSeries(store, { platform: input.platform, tag, metric: input.metric }, input.at ? { to: input.at } : {});
   const atMs = input.at ? Date.parse(input.at) : undefined;
-  // a tracked tag's cadence: late samples are not gaps (the overview passes the same cadence)
-  const cadenceMs = (await trackedCadences(store)).get(`${input.platform}|${tag}`);
+  // a tracked tag's cadence: late samples are not gaps (the overview passes the same cadence); read by the tag's key
+  // (it listed every tracked tag: 10,000 rows for one tag's report)
+  const [rows, cadenceMs] = await Promise.all([
+    loadSeries(store, { platform: input.platform, tag, metric: input.metric }, input.at ? { to: input.at } : {}),
+    trackedCadenceMs(store, input.platform, tag),
+  ]);
   const report = computeReport(toPoints(rows), {
     platform: input.platform,
     tag,
@@ -78,7 +81,7 @@ export async function buildEventReport(store: Store, input: EventReportInput): P
   const resolved = await resolveEvent(store, input.event, { ...(input.year !== undefined ? { year: input.year } : {}), referenceMs: Math.min(Date.now(), lastMs) });
   const beforeDays = input.beforeDays ?? EVENT_DEFAULT_DAYS;
   const afterDays = input.afterDays ?? EVENT_DEFAULT_DAYS;
-  const cadenceMs = (await trackedCadences(store)).get(`${input.platform}|${tag}`);
+  const cadenceMs = await trackedCadenceMs(store, input.platform, tag);
   const opts = { beforeDays, afterDays, ...(cadenceMs !== undefined ? { cadenceMs } : {}) };
   return {
     platform: input.platform,

@@ -1,6 +1,6 @@
 /** Tracking: which tags are sampled, on which platform, how often. The store is the source of truth. */
 import type { Store } from '../store/store.ts';
-import { trackedQuery } from '../store/queries.ts';
+import { trackedQuery, trackedTagQuery } from '../store/queries.ts';
 import { normalizeTag } from '../schema/tag.ts';
 import { parseEvery, type TrackedTag } from '../schema/tracked.ts';
 import { Platform } from '../schema/observation.ts';
@@ -26,6 +26,12 @@ export function checkPlatform(p: string): string {
 export async function listTracked(store: Store, includeInactive = false): Promise<TrackedTag[]> {
   const rows = await store.run(trackedQuery, { includeInactive: includeInactive ? 1 : 0 });
   return rows.map((r) => ({ platform: r.platform, tag: r.tag, everyMs: r.every_ms, addedAt: r.added_at, active: r.active }));
+}
+
+/** One tag's entry of trackedCadences, read by its key (tracked_tag) instead of listing every tracked tag: its last cadence (also when no longer active), or undefined if never tracked. */
+export async function trackedCadenceMs(store: Store, platform: string, tag: string): Promise<number | undefined> {
+  const [row] = await store.run(trackedTagQuery, { platform, tag });
+  return row?.every_ms;
 }
 
 export async function addTracked(store: Store, input: { tags: string[]; platform: string; every: string }): Promise<TrackedTag[]> {

@@ -110,6 +110,16 @@ WHERE active OR {includeInactive:UInt8} = 1
 ORDER BY platform, tag`,
 });
 
+/** One tag's tracked row (active or not), by its sort key: a one-tag read (the report's cadence) need not list every tag. */
+export const trackedTagQuery = defineQuery({
+  name: 'tracked_tag',
+  params: z.object({ platform: z.string(), tag: z.string() }),
+  row: TrackedRow,
+  sql: `SELECT platform, tag, every_ms, added_at, active
+FROM ${T.tracked} FINAL
+WHERE platform = {platform:String} AND tag = {tag:String}`,
+});
+
 /**
  * Latest observation per (platform, tag, metric) for the given tracked keys, from the raw table's sort-key prefix. Two
  * sources at the same latest instant: the preferred one (SOURCE_RANK_SQL, then the greater value, as services/readings.ts).
@@ -250,4 +260,4 @@ export const eventsQuery = defineQuery({
 });
 
 import { registerQueries } from './registry.ts';
-registerQueries(seriesQuery, seriesRangeQuery, seriesManyQuery, seriesManyRangeQuery, rawCountQuery, trackedQuery, latestQuery, tagsWithDataQuery, recentFailuresQuery, failuresForTagQuery, observedTimesQuery, importedAtKeysQuery, importedSeriesQuery, eventsQuery);
+registerQueries(seriesQuery, seriesRangeQuery, seriesManyQuery, seriesManyRangeQuery, rawCountQuery, trackedQuery, trackedTagQuery, latestQuery, tagsWithDataQuery, recentFailuresQuery, failuresForTagQuery, observedTimesQuery, importedAtKeysQuery, importedSeriesQuery, eventsQuery);
