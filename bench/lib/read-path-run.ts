@@ -61,13 +61,17 @@ interface Pair {
   baseRuns: number[];
 }
 
-/** Warm-up round, then `repeats` rounds of app and baseline back to back; medians. */
+/** Each figure's rounds stop early once they took this long (at least one timed round): a bounded loop on a busy machine. */
+const BUDGET_MS = o.budgetMs ?? 120_000;
+
+/** Warm-up round, then up to `repeats` rounds of app and baseline back to back (within the budget); medians. */
 async function pair(what: string, app: () => Promise<{ ms: number }>, base: () => Promise<{ ms: number }>): Promise<Pair> {
+  const started = performance.now();
   await app();
   await base();
   const appRuns: number[] = [];
   const baseRuns: number[] = [];
-  for (let i = 0; i < o.repeats; i++) {
+  for (let i = 0; i < o.repeats && (i === 0 || performance.now() - started < BUDGET_MS); i++) {
     appRuns.push((await app()).ms);
     baseRuns.push((await base()).ms);
   }
@@ -87,8 +91,13 @@ const ratioResult = (id: string, title: string, p: Pair, target: number, notes: 
   notes: [...notes, `Runs (ms): tagpulse ${p.appRuns.map((x) => fmt(x)).join(', ')}; baseline ${p.baseRuns.map((x) => fmt(x)).join(', ')}.`],
 });
 
-const dataset = `Store: ${fmt(meta.tags)} tracked tags, ${fmt(meta.observations)} observations (views hourly for ${meta.minDays}–${meta.maxDays} days per tag, posts daily), ${fmt(meta.hourlyRows)} hourly rollup rows; generator v${meta.generatorVersion} (bench/lib/read-store.ts). All reads as of ${at}, over HTTP from an in-process server on 127.0.0.1; medians of ${o.repeats} rounds after a warm-up.`;
+const dataset = `Store: ${fmt(meta.tags)} tracked tags, ${fmt(meta.observations)} observations (views hourly for ${meta.minDays}–${meta.maxDays} days per tag, posts daily), ${fmt(meta.hourlyRows)} hourly rollup rows; generator v${meta.generatorVersion} (bench/lib/read-store.ts). All reads as of ${at}, over HTTP from an in-process server on 127.0.0.1; medians of up to ${o.repeats} rounds after a warm-up (fewer when a figure's rounds passed ${Math.round(BUDGET_MS / 1000)} s; each figure lists its runs).`;
 const results: BenchResult[] = [];
+/** Each result also goes to stderr as soon as it is known, so an interrupted run still shows what it measured. */
+const push = (...rs: BenchResult[]) => {
+  for (const r of rs) process.stderr.write(`bench 7 result: ${JSON.stringify(r)}\n`);
+  results.push(...rs);
+};
 try {
   // 7b first: the first overview call after the server started (nothing cached yet): page 1 of 50 rows.
   const firstPage = await get(`/api/overview?at=${encodeURIComponent(at)}&page=1&pageSize=50`);
@@ -111,13 +120,13 @@ FROM ${T.hourly}
 WHERE platform = {platform:String} AND metric = 'views' AND bucket >= {at:DateTime64(3, 'UTC')} - INTERVAL 16 DAY AND bucket < {at:DateTime64(3, 'UTC')}
 GROUP BY tag`;
   const overview = await pair('overview', () => get(`/api/overview?at=${encodeURIComponent(at)}&page=1&pageSize=50`), () => sql(overviewSql, { at: atCh, platform: meta.platform }));
-  results.push(
+  push(
     ratioResult('7a', `\`/api/overview\`, ${fmt(meta.tags)} tags, vs one grouped query on the hourly rollup`, overview, 1.5, [
       dataset,
       'Baseline: one GROUP BY tag over the hourly rollup, reading only the 16 days the overview needs: latest value and time, and the counters at the 24 h and 7 d window starts (argMaxMerge/argMinMergeIf).',
     ]),
   );
-  results.push({
+  push({
     id: '7b',
     title: 'First page of `/api/overview` after start',
     measured: `${fmt(firstPage.ms)} ms for ${firstPageRows.rows} rows${firstPageRows.total !== null ? ` of ${fmt(firstPageRows.total)}` : ''} (the first call after the server started)`,
@@ -132,13 +141,13 @@ GROUP BY tag`;
   const tagsSql = `SELECT platform, tag, metric, argMaxMerge(last_value) AS value, max(last_at) AS latest_at, min(first_at) AS first_at, count() AS hours
 FROM ${T.hourly} GROUP BY platform, tag, metric ORDER BY platform, tag, metric`;
   const tags = await pair('tags', () => get('/api/tags'), () => sql(tagsSql));
-  results.push(ratioResult('7c', '`/api/tags` (every tag with its latest values) vs the latest values from the hourly rollup', tags, 1.5, ['Baseline: per (platform, tag, metric) the latest value and time, first time and hour count, one GROUP BY over the whole hourly rollup.']));
+  push(ratioResult('7c', '`/api/tags` (every tag with its latest values) vs the latest values from the hourly rollup', tags, 1.5, ['Baseline: per (platform, tag, metric) the latest value and time, first time and hour count, one GROUP BY over the whole hourly rollup.']));
 
   // 7d compare
   const compareSql = `SELECT tag, observed_at, value, precision, step, source FROM ${T.observations} FINAL
 WHERE platform = {platform:String} AND tag IN {tags:Array(String)} AND metric = 'views' ORDER BY tag, observed_at`;
   const compare = await pair('compare', () => get(`/api/compare?tags=${fiveTags.join(',')}&metric=views`), () => sql(compareSql, { platform: meta.platform, tags: fiveTags }));
-  results.push(ratioResult('7d', '`/api/compare`, 5 tags, vs one query for their rows', compare, 1.5, [`Tags ${fiveTags.join(', ')} (whole history, daily grid). Baseline: their rows, FINAL, \`tag IN (…)\`, one query. Target as for the single-tag reads (the issue asks for one query).`]));
+  push(ratioResult('7d', '`/api/compare`, 5 tags, vs one query for their rows', compare, 1.5, [`Tags ${fiveTags.join(', ')} (whole history, daily grid). Baseline: their rows, FINAL, \`tag IN (…)\`, one query. Target as for the single-tag reads (the issue asks for one query).`]));
 
   // 7e/7f leaderboard
   const lbSql = `SELECT tag,
@@ -150,7 +159,7 @@ WHERE platform = {platform:String} AND metric = 'views' AND bucket >= {at:DateTi
 GROUP BY tag ORDER BY velocity DESC LIMIT 20`;
   for (const [id, window, hours] of [['7e', '24h', 24], ['7f', '7d', 168]] as const) {
     const lb = await pair(`leaderboard ${window}`, () => get(`/api/leaderboard?window=${window}&at=${encodeURIComponent(at)}&limit=20`), () => sql(lbSql, { at: atCh, platform: meta.platform, h: hours }));
-    results.push(ratioResult(id, `Leaderboard ${window} (\`/api/leaderboard\`, top 20 by velocity) vs one grouped rollup query`, lb, 2, [`Baseline: per tag the counter change over the ${window} window and the one before it (velocity, growth), top 20, one GROUP BY over the hourly rollup reading those ${2 * hours} hours. tagpulse also computes intervals, the doubling time (7-day Theil–Sen) and the robust z (14 days of baseline).`]));
+    push(ratioResult(id, `Leaderboard ${window} (\`/api/leaderboard\`, top 20 by velocity) vs one grouped rollup query`, lb, 2, [`Baseline: per tag the counter change over the ${window} window and the one before it (velocity, growth), top 20, one GROUP BY over the hourly rollup reading those ${2 * hours} hours. tagpulse also computes intervals, the doubling time (7-day Theil–Sen) and the robust z (14 days of baseline).`]));
   }
 
   // 7g/7h one tag
@@ -159,9 +168,9 @@ FROM ${T.observations} FINAL WHERE platform = {platform:String} AND tag = {tag:S
   const seriesBase = () => sql(seriesSql, { platform: meta.platform, tag: oneTag });
   const rows = (await seriesBase()).rows.length;
   const series = await pair('series', () => get(`/api/tags/${meta.platform}/${oneTag}/series?metric=views`), seriesBase);
-  results.push(ratioResult('7g', `Single-tag series (\`/api/tags/…/series\`, ${fmt(rows)} rows) vs the same FINAL query`, series, 1.5, [`Tag ${oneTag}. Baseline: the same columns by the same FINAL primary-key read, parsed to JS objects.`]));
+  push(ratioResult('7g', `Single-tag series (\`/api/tags/…/series\`, ${fmt(rows)} rows) vs the same FINAL query`, series, 1.5, [`Tag ${oneTag}. Baseline: the same columns by the same FINAL primary-key read, parsed to JS objects.`]));
   const report = await pair('report', () => get(`/api/tags/${meta.platform}/${oneTag}/report?metric=views&at=${encodeURIComponent(at)}`), seriesBase);
-  results.push(ratioResult('7h', `Single-tag report (\`/api/tags/…/report\`, ${fmt(rows)} rows) vs reading its rows`, report, 1.5, [`Tag ${oneTag}. Baseline: the tag's rows by one FINAL primary-key read (the report is those rows plus the analytics).`]));
+  push(ratioResult('7h', `Single-tag report (\`/api/tags/…/report\`, ${fmt(rows)} rows) vs reading its rows`, report, 1.5, [`Tag ${oneTag}. Baseline: the tag's rows by one FINAL primary-key read (the report is those rows plus the analytics).`]));
 } finally {
   await server.close();
   await store.close();

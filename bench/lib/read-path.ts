@@ -27,6 +27,8 @@ export interface ReadPathBenchOptions {
   days: [number, number];
   /** Timed rounds per figure (after one warm-up round). */
   repeats: number;
+  /** A figure stops repeating once its rounds took this long (default 120 s); at least one timed round. */
+  budgetMs?: number;
 }
 
 export async function benchReadPath(o: ReadPathBenchOptions): Promise<BenchResult[]> {
