@@ -198,6 +198,12 @@ export interface Metrics {
 export interface MetricOptions {
   /** As-of time (epoch ms). */
   atMs: number;
+  /**
+   * Fit the 7-day growth rates (counterGrowth, velocityGrowth: Theil–Sen with Sen's interval, most of the cost). false
+   * leaves both null and changes nothing else (no other metric depends on them): a ranking over thousands of tags
+   * computes the rest for all and the fits for the rows it shows. Default true.
+   */
+  fits?: boolean;
   /** Window lengths (ms, whole hours). Default 1 h, 24 h, 7 d. */
   windowsMs?: readonly number[];
   /** Sampling cadence of a tracked tag: late samples are not gaps. */
@@ -649,8 +655,9 @@ export function computeMetrics(bins: readonly HourBin[], opts: MetricOptions): M
   // the independent information behind the hourly points: at most one per hour with readings (counted on the input
   // bins, so one glitch that cleaning removes does not move an interval)
   const hoursWithData = bins.filter((b) => b.start >= T - fitOpts.growthLookbackMs && b.start < T).length;
-  const counterGrowthFit = counterGrowth(cnt, T, fitOpts, hoursWithData);
-  const velocityGrowthFit = velocityGrowth(cnt, T, minSteps, fitOpts, hoursWithData);
+  const fits = opts.fits !== false;
+  const counterGrowthFit = fits ? counterGrowth(cnt, T, fitOpts, hoursWithData) : null;
+  const velocityGrowthFit = fits ? velocityGrowth(cnt, T, minSteps, fitOpts, hoursWithData) : null;
 
   const w24 = fixedWindow(cnt, T, MS_PER_DAY, minSteps, minCoverage);
   const p24 = fixedWindow(cnt, T - MS_PER_DAY, MS_PER_DAY, minSteps, minCoverage);

@@ -94,9 +94,9 @@ const METHOD_TEXT = {
 } as const;
 
 /** One tag's entry from its bins (rank filled in later): the analytics' definitions, nothing else. */
-export function leaderboardEntry(tag: string, bins: HourBin[], opts: { atMs: number; windowMs: number; cadenceMs?: number }): LeaderboardEntry {
+export function leaderboardEntry(tag: string, bins: HourBin[], opts: { atMs: number; windowMs: number; cadenceMs?: number; fits?: boolean }): LeaderboardEntry {
   const windowsMs = opts.windowMs === DAY_MS ? [DAY_MS] : [opts.windowMs];
-  const m = computeMetrics(bins, { atMs: opts.atMs, windowsMs, ...(opts.cadenceMs !== undefined ? { cadenceMs: opts.cadenceMs } : {}) });
+  const m = computeMetrics(bins, { atMs: opts.atMs, windowsMs, ...(opts.cadenceMs !== undefined ? { cadenceMs: opts.cadenceMs } : {}), ...(opts.fits === false ? { fits: false } : {}) });
   const w = m.windows[0]!;
   const readings = binReadings(bins, opts.atMs);
   const last = readings[readings.length - 1];
@@ -143,10 +143,14 @@ export async function computeLeaderboard(store: Store, raw: LeaderboardInput, no
     listTracked(store, true),
   ]);
   const cadence = new Map(tracked.filter((t) => t.platform === input.platform).map((t) => [t.tag, t.everyMs]));
-  const all = rows.map((r) => {
-    const cadenceMs = cadence.get(r.tag);
-    return leaderboardEntry(r.tag, binsFromColumns(r), { atMs, windowMs, ...(cadenceMs !== undefined ? { cadenceMs } : {}) });
-  });
+  const binsOf = new Map(rows.map((r) => [r.tag, binsFromColumns(r)]));
+  const entryOf = (tag: string, fits: boolean) => {
+    const cadenceMs = cadence.get(tag);
+    return leaderboardEntry(tag, binsOf.get(tag)!, { atMs, windowMs, fits, ...(cadenceMs !== undefined ? { cadenceMs } : {}) });
+  };
+  // Every tag's ranking values (velocity, growth, z) without the 7-day Theil–Sen fits, which no ranking uses and which
+  // cost most of the time; the rows shown are then computed whole (the same computeMetrics, fits included).
+  const all = rows.map((r) => entryOf(r.tag, false));
   const value = (e: LeaderboardEntry) => (input.by === 'growth' ? e.growthPct : input.by === 'breakout' ? e.zScore : e.velocityPerHour);
   const ranked = all.filter((e) => value(e) !== null);
   ranked.sort((a, b) => {
@@ -162,7 +166,7 @@ export async function computeLeaderboard(store: Store, raw: LeaderboardInput, no
     grain: 'hourly',
     tagsSeen: rows.length,
     tagsRanked: ranked.length,
-    entries: ranked.slice(0, input.limit).map((e, i) => ({ ...e, rank: i + 1 })),
+    entries: ranked.slice(0, input.limit).map((e, i) => ({ ...entryOf(e.tag, true), rank: i + 1 })),
     method: { analyticsVersion: ANALYTICS_VERSION, source: `${T.hourly} (rollup)`, description: METHOD_TEXT[input.by] },
     query: { name: leaderboardHourlyQuery.name, rowsRead: stats.rowsRead, elapsedMs: Math.round(stats.elapsedMs) },
   };

@@ -5,6 +5,9 @@
  *    those of loadSeries, for every kind of range.
  *  - the leaderboard's bins query (FINAL + finalizeAggregation, one GROUP BY tag) returns exactly the bins of the
  *    earlier form (GROUP BY tag, bucket with -Merge states), kept here as the reference.
+ *  - the leaderboard ranks on metrics computed without the 7-day Theil–Sen fits and computes the shown rows whole:
+ *    its entries equal ranking every tag's whole entry (the earlier code), for every ranking and both windows; and
+ *    computeMetrics without fits equals the whole computation with the two fits left out.
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { z } from 'zod';
@@ -15,7 +18,8 @@ import { chTimeParam } from '../../../src/store/columns.ts';
 import { leaderboardHourlyQuery } from '../../../src/store/analytics-queries.ts';
 import { loadSeries, loadSeriesMany } from '../../../src/services/series.ts';
 import { compareTags } from '../../../src/services/compare.ts';
-import { computeLeaderboard } from '../../../src/services/leaderboard.ts';
+import { computeLeaderboard, leaderboardEntry, type LeaderboardEntry } from '../../../src/services/leaderboard.ts';
+import { binsFromColumns, computeMetrics } from '../../../src/analytics/metrics.ts';
 import type { Store } from '../../../src/store/store.ts';
 import type { Observation } from '../../../src/schema/observation.ts';
 import { obs } from '../../helpers/observations.ts';
@@ -170,6 +174,36 @@ describe('read path: one query per answer, same answers (random data, chDB)', ()
     // and the rounded tags' bins carry their steps
     const rows = await store.run(leaderboardHourlyQuery, { platform: 'tiktok', metric: 'views', at: new Date(AT).toISOString(), since: new Date(AT - 17 * DAY).toISOString() });
     expect(rows.find((x) => x.tag === 'rnd_1')!.first_steps).toContain('1000');
+  });
+
+  it('the leaderboard equals ranking every tag by its whole entry (fits computed for all), for every ranking and window', async () => {
+    const HISTORY = 16 * DAY;
+    let checked = 0;
+    for (const atMs of [AT, AT - 5 * DAY + 13 * 60_000]) {
+      for (const [by, window, windowMs] of [['velocity', '24h', DAY], ['velocity', '7d', 7 * DAY], ['growth', '24h', DAY], ['growth', '7d', 7 * DAY], ['breakout', '24h', DAY]] as const) {
+        const since = Math.floor((atMs - Math.max(2 * windowMs, HISTORY) - HOUR) / HOUR) * HOUR;
+        const rows = await store.run(leaderboardHourlyQuery, { platform: 'tiktok', metric: 'views', at: new Date(atMs).toISOString(), since: new Date(since).toISOString() });
+        const whole = rows.map((r) => leaderboardEntry(r.tag, binsFromColumns(r), { atMs, windowMs }));
+        const value = (e: LeaderboardEntry) => (by === 'growth' ? e.growthPct : by === 'breakout' ? e.zScore : e.velocityPerHour);
+        const ranked = whole.filter((e) => value(e) !== null).sort((a, b) => {
+          if (by === 'breakout' && a.breakout !== b.breakout) return a.breakout === true ? -1 : b.breakout === true ? 1 : a.breakout === false ? -1 : 1;
+          return value(b)! - value(a)! || (a.tag < b.tag ? -1 : a.tag > b.tag ? 1 : 0);
+        });
+        const limit = 4;
+        const lb = await computeLeaderboard(store, { by, window, at: new Date(atMs).toISOString(), limit });
+        expect(lb.entries).toEqual(ranked.slice(0, limit).map((e, i) => ({ ...e, rank: i + 1 })));
+        expect(lb.tagsRanked).toBe(ranked.length);
+        checked += lb.entries.filter((e) => e.doublingDays !== null).length;
+        // computeMetrics without fits = the whole computation without the two fits
+        for (const r of rows) {
+          const bins = binsFromColumns(r);
+          const full = computeMetrics(bins, { atMs, windowsMs: [windowMs] });
+          expect(computeMetrics(bins, { atMs, windowsMs: [windowMs], fits: false })).toEqual({ ...full, counterGrowth: null, velocityGrowth: null });
+        }
+      }
+    }
+    // the shown rows carry their doubling times (the fits were computed for them)
+    expect(checked).toBeGreaterThan(5);
   });
 
   it('the leaderboard ranks the random tags in both windows', async () => {
