@@ -37,9 +37,9 @@ const oneTag = tag(Math.floor(o.tags / 2) + 7);
 const fiveTags = [1, 2, 3, 4, 5].map((k) => tag(Math.floor((k * o.tags) / 7)));
 
 /** GET a path of the API; the body is read whole (what a client waits for). */
-async function get(path: string): Promise<{ ms: number; body: string }> {
+async function get(path: string, timeoutMs = 600_000): Promise<{ ms: number; body: string }> {
   const t0 = performance.now();
-  const res = await fetch(`${server.url}${path}`);
+  const res = await fetch(`${server.url}${path}`, { signal: AbortSignal.timeout(timeoutMs) });
   const body = await res.text();
   const ms = performance.now() - t0;
   if (res.status !== 200) throw new Error(`GET ${path}: ${res.status} ${body.slice(0, 500)}`);
@@ -99,44 +99,6 @@ const push = (...rs: BenchResult[]) => {
   results.push(...rs);
 };
 try {
-  // 7b first: the first overview call after the server started (nothing cached yet): page 1 of 50 rows.
-  const firstPage = await get(`/api/overview?at=${encodeURIComponent(at)}&page=1&pageSize=50`);
-  const firstPageRows = (() => {
-    try {
-      const j = JSON.parse(firstPage.body) as { tags?: unknown[]; total?: number };
-      return { rows: j.tags?.length ?? 0, total: j.total ?? null };
-    } catch {
-      return { rows: 0, total: null };
-    }
-  })();
-  log(`first overview page: ${fmt(firstPage.ms)} ms, ${firstPageRows.rows} rows`);
-
-  // 7a overview: one grouped query on the rollup, 16 days (the overview's look-back), per tag the latest value and the
-  // counters at the 24 h and 7 d window starts.
-  const overviewSql = `SELECT tag, argMaxMerge(last_value) AS latest, max(last_at) AS latest_at,
-  argMinMergeIf(first_value, bucket >= {at:DateTime64(3, 'UTC')} - INTERVAL 1 DAY) AS day_start,
-  argMinMergeIf(first_value, bucket >= {at:DateTime64(3, 'UTC')} - INTERVAL 7 DAY) AS week_start
-FROM ${T.hourly}
-WHERE platform = {platform:String} AND metric = 'views' AND bucket >= {at:DateTime64(3, 'UTC')} - INTERVAL 16 DAY AND bucket < {at:DateTime64(3, 'UTC')}
-GROUP BY tag`;
-  const overview = await pair('overview', () => get(`/api/overview?at=${encodeURIComponent(at)}&page=1&pageSize=50`), () => sql(overviewSql, { at: atCh, platform: meta.platform }));
-  push(
-    ratioResult('7a', `\`/api/overview\`, ${fmt(meta.tags)} tags, vs one grouped query on the hourly rollup`, overview, 1.5, [
-      dataset,
-      'Baseline: one GROUP BY tag over the hourly rollup, reading only the 16 days the overview needs: latest value and time, and the counters at the 24 h and 7 d window starts (argMaxMerge/argMinMergeIf).',
-    ]),
-  );
-  push({
-    id: '7b',
-    title: 'First page of `/api/overview` after start',
-    measured: `${fmt(firstPage.ms)} ms for ${firstPageRows.rows} rows${firstPageRows.total !== null ? ` of ${fmt(firstPageRows.total)}` : ''} (the first call after the server started)`,
-    ratio: firstPage.ms / 1000,
-    ratioOf: 'seconds',
-    target: '< 0.5 s',
-    met: firstPage.ms < 500,
-    notes: ['`GET /api/overview?page=1&pageSize=50&at=…`, the first request the server answers (no cache warm).'],
-  });
-
   // 7c /api/tags
   const tagsSql = `SELECT platform, tag, metric, argMaxMerge(last_value) AS value, max(last_at) AS latest_at, min(first_at) AS first_at, count() AS hours
 FROM ${T.hourly} GROUP BY platform, tag, metric ORDER BY platform, tag, metric`;
@@ -171,9 +133,66 @@ FROM ${T.observations} FINAL WHERE platform = {platform:String} AND tag = {tag:S
   push(ratioResult('7g', `Single-tag series (\`/api/tags/…/series\`, ${fmt(rows)} rows) vs the same FINAL query`, series, 1.5, [`Tag ${oneTag}. Baseline: the same columns by the same FINAL primary-key read, parsed to JS objects.`]));
   const report = await pair('report', () => get(`/api/tags/${meta.platform}/${oneTag}/report?metric=views&at=${encodeURIComponent(at)}`), seriesBase);
   push(ratioResult('7h', `Single-tag report (\`/api/tags/…/report\`, ${fmt(rows)} rows) vs reading its rows`, report, 1.5, [`Tag ${oneTag}. Baseline: the tag's rows by one FINAL primary-key read (the report is those rows plus the analytics).`]));
+  // 7b, 7a last: on the old overview one call at 10,000 tags takes minutes on this machine; measured last, with a
+  // cap, so a call that is still running cannot slow the other figures.
+  const capMs = o.overviewCapMs ?? 300_000;
+  const overviewPath = `/api/overview?at=${encodeURIComponent(at)}&page=1&pageSize=50`;
+  let firstPage: { ms: number; body: string } | null = null;
+  try {
+    firstPage = await get(overviewPath, capMs);
+  } catch (e) {
+    if ((e as Error).name !== 'TimeoutError') throw e;
+  }
+  const overviewSql = `SELECT tag, argMaxMerge(last_value) AS latest, max(last_at) AS latest_at,
+  argMinMergeIf(first_value, bucket >= {at:DateTime64(3, 'UTC')} - INTERVAL 1 DAY) AS day_start,
+  argMinMergeIf(first_value, bucket >= {at:DateTime64(3, 'UTC')} - INTERVAL 7 DAY) AS week_start
+FROM ${T.hourly}
+WHERE platform = {platform:String} AND metric = 'views' AND bucket >= {at:DateTime64(3, 'UTC')} - INTERVAL 16 DAY AND bucket < {at:DateTime64(3, 'UTC')}
+GROUP BY tag`;
+  const overviewBase = () => sql(overviewSql, { at: atCh, platform: meta.platform });
+  const baselineNote = 'Baseline: one GROUP BY tag over the hourly rollup, reading only the 16 days the overview needs: latest value and time, and the counters at the 24 h and 7 d window starts (argMaxMerge/argMinMergeIf).';
+  const page = (() => {
+    try {
+      const j = JSON.parse(firstPage?.body ?? '{}') as { tags?: unknown[]; total?: number };
+      return { rows: j.tags?.length ?? 0, total: j.total ?? null };
+    } catch {
+      return { rows: 0, total: null };
+    }
+  })();
+  if (firstPage) {
+    log(`first overview page: ${fmt(firstPage.ms)} ms, ${page.rows} rows`);
+    const overview = await pair('overview', () => get(overviewPath, capMs), overviewBase);
+    push(ratioResult('7a', `\`/api/overview\` (page 1 of 50 rows), ${fmt(meta.tags)} tags, vs one grouped query on the hourly rollup`, overview, 1.5, [dataset, baselineNote]));
+  } else {
+    const base = median([(await overviewBase()).ms, (await overviewBase()).ms, (await overviewBase()).ms]);
+    log(`overview: no answer within ${fmt(capMs / 1000)} s; baseline ${fmt(base)} ms`);
+    push({
+      id: '7a',
+      title: `\`/api/overview\` (page 1 of 50 rows), ${fmt(meta.tags)} tags, vs one grouped query on the hourly rollup`,
+      measured: `tagpulse > ${fmt(capMs)} ms (no answer within the cap; the request was abandoned); baseline ${fmt(base)} ms`,
+      ratio: capMs / base,
+      ratioOf: 'tagpulse ÷ plain SQL, at least',
+      target: '≤ 1.5',
+      met: false,
+      notes: [dataset, baselineNote, `The first call did not answer within ${fmt(capMs / 1000)} s, so it was not repeated; the ratio is a lower bound.`],
+    });
+  }
+  push({
+    id: '7b',
+    title: 'First page of `/api/overview` (the first overview request of the server)',
+    measured: firstPage ? `${fmt(firstPage.ms)} ms for ${page.rows} rows${page.total !== null ? ` of ${fmt(page.total)}` : ''}` : `> ${fmt(capMs)} ms (no answer within the cap)`,
+    ratio: (firstPage?.ms ?? capMs) / 1000,
+    ratioOf: firstPage ? 'seconds' : 'seconds, at least',
+    target: '< 0.5 s',
+    met: firstPage !== null && firstPage.ms < 500,
+    notes: ['`GET /api/overview?page=1&pageSize=50&at=…`, the first overview request after the server started (measured after the other figures; nothing of the overview cached).'],
+  });
 } finally {
-  await server.close();
-  await store.close();
+  // an abandoned overview call may still be computing: do not wait for it longer than a few seconds
+  await Promise.race([(async () => {
+    await server.close();
+    await store.close();
+  })(), new Promise((r) => setTimeout(r, 10_000))]);
 }
 void HOUR_MS;
 void DAY_MS;

@@ -14,7 +14,8 @@
  *  7g GET …/series                   ÷ the same rows by the same FINAL query, plain
  *  7h GET …/report                   ÷ the same query (the report is that tag's rows plus computation)
  *
- * Medians of `repeats` rounds after one warm-up round; in each round tagpulse and the baseline run back to back, so
+ * Medians of up to `repeats` rounds after one warm-up round (fewer once a figure's rounds took `budgetMs`); the
+ * overview goes last, each call capped at `overviewCapMs`; in each round tagpulse and the baseline run back to back, so
  * load on this shared machine hits both alike. chDB holds one data dir per process and the other figures' context
  * has one open, so this figure runs in a child process (bench/lib/read-path-run.ts) that prints its results as JSON.
  */
@@ -29,6 +30,8 @@ export interface ReadPathBenchOptions {
   repeats: number;
   /** A figure stops repeating once its rounds took this long (default 120 s); at least one timed round. */
   budgetMs?: number;
+  /** The overview (measured last) gives up after this long per call (default 300 s): figure 7a/7b then say so. */
+  overviewCapMs?: number;
 }
 
 export async function benchReadPath(o: ReadPathBenchOptions): Promise<BenchResult[]> {
