@@ -16,10 +16,13 @@ export const SPARK_STEP_MS = 2 * MS_PER_HOUR;
 
 /** The metric fields of an overview row (names as in OverviewRow). */
 export interface Summary {
+  /** Hour boundary every window ends at (ISO): the same for the report, the leaderboard and alerts at this time. */
   asOf: string | null;
+  /** Mean velocity per hour over the 24 h ending at asOf, with its interval (report windows[24h]). */
   velocity24h: number | null;
   velocity24hLow: number | null;
   velocity24hHigh: number | null;
+  /** Growth of that velocity vs the 24 h before, percent, with its interval (null bound = unbounded). */
   growth24hPct: number | null;
   growth24hPctLow: number | null;
   growth24hPctHigh: number | null;
@@ -29,9 +32,11 @@ export interface Summary {
   growth7dPct: number | null;
   growth7dPctLow: number | null;
   growth7dPctHigh: number | null;
+  /** Counter doubling time from the 7-day Theil–Sen fit (the 7-day average growth), with Sen's interval. */
   doublingDays: number | null;
   doublingDaysLow: number | null;
   doublingDaysHigh: number | null;
+  /** Counter halving time when the counter shrinks. */
   halvingDays: number | null;
   zScore: number | null;
   breakout: boolean | null;

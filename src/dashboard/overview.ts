@@ -44,7 +44,8 @@ export function latestByTag(rows: LatestRow[]): Map<string, { metrics: Map<strin
   return out;
 }
 
-export interface OverviewRow {
+/** One overview row: the tag, how it got here, its latest counts, and the metric fields of `Summary` (analytics/summary.ts). */
+export interface OverviewRow extends Summary {
   platform: string;
   tag: string;
   /** Cadence of its schedule; null when the tag was never tracked (imported, backfilled, sampled once). */
@@ -61,30 +62,6 @@ export interface OverviewRow {
   lastSampleAt: string | null;
   /** True when a tracked tag's last sample is older than the cadence allows (see `isStale`); false when not sampled. */
   stale: boolean;
-  /** Hour boundary every window ends at (ISO): the same for the report, the leaderboard and alerts at this time. */
-  asOf: string | null;
-  /** Mean velocity per hour over the 24 h ending at asOf, with its interval (report windows[24h]). */
-  velocity24h: number | null;
-  velocity24hLow: number | null;
-  velocity24hHigh: number | null;
-  /** Growth of that velocity vs the 24 h before, percent, with its interval (null bound = unbounded). */
-  growth24hPct: number | null;
-  growth24hPctLow: number | null;
-  growth24hPctHigh: number | null;
-  velocity7d: number | null;
-  velocity7dLow: number | null;
-  velocity7dHigh: number | null;
-  growth7dPct: number | null;
-  growth7dPctLow: number | null;
-  growth7dPctHigh: number | null;
-  /** Counter doubling time from the 7-day Theil–Sen fit (the 7-day average growth), with Sen's interval. */
-  doublingDays: number | null;
-  doublingDaysLow: number | null;
-  doublingDaysHigh: number | null;
-  /** Counter halving time when the counter shrinks. */
-  halvingDays: number | null;
-  zScore: number | null;
-  breakout: boolean | null;
   /** The cleaned counter over the last 7 days on a regular grid (null where there is no data on both sides). */
   sparkline: Sparkline;
   failures24h: number;

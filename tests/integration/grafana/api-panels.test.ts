@@ -19,6 +19,7 @@ import { tempDir } from '../../helpers/tmp.ts';
 import { testConfig } from '../../helpers/config.ts';
 import { startOwnerServer } from '../analytics/server.ts';
 import { runInfinity, type InfinityContext, type InfinityTarget } from './infinity.ts';
+import { mulberry32 } from '../../../src/analytics/math.ts';
 
 const dashboard = JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', '..', 'dashboards', 'grafana', 'dashboards', 'tagpulse.json'), 'utf8')) as {
   panels: { id: number; title: string; datasource: { uid: string }; targets: InfinityTarget[] }[];
@@ -33,17 +34,8 @@ const END = Date.parse('2026-11-20T12:34:00.000Z');
 const START = END - 16 * DAY;
 const CONFLICT_AT = END - 2 * DAY - 20 * MIN;
 
-/** A seeded PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded PRNG: the analytics' own mulberry32 (one copy). */
+const rng = mulberry32;
 
 function seed(): Observation[] {
   const out: Observation[] = [];
