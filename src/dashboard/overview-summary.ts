@@ -92,20 +92,25 @@ export function overviewRowOf(r: OverviewPageRow, nowMs: number): OverviewRow {
   };
 }
 
+/** The page query's parameters for a query, a time and a window of rows. */
+function pageParams(q: SummaryOverviewQuery, nowMs: number, limit: number, offset: number) {
+  return {
+    metric: q.metric,
+    since: new Date(nowMs - MS_PER_DAY).toISOString(),
+    now: new Date(nowMs).toISOString(),
+    q: (q.q ?? '').trim().replace(/^#/, ''),
+    platform: q.platform ?? '',
+    only: q.only ?? 'all',
+    source: q.source ?? 'all',
+    limit,
+    offset,
+  };
+}
+
 /** One page of the current overview, from the summary table. */
 export async function summaryOverviewPage(store: Store, q: SummaryOverviewQuery, nowMs: number): Promise<SummaryOverviewPage> {
   const [rows, totals] = await Promise.all([
-    store.run(overviewPageQuery(q.sort, q.dir), {
-      metric: q.metric,
-      since: new Date(nowMs - MS_PER_DAY).toISOString(),
-      now: new Date(nowMs).toISOString(),
-      q: (q.q ?? '').trim().replace(/^#/, ''),
-      platform: q.platform ?? '',
-      only: q.only ?? 'all',
-      source: q.source ?? 'all',
-      limit: q.pageSize,
-      offset: (q.page - 1) * q.pageSize,
-    }),
+    store.run(overviewPageQuery(q.sort, q.dir), pageParams(q, nowMs, q.pageSize, (q.page - 1) * q.pageSize)),
     store.run(overviewTotalsQuery, { metric: q.metric }),
   ]);
   const t = totals[0];
@@ -127,17 +132,7 @@ export async function summaryOverviewPage(store: Store, q: SummaryOverviewQuery,
 
 /** A page past the last one has no rows to carry the window count: ask for the first row of the same filter. */
 async function countAfterFilter(store: Store, q: SummaryOverviewQuery, nowMs: number): Promise<number> {
-  const r = await store.run(overviewPageQuery(q.sort, q.dir), {
-    metric: q.metric,
-    since: new Date(nowMs - MS_PER_DAY).toISOString(),
-    now: new Date(nowMs).toISOString(),
-    q: (q.q ?? '').trim().replace(/^#/, ''),
-    platform: q.platform ?? '',
-    only: q.only ?? 'all',
-    source: q.source ?? 'all',
-    limit: 1,
-    offset: 0,
-  });
+  const r = await store.run(overviewPageQuery(q.sort, q.dir), pageParams(q, nowMs, 1, 0));
   return r[0]?.total ?? 0;
 }
 

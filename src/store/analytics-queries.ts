@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { defineQuery } from './query.ts';
 import { registerQueries } from './registry.ts';
 import { T } from './migrations.ts';
-import { ObservationRow, boolish, chTime, chTimeParam, u64 } from './columns.ts';
+import { ObservationRow, boolish, chTime, chTimeParam, hourBinColumns, u64 } from './columns.ts';
 
 const flag = boolish;
 
@@ -45,13 +45,7 @@ export const leaderboardHourlyQuery = defineQuery({
   }),
   row: z.object({
     tag: z.string(),
-    starts: z.array(z.coerce.number()),
-    first_times: z.array(z.coerce.number()),
-    first_values: z.array(z.string()),
-    first_steps: z.array(z.string()),
-    last_times: z.array(z.coerce.number()),
-    last_values: z.array(z.string()),
-    last_steps: z.array(z.string()),
+    ...hourBinColumns,
   }),
   sql: `SELECT tag,
   arrayMap(b -> toFloat64(toUnixTimestamp(b.1)) * 1000, bins) AS starts,

@@ -35,3 +35,14 @@ export const ObservationRow = z.object({
   time_precision: z.string(),
 });
 export type ObservationRow = z.output<typeof ObservationRow>;
+
+/** Hourly bins as arrays, one per field (analytics/metrics.ts `HourBinColumns`, read by `binsFromColumns`): every bins query returns these. */
+export const hourBinColumns = {
+  starts: z.array(z.coerce.number()),
+  first_times: z.array(z.coerce.number()),
+  first_values: z.array(z.string()),
+  first_steps: z.array(z.string()),
+  last_times: z.array(z.coerce.number()),
+  last_values: z.array(z.string()),
+  last_steps: z.array(z.string()),
+};

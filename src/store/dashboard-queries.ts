@@ -13,7 +13,7 @@ import { registerQueries } from './registry.ts';
 import { T } from './migrations.ts';
 import { SOURCE_RANK_SQL } from './identity.ts';
 import { fromChTime, toChTime } from './time.ts';
-import { isoInput } from './columns.ts';
+import { hourBinColumns, isoInput } from './columns.ts';
 
 const chTime = z.string().transform(fromChTime);
 const isoParam = isoInput.transform((s) => toChTime(s));
@@ -35,13 +35,7 @@ export const hourlyPointsQuery = defineQuery({
   row: z.object({
     platform: z.string(),
     tag: z.string(),
-    starts: z.array(z.number()),
-    first_times: z.array(z.number()),
-    first_values: z.array(z.string()),
-    first_steps: z.array(z.string()),
-    last_times: z.array(z.number()),
-    last_values: z.array(z.string()),
-    last_steps: z.array(z.string()),
+    ...hourBinColumns,
   }),
   sql: `SELECT platform, tag,
   groupArray(toFloat64(toUnixTimestamp(h)) * 1000) AS starts,

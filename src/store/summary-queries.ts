@@ -15,7 +15,7 @@ import { defineQuery, type NamedQuery } from './query.ts';
 import { registerQueries } from './registry.ts';
 import { T } from './migrations.ts';
 import { SOURCE_RANK_SQL } from './identity.ts';
-import { boolish, chTime, chTimeParam, u64 } from './columns.ts';
+import { boolish, chTime, chTimeParam, hourBinColumns, u64 } from './columns.ts';
 
 const count = z.union([z.string(), z.number()]).transform(Number);
 const numOrNull = z.number().nullable();
@@ -79,13 +79,7 @@ export const summaryBinsQuery = defineQuery({
     tag: z.string(),
     metric: z.string(),
     sample_hours: count,
-    starts: z.array(z.coerce.number()),
-    first_times: z.array(z.coerce.number()),
-    first_values: z.array(z.string()),
-    first_steps: z.array(z.string()),
-    last_times: z.array(z.coerce.number()),
-    last_values: z.array(z.string()),
-    last_steps: z.array(z.string()),
+    ...hourBinColumns,
   }),
   sql: `SELECT platform, tag, metric, count() AS sample_hours,
   groupArrayIf(toFloat64(toUnixTimestamp(bucket)) * 1000, recent) AS starts,
