@@ -51,4 +51,14 @@ describe('cadence and job ids', () => {
     expect(safeJobId('obs', 'tiktok', 'a:b', '123')).toBe('obs-tiktok-a_b-123');
     expect(safeJobId('123')).toBe('j123');
   });
+  it('gives ASCII ids (its fast path) exactly what the Unicode rule gives, and keeps letters and digits of any script', () => {
+    const unicodeRule = (s: string) => s.replace(/[^\p{L}\p{N}_.-]/gu, '_').replace(/^(\d+)$/, 'j$1');
+    for (let c = 0; c < 128; c++) {
+      const ch = String.fromCharCode(c);
+      expect(safeJobId(`a${ch}b`), `char ${c}`).toBe(unicodeRule(`a${ch}b`));
+    }
+    expect(safeJobId('sched', 'tiktok', 'селфи:٣')).toBe('sched-tiktok-селфи_٣');
+    expect(safeJobId('ü', '2030-01-01T00:00:00.000Z')).toBe(unicodeRule('ü-2030-01-01T00:00:00.000Z'));
+    expect(safeJobId('٣')).toBe('٣');
+  });
 });
