@@ -1,0 +1,170 @@
+/**
+ * Why: figure 1 is bounded by the tagpulse process's CPU per sample; this runs the same pipeline as bench/lib/pipeline.ts
+ * (same App, fake server in its own process, concurrency 16) and profiles only the measured run with the V8 sampling
+ * profiler, so the warm-up (tsx compilation, JIT) does not hide the steady state. Writes a .cpuprofile and prints CPU per
+ * sample of tagpulse, Redis and the fake server, Redis commands per sample (INFO commandstats, Lua-internal calls
+ * included) and the main thread's time per sample by component (each sample of the profile goes to the first
+ * component, in the order of COMPONENTS, that any frame of its stack belongs to).
+ *
+ *   node bin/run-ts.js bench/profile-pipeline.ts [--samples 3000] [--out /tmp/pipeline.cpuprofile] [--no-profile]
+ *     [--heap] [--set configKey=value ...]
+ *
+ * --heap also writes an allocation sampling profile (<out>.heapprofile); --set overrides a config key (experiments).
+ */
+import { Session } from 'node:inspector/promises';
+import { writeFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { App } from '../src/runtime/app.ts';
+import { collectJobOptions } from '../src/queue/queues.ts';
+import { safeJobId } from '../src/schema/jobs.ts';
+import { connectionFor } from '../src/queue/redis.ts';
+import { openBenchContext, until, startFakeTikTokProcess, withCpu, fmt } from './lib/context.ts';
+
+const args = process.argv.slice(2);
+const opt = (name: string, dflt: string) => (args.includes(name) ? args[args.indexOf(name) + 1]! : dflt);
+const samples = Number(opt('--samples', '3000'));
+const out = opt('--out', '/tmp/pipeline.cpuprofile');
+const profile = !args.includes('--no-profile');
+/** --set key=value (repeatable): config overrides for experiments. */
+const overrides: Record<string, unknown> = {};
+args.forEach((a, i) => {
+  if (a !== '--set') return;
+  const [k, v] = args[i + 1]!.split('=');
+  overrides[k!] = Number.isNaN(Number(v)) ? v : Number(v);
+});
+
+/** Components of the main thread's time, in order of precedence (the first that matches a stack frame wins). */
+const COMPONENTS: [string, RegExp][] = [
+  ['idle', /^\(idle\)|node:inspector/],
+  ['garbage collector', /^\(garbage collector\)/],
+  ['bench producer (addBulk of collect jobs, the scheduler\'s stand-in)', /profile-pipeline|addJobs |addBulk /],
+  ['summary refresh after loads (services/tag-summaries, analytics)', /tag-summaries|src\/analytics\//],
+  ['TikTok page parse', /collectors\/tiktok\/parse|collectors\/common\/(json|display-count)/],
+  ['zod validation', /node_modules\/zod\//],
+  ['loaded marks (ZMSCORE, ZADD)', /loaded-marks|partsOf |identity\.ts/],
+  ['chDB insert (store, client encoding)', /clickhouse|chdb|src\/store\//],
+  ['loader (batcher)', /workers\/load\.ts/],
+  ['load job add (load-buffer)', /load-buffer|addStandardJob |addJob /],
+  ['collect worker (job payload, outcome → observations)', /workers\/collect|collectors\/outcomes/],
+  ['HTTP client (request, socket write, response)', /collectors\/common\/(http|outcome)|_http_|node:http|onSocketNT|http-collector/],
+  ['BullMQ moveToFinished', /^moveToFinished /],
+  ['BullMQ moveToActive', /^moveToActive /],
+  ['BullMQ waitForJob', /^waitForJob /],
+  ['BullMQ other', /node_modules\/bullmq\//],
+  ['ioredis (reply parsing, socket reads)', /node_modules\/(ioredis|redis-parser|msgpackr)\//],
+];
+
+interface CpuProfile {
+  nodes: { id: number; callFrame: { functionName: string; url: string }; children?: number[] }[];
+  samples: number[];
+  timeDeltas: number[];
+}
+
+/** Main-thread µs per sample by component (see COMPONENTS). */
+function byComponent(p: CpuProfile, n: number): [string, number][] {
+  const parent = new Map<number, number>();
+  const frames = new Map<number, string>();
+  for (const node of p.nodes) {
+    frames.set(node.id, `${node.callFrame.functionName} ${node.callFrame.url}`);
+    for (const c of node.children ?? []) parent.set(c, node.id);
+  }
+  const componentOf = new Map<number, string>();
+  const out = new Map<string, number>();
+  p.samples.forEach((id, i) => {
+    let label = componentOf.get(id);
+    if (label === undefined) {
+      let best = COMPONENTS.length;
+      for (let cur: number | undefined = id; cur !== undefined; cur = parent.get(cur)) {
+        const f = frames.get(cur)!;
+        for (let k = 0; k < best; k++) if (COMPONENTS[k]![1].test(f)) best = k;
+      }
+      label = best < COMPONENTS.length ? COMPONENTS[best]![0] : 'other';
+      componentOf.set(id, label);
+    }
+    out.set(label, (out.get(label) ?? 0) + (p.timeDeltas[i] ?? 0));
+  });
+  return [...out].map(([k, us]) => [k, us / n] as [string, number]).sort((a, b) => b[1] - a[1]);
+}
+
+const ctx = await openBenchContext();
+const fake = await startFakeTikTokProcess();
+let stored = 0;
+const cfg = ctx.config({ tiktokBaseUrl: fake.url, collectConcurrency: 16, rateLimitMax: 1_000_000, rateLimitDurationMs: 1000, ...overrides });
+const app = await new App({
+  cfg,
+  command: 'bench',
+  roles: { scheduler: false, collect: true, load: true, api: false },
+  platforms: ['tiktok'],
+  store: ctx.store,
+  redis: ctx.redis,
+  naming: { prefix: 'bench', suffix: randomUUID().slice(0, 8) },
+  onLoaded: (b) => void (stored += b.observations.length),
+}).start();
+const queue = app.queues.get('tiktok')!;
+const JOB_OPTIONS = collectJobOptions({ attempts: 3, backoffMs: 200 });
+let lastCollected = 0;
+for (const w of app.workers) if ((w as { loadBuffer?: unknown }).loadBuffer) w.on('completed', () => void (lastCollected = performance.now()));
+let tailMs = 0;
+const run = async (n: number, batch: string) => {
+  const target = stored + 2 * n;
+  const t0 = performance.now();
+  for (let i = 0; i < n; i += 500) {
+    await queue.addBulk(
+      Array.from({ length: Math.min(500, n - i) }, (_, k) => {
+        const tag = `bench_${batch}_${(i + k) % 100}`;
+        const slot = new Date(Date.UTC(2030, 0, 1) + Math.floor((i + k) / 100) * 60_000).toISOString();
+        return { name: 'collect', data: { platform: 'tiktok', tag, slot, reason: 'bench' }, opts: { ...JOB_OPTIONS, jobId: safeJobId('bench', tag, slot) } };
+      }),
+    );
+  }
+  await until(() => stored >= target, 300_000, `${n} samples stored`);
+  tailMs = performance.now() - lastCollected;
+  return (performance.now() - t0) / 1000;
+};
+try {
+  await run(300, 'warmup');
+  await run(samples, 'warm2');
+  const session = new Session();
+  if (profile) {
+    session.connect();
+    await session.post('Profiler.enable');
+    await session.post('Profiler.setSamplingInterval', { interval: 200 });
+    await session.post('Profiler.start');
+    if (args.includes('--heap')) await session.post('HeapProfiler.startSampling', { samplingInterval: 4096, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true } as never);
+  }
+  const stats = connectionFor(ctx.redis, 'worker');
+  const commandStats = async () => {
+    const m = new Map<string, number>();
+    for (const line of (await stats.info('commandstats')).split('\n')) {
+      const x = /^cmdstat_([^:]+):calls=(\d+)/.exec(line);
+      if (x) m.set(x[1]!, Number(x[2]));
+    }
+    return m;
+  };
+  const before = await commandStats();
+  const loadJobs0 = app.workers.reduce((a, w) => a + ((w as { loadBuffer?: { loadJobsSent: number } }).loadBuffer?.loadJobsSent ?? 0), 0);
+  const r = await withCpu([ctx.redisPid, fake.pid], () => run(samples, 'measured'));
+  const after = await commandStats();
+  const loadJobs = app.workers.reduce((a, w) => a + ((w as { loadBuffer?: { loadJobsSent: number } }).loadBuffer?.loadJobsSent ?? 0), 0) - loadJobs0;
+  const calls = [...after].map(([k, v]) => [k, (v - (before.get(k) ?? 0)) / samples] as const).filter(([, v]) => v > 0.001).sort((a, b) => b[1] - a[1]);
+  process.stdout.write(`redis calls per sample: ${calls.map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ')} (total ${calls.reduce((a, [, v]) => a + v, 0).toFixed(2)}); load jobs ${loadJobs}\n`);
+  stats.disconnect();
+  if (profile) {
+    if (args.includes('--heap')) {
+      const { profile: h } = await session.post('HeapProfiler.stopSampling');
+      writeFileSync(out.replace(/\.cpuprofile$/, '') + '.heapprofile', JSON.stringify(h));
+    }
+    const { profile: p } = await session.post('Profiler.stop');
+    writeFileSync(out, JSON.stringify(p));
+    session.disconnect();
+    const parts = byComponent(p as unknown as CpuProfile, samples);
+    const busy = parts.filter(([k]) => k !== 'idle').reduce((a, [, us]) => a + us, 0);
+    process.stdout.write(`main thread, µs per sample (busy ${fmt(busy)}):\n${parts.map(([k, us]) => `  ${fmt(us, 1).padStart(7)}  ${k}`).join('\n')}\n`);
+  }
+  const per = (ms: number) => fmt(ms / samples, 3);
+  process.stdout.write(`${samples} samples in ${fmt(r.result, 2)} s (${fmt(samples / r.result)}/s); CPU ms/sample: tagpulse ${per(r.cpuMs.self)}, redis ${per(r.cpuMs.others[0]!)}, server ${per(r.cpuMs.others[1]!)}; last collect→stored ${fmt(tailMs)} ms${profile ? `; profile ${out}` : ''}\n`);
+} finally {
+  await app.stop();
+  await fake.close();
+  await ctx.close();
+}
