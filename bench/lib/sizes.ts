@@ -19,7 +19,7 @@ export interface BenchSizes {
 
 export const BENCH_SIZES: { full: BenchSizes; quick: BenchSizes } = {
   full: {
-    pipeline: { samples: 3000, warmup: 300, concurrency: 16, timeoutMs: 300_000 },
+    pipeline: { samples: 3000, warmup: 300, concurrency: 16, timeoutMs: 300_000, rounds: 3 },
     loader: { rows: 200_000, batchSize: 5000, rounds: 3 },
     collectors: { httpPages: 500, browserPages: 60, pagesPerContext: 20 },
     query: { rows: 10_000_000, tags: 10_000, heavyRows: 200_000 },
