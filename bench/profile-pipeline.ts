@@ -9,15 +9,18 @@
  *   node bin/run-ts.js bench/profile-pipeline.ts [--samples 3000] [--out /tmp/pipeline.cpuprofile] [--no-profile]
  *     [--heap] [--set configKey=value ...]
  *
+ *   node bin/run-ts.js bench/profile-pipeline.ts --summarize <file.cpuprofile> <samples>   (breakdown of a saved profile)
+ *
  * --heap also writes an allocation sampling profile (<out>.heapprofile); --set overrides a config key (experiments).
  */
 import { Session } from 'node:inspector/promises';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { App } from '../src/runtime/app.ts';
 import { collectJobOptions } from '../src/queue/queues.ts';
 import { safeJobId } from '../src/schema/jobs.ts';
 import { connectionFor } from '../src/queue/redis.ts';
+import { byComponent, formatComponents, type CpuProfile } from './lib/cpu-profile.ts';
 import { openBenchContext, until, startFakeTikTokProcess, withCpu, fmt } from './lib/context.ts';
 
 const args = process.argv.slice(2);
@@ -33,57 +36,10 @@ args.forEach((a, i) => {
   overrides[k!] = Number.isNaN(Number(v)) ? v : Number(v);
 });
 
-/** Components of the main thread's time, in order of precedence (the first that matches a stack frame wins). */
-const COMPONENTS: [string, RegExp][] = [
-  ['idle', /^\(idle\)|node:inspector/],
-  ['garbage collector', /^\(garbage collector\)/],
-  ['bench producer (addBulk of collect jobs, the scheduler\'s stand-in)', /profile-pipeline|addJobs |addBulk /],
-  ['summary refresh after loads (services/tag-summaries, analytics)', /tag-summaries|src\/analytics\//],
-  ['TikTok page parse', /collectors\/tiktok\/parse|collectors\/common\/(json|display-count)/],
-  ['zod validation', /node_modules\/zod\//],
-  ['loaded marks (ZMSCORE, ZADD)', /loaded-marks|partsOf |identity\.ts/],
-  ['chDB insert (store, client encoding)', /clickhouse|chdb|src\/store\//],
-  ['loader (batcher)', /workers\/load\.ts/],
-  ['load job add (load-buffer)', /load-buffer|addStandardJob |addJob /],
-  ['collect worker (job payload, outcome → observations)', /workers\/collect|collectors\/outcomes/],
-  ['HTTP client (request, socket write, response)', /collectors\/common\/(http|outcome)|_http_|node:http|onSocketNT|http-collector/],
-  ['BullMQ moveToFinished', /^moveToFinished /],
-  ['BullMQ moveToActive', /^moveToActive /],
-  ['BullMQ waitForJob', /^waitForJob /],
-  ['BullMQ other', /node_modules\/bullmq\//],
-  ['ioredis (reply parsing, socket reads)', /node_modules\/(ioredis|redis-parser|msgpackr)\//],
-];
-
-interface CpuProfile {
-  nodes: { id: number; callFrame: { functionName: string; url: string }; children?: number[] }[];
-  samples: number[];
-  timeDeltas: number[];
-}
-
-/** Main-thread µs per sample by component (see COMPONENTS). */
-function byComponent(p: CpuProfile, n: number): [string, number][] {
-  const parent = new Map<number, number>();
-  const frames = new Map<number, string>();
-  for (const node of p.nodes) {
-    frames.set(node.id, `${node.callFrame.functionName} ${node.callFrame.url}`);
-    for (const c of node.children ?? []) parent.set(c, node.id);
-  }
-  const componentOf = new Map<number, string>();
-  const out = new Map<string, number>();
-  p.samples.forEach((id, i) => {
-    let label = componentOf.get(id);
-    if (label === undefined) {
-      let best = COMPONENTS.length;
-      for (let cur: number | undefined = id; cur !== undefined; cur = parent.get(cur)) {
-        const f = frames.get(cur)!;
-        for (let k = 0; k < best; k++) if (COMPONENTS[k]![1].test(f)) best = k;
-      }
-      label = best < COMPONENTS.length ? COMPONENTS[best]![0] : 'other';
-      componentOf.set(id, label);
-    }
-    out.set(label, (out.get(label) ?? 0) + (p.timeDeltas[i] ?? 0));
-  });
-  return [...out].map(([k, us]) => [k, us / n] as [string, number]).sort((a, b) => b[1] - a[1]);
+if (args.includes('--summarize')) {
+  const [file, n] = [args[args.indexOf('--summarize') + 1]!, Number(args[args.indexOf('--summarize') + 2])];
+  process.stdout.write(formatComponents(byComponent(JSON.parse(readFileSync(file, 'utf8')) as CpuProfile, n)));
+  process.exit(0);
 }
 
 const ctx = await openBenchContext();
@@ -157,9 +113,7 @@ try {
     const { profile: p } = await session.post('Profiler.stop');
     writeFileSync(out, JSON.stringify(p));
     session.disconnect();
-    const parts = byComponent(p as unknown as CpuProfile, samples);
-    const busy = parts.filter(([k]) => k !== 'idle').reduce((a, [, us]) => a + us, 0);
-    process.stdout.write(`main thread, µs per sample (busy ${fmt(busy)}):\n${parts.map(([k, us]) => `  ${fmt(us, 1).padStart(7)}  ${k}`).join('\n')}\n`);
+    process.stdout.write(formatComponents(byComponent(p as unknown as CpuProfile, samples)));
   }
   const per = (ms: number) => fmt(ms / samples, 3);
   process.stdout.write(`${samples} samples in ${fmt(r.result, 2)} s (${fmt(samples / r.result)}/s); CPU ms/sample: tagpulse ${per(r.cpuMs.self)}, redis ${per(r.cpuMs.others[0]!)}, server ${per(r.cpuMs.others[1]!)}; last collect→stored ${fmt(tailMs)} ms${profile ? `; profile ${out}` : ''}\n`);
