@@ -11,7 +11,7 @@
  *    exponential growth/decay is one regime instead of a staircase of mean shifts, and jumps are still found.
  */
 import type { CounterPoint } from './types.ts';
-import { MS_PER_HOUR, median, toIso } from './math.ts';
+import { MS_PER_HOUR, median, medianInPlace, toIso } from './math.ts';
 import { rateSeries } from './velocity.ts';
 
 /** Segment cost families. 'mean': normal mean shift; 'meanSlope': normal mean-and-slope (growth-rate) change. */
@@ -119,7 +119,9 @@ export function estimateNoiseSigma(y: readonly number[], window: number, floor: 
   const n = y.length;
   if (n < 3) return floor;
   const resid = runningMedianResiduals(y, window);
-  const sigma = 1.4826 * median(resid.map((r) => Math.abs(r - median(resid))));
+  // the median of the residuals once (it was recomputed for every residual: O(n²) on a 720-bin series)
+  const center = median(resid);
+  const sigma = 1.4826 * median(resid.map((r) => Math.abs(r - center)));
   // long-run variance inflation for positively autocorrelated residuals (AR(1) approximation)
   let num = 0;
   let den = 0;
@@ -153,7 +155,15 @@ export function runningMedianResiduals(y: readonly number[], window: number): nu
   const n = y.length;
   const h = Math.max(1, Math.floor(window / 2));
   const out: number[] = [];
-  for (let i = 0; i < n; i++) out.push(y[i]! - median(y.slice(Math.max(0, i - h), Math.min(n, i + h + 1))));
+  // one scratch buffer: each window is copied in the order `median(y.slice(…))` would copy it, so the quickselect
+  // sees the same input and gives the same value, without two allocations per bin
+  const buf = new Float64Array(Math.min(n, 2 * h + 1));
+  for (let i = 0; i < n; i++) {
+    const a = Math.max(0, i - h);
+    const b = Math.min(n, i + h + 1);
+    for (let j = a; j < b; j++) buf[j - a] = y[j]!;
+    out.push(y[i]! - medianInPlace(buf.subarray(0, b - a)));
+  }
   return out;
 }
 
@@ -173,16 +183,27 @@ export function pelt(n: number, cost: SegmentCost, penalty: number, minSegment =
   const F = new Float64Array(n + 1).fill(Infinity);
   const last = new Int32Array(n + 1).fill(-1);
   F[0] = -penalty;
-  let R: number[] = [0];
+  // R (the candidate set) in an array kept in place, and each candidate's value at t beside it (costed[r] = 0: not
+  // costed at this t, so kept): the same candidates in the same order as a filtered list, without a Map and a new
+  // list per t
+  const R = new Int32Array(n + 1);
+  const vals = new Float64Array(n + 1);
+  const costed = new Uint8Array(n + 1);
+  let size = 1;
+  R[0] = 0;
   for (let t = minSeg; t <= n; t++) {
     let best = Infinity;
     let arg = -1;
-    const vals = new Map<number, number>();
-    for (const tau of R) {
+    for (let r = 0; r < size; r++) {
+      const tau = R[r]!;
       const s0 = tau === 0 ? 0 : tau + skip;
-      if (t - s0 < minSeg || !Number.isFinite(F[tau]!)) continue;
+      if (t - s0 < minSeg || !Number.isFinite(F[tau]!)) {
+        costed[r] = 0;
+        continue;
+      }
       const v = F[tau]! + cost(s0, t);
-      vals.set(tau, v);
+      vals[r] = v;
+      costed[r] = 1;
       if (v + penalty < best) {
         best = v + penalty;
         arg = tau;
@@ -190,12 +211,13 @@ export function pelt(n: number, cost: SegmentCost, penalty: number, minSegment =
     }
     F[t] = best;
     last[t] = arg;
-    R = R.filter((tau) => {
-      const v = vals.get(tau);
-      return v === undefined || v <= best;
-    });
+    let kept = 0;
+    for (let r = 0; r < size; r++) {
+      if (!costed[r] || vals[r]! <= best) R[kept++] = R[r]!;
+    }
+    size = kept;
     // t becomes a candidate once a valid segmentation ends there
-    if (Number.isFinite(best)) R.push(t);
+    if (Number.isFinite(best)) R[size++] = t;
   }
   const cps: number[] = [];
   let t = n;
