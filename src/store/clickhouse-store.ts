@@ -20,6 +20,7 @@ import { countLines, observationInsertRow, OBSERVATION_COLUMNS } from './rows.ts
 import { QueryValidationError, StoreLockedError, StoreUnavailableError } from './errors.ts';
 import { storeErrorFrom } from './clickhouse-errors.ts';
 import { chdbLockState, describeHolder, readHolder } from './owner.ts';
+import { writeSchemaStamp } from './schema-stamp.ts';
 import { adviceFor, EnvironmentFaultError, faultKindOf, type FaultKind } from '../util/os-errors.ts';
 
 /** Settings on every insert: synchronous (our batches are already large) and deduplicated by token. */
@@ -104,6 +105,14 @@ export class ClickHouseStore implements Store {
       applied.push(m.version);
     }
     if (applied.length) this.#log.info({ applied }, 'migrations applied');
+    if (this.backend === 'chdb' && this.#dataDir) {
+      try {
+        writeSchemaStamp(this.#dataDir);
+      } catch (e) {
+        // without a stamp the next command checks the table again: slower, never wrong
+        this.#log.debug({ err: (e as Error).message }, 'schema stamp not written');
+      }
+    }
     return { applied };
   }
 
@@ -276,7 +285,6 @@ export class ClickHouseStore implements Store {
     this.#closed = true;
     await this.#client.close();
     await this.#onClose?.();
-    void this.#dataDir;
   }
 }
 

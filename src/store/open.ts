@@ -2,7 +2,8 @@
  * The one way a store is opened. Every process that needs the store says which role it plays, and this decides the
  * connection, whether the schema is migrated, and who holds an embedded data dir (chDB allows one process per dir):
  *  - 'command': a short CLI command. Embedded: if a long-running owner serves its API (holder.json), talk to it
- *    (RemoteStore); else open the dir, say so in holder.json while holding it, and migrate. Server: open it.
+ *    (RemoteStore); else open the dir, say so in holder.json while holding it, and migrate unless the chDB dir is
+ *    stamped with exactly the migrations this code knows (schema-stamp.ts). Server: open it.
  *  - 'owner': a long-running process (run, serve, worker with the load queue): open, hold the dir, migrate.
  *  - 'inspect': `tagpulse doctor`: as 'command', but never migrates nor writes holder.json (a diagnosis changes
  *    nothing).
@@ -14,9 +15,9 @@
 import type { Config } from '../config/config.ts';
 import type { Store } from './store.ts';
 import { openClickHouseStore } from './clickhouse-store.ts';
-import { RemoteStore } from './remote-store.ts';
 import { clearHolder, readHolder, writeHolder } from './owner.ts';
 import { StoreError } from './errors.ts';
+import { schemaStamped } from './schema-stamp.ts';
 
 export type StoreRole = 'command' | 'inspect' | 'owner' | 'schema' | 'reader';
 
@@ -42,6 +43,9 @@ export async function openStore(cfg: StoreConfig, role: StoreRole, opts: OpenSto
   if (role === 'command' || role === 'inspect') {
     const holder = readHolder(cfg.dataDir);
     if (holder?.apiUrl && holder.token) {
+      // loaded only here: its method table builds a zod schema per store method, which a command that opens the
+      // dir itself (every `report`) does not need
+      const { RemoteStore } = await import('./remote-store.ts');
       const remote = new RemoteStore(holder.apiUrl, holder.token);
       if (await remote.ping()) return remote;
     }
@@ -57,7 +61,8 @@ export async function openStore(cfg: StoreConfig, role: StoreRole, opts: OpenSto
       clearHolder(cfg.dataDir);
     }
   };
-  await migrateOrClose(store);
+  // a command on a store whose chDB dir is stamped with exactly this code's migrations skips the check (schema-stamp.ts)
+  if (role !== 'command' || !schemaStamped(cfg.dataDir)) await migrateOrClose(store);
   return store;
 }
 
