@@ -11,8 +11,11 @@ import { createHash } from 'node:crypto';
 import type { RouteResult } from '../api/router.ts';
 import { ASSET_FILES } from './build-assets.ts';
 
-/** Prebuilt assets: present next to the compiled module (dist/dashboard/assets), never next to the sources. */
-const PREBUILT_DIR = fileURLToPath(new URL('./assets/', import.meta.url));
+/**
+ * Prebuilt assets: dist/dashboard/assets, never next to the sources. Found from the module's dir one level up, so the
+ * path holds both for dist/dashboard/assets.js and for the CLI bundle's chunks in dist/cli (scripts/build.mjs).
+ */
+const PREBUILT_DIR = fileURLToPath(new URL('../dashboard/assets/', import.meta.url));
 
 const CONTENT_SECURITY_POLICY = [
   "default-src 'none'",

@@ -21,7 +21,8 @@ export async function bundleClient(): Promise<{ js: Buffer; css: Buffer }> {
   return { js: Buffer.from(js.outputFiles[0]!.contents), css: Buffer.from(css.code) };
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+// run as the build's script only: never from a CLI bundle chunk that holds this module (scripts/build.mjs)
+if (process.argv[1] && import.meta.url.endsWith('/build-assets.js') && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const out = fileURLToPath(new URL('./assets/', import.meta.url));
   mkdirSync(out, { recursive: true });
   const b = await bundleClient();

@@ -1,0 +1,78 @@
+/**
+ * Issue 15, CLI start: the published bin runs the compiled CLI as one esbuild bundle (scripts/build.mjs): a command
+ * loads a handful of bundle files instead of ~160 modules (94 of them zod's), and the bundle computes exactly what the
+ * sources compute. The build runs first when dist/ is not current (as `npm test` does), so this never tests a stale
+ * dist and never skips.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { distState } from '../../bin/dist-state.js';
+import { tempDir } from '../helpers/tmp.ts';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const BIN = join(ROOT, 'bin', 'tagpulse.js');
+const TRACE = join(ROOT, 'tests', 'helpers', 'load-trace', 'register.mjs');
+
+function node(args: string[], env: Record<string, string> = {}) {
+  const clean: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('TAGPULSE_')) clean[k] = v;
+  const r = spawnSync(process.execPath, args, { cwd: ROOT, encoding: 'utf8', env: { ...clean, TAGPULSE_LOG_LEVEL: 'error', ...env }, timeout: 240_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('the bin runs the CLI bundle', () => {
+  const tmp = tempDir('tagpulse-bundle-');
+  const data = join(tmp.dir, 'data');
+  beforeAll(() => {
+    const b = node([join(ROOT, 'scripts', 'build.mjs'), '--if-stale']);
+    expect(b.code, b.stderr).toBe(0);
+    expect(distState(ROOT)).toBe('current');
+    const lines = ['platform,tag,metric,observed_at,value,exact,step,precision'];
+    let v = 5_000_000n;
+    for (let i = 0; i < 400; i++) {
+      v += BigInt(2000 + ((i * 7919) % 1500) + (i > 250 ? 6000 : 0));
+      lines.push(`tiktok,bundled,views,${new Date(Date.UTC(2026, 0, 1) + i * 3_600_000).toISOString()},${v},true,0,exact`);
+    }
+    writeFileSync(join(tmp.dir, 'series.csv'), lines.join('\n') + '\n');
+    const imp = node([BIN, '--data-dir', data, 'import', join(tmp.dir, 'series.csv')]);
+    expect(imp.code, imp.stderr).toBe(0);
+  }, 300_000);
+  afterAll(() => tmp.cleanup());
+
+  it('`report --json` loads bundle files and chdb only: no zod, commander or ClickHouse client module of its own', () => {
+    expect(existsSync(join(ROOT, 'dist', 'cli', 'bundle-main.js'))).toBe(true);
+    const r = node(['--import', TRACE, BIN, '--data-dir', data, 'report', 'bundled', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const loaded = r.stderr.split('\n').filter((l) => l.startsWith('LOADED file:')).map((l) => l.slice('LOADED '.length));
+    const app = loaded.filter((u) => !u.includes('/node_modules/') && !u.endsWith('/bin/tagpulse.js') && !u.endsWith('/bin/dist-state.js'));
+    expect(app.length).toBeGreaterThan(3);
+    for (const u of app) expect(u, u).toMatch(/\/dist\/cli\/bundle-[^/]+\.js$/);
+    const packages = new Set(loaded.filter((u) => u.includes('/node_modules/')).map((u) => u.replace(/.*\/node_modules\/((@[^/]+\/)?[^/]+).*/, '$1')));
+    expect([...packages]).toEqual(['chdb']);
+  });
+
+  it('the bundle computes the same report as the sources (fixed --at)', () => {
+    const args = [BIN, '--data-dir', data, 'report', 'bundled', '--json', '--at', '2026-01-17T12:30:00.000Z'];
+    const bundled = node(args);
+    const sources = node(args, { TAGPULSE_FROM_SOURCE: '1' });
+    expect(bundled.code, bundled.stderr).toBe(0);
+    expect(sources.code, sources.stderr).toBe(0);
+    const report = JSON.parse(bundled.stdout) as { observations: number; changePoints: unknown[] };
+    expect(report.observations).toBe(397); // the rows up to --at (hourly from 2026-01-01)
+    expect(JSON.parse(bundled.stdout)).toEqual(JSON.parse(sources.stdout));
+  });
+
+  it('the dashboard assets path in the bundle resolves to the prebuilt assets (dist/dashboard/assets)', () => {
+    const cli = join(ROOT, 'dist', 'cli');
+    const holders = readdirSync(cli).filter((f) => /^bundle-.*\.js$/.test(f) && readFileSync(join(cli, f), 'utf8').includes('PREBUILT_DIR'));
+    expect(holders.length).toBe(1);
+    const m = /PREBUILT_DIR = fileURLToPath\(new URL\("([^"]+)", import\.meta\.url\)\)/.exec(readFileSync(join(cli, holders[0]!), 'utf8'));
+    expect(m, 'PREBUILT_DIR expression').not.toBeNull();
+    const dir = fileURLToPath(new URL(m![1]!, `file://${join(cli, holders[0]!)}`));
+    expect(dir).toBe(join(ROOT, 'dist', 'dashboard', 'assets') + '/');
+    expect(existsSync(join(dir, 'app.js'))).toBe(true);
+  });
+});
