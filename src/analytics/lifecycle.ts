@@ -90,19 +90,31 @@ interface ProfiledFit {
   sse: number;
 }
 
-/** Closed-form K and SSE for fixed (ln r, m): K = Σ y·h / Σ h² with h_i = g(b_i) − g(a_i). */
+/** Scratch of `profile` (h_i), grown as needed: a profile runs thousands of times per fit (grid, LM, bootstrap). */
+let profileScratch = new Float64Array(0);
+
+/**
+ * Closed-form K and SSE for fixed (ln r, m): K = Σ y·h / Σ h² with h_i = g(b_i) − g(a_i). g is `shape` written out
+ * (the same expressions, so the same values) with the model chosen once per call instead of once per edge.
+ */
 function profile(model: LifecycleModel, d: FitData, lr: number, m: number, resid?: Float64Array): ProfiledFit {
   const r = Math.exp(lr);
   const n = d.y.length;
-  const h = new Float64Array(n);
+  if (profileScratch.length < n) profileScratch = new Float64Array(n);
+  const h = profileScratch;
+  const logistic = model === 'logistic';
+  const g = (t: number): number => {
+    const z = -r * (t - m);
+    return logistic ? 1 / (1 + Math.exp(z)) : Math.exp(-Math.exp(z));
+  };
   let shh = 0;
   let syh = 0;
   // contiguous bins share edges (b_i = a_{i+1}): evaluate g once per edge
   let gPrevEnd = Number.NaN;
   let prevEnd = Number.NaN;
   for (let i = 0; i < n; i++) {
-    const ga = d.a[i] === prevEnd ? gPrevEnd : shape(model, r, m, d.a[i]!);
-    const gb = shape(model, r, m, d.b[i]!);
+    const ga = d.a[i] === prevEnd ? gPrevEnd : g(d.a[i]!);
+    const gb = g(d.b[i]!);
     prevEnd = d.b[i]!;
     gPrevEnd = gb;
     const hi = gb - ga;
