@@ -87,7 +87,7 @@ async function rawRowsPerSecond(ctx: BenchContext, values: Record<string, unknow
 }
 
 /** Run a child process with the RSS probe; its peak RSS in bytes and its wall time. */
-async function peakRss(args: string[], dir: string, timeoutMs: number): Promise<{ rssBytes: number; seconds: number; stdout: string }> {
+export async function peakRss(args: string[], dir: string, timeoutMs: number): Promise<{ rssBytes: number; seconds: number; stdout: string }> {
   const probeFile = join(dir, `rss-${Math.random().toString(36).slice(2)}.txt`);
   const t0 = performance.now();
   const child = spawn(process.execPath, args, {
@@ -106,8 +106,8 @@ async function peakRss(args: string[], dir: string, timeoutMs: number): Promise<
   return { rssBytes: Number(readFileSync(probeFile, 'utf8')) * 1024, seconds: (performance.now() - t0) / 1000, stdout };
 }
 
-const cliImport = (file: string, dataDir: string) => [join(ROOT, 'bin/tagpulse.js'), 'import', file, '--data-dir', dataDir, '--log-level', 'silent'];
-const bareInsert = (file: string, dataDir: string, batchSize: number) => [join(ROOT, 'bin/run-ts.js'), join(ROOT, 'bench/bare-insert.ts'), file, dataDir, String(batchSize)];
+export const cliImport = (file: string, dataDir: string) => [join(ROOT, 'bin/tagpulse.js'), 'import', file, '--data-dir', dataDir, '--log-level', 'silent'];
+export const bareInsert = (file: string, dataDir: string, batchSize: number) => [join(ROOT, 'bin/run-ts.js'), join(ROOT, 'bench/bare-insert.ts'), file, dataDir, String(batchSize)];
 
 export async function benchImport(ctx: BenchContext, o: ImportBenchOptions): Promise<BenchResult[]> {
   return [await benchImportRate(ctx, o), ...(await benchImportMemory(ctx, o))];

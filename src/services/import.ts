@@ -99,29 +99,6 @@ export interface ImportOutcome {
 
 type Flag = 0 | 1 | 2; // 0 new, 1 already stored identically, 2 replaces a different imported value
 
-/** A growable byte per valid row: what pass 1 decided for it. 2M rows cost 2 MB. */
-class Flags {
-  #a = new Uint8Array(1 << 16);
-  #n = 0;
-  push(f: Flag): void {
-    if (this.#n === this.#a.length) {
-      const b = new Uint8Array(this.#a.length * 2);
-      b.set(this.#a);
-      this.#a = b;
-    }
-    this.#a[this.#n++] = f;
-  }
-  set(i: number, f: Flag): void {
-    this.#a[i] = f;
-  }
-  get(i: number): Flag {
-    return this.#a[i] as Flag;
-  }
-  get length(): number {
-    return this.#n;
-  }
-}
-
 function sameStored(o: Observation, s: { value: string; step: string; precision: string; source: string; note: string; time_precision: string }): boolean {
   return s.value === o.value && s.step === o.step && s.precision === o.precision && s.source === o.source && s.note === o.note && s.time_precision === (o.timePrecision ?? 'instant');
 }
@@ -143,36 +120,141 @@ function readFile(file: string, onBytes?: (n: number) => void): AsyncIterable<Ui
 }
 
 /**
- * The checked rows between the two passes: one JSONEachRow line per valid row, in file order, in a private file
- * (mode 0600). Lines are gathered into ~1 MiB writes and a write waits for the disk when the stream asks for it.
+ * Where the checked rows go while the file is read, and how they are stored once it is accepted. Blocks arrive with
+ * their rows' final decision (rows already stored identically are left out), in file order.
  */
-class Spool {
+interface RowSink {
+  /** Lines carry their row's place in the file (observationLine(o, seq)). */
+  readonly seq: boolean;
+  add(lines: string, rows: number): Promise<void>;
+  /** Store everything added; returns the rows stored. */
+  commit(onLoaded: (rows: number) => void): Promise<number>;
+  /** Nothing added is stored; whatever holds it is removed. */
+  discard(): Promise<void>;
+}
+
+/**
+ * The store's import stage (Store.openImportStage): each block is inserted into the stage while the next is checked
+ * (one insert in flight), and an accepted file moves into observations_v2 with one server-side INSERT … SELECT.
+ */
+class StageSink implements RowSink {
+  readonly seq = true;
+  #inflight: Promise<unknown> | undefined;
+  #failed: { error: unknown } | undefined;
+  constructor(
+    private readonly store: Store,
+    private readonly stage: string,
+    private readonly token: string,
+  ) {}
+  async #settle(): Promise<void> {
+    await this.#inflight;
+    this.#inflight = undefined;
+    if (this.#failed) throw this.#failed.error;
+  }
+  async add(lines: string): Promise<void> {
+    await this.#settle();
+    this.#inflight = this.store.stageObservationLines(this.stage, lines).catch((error: unknown) => {
+      this.#failed = { error };
+    });
+  }
+  async commit(onLoaded: (rows: number) => void): Promise<number> {
+    await this.#settle();
+    const rows = await this.store.commitImportStage(this.stage, { dedupToken: this.token });
+    onLoaded(rows);
+    return rows;
+  }
+  async discard(): Promise<void> {
+    await this.#inflight;
+    await this.store.dropImportStage(this.stage);
+  }
+}
+
+/**
+ * Where the store cannot stage (a cluster): the checked rows go to a private spool file (mode 0600) in the data dir,
+ * written in ~1 MiB pieces with backpressure, and an accepted file is streamed from it into the store in blocks of
+ * `batchSize` lines (insertObservationLines, one block in flight while the next is read).
+ */
+class SpoolSink implements RowSink {
+  readonly seq = false;
   readonly file: string;
   readonly #out: WriteStream;
   #buf = '';
   #error: unknown;
-  constructor(dir: string) {
+  constructor(
+    dir: string,
+    private readonly store: Store,
+    private readonly batchSize: number,
+    private readonly token: string,
+  ) {
     mkdirSync(dir, { recursive: true });
     removeStaleSpools(dir);
     this.file = join(dir, `.import-spool-${process.pid}-${randomBytes(6).toString('hex')}.jsonl`);
     this.#out = createWriteStream(this.file, { flags: 'wx', mode: 0o600 });
     this.#out.on('error', (e) => (this.#error ??= e));
   }
-  /** Append a line; true when the gathered text should be written (await flush()). */
-  add(line: string): boolean {
-    this.#buf += line + '\n';
-    return this.#buf.length >= SPOOL_WRITE_CHARS;
+  async add(lines: string): Promise<void> {
+    this.#buf += lines;
+    if (this.#buf.length >= SPOOL_WRITE_CHARS) await this.#flush();
   }
-  async flush(): Promise<void> {
+  async #flush(): Promise<void> {
     if (this.#error) throw this.#error;
     const text = this.#buf;
     this.#buf = '';
     if (text && !this.#out.write(text)) await once(this.#out, 'drain');
   }
-  async finish(): Promise<void> {
-    await this.flush();
+  async commit(onLoaded: (rows: number) => void): Promise<number> {
+    await this.#flush();
     await finished(this.#out.end());
     if (this.#error) throw this.#error;
+    let loaded = 0;
+    let pieces: Buffer[] = [];
+    let inBlock = 0;
+    let blocks = 0;
+    let inflight: Promise<void> | undefined;
+    let failed: { error: unknown } | undefined;
+    const settle = async () => {
+      await inflight;
+      inflight = undefined;
+      if (failed) throw failed.error;
+    };
+    const flush = async () => {
+      const lines = pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces);
+      const n = inBlock;
+      pieces = [];
+      inBlock = 0;
+      await settle();
+      if (!n) return;
+      inflight = this.store.insertObservationLines(lines, { dedupToken: `${this.token}-${++blocks}` }).then(
+        (inserted) => onLoaded((loaded += inserted)),
+        (error: unknown) => {
+          failed = { error };
+        },
+      );
+    };
+    // Blocks go as bytes, cut from the spool's chunks at line breaks: never a string per line.
+    let carry: Buffer | undefined;
+    for await (const chunk of createReadStream(this.file, { highWaterMark: 1 << 20 })) {
+      const buf = carry ? Buffer.concat([carry, chunk as Buffer]) : (chunk as Buffer);
+      let start = 0; // the current line
+      let kept = 0; // the current block's first byte in this chunk
+      for (let end = buf.indexOf(NL); end !== -1; end = buf.indexOf(NL, start)) {
+        start = end + 1;
+        if (++inBlock >= this.batchSize) {
+          pieces.push(buf.subarray(kept, start));
+          kept = start;
+          await flush();
+        }
+      }
+      if (kept < start) pieces.push(buf.subarray(kept, start));
+      carry = start < buf.length ? buf.subarray(start) : undefined;
+    }
+    await flush();
+    await settle();
+    if (carry) throw new Error(`import spool ${this.file} ends without a line break`);
+    return loaded;
+  }
+  async discard(): Promise<void> {
+    this.remove();
   }
   remove(): void {
     this.#out.destroy();
@@ -194,16 +276,25 @@ function removeStaleSpools(dir: string): void {
 }
 
 export async function importFile(store: Store | undefined, req: ImportRequest): Promise<ImportOutcome> {
-  // Only an import that may store anything needs the spool.
-  const spool = store && !req.dryRun ? new Spool(req.spoolDir ?? tmpdir()) : undefined;
+  // Only an import that may store anything needs somewhere to put its checked rows.
+  const sink = store && !req.dryRun ? await openSink(store, req) : undefined;
   try {
-    return await checkAndLoad(store, req, spool);
+    return await checkAndLoad(store, req, sink);
   } finally {
-    spool?.remove();
+    // After a commit there is nothing left to remove; after a refusal or a failure this removes the staged rows. A
+    // stage that cannot be dropped now is dropped by the next import or migrate (clickhouse-store.ts).
+    await sink?.discard().catch(() => undefined);
   }
 }
 
-async function checkAndLoad(store: Store | undefined, req: ImportRequest, spool: Spool | undefined): Promise<ImportOutcome> {
+async function openSink(store: Store, req: ImportRequest): Promise<RowSink> {
+  // One token per run; the stage's blocks (or the spool's) carry it with their number, so a re-sent block is dropped.
+  const token = `import-${randomBytes(8).toString('hex')}`;
+  const stage = await store.openImportStage();
+  return stage ? new StageSink(store, stage, token) : new SpoolSink(req.spoolDir ?? tmpdir(), store, req.batchSize, token);
+}
+
+async function checkAndLoad(store: Store | undefined, req: ImportRequest, sink: RowSink | undefined): Promise<ImportOutcome> {
   const out: ImportOutcome = {
     format: req.format,
     rows: 0,
@@ -217,7 +308,6 @@ async function checkAndLoad(store: Store | undefined, req: ImportRequest, spool:
     refused: [],
   };
   const ctx: ImportContext = req.ctx;
-  const flags = new Flags();
   const rounding = new RoundingCheck();
   /** Tags of the valid rows: their per-tag summaries are refreshed once, after the load (services/tag-summaries.ts). */
   const written = new Map<string, TagKey>();
@@ -234,7 +324,8 @@ async function checkAndLoad(store: Store | undefined, req: ImportRequest, spool:
   };
 
   // Pass 1: check.
-  type Pending = { item: Extract<ImportItem, { ok: true }>; index: number };
+  /** A valid row, its place among the valid rows, and what the lookups decided for it. */
+  type Pending = { item: Extract<ImportItem, { ok: true }>; index: number; flag: Flag };
   const seriesKey = (o: Observation) => `${o.platform}\u0000${o.tag}\u0000${o.metric}`;
   /** Per series: the time range of its earlier imported rows, or null when it has none. */
   const history = new Map<string, { firstMs: number; lastMs: number } | null>();
@@ -253,17 +344,18 @@ async function checkAndLoad(store: Store | undefined, req: ImportRequest, spool:
     if (!stored.length) return;
     const byKey = new Map<string, (typeof stored)[number]>();
     for (const r of stored) byKey.set(keyOf(r.platform, r.tag, r.metric, r.observed_at), r);
-    for (const { item, index } of batch) {
+    for (const p of batch) {
+      const { item } = p;
       const o = item.obs;
       const own = byKey.get(keyOf(o.platform, o.tag, o.metric, o.observedAt));
       if (!own) continue;
       // Every import shares the origin 'import' (src/schema/identity.ts): whichever file wrote the value this key
       // holds, the same value again is a re-import and another value replaces it.
       if (sameStored(o, own)) {
-        flags.set(index, 1);
+        p.flag = 1;
         out.alreadyStored++;
       } else {
-        flags.set(index, 2);
+        p.flag = 2;
         out.replacements.count++;
         if (out.replacements.examples.length < EXAMPLES) {
           out.replacements.examples.push({
@@ -301,6 +393,28 @@ async function checkAndLoad(store: Store | undefined, req: ImportRequest, spool:
     }
     for (const p of rows) await route(p);
   };
+  /** The rows since the last block went to the sink, in file order. */
+  let block: Pending[] = [];
+  /**
+   * A block of `batchSize` valid rows is complete: settle the lookups of its rows, then hand the rows not already
+   * stored identically to the sink (the stage's insert runs while the next block is read and checked).
+   */
+  const flushBlock = async () => {
+    if (!block.length) return;
+    await resolveSeries();
+    await compare();
+    const rows = block;
+    block = [];
+    if (!sink) return;
+    let lines = '';
+    let n = 0;
+    for (const p of rows) {
+      if (p.flag === 1) continue;
+      lines += observationLine(p.item.obs, sink.seq ? p.index : undefined) + '\n';
+      n++;
+    }
+    if (n) await sink.add(lines, n);
+  };
   try {
     const source = readFile(req.file, (n) => {
       bytes += n;
@@ -316,21 +430,19 @@ async function checkAndLoad(store: Store | undefined, req: ImportRequest, spool:
         }
         written.set(`${item.obs.platform}\u0000${item.obs.tag}`, { platform: item.obs.platform, tag: item.obs.tag });
         if (item.assumedExact) out.assumedExact++;
-        const p = { item, index: flags.length };
-        flags.push(0);
-        out.rows++;
-        if (spool?.add(observationLine(item.obs))) await spool.flush();
-        if (!store) continue;
-        const h = history.get(seriesKey(item.obs));
-        if (h === undefined) {
-          unknown.push(p);
-          if (unknown.length >= SERIES_CHUNK) await resolveSeries();
-        } else if (h) await route(p); // the series has import history: look the row up if it falls in its range
-
+        const p: Pending = { item, index: out.rows++, flag: 0 };
+        block.push(p);
+        if (store) {
+          const h = history.get(seriesKey(item.obs));
+          if (h === undefined) {
+            unknown.push(p);
+            if (unknown.length >= SERIES_CHUNK) await resolveSeries();
+          } else if (h) await route(p); // the series has import history: look the row up if it falls in its range
+        }
+        if (block.length >= req.batchSize) await flushBlock();
       }
     }
-    await resolveSeries();
-    await compare();
+    await flushBlock();
   } catch (e) {
     if (!(e instanceof ImportFileError)) throw e;
     out.fileError = { line: e.line, message: e.message };
@@ -349,67 +461,14 @@ async function checkAndLoad(store: Store | undefined, req: ImportRequest, spool:
   }
   if (out.refused.length || req.dryRun || !store) return out;
 
-  // Pass 2: load the spool. Pass 1 refused the import if a replacement was found without `replace`, so only rows
-  // already stored identically (flag 1) are left out here.
-  if (!spool) throw new Error('importFile: no spool to load');
-  await spool.finish();
+  // Pass 2: the file is accepted. Pass 1 refused it if a replacement was found without `replace`, and left out the
+  // rows already stored identically: store everything the sink holds.
+  if (!sink) throw new Error('importFile: nowhere to load the checked rows from');
   const toStore = out.rows - out.alreadyStored;
-  // Blocks go as bytes, cut from the spool's chunks at line breaks: a run of kept lines is one slice, never a string.
-  let pieces: Buffer[] = [];
-  let inBlock = 0;
-  let blocks = 0;
-  // A token per block of this run (its lines carry this run's fetched_at, so no other run sends the same block).
-  const run = randomBytes(8).toString('hex');
-  // One block in flight while the next is read; its failure is kept and thrown at the next await.
-  let inflight: Promise<void> | undefined;
-  let failed: { error: unknown } | undefined;
-  const settle = async () => {
-    await inflight;
-    inflight = undefined;
-    if (failed) throw failed.error;
-  };
-  const flush = async () => {
-    const lines = pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces);
-    const n = inBlock;
-    pieces = [];
-    inBlock = 0;
-    await settle();
-    if (!n) return;
-    inflight = store.insertObservationLines(lines, { dedupToken: `import-${run}-${++blocks}` }).then(
-      (inserted) => {
-        out.loaded += inserted;
-        tick({ phase: 'load', done: out.loaded, total: toStore, unit: 'rows' });
-      },
-      (error: unknown) => {
-        failed = { error };
-      },
-    );
-  };
-  let index = 0;
-  let carry: Buffer | undefined;
-  for await (const chunk of createReadStream(spool.file, { highWaterMark: 1 << 20 })) {
-    const buf = carry ? Buffer.concat([carry, chunk as Buffer]) : (chunk as Buffer);
-    let start = 0; // the current line
-    let kept = 0; // the current run of kept lines
-    for (let end = buf.indexOf(NL); end !== -1; end = buf.indexOf(NL, start)) {
-      if (flags.get(index++) === 1) {
-        // Already stored identically: end the run before this line.
-        if (kept < start) pieces.push(buf.subarray(kept, start));
-        kept = end + 1;
-      } else if (++inBlock >= req.batchSize) {
-        pieces.push(buf.subarray(kept, end + 1));
-        kept = end + 1;
-        await flush();
-      }
-      start = end + 1;
-    }
-    if (kept < start) pieces.push(buf.subarray(kept, start));
-    carry = start < buf.length ? buf.subarray(start) : undefined;
-  }
-  await flush();
-  await settle();
+  tick({ phase: 'load', done: 0, total: toStore, unit: 'rows' }, true);
+  out.loaded = await sink.commit((loaded) => tick({ phase: 'load', done: loaded, total: toStore, unit: 'rows' }));
+  if (out.loaded !== toStore) throw new Error(`import stored ${out.loaded} row(s), the check pass accepted ${toStore}`);
   if (out.loaded > 0) await refreshAfterWrite(store, [...written.values()]);
-  if (index !== flags.length || carry) throw new Error(`import spool ${spool.file} holds ${index} row(s), the check pass wrote ${flags.length}`);
   tick({ phase: 'load', done: out.loaded, total: toStore, unit: 'rows' }, true);
   return out;
 }

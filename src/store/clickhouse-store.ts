@@ -1,7 +1,7 @@
 /**
  * Store over @clickhouse/client. Serves both chDB (connection: createChdbConnection) and a ClickHouse server (HTTP).
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { join } from 'node:path';
@@ -16,6 +16,7 @@ import { migrations, T } from './migrations.ts';
 import type { NamedQuery, QueryParams, QueryRow, QueryStats } from './query.ts';
 import type { AlertDeliveryWrite, EventRow, ExportFormat, InsertOptions, Store, TagSummaryWrite } from './store.ts';
 import { toChTime } from './time.ts';
+import { IMPORT_STAGE_ID, IMPORT_STAGE_PREFIX } from './stage.ts';
 import { countLines, observationInsertRow, OBSERVATION_COLUMNS } from './rows.ts';
 import { QueryValidationError, StoreLockedError, StoreUnavailableError } from './errors.ts';
 import { storeErrorFrom } from './clickhouse-errors.ts';
@@ -28,6 +29,14 @@ const INSERT_SETTINGS: ClickHouseSettings = {
   async_insert: 0,
   deduplicate_blocks_in_dependent_materialized_views: 1,
 };
+
+/** On a server, a stage older than this is taken as left by a killed import (no import runs that long). */
+const STALE_STAGE_MS = 24 * 3_600_000;
+/**
+ * The INSERT … SELECT of a committed stage reads and writes blocks of this many rows: bounded memory whatever the
+ * file's size, and blocks large enough that the rollup views run on few, big blocks.
+ */
+const STAGE_COMMIT_BLOCK_ROWS = 65_536;
 
 /** Settings on every read: UInt64 as strings (exact), ISO-like times. */
 const READ_SETTINGS: ClickHouseSettings = {
@@ -52,6 +61,8 @@ export class ClickHouseStore implements Store {
   readonly #onClose?: () => Promise<void>;
   readonly #dataDir?: string;
   #closed = false;
+  /** Import stages this store opened and has not committed or dropped yet. */
+  readonly #stages = new Set<string>();
 
   constructor(opts: ClickHouseStoreOptions) {
     this.backend = opts.backend;
@@ -113,6 +124,7 @@ export class ClickHouseStore implements Store {
         this.#log.debug({ err: (e as Error).message }, 'schema stamp not written');
       }
     }
+    await this.#dropStaleImportStages();
     return { applied };
   }
 
@@ -147,6 +159,87 @@ export class ClickHouseStore implements Store {
       throw storeErrorFrom(`insert into ${T.observations}`, e);
     }
     return rows;
+  }
+
+  async openImportStage(): Promise<string | null> {
+    // A cluster would need the stage on every shard (ON CLUSTER, a Distributed front, synchronous inserts): not done.
+    if (this.#ddl.topology === 'cluster') return null;
+    await this.#dropStaleImportStages();
+    const id = `${Date.now()}_${randomBytes(6).toString('hex')}`;
+    this.#stages.add(id);
+    // observations_v2's columns and types (no DEFAULT columns: they are computed when the rows move), plus the row's
+    // place in the file; no views read it. ORDER BY seq: the move reads the rows back in file order.
+    await this.#exec(
+      `CREATE TABLE ${stageTable(id)} ENGINE = MergeTree ORDER BY seq EMPTY AS SELECT toUInt64(0) AS seq, ${OBSERVATION_COLUMNS.join(', ')} FROM ${T.observations}`,
+      'import_stage_open',
+    );
+    return id;
+  }
+
+  async stageObservationLines(stage: string, lines: string | Uint8Array): Promise<number> {
+    const table = stageTable(stage);
+    const body = typeof lines === 'string' ? lines : Buffer.from(lines.buffer, lines.byteOffset, lines.byteLength).toString('utf8');
+    const rows = countLines(body);
+    if (!rows) return 0;
+    try {
+      const r = await this.#client.exec({
+        query: `INSERT INTO ${table} (seq, ${OBSERVATION_COLUMNS.join(', ')}) FORMAT JSONEachRow`,
+        values: Readable.from([body], { objectMode: false }),
+        clickhouse_settings: { ...INSERT_SETTINGS, insert_deduplication_token: '' },
+      });
+      r.stream.resume();
+    } catch (e) {
+      throw storeErrorFrom(`insert into ${table}`, e);
+    }
+    return rows;
+  }
+
+  async commitImportStage(stage: string, opts: InsertOptions = {}): Promise<number> {
+    const table = stageTable(stage);
+    const cols = OBSERVATION_COLUMNS.join(', ');
+    try {
+      const r = await this.#client.query({ query: `SELECT count() AS n FROM ${table}`, format: 'JSONEachRow', clickhouse_settings: READ_SETTINGS });
+      const rows = Number(((await r.json()) as { n: string }[])[0]?.n ?? 0);
+      if (rows) {
+        // Block sizes in the statement's SETTINGS clause, not as session settings: chDB keeps those for later queries.
+        const blocks = `max_block_size = ${STAGE_COMMIT_BLOCK_ROWS}, min_insert_block_size_rows = ${STAGE_COMMIT_BLOCK_ROWS}, min_insert_block_size_bytes = 0`;
+        await this.#exec(`INSERT INTO ${T.observations} (${cols}) SELECT ${cols} FROM ${table} ORDER BY seq SETTINGS ${blocks}`, 'import_stage_commit', {
+          ...INSERT_SETTINGS,
+          // Each block of the SELECT gets this token and its number; the views' blocks are deduplicated alike.
+          insert_deduplication_token: opts.dedupToken ?? '',
+        });
+      }
+      await this.dropImportStage(stage);
+      return rows;
+    } catch (e) {
+      throw storeErrorFrom(`move ${table} into ${T.observations}`, e);
+    }
+  }
+
+  async dropImportStage(stage: string): Promise<void> {
+    await this.#exec(`DROP TABLE IF EXISTS ${stageTable(stage)} SYNC`, 'import_stage_drop');
+    this.#stages.delete(stage);
+  }
+
+  /**
+   * Stages left by imports that were killed before they committed or dropped theirs. Embedded: chDB has one process
+   * per data dir, so every stage this store did not open is one; on a server another process may be importing, so
+   * only a stage older than STALE_STAGE_MS is.
+   */
+  async #dropStaleImportStages(): Promise<void> {
+    const r = await this.#client.query({
+      query: `SELECT name FROM system.tables WHERE database = currentDatabase() AND startsWith(name, '${IMPORT_STAGE_PREFIX}')`,
+      format: 'JSONEachRow',
+      clickhouse_settings: READ_SETTINGS,
+    });
+    for (const { name } of (await r.json()) as { name: string }[]) {
+      const id = name.slice(IMPORT_STAGE_PREFIX.length);
+      const created = IMPORT_STAGE_ID.exec(id)?.[1];
+      if (!created || this.#stages.has(id)) continue;
+      if (this.backend === 'server' && Date.now() - Number(created) < STALE_STAGE_MS) continue;
+      await this.dropImportStage(id);
+      this.#log.info({ stage: name }, 'dropped the staging table of an import that did not finish');
+    }
   }
 
   async insertFailures(rows: CollectionFailure[], opts: InsertOptions = {}): Promise<number> {
@@ -286,6 +379,12 @@ export class ClickHouseStore implements Store {
     await this.#client.close();
     await this.#onClose?.();
   }
+}
+
+/** The table of an import stage; the id is checked, so it is a safe identifier. */
+function stageTable(id: string): string {
+  if (!IMPORT_STAGE_ID.test(id)) throw new QueryValidationError(`not an import stage: ${JSON.stringify(id)}`);
+  return `${IMPORT_STAGE_PREFIX}${id}`;
 }
 
 /**

@@ -13,7 +13,9 @@ import type { NamedQuery } from './query.ts';
 import type { AlertDeliveryWrite, EventRow, ExportFormat, Store, TagSummaryWrite } from './store.ts';
 import { QueryValidationError, StoreError } from './errors.ts';
 import { checkObservationLines } from './rows.ts';
+import { IMPORT_STAGE_ID } from './stage.ts';
 
+const StageId = z.string().regex(IMPORT_STAGE_ID, 'an import stage id (openImportStage)');
 const InsertOptions = z.object({ dedupToken: z.string().max(200).optional() }).default({});
 const IsoTime = z.string().min(1).max(40);
 /** Largest block of preformatted rows a remote caller may send (the owner API reads bodies up to 50 MiB). */
@@ -78,6 +80,16 @@ export const TagSummaryWriteSchema = z.object({
 const QueryCall = z.object({ name: z.string().min(1).max(200), params: z.record(z.string(), z.unknown()).default({}) });
 const ExportFormatSchema = z.enum(['CSVWithNames', 'TSVWithNames', 'JSONEachRow', 'Parquet']) satisfies z.ZodType<ExportFormat>;
 
+/** A block of preformatted rows, each line checked with the rules of Observation (staged: with its seq). */
+function linesOf(staged: boolean) {
+  return z
+    .string()
+    .max(MAX_LINES_BYTES)
+    .superRefine((text, c) => {
+      for (const message of checkObservationLines(text, 5, staged)) c.addIssue({ code: 'custom', message });
+    });
+}
+
 type Lookup = (name: string) => NamedQuery | undefined;
 
 interface MethodSpec<A extends z.ZodType> {
@@ -113,17 +125,27 @@ export const STORE_METHODS = {
     side: 'write',
     // Preformatted rows are checked line by line with the rules of Observation (src/store/rows.ts).
     args: z.object({
-      lines: z
-        .string()
-        .max(MAX_LINES_BYTES)
-        .superRefine((text, c) => {
-          for (const message of checkObservationLines(text)) c.addIssue({ code: 'custom', message });
-        }),
+      lines: linesOf(false),
       opts: InsertOptions,
     }),
     toWire: (lines: string | Uint8Array, opts?: z.input<typeof InsertOptions>) => ({ lines: typeof lines === 'string' ? lines : Buffer.from(lines).toString('utf8'), opts }),
     call: (s, a) => s.insertObservationLines(a.lines, a.opts),
   }),
+  openImportStage: method({ side: 'write', args: z.object({}), toWire: () => ({}), call: (s) => s.openImportStage() }),
+  stageObservationLines: method({
+    side: 'write',
+    // Staged rows are checked like insertObservationLines' rows, with their seq.
+    args: z.object({ stage: StageId, lines: linesOf(true) }),
+    toWire: (stage: string, lines: string | Uint8Array) => ({ stage, lines: typeof lines === 'string' ? lines : Buffer.from(lines).toString('utf8') }),
+    call: (s, a) => s.stageObservationLines(a.stage, a.lines),
+  }),
+  commitImportStage: method({
+    side: 'write',
+    args: z.object({ stage: StageId, opts: InsertOptions }),
+    toWire: (stage: string, opts?: z.input<typeof InsertOptions>) => ({ stage, opts }),
+    call: (s, a) => s.commitImportStage(a.stage, a.opts),
+  }),
+  dropImportStage: method({ side: 'write', args: z.object({ stage: StageId }), toWire: (stage: string) => ({ stage }), call: (s, a) => s.dropImportStage(a.stage) }),
   insertFailures: method({
     side: 'write',
     args: z.object({ rows: z.array(CollectionFailure), opts: InsertOptions }),

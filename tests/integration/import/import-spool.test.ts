@@ -1,7 +1,9 @@
 /**
- * Issue 10 (import rate): the streamed import parses and validates each row once. Pass 1 checks the file and spools
- * the checked rows (JSONEachRow lines, src/store/rows.ts) to a private file in the spool dir (the data dir, for the
- * CLI); pass 2 inserts from the spool, never from the file again. On a real chDB store:
+ * Issue 10 (import rate): the streamed import parses and validates each row once. Where the store cannot stage (a
+ * cluster: openImportStage answers null; see import-stage.test.ts for the stage every other store uses), pass 1 checks
+ * the file and spools the checked rows (JSONEachRow lines, src/store/rows.ts) to a private file in the spool dir (the
+ * data dir, for the CLI); pass 2 inserts from the spool, never from the file again. On a real chDB store that is
+ * told to answer null:
  *  - what is stored is what was checked, even if the file changes between the passes (the old load pass read the
  *    file again: it stopped with "the file changed", or would have stored rows nobody checked);
  *  - the spool exists, mode 0600, while the rows load, and is removed after a load, a refusal and a failed insert;
@@ -32,6 +34,11 @@ describe('import spool: each row parsed once, stored as checked (real chDB)', ()
     await store?.close();
     t.cleanup();
   });
+  /** The store as one that cannot stage (the other methods bound to the real store). */
+  const spooling = (over: Partial<Store> = {}): Store => {
+    const o: Partial<Store> = { openImportStage: async () => null, ...over };
+    return new Proxy(store, { get: (s, k) => (k in o ? o[k as keyof Store] : typeof s[k as keyof Store] === 'function' ? (s[k as keyof Store] as (...a: unknown[]) => unknown).bind(s) : s[k as keyof Store]) });
+  };
   const spools = () => readdirSync(spoolDir).filter((f) => f.startsWith('.import-spool-'));
   const request = (file: string, extra: Partial<ImportRequest> = {}): ImportRequest => ({ file, format: 'csv', ctx: { file: 'f.csv', importedAt: new Date().toISOString() }, batchSize: 3, spoolDir, ...extra });
   const values = async (tag: string) => (await store.run(seriesQuery, { platform: 'tiktok', tag, metric: 'views' })).map((r) => r.value);
@@ -42,7 +49,7 @@ describe('import spool: each row parsed once, stored as checked (real chDB)', ()
     writeFileSync(file, [HEADER, ...rowsOf('once', checked)].join('\n'));
     let rewritten = false;
     const seen: { files: string[]; mode: number }[] = [];
-    const out = await importFile(store, {
+    const out = await importFile(spooling(), {
       ...request(file),
       onProgress: (p) => {
         if (p.phase === 'check' && p.done === p.total && !rewritten) {
@@ -72,20 +79,19 @@ describe('import spool: each row parsed once, stored as checked (real chDB)', ()
     writeFileSync(live, '{}\n');
     const rounded = join(t.dir, 'rounded.csv');
     writeFileSync(rounded, [HEADER, ...rowsOf('spoolrounded', [16400000000, 16500000000, 16600000000])].join('\n'));
-    const refused = await importFile(store, request(rounded));
+    const refused = await importFile(spooling(), request(rounded));
     expect(refused.refused.join(' ')).toMatch(/display-rounded/);
     expect(spools()).toEqual([live.split('/').pop()]);
     rmSync(live);
     expect(await values('spoolrounded')).toEqual([]);
 
     let spoolsDuringDryRun: string[] = [];
-    await importFile(store, { ...request(rounded), dryRun: true, onProgress: () => (spoolsDuringDryRun = spools()) });
+    await importFile(spooling(), { ...request(rounded), dryRun: true, onProgress: () => (spoolsDuringDryRun = spools()) });
     expect(spoolsDuringDryRun).toEqual([]);
 
     const file = join(t.dir, 'fails.csv');
     writeFileSync(file, [HEADER, ...rowsOf('spoolfails', [123456701, 123456802, 123456903, 123457004])].join('\n'));
-    const failing: Store = Object.assign(Object.create(store) as Store, {
-      run: store.run.bind(store) as Store['run'],
+    const failing = spooling({
       insertObservationLines: async () => {
         throw new Error('disk on fire');
       },
