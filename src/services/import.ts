@@ -124,8 +124,6 @@ function readFile(file: string, onBytes?: (n: number) => void): AsyncIterable<Ui
  * their rows' final decision (rows already stored identically are left out), in file order.
  */
 interface RowSink {
-  /** Lines carry their row's place in the file (observationLine(o, seq)). */
-  readonly seq: boolean;
   add(lines: string, rows: number): Promise<void>;
   /** Store everything added; returns the rows stored. */
   commit(onLoaded: (rows: number) => void): Promise<number>;
@@ -134,11 +132,12 @@ interface RowSink {
 }
 
 /**
- * The store's import stage (Store.openImportStage): each block is inserted into the stage while the next is checked
- * (one insert in flight), and an accepted file moves into observations_v2 with one server-side INSERT … SELECT.
+ * The store's import stage (Store.openImportStage): each block is inserted into the stage (a clone of observations_v2
+ * and its rollups) while the next is checked, one insert in flight; an accepted file's parts are then attached to the
+ * real tables.
  */
 class StageSink implements RowSink {
-  readonly seq = true;
+  #blocks = 0;
   #inflight: Promise<unknown> | undefined;
   #failed: { error: unknown } | undefined;
   constructor(
@@ -153,13 +152,13 @@ class StageSink implements RowSink {
   }
   async add(lines: string): Promise<void> {
     await this.#settle();
-    this.#inflight = this.store.stageObservationLines(this.stage, lines).catch((error: unknown) => {
+    this.#inflight = this.store.stageObservationLines(this.stage, lines, { dedupToken: `${this.token}-${++this.#blocks}` }).catch((error: unknown) => {
       this.#failed = { error };
     });
   }
   async commit(onLoaded: (rows: number) => void): Promise<number> {
     await this.#settle();
-    const rows = await this.store.commitImportStage(this.stage, { dedupToken: this.token });
+    const rows = await this.store.commitImportStage(this.stage);
     onLoaded(rows);
     return rows;
   }
@@ -175,7 +174,6 @@ class StageSink implements RowSink {
  * `batchSize` lines (insertObservationLines, one block in flight while the next is read).
  */
 class SpoolSink implements RowSink {
-  readonly seq = false;
   readonly file: string;
   readonly #out: WriteStream;
   #buf = '';
@@ -324,8 +322,8 @@ async function checkAndLoad(store: Store | undefined, req: ImportRequest, sink: 
   };
 
   // Pass 1: check.
-  /** A valid row, its place among the valid rows, and what the lookups decided for it. */
-  type Pending = { item: Extract<ImportItem, { ok: true }>; index: number; flag: Flag };
+  /** A valid row and what the lookups decided for it. */
+  type Pending = { item: Extract<ImportItem, { ok: true }>; flag: Flag };
   const seriesKey = (o: Observation) => `${o.platform}\u0000${o.tag}\u0000${o.metric}`;
   /** Per series: the time range of its earlier imported rows, or null when it has none. */
   const history = new Map<string, { firstMs: number; lastMs: number } | null>();
@@ -410,7 +408,7 @@ async function checkAndLoad(store: Store | undefined, req: ImportRequest, sink: 
     let n = 0;
     for (const p of rows) {
       if (p.flag === 1) continue;
-      lines += observationLine(p.item.obs, sink.seq ? p.index : undefined) + '\n';
+      lines += observationLine(p.item.obs) + '\n';
       n++;
     }
     if (n) await sink.add(lines, n);
@@ -430,7 +428,8 @@ async function checkAndLoad(store: Store | undefined, req: ImportRequest, sink: 
         }
         written.set(`${item.obs.platform}\u0000${item.obs.tag}`, { platform: item.obs.platform, tag: item.obs.tag });
         if (item.assumedExact) out.assumedExact++;
-        const p: Pending = { item, index: out.rows++, flag: 0 };
+        out.rows++;
+        const p: Pending = { item, flag: 0 };
         block.push(p);
         if (store) {
           const h = history.get(seriesKey(item.obs));

@@ -11,8 +11,8 @@ import { identityOf } from '../schema/identity.ts';
 import type { CollectionFailure } from '../schema/failure.ts';
 import type { TrackedTag } from '../schema/tracked.ts';
 import { logger, type Logger } from '../util/log.ts';
-import type { DdlContext, Topology } from './ddl.ts';
-import { migrations, T } from './migrations.ts';
+import { renderView, type DdlContext, type Topology } from './ddl.ts';
+import { migrations, OBSERVATION_VIEWS, T } from './migrations.ts';
 import type { NamedQuery, QueryParams, QueryRow, QueryStats } from './query.ts';
 import type { AlertDeliveryWrite, EventRow, ExportFormat, InsertOptions, Store, TagSummaryWrite } from './store.ts';
 import { toChTime } from './time.ts';
@@ -32,11 +32,6 @@ const INSERT_SETTINGS: ClickHouseSettings = {
 
 /** On a server, a stage older than this is taken as left by a killed import (no import runs that long). */
 const STALE_STAGE_MS = 24 * 3_600_000;
-/**
- * The INSERT … SELECT of a committed stage reads and writes blocks of this many rows: bounded memory whatever the
- * file's size, and blocks large enough that the rollup views run on few, big blocks.
- */
-const STAGE_COMMIT_BLOCK_ROWS = 65_536;
 
 /** Settings on every read: UInt64 as strings (exact), ISO-like times. */
 const READ_SETTINGS: ClickHouseSettings = {
@@ -142,6 +137,10 @@ export class ClickHouseStore implements Store {
   }
 
   async insertObservationLines(lines: string | Uint8Array, opts: InsertOptions = {}): Promise<number> {
+    return this.#insertLines(T.observations, lines, opts);
+  }
+
+  async #insertLines(table: string, lines: string | Uint8Array, opts: InsertOptions): Promise<number> {
     const body = typeof lines === 'string' ? Buffer.from(lines) : Buffer.from(lines.buffer, lines.byteOffset, lines.byteLength);
     const rows = countLines(body);
     if (!rows) return 0;
@@ -150,42 +149,9 @@ export class ClickHouseStore implements Store {
       // The lines are already JSONEachRow text: exec sends them as the body, unlike insert, which would encode
       // column objects again.
       const r = await this.#client.exec({
-        query: `INSERT INTO ${T.observations} (${OBSERVATION_COLUMNS.join(', ')}) FORMAT JSONEachRow`,
+        query: `INSERT INTO ${table} (${OBSERVATION_COLUMNS.join(', ')}) FORMAT JSONEachRow`,
         values: Readable.from([body], { objectMode: false }),
         clickhouse_settings: { ...INSERT_SETTINGS, insert_deduplication_token: token },
-      });
-      r.stream.resume();
-    } catch (e) {
-      throw storeErrorFrom(`insert into ${T.observations}`, e);
-    }
-    return rows;
-  }
-
-  async openImportStage(): Promise<string | null> {
-    // A cluster would need the stage on every shard (ON CLUSTER, a Distributed front, synchronous inserts): not done.
-    if (this.#ddl.topology === 'cluster') return null;
-    await this.#dropStaleImportStages();
-    const id = `${Date.now()}_${randomBytes(6).toString('hex')}`;
-    this.#stages.add(id);
-    // observations_v2's columns and types (no DEFAULT columns: they are computed when the rows move), plus the row's
-    // place in the file; no views read it. ORDER BY seq: the move reads the rows back in file order.
-    await this.#exec(
-      `CREATE TABLE ${stageTable(id)} ENGINE = MergeTree ORDER BY seq EMPTY AS SELECT toUInt64(0) AS seq, ${OBSERVATION_COLUMNS.join(', ')} FROM ${T.observations}`,
-      'import_stage_open',
-    );
-    return id;
-  }
-
-  async stageObservationLines(stage: string, lines: string | Uint8Array): Promise<number> {
-    const table = stageTable(stage);
-    const body = typeof lines === 'string' ? lines : Buffer.from(lines.buffer, lines.byteOffset, lines.byteLength).toString('utf8');
-    const rows = countLines(body);
-    if (!rows) return 0;
-    try {
-      const r = await this.#client.exec({
-        query: `INSERT INTO ${table} (seq, ${OBSERVATION_COLUMNS.join(', ')}) FORMAT JSONEachRow`,
-        values: Readable.from([body], { objectMode: false }),
-        clickhouse_settings: { ...INSERT_SETTINGS, insert_deduplication_token: '' },
       });
       r.stream.resume();
     } catch (e) {
@@ -194,29 +160,63 @@ export class ClickHouseStore implements Store {
     return rows;
   }
 
-  async commitImportStage(stage: string, opts: InsertOptions = {}): Promise<number> {
-    const table = stageTable(stage);
-    const cols = OBSERVATION_COLUMNS.join(', ');
+  async openImportStage(): Promise<string | null> {
+    // A cluster would need the stage on every shard (ON CLUSTER, Distributed fronts, synchronous inserts): not done.
+    if (this.#ddl.topology === 'cluster') return null;
+    await this.#dropStaleImportStages();
+    const id = `${Date.now()}_${randomBytes(6).toString('hex')}`;
+    this.#stages.add(id);
     try {
-      const r = await this.#client.query({ query: `SELECT count() AS n FROM ${table}`, format: 'JSONEachRow', clickhouse_settings: READ_SETTINGS });
+      // Clones of observations_v2 and of its rollups (columns, engine, key, partitions, settings: what ATTACH
+      // PARTITION … FROM needs), fed by copies of the rollup views, so a staged row costs what a direct insert costs
+      // and the move is a metadata operation.
+      await this.#exec(`CREATE TABLE ${stageTable(id)} AS ${T.observations}`, 'import_stage_open');
+      for (const v of OBSERVATION_VIEWS) {
+        await this.#exec(`CREATE TABLE ${stageTable(id, v.to)} AS ${v.to}`, 'import_stage_open');
+        await this.#exec(renderView({ ...v, name: stageView(id, v.to), to: stageTable(id, v.to) }, stageTable(id), this.#ddl), 'import_stage_open');
+      }
+    } catch (e) {
+      await this.dropImportStage(id).catch(() => undefined);
+      throw storeErrorFrom('open an import stage', e);
+    }
+    return id;
+  }
+
+  async stageObservationLines(stage: string, lines: string | Uint8Array, opts: InsertOptions = {}): Promise<number> {
+    return this.#insertLines(stageTable(stage), lines, opts);
+  }
+
+  async commitImportStage(stage: string): Promise<number> {
+    const raw = stageTable(stage);
+    try {
+      const r = await this.#client.query({ query: `SELECT count() AS n FROM ${raw}`, format: 'JSONEachRow', clickhouse_settings: READ_SETTINGS });
       const rows = Number(((await r.json()) as { n: string }[])[0]?.n ?? 0);
-      if (rows) {
-        // Block sizes in the statement's SETTINGS clause, not as session settings: chDB keeps those for later queries.
-        const blocks = `max_block_size = ${STAGE_COMMIT_BLOCK_ROWS}, min_insert_block_size_rows = ${STAGE_COMMIT_BLOCK_ROWS}, min_insert_block_size_bytes = 0`;
-        await this.#exec(`INSERT INTO ${T.observations} (${cols}) SELECT ${cols} FROM ${table} ORDER BY seq SETTINGS ${blocks}`, 'import_stage_commit', {
-          ...INSERT_SETTINGS,
-          // Each block of the SELECT gets this token and its number; the views' blocks are deduplicated alike.
-          insert_deduplication_token: opts.dedupToken ?? '',
+      // Raw rows first, then each rollup, one partition at a time: ATTACH PARTITION … FROM links the stage's parts
+      // into the table (no rows are read or written again).
+      for (const table of [T.observations, ...OBSERVATION_VIEWS.map((v) => v.to)]) {
+        const from = table === T.observations ? raw : stageTable(stage, table);
+        const p = await this.#client.query({
+          query: 'SELECT DISTINCT partition_id AS id FROM system.parts WHERE database = currentDatabase() AND table = {t:String} AND active ORDER BY id',
+          query_params: { t: from },
+          format: 'JSONEachRow',
+          clickhouse_settings: READ_SETTINGS,
         });
+        for (const { id } of (await p.json()) as { id: string }[]) {
+          if (!/^[0-9A-Za-z_-]+$/.test(id)) throw new QueryValidationError(`unexpected partition id ${JSON.stringify(id)} in ${from}`);
+          await this.#exec(`ALTER TABLE ${table} ATTACH PARTITION ID '${id}' FROM ${from}`, 'import_stage_commit');
+        }
       }
       await this.dropImportStage(stage);
       return rows;
     } catch (e) {
-      throw storeErrorFrom(`move ${table} into ${T.observations}`, e);
+      throw storeErrorFrom(`move ${raw} into ${T.observations}`, e);
     }
   }
 
   async dropImportStage(stage: string): Promise<void> {
+    // Views first: nothing feeds a dropped table.
+    for (const v of OBSERVATION_VIEWS) await this.#exec(`DROP VIEW IF EXISTS ${stageView(stage, v.to)} SYNC`, 'import_stage_drop');
+    for (const v of OBSERVATION_VIEWS) await this.#exec(`DROP TABLE IF EXISTS ${stageTable(stage, v.to)} SYNC`, 'import_stage_drop');
     await this.#exec(`DROP TABLE IF EXISTS ${stageTable(stage)} SYNC`, 'import_stage_drop');
     this.#stages.delete(stage);
   }
@@ -232,13 +232,17 @@ export class ClickHouseStore implements Store {
       format: 'JSONEachRow',
       clickhouse_settings: READ_SETTINGS,
     });
+    const ids = new Set<string>();
     for (const { name } of (await r.json()) as { name: string }[]) {
-      const id = name.slice(IMPORT_STAGE_PREFIX.length);
-      const created = IMPORT_STAGE_ID.exec(id)?.[1];
-      if (!created || this.#stages.has(id)) continue;
-      if (this.backend === 'server' && Date.now() - Number(created) < STALE_STAGE_MS) continue;
+      const id = name.slice(IMPORT_STAGE_PREFIX.length).split('__')[0]!;
+      if (IMPORT_STAGE_ID.test(id)) ids.add(id);
+    }
+    for (const id of ids) {
+      const created = Number(IMPORT_STAGE_ID.exec(id)![1]);
+      if (this.#stages.has(id)) continue;
+      if (this.backend === 'server' && Date.now() - created < STALE_STAGE_MS) continue;
       await this.dropImportStage(id);
-      this.#log.info({ stage: name }, 'dropped the staging table of an import that did not finish');
+      this.#log.info({ stage: id }, 'dropped the stage of an import that did not finish');
     }
   }
 
@@ -381,10 +385,18 @@ export class ClickHouseStore implements Store {
   }
 }
 
-/** The table of an import stage; the id is checked, so it is a safe identifier. */
-function stageTable(id: string): string {
+/**
+ * A table of an import stage: its clone of observations_v2, or (`of`) of a rollup; the id is checked, so the name is
+ * a safe identifier (the rollups' names are ours).
+ */
+function stageTable(id: string, of?: string): string {
   if (!IMPORT_STAGE_ID.test(id)) throw new QueryValidationError(`not an import stage: ${JSON.stringify(id)}`);
-  return `${IMPORT_STAGE_PREFIX}${id}`;
+  return `${IMPORT_STAGE_PREFIX}${id}${of ? `__${of}` : ''}`;
+}
+
+/** The stage's copy of the view that feeds rollup `of`. */
+function stageView(id: string, of: string): string {
+  return `${stageTable(id, of)}_mv`;
 }
 
 /**

@@ -80,15 +80,13 @@ export const TagSummaryWriteSchema = z.object({
 const QueryCall = z.object({ name: z.string().min(1).max(200), params: z.record(z.string(), z.unknown()).default({}) });
 const ExportFormatSchema = z.enum(['CSVWithNames', 'TSVWithNames', 'JSONEachRow', 'Parquet']) satisfies z.ZodType<ExportFormat>;
 
-/** A block of preformatted rows, each line checked with the rules of Observation (staged: with its seq). */
-function linesOf(staged: boolean) {
-  return z
-    .string()
-    .max(MAX_LINES_BYTES)
-    .superRefine((text, c) => {
-      for (const message of checkObservationLines(text, 5, staged)) c.addIssue({ code: 'custom', message });
-    });
-}
+/** A block of preformatted rows, each line checked with the rules of Observation (src/store/rows.ts). */
+const ObservationLines = z
+  .string()
+  .max(MAX_LINES_BYTES)
+  .superRefine((text, c) => {
+    for (const message of checkObservationLines(text)) c.addIssue({ code: 'custom', message });
+  });
 
 type Lookup = (name: string) => NamedQuery | undefined;
 
@@ -125,7 +123,7 @@ export const STORE_METHODS = {
     side: 'write',
     // Preformatted rows are checked line by line with the rules of Observation (src/store/rows.ts).
     args: z.object({
-      lines: linesOf(false),
+      lines: ObservationLines,
       opts: InsertOptions,
     }),
     toWire: (lines: string | Uint8Array, opts?: z.input<typeof InsertOptions>) => ({ lines: typeof lines === 'string' ? lines : Buffer.from(lines).toString('utf8'), opts }),
@@ -134,17 +132,12 @@ export const STORE_METHODS = {
   openImportStage: method({ side: 'write', args: z.object({}), toWire: () => ({}), call: (s) => s.openImportStage() }),
   stageObservationLines: method({
     side: 'write',
-    // Staged rows are checked like insertObservationLines' rows, with their seq.
-    args: z.object({ stage: StageId, lines: linesOf(true) }),
-    toWire: (stage: string, lines: string | Uint8Array) => ({ stage, lines: typeof lines === 'string' ? lines : Buffer.from(lines).toString('utf8') }),
-    call: (s, a) => s.stageObservationLines(a.stage, a.lines),
+    // Staged rows are checked like insertObservationLines' rows.
+    args: z.object({ stage: StageId, lines: ObservationLines, opts: InsertOptions }),
+    toWire: (stage: string, lines: string | Uint8Array, opts?: z.input<typeof InsertOptions>) => ({ stage, lines: typeof lines === 'string' ? lines : Buffer.from(lines).toString('utf8'), opts }),
+    call: (s, a) => s.stageObservationLines(a.stage, a.lines, a.opts),
   }),
-  commitImportStage: method({
-    side: 'write',
-    args: z.object({ stage: StageId, opts: InsertOptions }),
-    toWire: (stage: string, opts?: z.input<typeof InsertOptions>) => ({ stage, opts }),
-    call: (s, a) => s.commitImportStage(a.stage, a.opts),
-  }),
+  commitImportStage: method({ side: 'write', args: z.object({ stage: StageId }), toWire: (stage: string) => ({ stage }), call: (s, a) => s.commitImportStage(a.stage) }),
   dropImportStage: method({ side: 'write', args: z.object({ stage: StageId }), toWire: (stage: string) => ({ stage }), call: (s, a) => s.dropImportStage(a.stage) }),
   insertFailures: method({
     side: 'write',

@@ -293,6 +293,12 @@ const dailyMv: ViewDef = {
   why: 'Feeds the daily rollup, also from the RAW table, so a bug or duplicate in one rollup cannot spread into the other.',
 };
 
+/**
+ * The views that feed a rollup from observations_v2, as the schema has them now. An import's stage
+ * (ClickHouseStore.openImportStage) makes its own copy of each, so staged rows fill staged rollups the same way.
+ */
+export const OBSERVATION_VIEWS: readonly ViewDef[] = [hourlyMv, dailyMv];
+
 const migrationsTable: TableDef = {
   name: T.migrations,
   columns: `

@@ -65,13 +65,13 @@ let lastFetched = { iso: '', ch: '' };
  * because a big import formats millions of them. Times come from toChTime (digits and punctuation only); every other
  * value goes through JSON.stringify.
  */
-export function observationLine(o: Observation, seq?: number): string {
+export function observationLine(o: Observation): string {
   const observedAt = toChTime(o.observedAt);
   // An import's slot is its observed_at, and its fetched_at the same for every row: convert each time once.
   const slot = o.slot === o.observedAt ? observedAt : toChTime(o.slot);
   if (o.fetchedAt !== lastFetched.iso) lastFetched = { iso: o.fetchedAt, ch: toChTime(o.fetchedAt) };
   return (
-    `{${seq === undefined ? '' : `"seq":${seq},`}"platform":${q(o.platform)},"tag":${q(o.tag)},"metric":${q(o.metric)},"observed_at":"${observedAt}","value":${q(o.value)},` +
+    `{"platform":${q(o.platform)},"tag":${q(o.tag)},"metric":${q(o.metric)},"observed_at":"${observedAt}","value":${q(o.value)},` +
     `"exact":${o.exact ? 'true' : 'false'},"step":${q(o.step)},"precision":${q(o.precision)},"source":${q(o.source)},"method":${q(o.method)},` +
     `"collector_version":${q(o.collectorVersion)},"slot":"${slot}","fetched_at":"${lastFetched.ch}","provenance":${q(o.provenance)},` +
     `"note":${q(o.note)},"time_precision":${q(o.timePrecision ?? 'instant')}}`
@@ -100,18 +100,8 @@ export const ObservationLine = z.strictObject({
   time_precision: TimePrecision,
 });
 
-/**
- * A line of an import's staging table (observationLine(o, seq)): the row and its place in the file, so the staged rows
- * reach observations_v2 in file order (the later of two rows with one identity wins, as in a direct insert).
- */
-export const StagedObservationLine = ObservationLine.extend({ seq: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER) });
-
-/**
- * Lines of observationLine (staged: with their seq), each ending in "\n"; the problems of the first bad lines
- * (1-based), or none.
- */
-export function checkObservationLines(text: string, maxProblems = 5, staged = false): string[] {
-  const schema = staged ? StagedObservationLine : ObservationLine;
+/** Lines of observationLine, each ending in "\n"; the problems of the first bad lines (1-based), or none. */
+export function checkObservationLines(text: string, maxProblems = 5): string[] {
   const problems: string[] = [];
   if (text.length && !text.endsWith('\n')) problems.push('the last line has no line break');
   let start = 0;
@@ -127,7 +117,7 @@ export function checkObservationLines(text: string, maxProblems = 5, staged = fa
       problems.push(`line ${n}: not valid JSON`);
       continue;
     }
-    const r = schema.safeParse(row);
+    const r = ObservationLine.safeParse(row);
     if (!r.success) problems.push(`line ${n}: ${r.error.issues.map((i) => `${i.path.join('.') || 'row'}: ${i.message}`).join('; ')}`);
   }
   return problems;

@@ -84,19 +84,20 @@ export interface Store {
    */
   insertObservationLines(lines: string | Uint8Array, opts?: InsertOptions): Promise<number>;
   /**
-   * A big import's staging table (import_stage_<created ms>_<random>, a plain MergeTree with observations_v2's columns
-   * and no materialized views): the import inserts its checked rows there while it reads the rest of the file, and
-   * only when the whole file is accepted moves them into observations_v2 with one server-side INSERT … SELECT
-   * (commitImportStage, where the rollup views fire); a refused import drops it (dropImportStage), so nothing of it is
-   * stored. Opening one drops stale stages: in the embedded store every stage this process did not open (chDB has one
-   * process per dir: the others were left by a killed import); on a server, stages older than a day. Returns the
-   * stage's id, or null where the store cannot stage (a cluster: the import then spools to a local file instead).
+   * A big import's stage: a clone of observations_v2 and of its rollups, fed by copies of the rollup views
+   * (import_stage_<created ms>_<random>…). The import inserts its checked rows there while it reads the rest of the
+   * file; only when the whole file is accepted are the stage's parts attached to the real tables (commitImportStage:
+   * ATTACH PARTITION … FROM, no row is read or written again); a refused import drops the stage (dropImportStage), so
+   * nothing of it is stored. Opening one drops stale stages: in the embedded store every stage this process did not
+   * open (chDB has one process per dir: the others were left by a killed import); on a server, stages older than a
+   * day (migrate() does the same). Returns the stage's id, or null where the store cannot stage (a cluster: the
+   * import then spools to a local file instead).
    */
   openImportStage(): Promise<string | null>;
-  /** Lines of observationLine(o, seq) (each ending in "\n") into a stage; returns the rows staged. */
-  stageObservationLines(stage: string, lines: string | Uint8Array): Promise<number>;
-  /** Move a stage's rows into observations_v2 in seq order (one INSERT … SELECT), then drop it; returns the rows moved. */
-  commitImportStage(stage: string, opts?: InsertOptions): Promise<number>;
+  /** Lines as for insertObservationLines, into a stage; returns the rows staged. */
+  stageObservationLines(stage: string, lines: string | Uint8Array, opts?: InsertOptions): Promise<number>;
+  /** Attach a stage's rows (and its rollups' rows) to the real tables, then drop it; returns the raw rows moved. */
+  commitImportStage(stage: string): Promise<number>;
   /** Drop a stage and what it holds (a refused or failed import). Dropping a missing stage is a no-op. */
   dropImportStage(stage: string): Promise<void>;
   insertFailures(rows: CollectionFailure[], opts?: InsertOptions): Promise<number>;
