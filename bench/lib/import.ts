@@ -1,8 +1,9 @@
 /**
  * Figure 5: big imports stream.
  *
- *  5a. import rate: the streamed import (importFile: a first pass reads, validates and checks every row — rounding,
- *      earlier imports — and spools each as a JSONEachRow line; a second pass streams the spool into the store)
+ *  5a. import rate: the streamed import (importFile: one pass reads, validates and checks every row — rounding,
+ *      earlier imports — and inserts each checked block into the import's stage while the next is checked; an
+ *      accepted file's stage is then attached to the real tables)
  *      against a raw @clickhouse/client insert of the same rows. Like with like: the same rows (the same generator and
  *      count, tags of their own), the same table (observations_v2 with its rollup views), the same process and
  *      embedded chDB store, the same wire format (JSONEachRow) and batch size; the raw side gets its column objects
@@ -147,7 +148,7 @@ export async function benchImportRate(ctx: BenchContext, o: ImportBenchOptions):
     const rateRatio = median(paired);
     return {
       id: '5a',
-      title: 'Import rate (tagpulse import: check pass + load of the spooled rows) vs raw client.insert of the same rows',
+      title: 'Import rate (tagpulse import: check pass with the staging inserts beside it, then the stage attached) vs raw client.insert of the same rows',
       measured: `import ${fmt(median(viaImport))} rows/s; raw ${fmt(median(viaRaw))} rows/s (medians)`,
       ratio: rateRatio,
       ratioOf: 'import ÷ raw, median of rounds',
@@ -158,7 +159,7 @@ export async function benchImportRate(ctx: BenchContext, o: ImportBenchOptions):
         `Import rounds: ${viaImport.map((x) => fmt(x)).join(', ')} rows/s; raw rounds: ${viaRaw.map((x) => fmt(x)).join(', ')} rows/s; ratios ${paired.map((x) => fmt(x, 2)).join(', ')}.`,
         `Process CPU per row (this process's threads, chDB's included; less sensitive to other work on the machine than wall time): import ${fmt(median(cpuImport), 1)} µs, raw ${fmt(median(cpuRaw), 1)} µs, raw ÷ import ${fmt(median(cpuRaw) / median(cpuImport), 2)} (medians).`,
         'Like with like: both sides insert the same rows, as JSONEachRow, in batches of the same size, into the same table in the same process and embedded chDB store; the raw side starts from ready-made column objects (built outside the timing), the import from the CSV file.',
-        'The import reads the file once: it validates every row, runs the rounding and earlier-import checks (one history query per new series batch), and spools each checked row as the JSONEachRow line the store writes; the load pass streams that spool into the store (insertObservationLines), one block in flight while the next is read.',
+        'The import reads the file once: it validates every row, runs the rounding and earlier-import checks (one history query per new series batch), and inserts each checked block, as the JSONEachRow lines the store writes, into its stage (clones of the table and its rollups, fed by copies of the rollup views: the same insert work as the raw side), one block in flight while the next is checked; the accepted file\'s stage is then attached to the real tables (ATTACH PARTITION … FROM) and the written tags\' summaries refreshed (the raw side does neither).',
       ],
     };
   } finally {

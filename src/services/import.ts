@@ -1,22 +1,23 @@
 /**
- * Importing a series file into the store, streamed in two passes so that memory stays bounded whatever the file's
- * size and nothing is stored unless the whole file may be:
+ * Importing a series file into the store, streamed so that memory stays bounded whatever the file's size, and nothing
+ * is stored unless the whole file may be:
  *
- *  1. check: read every record (importItemBatches), count and report bad rows, keep per-series numbers for the
- *     display-rounding rule, and look up earlier imported values at the file's keys to tell rows already stored
- *     identically (a re-import: skipped, so it adds nothing) from rows that would replace a different value an
- *     earlier import — of this file or another: every import has the origin 'import', so the identity is the key —
- *     stored there (refused unless `replace`, then named with the file it came from). Keys are looked up
- *     (importedAtKeysQuery, in chunks) only within the time range an earlier import of their series covers
- *     (importedSeriesQuery, once per new series).
- *     Each valid row is also formatted once, as the JSONEachRow line the store writes (src/store/rows.ts), and
- *     appended to a spool file in `spoolDir` (written with backpressure, so memory stays bounded);
- *  2. load: stream the spool — not the file: nothing is parsed or validated twice, and what is stored is exactly what
- *     was checked — and insert the rows pass 1 did not mark as already stored (or as replacements, without `replace`)
- *     in blocks of `batchSize` lines through store.insertObservationLines, one block in flight while the next is read.
- * A file that cannot be read to its end, bad rows with `strict`, display-rounded series without `assumeExact`/`step`,
- * or unannounced replacements refuse the import as a whole, before anything is stored. The spool is removed at the end,
- * whatever happened.
+ *  - check: read every record (importItemBatches), count and report bad rows, keep per-series numbers for the
+ *    display-rounding rule, and look up earlier imported values at the file's keys to tell rows already stored
+ *    identically (a re-import: skipped, so it adds nothing) from rows that would replace a different value an
+ *    earlier import — of this file or another: every import has the origin 'import', so the identity is the key —
+ *    stored there (refused unless `replace`, then named with the file it came from). Keys are looked up
+ *    (importedAtKeysQuery, in chunks) only within the time range an earlier import of their series covers
+ *    (importedSeriesQuery, once per new series).
+ *  - stage, while checking: every `batchSize` valid rows, once their lookups are settled, the rows not already stored
+ *    are formatted once, as the JSONEachRow lines the store writes (src/store/rows.ts), and inserted into the
+ *    import's stage (Store.openImportStage: clones of observations_v2 and its rollups, which nobody reads), one block
+ *    in flight while the next is checked — so the insert runs beside the check pass instead of after it;
+ *  - load: an accepted file's stage is attached to the real tables (commitImportStage: no row is read or written
+ *    again). A file that cannot be read to its end, bad rows with `strict`, display-rounded series without
+ *    `assumeExact`/`step`, or unannounced replacements refuse the import as a whole: the stage is dropped and nothing is
+ *    stored. Where the store cannot stage (a cluster), the checked rows go to a spool file instead and are streamed
+ *    into the store once the file is accepted (SpoolSink); the spool is removed at the end, whatever happened.
  */
 import { createReadStream, createWriteStream, mkdirSync, readdirSync, rmSync, statSync, type WriteStream } from 'node:fs';
 import { once } from 'node:events';

@@ -62,6 +62,25 @@ export function describeStoreContract(backend: string, open: () => Promise<{ sto
       ]);
     });
 
+    it('an import stage holds rows out of sight until committed; a dropped stage stores nothing', async () => {
+      // Issue 10 (import rate): a big import inserts its checked blocks into a stage while it reads the file.
+      const tag = randomName('stage').replace(/-/g, '_');
+      const lines = (value: string, at: string) => observationLine(obs({ tag, observedAt: at, value, method: 'import', provenance: 'f.csv' })) + '\n';
+      const stage = await store.openImportStage();
+      if (stage === null) throw new Error(`${backend}: this store cannot stage (only a cluster may answer null)`);
+      expect(await store.stageObservationLines(stage, lines('18446744073709551615', '2024-02-03T00:00:00.000Z') + lines('5', '2024-02-03T01:00:00.000Z'))).toBe(2);
+      expect(await store.run(seriesQuery, { platform: 'tiktok', tag, metric: 'views' })).toEqual([]);
+      expect(await store.commitImportStage(stage)).toBe(2);
+      expect((await store.run(seriesQuery, { platform: 'tiktok', tag, metric: 'views' })).map((r) => r.value)).toEqual(['18446744073709551615', '5']);
+      const dropped = (await store.openImportStage())!;
+      await store.stageObservationLines(dropped, lines('7', '2024-02-03T02:00:00.000Z'));
+      await store.dropImportStage(dropped);
+      await store.dropImportStage(dropped);
+      expect((await store.run(rawCountQuery, { platform: 'tiktok', tag }))[0]).toEqual({ rows: '2', keys: '2' });
+      await expect(store.stageObservationLines(dropped, lines('8', '2024-02-03T03:00:00.000Z'))).rejects.toThrow();
+      await expect(store.commitImportStage('x; DROP TABLE observations_v2')).rejects.toThrow(/stage/);
+    });
+
     it('records precision, step, source and provenance', async () => {
       const tag = randomName('prec').replace(/-/g, '_');
       await store.insertObservations([

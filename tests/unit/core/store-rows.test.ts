@@ -51,4 +51,27 @@ describe('observation lines', () => {
     expect(await dispatchStoreCall(store, 'insertObservationLines', { lines: good }, getQuery)).toBe(1);
     expect(calls).toEqual([good]);
   });
+
+  it("the owner's internal API refuses a bad stage id or bad staged lines before they reach the store", async () => {
+    const calls: string[] = [];
+    const store = {
+      stageObservationLines: async (stage: string, lines: string) => (calls.push(`${stage}:${lines}`), countLines(lines)),
+      commitImportStage: async (stage: string) => (calls.push(stage), 0),
+      dropImportStage: async (stage: string) => void calls.push(stage),
+    } as unknown as Store;
+    const good = observationLine(obs({ tag: 'ok', observedAt: '2024-01-01T00:00:00.000Z', value: '5' })) + '\n';
+    const stage = '1764950400000_0123456789ab';
+    for (const [name, args] of [
+      ['stageObservationLines', { stage: "1764950400000_0123456789ab; DROP TABLE observations_v2", lines: good }],
+      ['stageObservationLines', { stage, lines: good + '{"tag":"x"}\n' }],
+      ['commitImportStage', { stage: 'observations_v2' }],
+      ['dropImportStage', { stage: '../x' }],
+    ] as const) {
+      const err = await dispatchStoreCall(store, name, args, getQuery).catch((e: unknown) => e);
+      expect(err, name).toBeInstanceOf(QueryValidationError);
+    }
+    expect(calls).toEqual([]);
+    expect(await dispatchStoreCall(store, 'stageObservationLines', { stage, lines: good }, getQuery)).toBe(1);
+    expect(calls).toEqual([`${stage}:${good}`]);
+  });
 });
