@@ -12,7 +12,9 @@ import { leaderboardHourlyQuery, type LeaderboardBinsRow } from '../store/analyt
 import { BREAKOUT_DEFINITION } from '../analytics/growth.ts';
 import { ANALYTICS_VERSION } from '../analytics/report.ts';
 import { binReadings, binsFromColumns, computeMetrics, type HourBin } from '../analytics/metrics.ts';
+import { summaryLeaderboardQuery, summaryLeaderboardStatusQuery, type SummaryLeaderboardRow } from '../store/summary-queries.ts';
 import { listTracked } from './tracking.ts';
+import { hourOf, refreshOnRead } from './tag-summaries.ts';
 import { MetricInput, PlatformInput, TimeInput, durationInput, formatDuration, parseAnalyticsInput } from './analytics-inputs.ts';
 
 const HOUR_MS = 3_600_000;
@@ -68,6 +70,10 @@ export interface LeaderboardEntry {
   zScore: number | null;
   baselineDays: number;
   breakout: boolean | null;
+  /** The exact time this entry's numbers hold as of (the leaderboard's `at` when computed in the request). */
+  asOf: string;
+  /** True when the numbers are from an earlier hour than the request (a summary row not yet refreshed). */
+  stale: boolean;
 }
 
 export interface Leaderboard {
@@ -81,6 +87,15 @@ export interface Leaderboard {
   tagsSeen: number;
   tagsRanked: number;
   entries: LeaderboardEntry[];
+  /**
+   * Where the entries come from: `computed` in this request as of `at`, or the per-tag `summary` (tag_summary_v1,
+   * the same computeMetrics, refreshed each hour): then `asOfFrom`–`asOfTo` is the range of the rows' as-of times and
+   * `staleTags` how many rows are from an earlier hour (being refreshed; their entries say `stale` and their `asOf`).
+   */
+  source: 'computed' | 'summary';
+  asOfFrom: string;
+  asOfTo: string;
+  staleTags: number;
   method: { analyticsVersion: string; source: string; description: string };
   query: { name: string; rowsRead: number; elapsedMs: number };
 }
@@ -104,6 +119,8 @@ export function leaderboardEntry(tag: string, bins: HourBin[], opts: { atMs: num
   return {
     rank: 0,
     tag,
+    asOf: new Date(opts.atMs).toISOString(),
+    stale: false,
     latestValue: last ? last.value.toString() : null,
     latestAt: last ? new Date(last.t).toISOString() : null,
     windowFrom: w.from,
@@ -128,8 +145,102 @@ export function leaderboardEntry(tag: string, bins: HourBin[], opts: { atMs: num
   };
 }
 
+type ParsedInput = z.output<typeof LeaderboardInput>;
+
+/**
+ * The leaderboard. Without `at` (now), for the 24h and 7d windows, it is read from the per-tag summary when that has
+ * rows for the platform and metric (`leaderboardFromSummary`); an explicit `at`, another window, or no summary rows:
+ * computed here from the rollup's bins.
+ */
 export async function computeLeaderboard(store: Store, raw: LeaderboardInput, nowMs = Date.now()): Promise<Leaderboard> {
   const input = parseAnalyticsInput(LeaderboardInput, raw);
+  if (input.at === undefined) {
+    const served = await fromSummary(store, input, nowMs);
+    if (served) return served;
+  }
+  return computed(store, input, nowMs);
+}
+
+/**
+ * The current leaderboard from the per-tag summary (tag_summary_v1), for the windows it holds (24h, 7d): one status
+ * query and one ranked, limited query over one row per tag. The rows hold the same computeMetrics result the computed
+ * leaderboard ranks (services/tag-summaries.ts writes it; the property test in tests/integration/analytics/
+ * leaderboard-summary.test.ts proves entry = computed entry at the row's as-of). Before reading, the overview's
+ * on-read rule: missing rows (up to INLINE_MISSING_MAX) are computed now, stale ones are queued for the background;
+ * a stale row is served with its own `asOf` and `stale: true`, never as current. Returns undefined when the summary
+ * cannot answer (another window, or no rows for this platform and metric).
+ */
+export function leaderboardFromSummary(store: Store, raw: LeaderboardInput, nowMs = Date.now()): Promise<Leaderboard | undefined> {
+  return fromSummary(store, parseAnalyticsInput(LeaderboardInput, raw), nowMs);
+}
+
+async function fromSummary(store: Store, input: ParsedInput, nowMs: number): Promise<Leaderboard | undefined> {
+  if (input.at !== undefined) return undefined;
+  const w = input.window === DAY_MS ? '24h' : input.window === 7 * DAY_MS ? '7d' : undefined;
+  const q = w ? summaryLeaderboardQuery(input.by, w) : undefined;
+  if (!w || !q) return undefined;
+  await refreshOnRead(store, nowMs);
+  const hour = hourOf(nowMs);
+  const [status] = await store.run(summaryLeaderboardStatusQuery, { platform: input.platform, metric: input.metric, hour });
+  if (!status || status.rows === 0) return undefined;
+  const { rows, stats } = await store.runWithStats(q, { platform: input.platform, metric: input.metric, limit: input.limit });
+  const ranked = status[`ranked_${input.by}_${w}` as `ranked_velocity_24h`];
+  const at = new Date(nowMs).toISOString();
+  return {
+    by: input.by,
+    window: formatDuration(input.window),
+    platform: input.platform,
+    metric: input.metric,
+    at,
+    grain: 'hourly',
+    tagsSeen: status.seen,
+    tagsRanked: ranked,
+    entries: rows.map((r, i) => summaryEntry(r, i + 1, hour)),
+    source: 'summary',
+    asOfFrom: status.as_of_from ?? at,
+    asOfTo: status.as_of_to ?? at,
+    staleTags: status.stale,
+    method: { analyticsVersion: ANALYTICS_VERSION, source: `${T.summary} (per-tag summary of ${T.hourly})`, description: METHOD_TEXT[input.by] },
+    query: { name: q.name, rowsRead: stats.rowsRead, elapsedMs: Math.round(stats.elapsedMs) },
+  };
+}
+
+function summaryEntry(r: SummaryLeaderboardRow, rank: number, hour: string): LeaderboardEntry {
+  return {
+    rank,
+    tag: r.tag,
+    asOf: r.metrics_at,
+    stale: Date.parse(r.as_of) < Date.parse(hour),
+    latestValue: r.latest_value,
+    latestAt: r.latest_at,
+    windowFrom: r.window_from,
+    windowTo: r.window_to,
+    delta: r.delta,
+    velocityPerHour: r.velocity,
+    velocityPerHourLow: r.velocity_low,
+    velocityPerHourHigh: r.velocity_high,
+    coverage: r.coverage,
+    previousVelocityPerHour: r.previous_velocity,
+    growthPct: r.growth_pct,
+    growthPctLow: r.growth_pct_low,
+    growthPctHigh: r.growth_pct_high,
+    growthRatePerDay: r.growth_rate_per_day,
+    doublingDays: r.doubling_days,
+    doublingDaysLow: r.doubling_days_low,
+    doublingDaysHigh: r.doubling_days_high,
+    halvingDays: r.halving_days,
+    zScore: r.z_score,
+    baselineDays: r.z_baseline_days,
+    breakout: r.breakout,
+  };
+}
+
+/** The leaderboard computed in the request from every tag's hourly bins, as of `at` (default now). */
+export function computedLeaderboard(store: Store, raw: LeaderboardInput, nowMs = Date.now()): Promise<Leaderboard> {
+  return computed(store, parseAnalyticsInput(LeaderboardInput, raw), nowMs);
+}
+
+async function computed(store: Store, input: ParsedInput, nowMs: number): Promise<Leaderboard> {
   const windowMs = input.window;
   const atMs = input.at ? Date.parse(input.at) : nowMs;
   const sinceMs = Math.floor((atMs - Math.max(2 * windowMs, HISTORY_MS) - HOUR_MS) / HOUR_MS) * HOUR_MS;
@@ -167,6 +278,10 @@ export async function computeLeaderboard(store: Store, raw: LeaderboardInput, no
     tagsSeen: rows.length,
     tagsRanked: ranked.length,
     entries: ranked.slice(0, input.limit).map((e, i) => ({ ...entryOf(e.tag, true), rank: i + 1 })),
+    source: 'computed',
+    asOfFrom: new Date(atMs).toISOString(),
+    asOfTo: new Date(atMs).toISOString(),
+    staleTags: 0,
     method: { analyticsVersion: ANALYTICS_VERSION, source: `${T.hourly} (rollup)`, description: METHOD_TEXT[input.by] },
     query: { name: leaderboardHourlyQuery.name, rowsRead: stats.rowsRead, elapsedMs: Math.round(stats.elapsedMs) },
   };

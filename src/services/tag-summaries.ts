@@ -19,7 +19,7 @@
 import type { Store, TagSummaryWrite } from '../store/store.ts';
 import type { Observation } from '../schema/observation.ts';
 import { summaryBinsQuery, summaryCandidatesQuery, summaryFactsQuery } from '../store/summary-queries.ts';
-import { binsFromColumns, computeMetrics, type HourBin } from '../analytics/metrics.ts';
+import { binReadings, binsFromColumns, computeMetrics, type HourBin } from '../analytics/metrics.ts';
 import { binSparkline, summaryOfMetrics } from '../analytics/summary.ts';
 import { MS_PER_DAY, MS_PER_HOUR } from '../analytics/math.ts';
 import { listTracked } from './tracking.ts';
@@ -27,6 +27,12 @@ import { logger } from '../util/log.ts';
 
 /** Bins read per series: 7 d window + the 7 d before it, or 24 h + 14 baseline days, plus an hour (as the overview). */
 export const SUMMARY_LOOKBACK_MS = 16 * MS_PER_DAY;
+/**
+ * First hourly bucket a row's metrics read: SUMMARY_LOOKBACK_MS + 1 h before nowMs, on an hour boundary — the range
+ * the leaderboard reads for its 24h and 7d windows (services/leaderboard.ts), so both compute on the same bins.
+ */
+export const summarySinceMs = (nowMs: number): number => Math.floor((nowMs - SUMMARY_LOOKBACK_MS - MS_PER_HOUR) / MS_PER_HOUR) * MS_PER_HOUR;
+
 /** Tags per refresh query (bounded parameter arrays, bounded event-loop time per batch). */
 export const SUMMARY_BATCH_TAGS = 300;
 
@@ -81,7 +87,7 @@ async function refreshBatch(store: Store, keys: TagKey[], nowMs: number, cadence
     metrics: facts.map((f) => f.metric),
     tags: facts.map((f) => f.tag),
     at,
-    since: new Date(nowMs - SUMMARY_LOOKBACK_MS - MS_PER_HOUR).toISOString(),
+    since: new Date(summarySinceMs(nowMs)).toISOString(),
   });
   const binsBy = new Map(binRows.map((r) => [`${r.platform}|${r.tag}|${r.metric}`, r]));
   const asOf = hourOf(nowMs);
@@ -95,6 +101,11 @@ async function refreshBatch(store: Store, keys: TagKey[], nowMs: number, cadence
     const m = computeMetrics(bins, { atMs: nowMs, ...(cadenceMs !== undefined ? { cadenceMs } : {}) });
     const s = summaryOfMetrics(m);
     const spark = binSparkline(bins, nowMs);
+    const readings = binReadings(bins, nowMs);
+    const lastReading = readings[readings.length - 1];
+    const win = (label: '24h' | '7d') => m.windows.find((w) => w.window === label);
+    const w24 = win('24h');
+    const w7 = win('7d');
     rows.push({
       platform: f.platform,
       tag: f.tag,
@@ -137,6 +148,23 @@ async function refreshBatch(store: Store, keys: TagKey[], nowMs: number, cadence
       spark_step_ms: spark.stepMs,
       sparkline: spark.values,
       bins_signature: binsSignature(bins, sampleHours),
+      // the leaderboard entry's fields (services/leaderboard.ts leaderboardFromSummary): the same computeMetrics result
+      metrics_at: at,
+      recent_bins: bins.length,
+      bins_latest_value: lastReading ? lastReading.value.toString() : null,
+      bins_latest_at: lastReading ? new Date(lastReading.t).toISOString() : null,
+      from_24h: w24?.from ?? null,
+      to_24h: w24?.to ?? null,
+      delta_24h: w24?.delta ?? null,
+      coverage_24h: finite(w24?.coverage ?? null),
+      previous_velocity_24h: finite(w24?.previousVelocityPerHour ?? null),
+      from_7d: w7?.from ?? null,
+      to_7d: w7?.to ?? null,
+      delta_7d: w7?.delta ?? null,
+      coverage_7d: finite(w7?.coverage ?? null),
+      previous_velocity_7d: finite(w7?.previousVelocityPerHour ?? null),
+      growth_rate_per_day: finite(m.counterGrowth?.ratePerDay ?? null),
+      z_baseline_days: m.zBaselineDays,
     });
   }
   await store.upsertTagSummaries(rows);

@@ -304,7 +304,7 @@ export class ClickHouseStore implements Store {
     const t = (x: string | null) => (x === null ? null : toChTime(x));
     await this.#insert(
       T.summary,
-      rows.map((r) => ({ ...r, as_of: toChTime(r.as_of).slice(0, 19), computed_at: toChTime(r.computed_at), window_end: r.window_end === null ? null : toChTime(r.window_end).slice(0, 19), latest_at: t(r.latest_at), first_at: t(r.first_at), last_at: t(r.last_at), spark_start: toChTime(r.spark_start) })),
+      rows.map((r) => ({ ...r, as_of: toChTime(r.as_of).slice(0, 19), computed_at: toChTime(r.computed_at), window_end: r.window_end === null ? null : toChTime(r.window_end).slice(0, 19), latest_at: t(r.latest_at), first_at: t(r.first_at), last_at: t(r.last_at), spark_start: toChTime(r.spark_start), metrics_at: toChTime(r.metrics_at), bins_latest_at: t(r.bins_latest_at), from_24h: t(r.from_24h), to_24h: t(r.to_24h), from_7d: t(r.from_7d), to_7d: t(r.to_7d) })),
       undefined,
     );
   }

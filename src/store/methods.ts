@@ -75,6 +75,14 @@ export const TagSummaryWriteSchema = z.object({
   spark_step_ms: z.number().int().min(1),
   sparkline: z.array(nf).max(10_000),
   bins_signature: z.string().max(200),
+  metrics_at: IsoTime,
+  recent_bins: z.number().int().min(0),
+  bins_latest_value: u64s.nullable(),
+  bins_latest_at: IsoTime.nullable(),
+  from_24h: IsoTime.nullable(), to_24h: IsoTime.nullable(), delta_24h: z.string().regex(/^-?\d{1,21}$/).nullable(), coverage_24h: nf, previous_velocity_24h: nf,
+  from_7d: IsoTime.nullable(), to_7d: IsoTime.nullable(), delta_7d: z.string().regex(/^-?\d{1,21}$/).nullable(), coverage_7d: nf, previous_velocity_7d: nf,
+  growth_rate_per_day: nf,
+  z_baseline_days: z.number().int().min(0),
 }) satisfies z.ZodType<TagSummaryWrite>;
 
 const QueryCall = z.object({ name: z.string().min(1).max(200), params: z.record(z.string(), z.unknown()).default({}) });

@@ -374,6 +374,23 @@ per tag instead of 16 days of bins per tag. ReplacingMergeTree(computed_at): the
 FINAL. Small (one row per series), no partitions, kept as long as the series. Column meanings: docs/data-model.md.`,
 };
 
+/** Migration 31: the leaderboard entry's fields, per window (24h, 7d) and per series; meanings in docs/data-model.md. */
+const SUMMARY_LEADERBOARD_COLUMNS: [string, string, string][] = [
+  ['metrics_at', "Nullable(DateTime64(3, 'UTC'))", 'The exact as-of time the metrics were computed for (NULL: a row from before migration 31).'],
+  ['recent_bins', 'UInt32 DEFAULT 0', 'Hourly bins the metrics were computed from (16 days + 1 h before metrics_at): 0 = no data in range.'],
+  ['bins_latest_value', 'Nullable(UInt64)', 'The latest reading of those bins (the leaderboard entry latestValue; lower bounds are not in bins).'],
+  ['bins_latest_at', "Nullable(DateTime64(3, 'UTC'))", 'Its time.'],
+  ...(['24h', '7d'] as const).flatMap((w): [string, string, string][] => [
+    [`from_${w}`, "Nullable(DateTime64(3, 'UTC'))", `Start of the ${w} window (earlier when widened).`],
+    [`to_${w}`, "Nullable(DateTime64(3, 'UTC'))", `End of the ${w} window (= window_end).`],
+    [`delta_${w}`, 'Nullable(String)', `Counter change over the ${w} window, a signed decimal (exact).`],
+    [`coverage_${w}`, 'Nullable(Float64)', `Share of the ${w} window covered by sampling.`],
+    [`previous_velocity_${w}`, 'Nullable(Float64)', `Velocity per hour over the ${w} before the window.`],
+  ]),
+  ['growth_rate_per_day', 'Nullable(Float64)', 'Counter growth rate per day (7-day Theil–Sen fit).'],
+  ['z_baseline_days', 'UInt16 DEFAULT 0', 'Daily velocities in the robust z baseline.'],
+];
+
 export const migrations: Migration[] = [
   { version: 1, name: 'create_schema_migrations', statements: (ctx) => renderTable(migrationsTable, ctx) },
   { version: 2, name: 'create_observations', statements: (ctx) => renderTable(observationsV1, ctx) },
@@ -412,6 +429,14 @@ export const migrations: Migration[] = [
   // No data step: the rows are computed in TypeScript (computeMetrics), not by SQL. A store migrated with existing data
   // has no rows yet; the first overview read finds them missing and fills them (services/tag-summaries.ts).
   { version: 30, name: 'create_tag_summary', statements: (ctx) => renderTable(tagSummary, ctx) },
+  // The leaderboard's fields the summary lacked (issue 15): the summary serves the current leaderboard (24h and 7d)
+  // from the same computeMetrics result. No data step: rows written before have metrics_at NULL, which the on-read
+  // refresh treats as stale (services/tag-summaries.ts), so they are recomputed with these columns.
+  {
+    version: 31,
+    name: 'tag_summary_leaderboard',
+    statements: (ctx) => SUMMARY_LEADERBOARD_COLUMNS.flatMap(([column, type, why]) => renderAddColumn(T.summary, column, type, why, ctx)),
+  },
 ];
 
 /**

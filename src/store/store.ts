@@ -64,6 +64,15 @@ export interface TagSummaryWrite {
   spark_step_ms: number;
   sparkline: (number | null)[];
   bins_signature: string;
+  /** Migration 31: the leaderboard entry's fields (the same computeMetrics result; columns in docs/data-model.md). */
+  metrics_at: string;
+  recent_bins: number;
+  bins_latest_value: string | null;
+  bins_latest_at: string | null;
+  from_24h: string | null; to_24h: string | null; delta_24h: string | null; coverage_24h: number | null; previous_velocity_24h: number | null;
+  from_7d: string | null; to_7d: string | null; delta_7d: string | null; coverage_7d: number | null; previous_velocity_7d: number | null;
+  growth_rate_per_day: number | null;
+  z_baseline_days: number;
 }
 
 export interface InsertOptions {

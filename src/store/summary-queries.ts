@@ -102,7 +102,7 @@ export type SummaryBinsRow = z.output<typeof summaryBinsQuery.row>;
 
 /**
  * Every (platform, tag) with stored observations that has no summary row, or whose oldest summary row was computed
- * before `hour` (stale): what the overview refreshes. `missing` = no row at all. Reads the raw table's two leading
+ * before `hour` or before migration 31 (metrics_at NULL) (stale): what the overview and the leaderboard refresh. `missing` = no row at all. Reads the raw table's two leading
  * sort-key columns (a tag inserted by any path is found, even one no writer refreshed).
  */
 export const summaryCandidatesQuery = defineQuery({
@@ -111,7 +111,7 @@ export const summaryCandidatesQuery = defineQuery({
   row: z.object({ platform: z.string(), tag: z.string(), missing: boolish }),
   sql: `SELECT k.platform AS platform, k.tag AS tag, s.oldest IS NULL AS missing
 FROM (SELECT DISTINCT platform, tag FROM ${T.observations}) AS k
-LEFT JOIN (SELECT platform, tag, min(as_of) AS oldest FROM ${T.summary} FINAL GROUP BY platform, tag) AS s
+LEFT JOIN (SELECT platform, tag, min(if(isNull(metrics_at), toDateTime(0, 'UTC'), as_of)) AS oldest FROM ${T.summary} FINAL GROUP BY platform, tag) AS s
   ON k.platform = s.platform AND k.tag = s.tag
 WHERE s.oldest IS NULL OR s.oldest < {hour:DateTime64(3, 'UTC')}
 ORDER BY missing DESC, platform, tag
@@ -378,4 +378,103 @@ ORDER BY platform, tag, metric`,
 });
 export type SummaryRow = z.output<typeof summaryRowsQuery.row>;
 
+// ---------------------------------------------------------------------------------------------------------------
+// The current leaderboard (services/leaderboard.ts leaderboardFromSummary): 24h and 7d windows only (the windows the
+// summary holds). The ranking column is an identifier, so each (by, window) pair is its own named query with fixed
+// text; values are bound.
+// ---------------------------------------------------------------------------------------------------------------
+
+export type SummaryLeaderboardBy = 'velocity' | 'growth' | 'breakout';
+export type SummaryLeaderboardWindow = '24h' | '7d';
+
+/** The ranking value's column (the computed leaderboard's `value(e)`). */
+const rankColumn = (by: SummaryLeaderboardBy, w: SummaryLeaderboardWindow): string => (by === 'growth' ? `growth_${w}_pct` : by === 'breakout' ? 'z_score' : `velocity_${w}`);
+
+/**
+ * How current the summary rows of one platform and metric are, and how many the leaderboard sees and ranks: `stale`
+ * rows were computed in an earlier hour than `hour` or before migration 31; `seen` had hourly bins in their read range;
+ * `ranked_*` have the ranking value.
+ */
+export const summaryLeaderboardStatusQuery = defineQuery({
+  name: 'summary_leaderboard_status',
+  params: z.object({ platform: z.string(), metric: z.string(), hour: chTimeParam }),
+  row: z.object({
+    rows: count,
+    stale: count,
+    seen: count,
+    ranked_velocity_24h: count,
+    ranked_velocity_7d: count,
+    ranked_growth_24h: count,
+    ranked_growth_7d: count,
+    ranked_breakout_24h: count,
+    as_of_from: chTime.nullable(),
+    as_of_to: chTime.nullable(),
+  }),
+  sql: `SELECT count() AS rows, countIf(isNull(metrics_at) OR as_of < {hour:DateTime64(3, 'UTC')}) AS stale, countIf(recent_bins > 0) AS seen,
+  countIf(velocity_24h IS NOT NULL) AS ranked_velocity_24h, countIf(velocity_7d IS NOT NULL) AS ranked_velocity_7d,
+  countIf(growth_24h_pct IS NOT NULL) AS ranked_growth_24h, countIf(growth_7d_pct IS NOT NULL) AS ranked_growth_7d,
+  countIf(z_score IS NOT NULL) AS ranked_breakout_24h,
+  min(metrics_at) AS as_of_from, max(metrics_at) AS as_of_to
+FROM ${T.summary} FINAL
+WHERE platform = {platform:String} AND metric = {metric:String}`,
+});
+export type SummaryLeaderboardStatus = z.output<typeof summaryLeaderboardStatusQuery.row>;
+
+const lbParams = z.object({ platform: z.string(), metric: z.string(), limit: z.number().int().min(1).max(1000) });
+const SummaryLeaderboardRow = z.object({
+  tag: z.string(),
+  as_of: chTime,
+  metrics_at: chTime,
+  latest_value: u64.nullable(),
+  latest_at: chTime.nullable(),
+  window_from: chTime.nullable(),
+  window_to: chTime.nullable(),
+  delta: z.string().nullable(),
+  velocity: numOrNull,
+  velocity_low: numOrNull,
+  velocity_high: numOrNull,
+  coverage: numOrNull,
+  previous_velocity: numOrNull,
+  growth_pct: numOrNull,
+  growth_pct_low: numOrNull,
+  growth_pct_high: numOrNull,
+  growth_rate_per_day: numOrNull,
+  doubling_days: numOrNull,
+  doubling_days_low: numOrNull,
+  doubling_days_high: numOrNull,
+  halving_days: numOrNull,
+  z_score: numOrNull,
+  z_baseline_days: count,
+  breakout: z.boolean().nullable(),
+});
+export type SummaryLeaderboardRow = z.output<typeof SummaryLeaderboardRow>;
+
+function leaderboardSql(by: SummaryLeaderboardBy, w: SummaryLeaderboardWindow): string {
+  const col = rankColumn(by, w);
+  // the computed ranking's order: breakout true, then false, then unknown (breakout ranking only), then the value
+  // descending, then the tag ascending
+  const order = `${by === 'breakout' ? 'multiIf(isNull(breakout), 2, breakout, 0, 1), ' : ''}${col} DESC, tag ASC`;
+  return `SELECT tag, as_of, metrics_at, bins_latest_value AS latest_value, bins_latest_at AS latest_at,
+  from_${w} AS window_from, to_${w} AS window_to, delta_${w} AS delta,
+  velocity_${w} AS velocity, velocity_${w}_low AS velocity_low, velocity_${w}_high AS velocity_high,
+  coverage_${w} AS coverage, previous_velocity_${w} AS previous_velocity,
+  growth_${w}_pct AS growth_pct, growth_${w}_pct_low AS growth_pct_low, growth_${w}_pct_high AS growth_pct_high,
+  growth_rate_per_day, doubling_days, doubling_days_low, doubling_days_high, halving_days, z_score, z_baseline_days, breakout
+FROM ${T.summary} FINAL
+WHERE platform = {platform:String} AND metric = {metric:String} AND ${col} IS NOT NULL
+ORDER BY ${order}
+LIMIT {limit:UInt32}`;
+}
+
+const lbQueries = new Map<string, NamedQuery<typeof lbParams, typeof SummaryLeaderboardRow>>();
+for (const [by, w] of [['velocity', '24h'], ['velocity', '7d'], ['growth', '24h'], ['growth', '7d'], ['breakout', '24h']] as const) {
+  lbQueries.set(`${by}:${w}`, defineQuery({ name: `summary_leaderboard_${by}_${w}`, params: lbParams, row: SummaryLeaderboardRow, sql: leaderboardSql(by, w) }));
+}
+
+/** The named leaderboard query of one ranking and window; undefined for a pair the summary does not hold. */
+export function summaryLeaderboardQuery(by: SummaryLeaderboardBy, w: string): NamedQuery<typeof lbParams, typeof SummaryLeaderboardRow> | undefined {
+  return lbQueries.get(`${by}:${w}`);
+}
+
+registerQueries(summaryLeaderboardStatusQuery, ...lbQueries.values());
 registerQueries(summaryFactsQuery, summaryBinsQuery, summaryCandidatesQuery, overviewVersionQuery, overviewTotalsQuery, summaryListingQuery, summaryRowsQuery, ...pageQueries.values());

@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Queue } from 'bullmq';
 import { openClickHouseStore, type ClickHouseStore } from '../../../src/store/clickhouse-store.ts';
 import { summaryBinsQuery, summaryRowsQuery, type SummaryRow } from '../../../src/store/summary-queries.ts';
-import { refreshSummaries, summaryRefresher, SUMMARY_LOOKBACK_MS } from '../../../src/services/tag-summaries.ts';
+import { refreshSummaries, summaryRefresher, summarySinceMs } from '../../../src/services/tag-summaries.ts';
 import { binsFromColumns } from '../../../src/analytics/metrics.ts';
 import { summarizeBins } from '../../../src/analytics/summary.ts';
 import { buildReport } from '../../../src/services/report.ts';
@@ -101,7 +101,7 @@ describe('per-tag summary table (tag_summary_v1)', () => {
     expect(written).toHaveLength(cases.length);
     const bins = await store.run(summaryBinsQuery, {
       platforms: cases.map(() => 'prop'), metrics: cases.map(() => 'views'), tags: cases.map((c) => c.tag),
-      at: new Date(AT).toISOString(), since: new Date(AT - SUMMARY_LOOKBACK_MS - HOUR).toISOString(),
+      at: new Date(AT).toISOString(), since: new Date(summarySinceMs(AT)).toISOString(),
     });
     let informative = 0;
     for (const c of cases) {
