@@ -2,10 +2,11 @@
  * `npm run bench`: the benchmark figures of docs/reliability.md, each a ratio measured within this one run (so the
  * machine's speed cancels out), written to bench/results/<YYYY-MM-DD>.md and printed.
  *
- *   node bin/run-ts.js bench/run.ts [--quick] [--only 1,2,3,4,5,6,7] [--import-rows N]
+ *   node bin/run-ts.js bench/run.ts [--quick] [--only 1,2,3,4,5,6,7] [--import-rows N] [--read-store-dir DIR]
  *
  * --only 5 runs the import figures alone (--only 6 the CLI start, --only 7 the read path: its 10,000-tag store is
- * generated once and cached under bench/.data, see bench/lib/read-store.ts); --import-rows N sets the large import file to N rows (the small one and the
+ * generated once and cached under bench/.data, see bench/lib/read-store.ts; --read-store-dir DIR or TAGPULSE_BENCH_READ_STORE
+ * uses an existing generated store instead, never rebuilt); --import-rows N sets the large import file to N rows (the small one and the
  * rate rounds to N/10), for a busy machine where 2 million rows take too long.
  *
  * --quick uses the small sizes of the CI smoke test. Every loop is bounded in count and time. The 30-minute soak is a
@@ -32,6 +33,9 @@ const importRows = args.includes('--import-rows') ? Number(args[args.indexOf('--
 if (importRows !== undefined && !(Number.isInteger(importRows) && importRows >= 1000)) throw new Error('--import-rows takes a whole number ≥ 1000');
 const sizes = importRows ? { ...base, import: { ...base.import, bigRows: importRows, smallRows: Math.round(importRows / 10), rateRows: Math.min(base.import.rateRows, Math.round(importRows / 10)) } } : base;
 const chromiumPath = loadConfig({ configFile: undefined }).chromiumPath;
+/** --read-store-dir DIR (or TAGPULSE_BENCH_READ_STORE): figure 7 uses this existing generated store instead of its cache. */
+const readStoreDir = args.includes('--read-store-dir') ? args[args.indexOf('--read-store-dir') + 1] : process.env.TAGPULSE_BENCH_READ_STORE;
+if (args.includes('--read-store-dir') && !readStoreDir) throw new Error('--read-store-dir takes a directory (a store built by bench/lib/read-store.ts, with its meta.json)');
 
 const ctx = await openBenchContext();
 const results: BenchResult[] = [];
@@ -51,7 +55,7 @@ try {
   await step('4', 'query cost on a generated dataset', () => benchQueryCost(ctx, sizes.query));
   await step('5', 'import: rate vs raw insert, peak RSS big vs small vs bare chDB', () => benchImport(ctx, sizes.import));
   await step('6', 'CLI start', () => benchCliStart(sizes.cli));
-  await step('7', 'read path on a generated store vs plain SQL', () => benchReadPath(sizes.reads));
+  await step('7', 'read path on a generated store vs plain SQL', () => benchReadPath({ ...sizes.reads, chromiumPath, ...(readStoreDir ? { storeDir: readStoreDir } : {}) }));
 } finally {
   await ctx.close();
 }

@@ -32,6 +32,12 @@ export interface ReadPathBenchOptions {
   budgetMs?: number;
   /** The overview (measured last) gives up after this long per call (default 300 s): figure 7a/7b then say so. */
   overviewCapMs?: number;
+  /** An existing generated store to use (meta.json inside; never rebuilt); default TAGPULSE_BENCH_READ_STORE, else the cache under bench/.data. */
+  storeDir?: string;
+  /** Chromium for figure 7i; default TAGPULSE_CHROMIUM_PATH or /usr/bin/chromium. */
+  chromiumPath?: string;
+  /** Navigations of figure 7i (default 3). */
+  pageRuns?: number;
 }
 
 export async function benchReadPath(o: ReadPathBenchOptions): Promise<BenchResult[]> {
