@@ -1,8 +1,8 @@
 /** Loading one tag's series from the store, as analytics input. */
 import type { Store } from '../store/store.ts';
-import { seriesQuery, seriesRangeQuery, seriesManyQuery, seriesManyRangeQuery, MIN_TIME, MAX_TIME, type ObservationRow } from '../store/queries.ts';
+import { seriesQuery, seriesRangeQuery, seriesManyQuery, seriesManyRangeQuery, readingsManyQuery, readingsManyRangeQuery, MIN_TIME, MAX_TIME, type ObservationRow, type ReadingManyRow } from '../store/queries.ts';
 import type { SeriesPoint } from '../analytics/types.ts';
-import { choosePerInstant } from './readings.ts';
+import { choosePerInstant, type ReadingRow } from './readings.ts';
 
 export interface SeriesKey {
   platform: string;
@@ -28,10 +28,26 @@ export async function loadSeriesMany(store: Store, key: { platform: string; metr
   return out;
 }
 
+/** A reading as `loadReadingsMany` gives it: the columns the choice per instant needs. */
+export type Reading = Omit<ReadingManyRow, 'tag'>;
+
+/**
+ * Several tags' readings in one query, narrow: for each tag the rows `loadSeriesMany` gives (same FINAL read, same range
+ * rule, same order) with only the columns `toPoints` and compare need (time, value, step, precision, source, method,
+ * and the provenance of imports). The property test in tests/integration/analytics/read-path.test.ts proves the same rows.
+ */
+export async function loadReadingsMany(store: Store, key: { platform: string; metric: string; tags: readonly string[] }, range: { from?: string; to?: string } = {}): Promise<Map<string, Reading[]>> {
+  const out = new Map<string, Reading[]>(key.tags.map((t) => [t, []]));
+  if (!key.tags.length) return out;
+  const params = { platform: key.platform, metric: key.metric, tags: [...key.tags], from: range.from ?? MIN_TIME, to: range.to ?? MAX_TIME };
+  for (const { tag, ...row } of await store.run(range.from ? readingsManyRangeQuery : readingsManyQuery, params)) out.get(tag)?.push(row);
+  return out;
+}
+
 /**
  * Analytics input: one point per instant. Where two sources give a value for the same instant, the preferred one is
  * used (choosePerInstant, services/readings.ts) and the report lists the conflict (findConflicts).
  */
-export function toPoints(rows: ObservationRow[]): SeriesPoint[] {
+export function toPoints(rows: (ReadingRow & { precision: SeriesPoint['precision'] })[]): SeriesPoint[] {
   return choosePerInstant(rows).map((r) => ({ t: Date.parse(r.observed_at), value: BigInt(r.value), precision: r.precision, step: BigInt(r.step), source: r.source }));
 }

@@ -89,6 +89,27 @@ WHERE platform = {platform:String} AND tag IN {tags:Array(String)} AND metric = 
 ORDER BY tag, observed_at`,
 });
 
+/**
+ * The readings of several tags for compare: the rows seriesManyQuery / seriesManyRangeQuery give (the same FINAL read,
+ * the same range rule) with only the columns the analytics' choice of one reading per instant needs (time, value, step,
+ * precision, source, method; provenance for imports only, where it breaks ties), instead of all 13 stored columns.
+ */
+const ReadingManyRow = z.object({ tag: z.string(), observed_at: chTime, value: u64, step: u64, precision: z.enum(['exact', 'rounded', 'lower_bound']), source: z.string(), method: z.string(), provenance: z.string() });
+const READING_COLUMNS = `tag, observed_at, value, step, precision, source, method, if(method = 'import', provenance, '') AS provenance`;
+export const readingsManyQuery = defineQuery({
+  name: 'readings_many',
+  params: SeriesManyParams,
+  row: ReadingManyRow,
+  sql: seriesManyQuery.sql.replace(/^SELECT .*$/m, `SELECT ${READING_COLUMNS}`),
+});
+export const readingsManyRangeQuery = defineQuery({
+  name: 'readings_many_range',
+  params: SeriesManyParams,
+  row: ReadingManyRow,
+  sql: seriesManyRangeQuery.sql.replace(/^SELECT tag, observed_at, value, exact.*$/m, `SELECT ${READING_COLUMNS}`),
+});
+export type ReadingManyRow = z.output<typeof ReadingManyRow>;
+
 /** Row count and identity count (metric, key_at, origin: src/schema/identity.ts) without FINAL: tests and duplicate checks. */
 export const rawCountQuery = defineQuery({
   name: 'raw_count',
@@ -260,4 +281,4 @@ export const eventsQuery = defineQuery({
 });
 
 import { registerQueries } from './registry.ts';
-registerQueries(seriesQuery, seriesRangeQuery, seriesManyQuery, seriesManyRangeQuery, rawCountQuery, trackedQuery, trackedTagQuery, latestQuery, tagsWithDataQuery, recentFailuresQuery, failuresForTagQuery, observedTimesQuery, importedAtKeysQuery, importedSeriesQuery, eventsQuery);
+registerQueries(seriesQuery, seriesRangeQuery, seriesManyQuery, seriesManyRangeQuery, readingsManyQuery, readingsManyRangeQuery, rawCountQuery, trackedQuery, trackedTagQuery, latestQuery, tagsWithDataQuery, recentFailuresQuery, failuresForTagQuery, observedTimesQuery, importedAtKeysQuery, importedSeriesQuery, eventsQuery);

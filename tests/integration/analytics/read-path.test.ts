@@ -16,8 +16,9 @@ import { defineQuery, type NamedQuery } from '../../../src/store/query.ts';
 import { T } from '../../../src/store/migrations.ts';
 import { chTimeParam } from '../../../src/store/columns.ts';
 import { leaderboardHourlyQuery } from '../../../src/store/analytics-queries.ts';
-import { loadSeries, loadSeriesMany } from '../../../src/services/series.ts';
-import { compareTags } from '../../../src/services/compare.ts';
+import { loadReadingsMany, loadSeries, loadSeriesMany, toPoints } from '../../../src/services/series.ts';
+import { compareSeries } from '../../../src/analytics/compare.ts';
+import { compareTags, MAX_COMPARE_ROWS } from '../../../src/services/compare.ts';
 import { computeLeaderboard, leaderboardEntry, type LeaderboardEntry } from '../../../src/services/leaderboard.ts';
 import { binsFromColumns, computeMetrics } from '../../../src/analytics/metrics.ts';
 import type { Store } from '../../../src/store/store.ts';
@@ -150,12 +151,41 @@ describe('read path: one query per answer, same answers (random data, chDB)', ()
   it('compare runs one query for all its tags (it ran one FINAL query per tag)', async () => {
     const c = counting(store);
     const r = await compareTags(c.store, { tags: TAGS.slice(0, 5).join(','), from: new Date(AT - 4 * DAY).toISOString(), to: new Date(AT).toISOString() });
-    expect(c.names).toEqual(['series_many_range']);
+    expect(c.names).toEqual(['readings_many_range']);
     expect(r.series.map((s) => s.tag)).toEqual(TAGS.slice(0, 5));
     expect(r.series.every((s) => s.observations > 0)).toBe(true);
     const all = counting(store);
     await compareTags(all.store, { tags: TAGS.slice(3, 8).join(',') });
-    expect(all.names).toEqual(['series_many']);
+    expect(all.names).toEqual(['readings_many']);
+  });
+
+  it('compare reads only the columns the choice per instant needs: loadReadingsMany = loadSeriesMany projected, and the comparison is unchanged', async () => {
+    const tags = [...TAGS.slice(0, 7), 'no_such_tag'];
+    const ranges = [{}, { from: new Date(AT - 3 * DAY - 17 * 60_000).toISOString() }, { from: new Date(AT - 9 * DAY).toISOString(), to: new Date(AT - 2 * DAY).toISOString() }];
+    let compared = 0;
+    let imports = 0;
+    for (const range of ranges) {
+      const full = await loadSeriesMany(store, { platform: 'tiktok', metric: 'views', tags }, range);
+      const narrow = await loadReadingsMany(store, { platform: 'tiktok', metric: 'views', tags }, range);
+      expect([...narrow.keys()]).toEqual(tags);
+      const key = (x: { observed_at: string; source: string; value: string; method: string }) => `${x.observed_at}|${x.source}|${x.value}|${x.method}`;
+      for (const tag of tags) {
+        const projected = full.get(tag)!.map((r) => ({ observed_at: r.observed_at, value: r.value, step: r.step, precision: r.precision, source: r.source, method: r.method, provenance: r.method === 'import' ? r.provenance : '' }));
+        expect([...narrow.get(tag)!].sort((a, b) => key(a).localeCompare(key(b)))).toEqual(projected.sort((a, b) => key(a).localeCompare(key(b))));
+        // the analytics input (one reading per instant) is the same from either
+        expect(toPoints(narrow.get(tag)!)).toEqual(toPoints(full.get(tag)!));
+        compared += projected.length;
+        imports += projected.filter((r) => r.method === 'import').length;
+      }
+    }
+    expect(compared).toBeGreaterThan(2000);
+    expect(imports).toBeGreaterThan(0);
+    // and compare's answer equals the comparison of the full rows
+    const r = await compareTags(store, { tags: TAGS.slice(0, 5).join(',') });
+    const full = await loadSeriesMany(store, { platform: 'tiktok', metric: 'views', tags: TAGS.slice(0, 5) });
+    const fromFull = compareSeries(TAGS.slice(0, 5).map((tag) => ({ key: tag, points: toPoints(full.get(tag)!) })), { scale: 'linear', stepMs: r.step === '24h' ? DAY : HOUR, maxRows: MAX_COMPARE_ROWS + 1 });
+    expect(r.rows).toEqual(fromFull.rows);
+    expect(r.rows.length).toBeGreaterThan(5);
   });
 
   it('the leaderboard bins equal those of the earlier query, bin for bin, at several times', async () => {
