@@ -18,7 +18,7 @@
  */
 import type { Store, TagSummaryWrite } from '../store/store.ts';
 import type { Observation } from '../schema/observation.ts';
-import { summaryBinsQuery, summaryCandidatesQuery, summaryFactsQuery } from '../store/summary-queries.ts';
+import { summaryBinsQuery, summaryCandidatesQuery, summaryCandidatesVersionQuery, summaryFactsQuery } from '../store/summary-queries.ts';
 import { binReadings, binsFromColumns, computeMetrics, type HourBin } from '../analytics/metrics.ts';
 import { binSparkline, summaryOfMetrics } from '../analytics/summary.ts';
 import { MS_PER_DAY, MS_PER_HOUR } from '../analytics/math.ts';
@@ -263,6 +263,9 @@ export function summaryRefresher(store: Store): SummaryRefresher {
   return r;
 }
 
+/** Per store: the candidates version of the last scan that found nothing missing or stale. */
+const cleanAt = new WeakMap<Store, string>();
+
 /** Missing rows computed before answering when at most this many (else in the background). */
 export const INLINE_MISSING_MAX = 300;
 
@@ -272,8 +275,16 @@ export const INLINE_MISSING_MAX = 300;
  * more missing ones, go to the process's background refresher. Returns how many were computed inline.
  */
 export async function refreshOnRead(store: Store, nowMs: number): Promise<{ inline: number; scheduled: number }> {
+  // The candidates scan reads the raw table's sort-key prefix (every row): skipped while nothing it depends on changed
+  // since a scan that found nothing (same hour, same raw row count, same summary version).
+  const [v] = await store.run(summaryCandidatesVersionQuery, {});
+  const version = `${hourOf(nowMs)}|${v?.version ?? ''}`;
+  if (cleanAt.get(store) === version) return { inline: 0, scheduled: 0 };
   const candidates = await store.run(summaryCandidatesQuery, { hour: hourOf(nowMs) });
-  if (!candidates.length) return { inline: 0, scheduled: 0 };
+  if (!candidates.length) {
+    cleanAt.set(store, version);
+    return { inline: 0, scheduled: 0 };
+  }
   const missing: TagKey[] = [];
   const stale: TagKey[] = [];
   for (const c of candidates) (c.missing ? missing : stale).push({ platform: c.platform, tag: c.tag });

@@ -119,6 +119,21 @@ SETTINGS join_use_nulls = 1`,
 });
 
 /**
+ * What the candidates scan depends on, from metadata and the small summary table: the raw table's row count and its
+ * active parts (count, latest modification: every insert writes a part) and the summary's latest computation and row
+ * count. While it and the hour stay the same, a candidates
+ * scan that found nothing would find nothing again (services/tag-summaries.ts refreshOnRead skips it).
+ */
+export const summaryCandidatesVersionQuery = defineQuery({
+  name: 'summary_candidates_version',
+  params: z.object({}),
+  row: z.object({ version: z.string() }),
+  sql: `SELECT concat((SELECT toString(count()) FROM ${T.observations}), '|',
+  (SELECT concat(toString(count()), '/', toString(max(modification_time)), '/', toString(sum(rows))) FROM system.parts WHERE database = currentDatabase() AND table = '${T.observations}' AND active), '|',
+  (SELECT concat(toString(max(computed_at)), '/', toString(count())) FROM ${T.summary})) AS version`,
+});
+
+/**
  * The data version behind an overview answer (its ETag): the summary (latest computation, rows), the tracked list,
  * the failures of the last 24 h (count and latest write), the tracked tags that are stale at `now` (a tag turns
  * stale with time alone) and the raw table's row count (a write no refresh has followed yet: answered from metadata).
@@ -476,5 +491,5 @@ export function summaryLeaderboardQuery(by: SummaryLeaderboardBy, w: string): Na
   return lbQueries.get(`${by}:${w}`);
 }
 
-registerQueries(summaryLeaderboardStatusQuery, ...lbQueries.values());
+registerQueries(summaryCandidatesVersionQuery, summaryLeaderboardStatusQuery, ...lbQueries.values());
 registerQueries(summaryFactsQuery, summaryBinsQuery, summaryCandidatesQuery, overviewVersionQuery, overviewTotalsQuery, summaryListingQuery, summaryRowsQuery, ...pageQueries.values());

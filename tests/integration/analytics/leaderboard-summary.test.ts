@@ -8,11 +8,15 @@
  *  - routing: without `at` the 24h/7d leaderboard comes from the summary; with `at`, or another window, it is computed;
  *  - a stale row (an earlier hour) is served with its own asOf and `stale: true`, never as current, while the on-read
  *    refresh recomputes it; after that it is current.
+ *  - the on-read rule's raw candidates scan runs only when the raw table, the summary or the hour changed since a scan
+ *    that found nothing (it ran on every overview, /api/tags and leaderboard read: a scan of every raw row).
  * Before this change the leaderboard without `at` recomputed computeMetrics for every tag (minutes at 10,000 tags).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openClickHouseStore, type ClickHouseStore } from '../../../src/store/clickhouse-store.ts';
-import { refreshSummaries, summaryRefresher } from '../../../src/services/tag-summaries.ts';
+import { refreshOnRead, refreshSummaries, summaryRefresher } from '../../../src/services/tag-summaries.ts';
+import type { Store } from '../../../src/store/store.ts';
+import type { NamedQuery } from '../../../src/store/query.ts';
 import { computeLeaderboard, computedLeaderboard, leaderboardFromSummary, type Leaderboard, type LeaderboardEntry } from '../../../src/services/leaderboard.ts';
 import type { Observation } from '../../../src/schema/observation.ts';
 import { tempDir } from '../../helpers/tmp.ts';
@@ -175,5 +179,39 @@ describe('leaderboard from the per-tag summary', () => {
     expect(second.entries[0]!.asOf).toBe(new Date(AT).toISOString());
     const computed = await computedLeaderboard(store, { platform: P, window: '24h', at: new Date(AT).toISOString() }, AT);
     expect(differences(second.entries[0]!, computed.entries[0]!)).toEqual([]);
+  });
+
+  it('the on-read candidates scan is skipped while nothing changed since a scan that found nothing; a write brings it back', async () => {
+    const names: string[] = [];
+    const counted = new Proxy(store, {
+      get(target, prop) {
+        const v = Reflect.get(target, prop, target) as unknown;
+        if (prop === 'run' || prop === 'runWithStats') {
+          return (q: NamedQuery, p: unknown) => {
+            names.push(q.name);
+            return (v as (q: NamedQuery, p: unknown) => unknown).call(target, q, p);
+          };
+        }
+        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+      },
+    }) as Store;
+    const scans = () => names.filter((n) => n === 'summary_candidates').length;
+    await summaryRefresher(store).idle();
+    expect(await refreshOnRead(counted, AT)).toEqual({ inline: 0, scheduled: 0 });
+    expect(scans()).toBe(1);
+    expect(await refreshOnRead(counted, AT)).toEqual({ inline: 0, scheduled: 0 });
+    expect(scans()).toBe(1); // nothing changed: no scan
+    await store.insertObservations(randomSeries('lbskip', 'newtag', 9, AT - 5 * MIN));
+    expect(await refreshOnRead(counted, AT)).toEqual({ inline: 1, scheduled: 0 }); // the new tag's row, computed before answering
+    expect(scans()).toBe(2);
+    await refreshOnRead(counted, AT);
+    expect(scans()).toBe(3); // the summary changed: one more scan, which finds nothing
+    await refreshOnRead(counted, AT);
+    expect(scans()).toBe(3);
+    // the next hour: every row is stale, the scan runs and schedules them
+    const next = await refreshOnRead(counted, AT + HOUR);
+    expect(scans()).toBe(4);
+    expect(next.scheduled).toBeGreaterThan(10);
+    await summaryRefresher(store).idle();
   });
 });
