@@ -16,7 +16,9 @@ export interface LeaderboardOptions extends GlobalOptions {
 const pct = (x: number | null) => (x === null ? '—' : `${x >= 0 ? '+' : ''}${x.toFixed(1)}%`);
 
 export function renderLeaderboardText(lb: Leaderboard): string[] {
-  const lines = [`top ${lb.platform} ${lb.metric} by ${lb.by} over ${lb.window} · as of ${lb.at}`];
+  const asOf = lb.source === 'summary' ? (lb.asOfFrom === lb.asOfTo ? lb.asOfTo : `${lb.asOfFrom} – ${lb.asOfTo}`) : lb.at;
+  const lines = [`top ${lb.platform} ${lb.metric} by ${lb.by} over ${lb.window} · as of ${asOf}${lb.source === 'summary' ? ' (per-tag summary)' : ''}`];
+  if (lb.staleTags) lines.push(`  ${lb.staleTags} tag(s) have numbers from an earlier hour (marked *, with their own as-of), being refreshed`);
   if (!lb.entries.length) {
     lines.push(lb.tagsSeen ? `  none of the ${lb.tagsSeen} tag(s) with data has enough history for this window yet` : '  no data in the rollups for this platform, metric and time: track tags (tagpulse track add) and let tagpulse run sample them');
     return lines;
@@ -25,7 +27,7 @@ export function renderLeaderboardText(lb: Leaderboard): string[] {
   const header = ['#', 'tag', 'velocity/h', `growth vs prev ${lb.window}`, ...(breakout ? ['z', 'breakout'] : []), 'latest'];
   const rows = lb.entries.map((e) => [
     String(e.rank),
-    `#${e.tag}`,
+    `#${e.tag}${e.stale ? ` * (as of ${e.asOf})` : ''}`,
     formatRate(e.velocityPerHour),
     pct(e.growthPct),
     ...(breakout ? [e.zScore === null ? '—' : e.zScore.toFixed(2), e.breakout === null ? '—' : e.breakout ? 'YES' : 'no'] : []),
