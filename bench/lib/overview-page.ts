@@ -43,6 +43,8 @@ export interface OverviewPageRun {
   rowsRendered: number;
   /** The pager's "rows a–b of N …" text. */
   pagerText: string;
+  /** The page's API requests until it was interactive: path, start (from navigation) and duration. */
+  requests: { path: string; startMs: number; ms: number }[];
 }
 
 export interface OverviewPageFigures {
@@ -85,6 +87,7 @@ const READ_MARKS = `(() => {
     apiBytes: api ? api.encodedBodySize || null : null,
     rowsRendered: document.querySelectorAll('table.overview tbody tr').length,
     pagerText: (document.querySelector('.pager-text') || {}).textContent || '',
+    requests: performance.getEntriesByType('resource').filter((e) => new URL(e.name).pathname.startsWith('/api/')).map((e) => ({ path: new URL(e.name).pathname, startMs: Math.round(e.startTime), ms: Math.round(e.responseEnd - e.startTime) })),
   };
 })()`;
 
