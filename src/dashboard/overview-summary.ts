@@ -15,7 +15,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Store } from '../store/store.ts';
-import { overviewPageQuery, overviewTotalsQuery, overviewVersionQuery, type OverviewPageRow } from '../store/summary-queries.ts';
+import { overviewPageQuery, overviewTotalsQuery, overviewVersionQuery, summarySparklinesQuery, type OverviewPageRow } from '../store/summary-queries.ts';
 import { hourOf, refreshOnRead } from '../services/tag-summaries.ts';
 import { originText, originsOf } from '../services/tag-listing.ts';
 import { binSparkline } from '../analytics/summary.ts';
@@ -93,7 +93,7 @@ export function overviewRowOf(r: OverviewPageRow, nowMs: number): OverviewRow {
 }
 
 /** The page query's parameters for a query, a time and a window of rows. */
-function pageParams(q: SummaryOverviewQuery, nowMs: number, limit: number, offset: number) {
+export function pageParams(q: SummaryOverviewQuery, nowMs: number, limit: number, offset: number) {
   return {
     metric: q.metric,
     since: new Date(nowMs - MS_PER_DAY).toISOString(),
@@ -115,6 +115,13 @@ export async function summaryOverviewPage(store: Store, q: SummaryOverviewQuery,
   ]);
   const t = totals[0];
   const total = rows[0]?.total ?? (q.page > 1 ? await countAfterFilter(store, q, nowMs) : 0);
+  // the page's sparklines, by key (the page query leaves them out: they are most of its bytes)
+  const withSummary = rows.filter((r) => r.has_summary);
+  if (withSummary.length) {
+    const sparks = await store.run(summarySparklinesQuery, { metric: q.metric, platforms: withSummary.map((r) => r.platform), tags: withSummary.map((r) => r.tag) });
+    const byKey = new Map(sparks.map((x) => [`${x.platform}|${x.tag}`, x.sparkline]));
+    for (const r of withSummary) r.sparkline = byKey.get(`${r.platform}|${r.tag}`) ?? null;
+  }
   return {
     generatedAt: new Date(nowMs).toISOString(),
     metric: q.metric,

@@ -205,6 +205,33 @@ describe('per-tag summary table (tag_summary_v1)', () => {
     expect(notSampled.tags.map((t) => t.tag)).toEqual(['u1', 'u2', 'u3', 'u4']);
   });
 
+  it('the page query leaves the sparklines out; they are read for the page rows only, by key, and equal the stored ones', async () => {
+    const P = 'sparks';
+    const tags = ['sa', 'sb', 'sc', 'sd'];
+    for (const [i, tag] of tags.entries()) await store.insertObservations(randomSeries(tag, 50 + i, AT - i * 7 * MIN).map((o) => ({ ...o, platform: P })));
+    await refreshSummaries(store, tags.map((tag) => ({ platform: P, tag })), AT);
+    const names: { name: string; params: unknown }[] = [];
+    const counted = new Proxy(store, {
+      get(target, prop) {
+        const v = Reflect.get(target, prop, target) as unknown;
+        if (prop === 'run') return (q: { name: string }, p: unknown) => (names.push({ name: q.name, params: p }), (v as (q: unknown, p: unknown) => unknown).call(target, q, p));
+        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+      },
+    }) as typeof store;
+    const page = await summaryOverviewPage(counted, { metric: 'views', page: 1, pageSize: 2, sort: 'tag', dir: 'asc', platform: P } as never, AT);
+    expect(page.tags.map((r) => r.tag)).toEqual(['sa', 'sb']);
+    expect(page.total).toBe(4);
+    const sparkCalls = names.filter((n) => n.name === 'summary_sparklines');
+    expect(sparkCalls).toHaveLength(1);
+    expect((sparkCalls[0]!.params as { tags: string[] }).tags).toEqual(['sa', 'sb']); // the page's rows, not the listing
+    for (const r of page.tags) {
+      const stored = (await readRow(P, r.tag))!;
+      expect(r.sparkline.values, r.tag).toEqual(stored.sparkline);
+      expect(r.sparkline.startMs).toBe(Date.parse(stored.spark_start));
+      expect(r.sparkline.values.filter((v) => v !== null).length).toBeGreaterThan(10);
+    }
+  });
+
   it('stale rows are refreshed on read in the background; missing rows before answering; 304 on If-None-Match', async () => {
     const now = AT + 3 * HOUR;
     // a row computed two hours before: stale at `now`
