@@ -168,7 +168,7 @@ export async function computeLeaderboard(store: Store, raw: LeaderboardInput, no
  * leaderboard-summary.test.ts proves entry = computed entry at the row's as-of). Before reading, the overview's
  * on-read rule: missing rows (up to INLINE_MISSING_MAX) are computed now, stale ones are queued for the background;
  * a stale row is served with its own `asOf` and `stale: true`, never as current. Returns undefined when the summary
- * cannot answer (another window, or no rows for this platform and metric).
+ * cannot answer (another window, no rows for this platform and metric, or rows from before migration 31).
  */
 export function leaderboardFromSummary(store: Store, raw: LeaderboardInput, nowMs = Date.now()): Promise<Leaderboard | undefined> {
   return fromSummary(store, parseAnalyticsInput(LeaderboardInput, raw), nowMs);
@@ -182,7 +182,9 @@ async function fromSummary(store: Store, input: ParsedInput, nowMs: number): Pro
   await refreshOnRead(store, nowMs);
   const hour = hourOf(nowMs);
   const [status] = await store.run(summaryLeaderboardStatusQuery, { platform: input.platform, metric: input.metric, hour });
-  if (!status || status.rows === 0) return undefined;
+  // no rows, or rows written before migration 31 (without the entry's fields; the on-read refresh above queued them):
+  // computed in the request
+  if (!status || status.rows === 0 || status.legacy > 0) return undefined;
   const { rows, stats } = await store.runWithStats(q, { platform: input.platform, metric: input.metric, limit: input.limit });
   const ranked = status[`ranked_${input.by}_${w}` as `ranked_velocity_24h`];
   const at = new Date(nowMs).toISOString();

@@ -428,6 +428,8 @@ export const summaryLeaderboardStatusQuery = defineQuery({
   row: z.object({
     rows: count,
     stale: count,
+    /** Rows written before migration 31 (no leaderboard fields yet). */
+    legacy: count,
     seen: count,
     ranked_velocity_24h: count,
     ranked_velocity_7d: count,
@@ -437,7 +439,7 @@ export const summaryLeaderboardStatusQuery = defineQuery({
     as_of_from: chTime.nullable(),
     as_of_to: chTime.nullable(),
   }),
-  sql: `SELECT count() AS rows, countIf(isNull(metrics_at) OR as_of < {hour:DateTime64(3, 'UTC')}) AS stale, countIf(recent_bins > 0) AS seen,
+  sql: `SELECT count() AS rows, countIf(isNull(metrics_at) OR as_of < {hour:DateTime64(3, 'UTC')}) AS stale, countIf(isNull(metrics_at)) AS legacy, countIf(recent_bins > 0) AS seen,
   countIf(velocity_24h IS NOT NULL) AS ranked_velocity_24h, countIf(velocity_7d IS NOT NULL) AS ranked_velocity_7d,
   countIf(growth_24h_pct IS NOT NULL) AS ranked_growth_24h, countIf(growth_7d_pct IS NOT NULL) AS ranked_growth_7d,
   countIf(z_score IS NOT NULL) AS ranked_breakout_24h,

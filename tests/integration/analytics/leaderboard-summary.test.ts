@@ -214,4 +214,25 @@ describe('leaderboard from the per-tag summary', () => {
     expect(next.scheduled).toBeGreaterThan(10);
     await summaryRefresher(store).idle();
   });
+
+  it('rows written before migration 31 (no leaderboard fields) are never served: computed in the request, and queued for a refresh', async () => {
+    const P = 'lblegacy';
+    await store.insertObservations(randomSeries(P, 'old1', 3, AT - 20 * MIN));
+    await refreshSummaries(store, [{ platform: P, tag: 'old1' }], AT);
+    await store.client.command({ query: `ALTER TABLE tag_summary_v1 UPDATE metrics_at = NULL WHERE platform = '${P}' SETTINGS mutations_sync = 2` });
+    const refresher = summaryRefresher(store);
+    let release!: () => void;
+    const held = refresher.exclusive(() => new Promise<void>((r) => (release = r)));
+    expect(await leaderboardFromSummary(store, { platform: P, window: '24h' }, AT)).toBeUndefined();
+    const lb = await computeLeaderboard(store, { platform: P, window: '24h' }, AT);
+    expect(lb.source).toBe('computed');
+    expect(lb.entries.map((e) => e.tag)).toEqual(['old1']);
+    expect(refresher.busy).toBe(true); // the on-read rule queued the row
+    release();
+    await held;
+    await refresher.idle();
+    const after = (await leaderboardFromSummary(store, { platform: P, window: '24h' }, AT))!;
+    expect(after.source).toBe('summary');
+    expect(differences(after.entries[0]!, lb.entries[0]!)).toEqual([]);
+  });
 });
