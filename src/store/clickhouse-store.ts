@@ -21,7 +21,7 @@ import { countLines, observationInsertRow, OBSERVATION_COLUMNS } from './rows.ts
 import { QueryValidationError, StoreLockedError, StoreUnavailableError } from './errors.ts';
 import { storeErrorFrom } from './clickhouse-errors.ts';
 import { chdbLockState, describeHolder, readHolder } from './owner.ts';
-import { writeSchemaStamp } from './schema-stamp.ts';
+import { schemaStamped, schemaStampFile, writeSchemaStamp } from './schema-stamp.ts';
 import { adviceFor, EnvironmentFaultError, faultKindOf, type FaultKind } from '../util/os-errors.ts';
 
 /** Settings on every insert: synchronous (our batches are already large) and deduplicated by token. */
@@ -32,6 +32,11 @@ const INSERT_SETTINGS: ClickHouseSettings = {
 
 /** On a server, a stage older than this is taken as left by a killed import (no import runs that long). */
 const STALE_STAGE_MS = 24 * 3_600_000;
+/** On a server, a commit with no new step for this long is taken as left by a killed import (a step is one ATTACH). */
+const STALE_COMMIT_MS = 10 * 60_000;
+
+/** Where a commit of an import stage is (fault tests kill the process at one of these points). */
+export type ImportCommitPoint = 'begin' | 'attached' | 'recorded' | 'summaries';
 
 /** Settings on every read: UInt64 as strings (exact), ISO-like times. */
 const READ_SETTINGS: ClickHouseSettings = {
@@ -46,6 +51,8 @@ export interface ClickHouseStoreOptions {
   /** Called on close (chDB: drain pending work so another dir can be opened). */
   onClose?: () => Promise<void>;
   dataDir?: string;
+  /** Called at each point of an import stage's commit (fault tests: kill -9 there). */
+  onImportCommitStep?: (point: ImportCommitPoint, step: string) => void;
 }
 
 export class ClickHouseStore implements Store {
@@ -58,6 +65,9 @@ export class ClickHouseStore implements Store {
   #closed = false;
   /** Import stages this store opened and has not committed or dropped yet. */
   readonly #stages = new Set<string>();
+  /** Stages whose commit is running in this store. */
+  readonly #committing = new Set<string>();
+  readonly #hook?: (point: ImportCommitPoint, step: string) => void;
 
   constructor(opts: ClickHouseStoreOptions) {
     this.backend = opts.backend;
@@ -66,6 +76,7 @@ export class ClickHouseStore implements Store {
     this.#log = opts.log ?? logger('store', { backend: opts.backend });
     this.#onClose = opts.onClose;
     this.#dataDir = opts.dataDir;
+    this.#hook = opts.onImportCommitStep;
   }
 
   get client(): ClickHouseClient {
@@ -119,7 +130,7 @@ export class ClickHouseStore implements Store {
         this.#log.debug({ err: (e as Error).message }, 'schema stamp not written');
       }
     }
-    await this.#dropStaleImportStages();
+    await this.#recoverImportStages();
     return { applied };
   }
 
@@ -163,7 +174,7 @@ export class ClickHouseStore implements Store {
   async openImportStage(): Promise<string | null> {
     // A cluster would need the stage on every shard (ON CLUSTER, Distributed fronts, synchronous inserts): not done.
     if (this.#ddl.topology === 'cluster') return null;
-    await this.#dropStaleImportStages();
+    await this.#recoverImportStages();
     const id = `${Date.now()}_${randomBytes(6).toString('hex')}`;
     this.#stages.add(id);
     try {
@@ -188,61 +199,149 @@ export class ClickHouseStore implements Store {
 
   async commitImportStage(stage: string): Promise<number> {
     const raw = stageTable(stage);
+    this.#committing.add(stage);
     try {
       const r = await this.#client.query({ query: `SELECT count() AS n FROM ${raw}`, format: 'JSONEachRow', clickhouse_settings: READ_SETTINGS });
       const rows = Number(((await r.json()) as { n: string }[])[0]?.n ?? 0);
-      // Raw rows first, then each rollup, one partition at a time: ATTACH PARTITION … FROM links the stage's parts
-      // into the table (no rows are read or written again).
-      for (const table of [T.observations, ...OBSERVATION_VIEWS.map((v) => v.to)]) {
-        const from = table === T.observations ? raw : stageTable(stage, table);
-        const p = await this.#client.query({
-          query: 'SELECT DISTINCT partition_id AS id FROM system.parts WHERE database = currentDatabase() AND table = {t:String} AND active ORDER BY id',
-          query_params: { t: from },
-          format: 'JSONEachRow',
-          clickhouse_settings: READ_SETTINGS,
-        });
-        for (const { id } of (await p.json()) as { id: string }[]) {
-          if (!/^[0-9A-Za-z_-]+$/.test(id)) throw new QueryValidationError(`unexpected partition id ${JSON.stringify(id)} in ${from}`);
-          await this.#exec(`ALTER TABLE ${table} ATTACH PARTITION ID '${id}' FROM ${from}`, 'import_stage_commit');
-        }
-      }
-      await this.dropImportStage(stage);
+      // Embedded: a short command skips migrate() while the schema stamp is current; without it the next open runs
+      // migrate(), which finishes this commit if the process dies before it ends.
+      const stamped = this.#dataDir !== undefined && schemaStamped(this.#dataDir);
+      if (this.#dataDir) rmSync(schemaStampFile(this.#dataDir), { force: true });
+      this.#hook?.('begin', stage);
+      // The commit's intent: from here on the file is stored whole, by this call or by the recovery.
+      await this.#exec(`CREATE TABLE IF NOT EXISTS ${commitLog(stage)} (step String, at DateTime64(3, 'UTC') DEFAULT now64(3)) ENGINE = MergeTree ORDER BY tuple()`, 'import_stage_commit');
+      await this.#finishCommit(stage, new Set(), false);
+      if (stamped && this.#dataDir) writeSchemaStamp(this.#dataDir);
       return rows;
     } catch (e) {
-      throw storeErrorFrom(`move ${raw} into ${T.observations}`, e);
+      // Whatever was attached stays; the recovery (next migrate or openImportStage, in this process too) finishes it.
+      this.#stages.delete(stage);
+      throw storeErrorFrom(`move ${raw} into ${T.observations} (an interrupted move is finished at the next open)`, e);
+    } finally {
+      this.#committing.delete(stage);
     }
   }
 
+  /**
+   * Attach every (table, partition) of the stage that the commit log does not record as done, record each one after
+   * it succeeded, then drop the stage. `recovering` (the process that began the commit died): the summaries of the
+   * stage's tags are cleared, and the first step not recorded may have been attached by the process that died before recording it; it is attached again and its
+   * partition merged (OPTIMIZE … FINAL): a raw copy has the same key and ingested_at (ReplacingMergeTree keeps one),
+   * a rollup copy the same argMin/argMax/min/max states (AggregatingMergeTree merges them into the same state).
+   */
+  async #finishCommit(stage: string, done: Set<string>, recovering: boolean): Promise<void> {
+    let uncertain = recovering;
+    const tables = await this.#stageTableNames(stage);
+    for (const table of [T.observations, ...OBSERVATION_VIEWS.map((v) => v.to)]) {
+      const from = table === T.observations ? stageTable(stage) : stageTable(stage, table);
+      // A stage table is dropped only after every step of the commit was recorded.
+      if (!tables.has(from)) continue;
+      const p = await this.#client.query({
+        query: 'SELECT DISTINCT partition_id AS id FROM system.parts WHERE database = currentDatabase() AND table = {t:String} AND active ORDER BY id',
+        query_params: { t: from },
+        format: 'JSONEachRow',
+        clickhouse_settings: READ_SETTINGS,
+      });
+      for (const { id } of (await p.json()) as { id: string }[]) {
+        if (!/^[0-9A-Za-z_-]+$/.test(id)) throw new QueryValidationError(`unexpected partition id ${JSON.stringify(id)} in ${from}`);
+        const step = `${table}:${id}`;
+        if (done.has(step)) continue;
+        await this.#exec(`ALTER TABLE ${table} ATTACH PARTITION ID '${id}' FROM ${from}`, 'import_stage_commit');
+        this.#hook?.('attached', step);
+        if (uncertain) {
+          await this.#exec(`OPTIMIZE TABLE ${table} PARTITION ID '${id}' FINAL`, 'import_stage_recover', { optimize_throw_if_noop: 1 });
+          this.#log.info({ stage, step }, 'import commit step re-attached and merged (it may have run before the process died)');
+        }
+        uncertain = false;
+        await this.#client.insert({
+          table: commitLog(stage),
+          values: [{ step }],
+          format: 'JSONEachRow',
+          clickhouse_settings: { ...INSERT_SETTINGS, insert_deduplication_token: '' },
+        });
+        this.#hook?.('recorded', step);
+      }
+    }
+    // Recovery only (a live import refreshes its tags' summaries itself once committed): the overview's per-tag
+    // summaries of these tags were computed without the file; remove them, so the next read computes them again
+    // (missing, never stale). Re-running this after an interruption changes nothing.
+    if (recovering && tables.has(stageTable(stage))) {
+      await this.#exec(
+        `ALTER TABLE ${T.summary} DELETE WHERE (platform, tag) IN (SELECT DISTINCT platform, tag FROM ${stageTable(stage)})`,
+        'import_stage_commit',
+        { mutations_sync: '1' },
+      );
+    }
+    this.#hook?.('summaries', stage);
+    await this.#dropStage(stage);
+  }
+
+  async #stageTableNames(stage: string): Promise<Set<string>> {
+    const r = await this.#client.query({
+      query: 'SELECT name FROM system.tables WHERE database = currentDatabase() AND startsWith(name, {p:String})',
+      query_params: { p: stageTable(stage) },
+      format: 'JSONEachRow',
+      clickhouse_settings: READ_SETTINGS,
+    });
+    return new Set(((await r.json()) as { name: string }[]).map((x) => x.name));
+  }
+
   async dropImportStage(stage: string): Promise<void> {
-    // Views first: nothing feeds a dropped table.
+    // A stage whose commit began is never dropped here: its file is stored whole, by the commit or by the recovery
+    // (a remote caller that gave up on its commit must not take half of it back).
+    if (this.#committing.has(stage) || (await this.#stageTableNames(stage)).has(commitLog(stage))) {
+      this.#log.warn({ stage }, 'not dropping an import stage whose commit began: it is finished at the next open');
+      return;
+    }
+    await this.#dropStage(stage);
+  }
+
+  async #dropStage(stage: string): Promise<void> {
+    // Views first: nothing feeds a dropped table. The commit log last: while it exists, the stage is a commit to finish.
     for (const v of OBSERVATION_VIEWS) await this.#exec(`DROP VIEW IF EXISTS ${stageView(stage, v.to)} SYNC`, 'import_stage_drop');
     for (const v of OBSERVATION_VIEWS) await this.#exec(`DROP TABLE IF EXISTS ${stageTable(stage, v.to)} SYNC`, 'import_stage_drop');
     await this.#exec(`DROP TABLE IF EXISTS ${stageTable(stage)} SYNC`, 'import_stage_drop');
+    await this.#exec(`DROP TABLE IF EXISTS ${commitLog(stage)} SYNC`, 'import_stage_drop');
     this.#stages.delete(stage);
   }
 
   /**
-   * Stages left by imports that were killed before they committed or dropped theirs. Embedded: chDB has one process
-   * per data dir, so every stage this store did not open is one; on a server another process may be importing, so
-   * only a stage older than STALE_STAGE_MS is.
+   * Stages left by imports that were killed. One without a commit log was never accepted: it is dropped. One with a
+   * commit log was accepted: its commit is finished (#finishCommit), so the file is stored whole. Embedded: chDB has
+   * one process per data dir, so every stage this store did not open is one. On a server another process may be
+   * importing: an uncommitted stage is taken as left after STALE_STAGE_MS, a commit after STALE_COMMIT_MS without a
+   * new step.
    */
-  async #dropStaleImportStages(): Promise<void> {
+  async #recoverImportStages(): Promise<void> {
     const r = await this.#client.query({
       query: `SELECT name FROM system.tables WHERE database = currentDatabase() AND startsWith(name, '${IMPORT_STAGE_PREFIX}')`,
       format: 'JSONEachRow',
       clickhouse_settings: READ_SETTINGS,
     });
-    const ids = new Set<string>();
+    const ids = new Map<string, boolean>();
     for (const { name } of (await r.json()) as { name: string }[]) {
       const id = name.slice(IMPORT_STAGE_PREFIX.length).split('__')[0]!;
-      if (IMPORT_STAGE_ID.test(id)) ids.add(id);
+      if (IMPORT_STAGE_ID.test(id)) ids.set(id, ids.get(id) === true || name === commitLog(id));
     }
-    for (const id of ids) {
+    for (const [id, committing] of ids) {
+      if (this.#stages.has(id) || this.#committing.has(id)) continue;
       const created = Number(IMPORT_STAGE_ID.exec(id)![1]);
-      if (this.#stages.has(id)) continue;
-      if (this.backend === 'server' && Date.now() - created < STALE_STAGE_MS) continue;
-      await this.dropImportStage(id);
-      this.#log.info({ stage: id }, 'dropped the stage of an import that did not finish');
+      if (!committing) {
+        if (this.backend === 'server' && Date.now() - created < STALE_STAGE_MS) continue;
+        await this.#dropStage(id);
+        this.#log.info({ stage: id }, 'dropped the stage of an import that did not finish');
+        continue;
+      }
+      const l = await this.#client.query({
+        query: `SELECT step, toUnixTimestamp64Milli(at) AS at FROM ${commitLog(id)}`,
+        format: 'JSONEachRow',
+        clickhouse_settings: READ_SETTINGS,
+      });
+      const log = (await l.json()) as { step: string; at: string }[];
+      const lastMs = Math.max(created, ...log.map((x) => Number(x.at)));
+      if (this.backend === 'server' && Date.now() - lastMs < STALE_COMMIT_MS) continue;
+      await this.#finishCommit(id, new Set(log.map((x) => x.step)), true);
+      this.#log.warn({ stage: id, stepsDone: log.length }, 'finished the commit of an import that was killed while it committed');
     }
   }
 
@@ -394,6 +493,11 @@ function stageTable(id: string, of?: string): string {
   return `${IMPORT_STAGE_PREFIX}${id}${of ? `__${of}` : ''}`;
 }
 
+/** The stage's commit log: created when its commit begins (the intent), one row per (table, partition) attached. */
+function commitLog(id: string): string {
+  return stageTable(id, 'commit_log');
+}
+
 /** The stage's copy of the view that feeds rollup `of`. */
 function stageView(id: string, of: string): string {
   return `${stageTable(id, of)}_mv`;
@@ -470,6 +574,7 @@ export interface OpenClickHouseOptions {
   topology?: Topology;
   cluster?: string;
   log?: Logger;
+  onImportCommitStep?: ClickHouseStoreOptions['onImportCommitStep'];
 }
 
 /** Open the embedded chDB store in dataDir, or a server when clickhouseUrl is set. */
@@ -512,6 +617,7 @@ export async function openClickHouseStore(opts: OpenClickHouseOptions): Promise<
     ddl: { topology: 'embedded', cluster: '{cluster}' },
     log,
     dataDir: opts.dataDir,
+    ...(opts.onImportCommitStep ? { onImportCommitStep: opts.onImportCommitStep } : {}),
     onClose: async () => {
       await chdb.drainPending();
     },
