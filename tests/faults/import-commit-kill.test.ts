@@ -16,6 +16,8 @@
  *  - the next short command migrates (the schema stamp was removed when the commit began).
  */
 import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { once } from 'node:events';
 import { describe, it, expect } from 'vitest';
 import { drainPending } from 'chdb';
@@ -23,6 +25,7 @@ import { openClickHouseStore, type ClickHouseStore } from '../../src/store/click
 import { OBSERVATION_VIEWS, T } from '../../src/store/migrations.ts';
 import { schemaStamped } from '../../src/store/schema-stamp.ts';
 import { refreshSummaries } from '../../src/services/tag-summaries.ts';
+import { importFile } from '../../src/services/import.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import { COLLECTED, IMPORTED, TAGS } from './import-commit-data.ts';
 
@@ -145,6 +148,46 @@ describe('fault: an import killed with SIGKILL while it commits its stage (real 
         }
       });
     } finally {
+      t.cleanup();
+    }
+  }, 120_000);
+
+  it('a commit that fails half way (no kill) is neither taken back by the import nor left half done: this process finishes it at its next migrate', async () => {
+    const t = tempDir('tagpulse-commit-fail-');
+    let failAt: string | undefined = `${T.observations}:2026`;
+    const store = await openClickHouseStore({
+      dataDir: t.dir,
+      onImportCommitStep: (point, step) => {
+        if (point === 'recorded' && step === failAt) throw new Error('simulated failure after the raw attach');
+      },
+    });
+    try {
+      await store.migrate();
+      expect(schemaStamped(t.dir)).toBe(true);
+      const file = join(t.dir, 'half.csv');
+      const csv = IMPORTED.map((o) => `tiktok,${o.tag},views,${o.observedAt},${o.value}`);
+      writeFileSync(file, ['platform,tag,metric,observed_at,value', ...csv].join('\n'));
+      const out = importFile(store, { file, format: 'csv', ctx: { file: 'half.csv', importedAt: new Date().toISOString() }, batchSize: 7 });
+      await expect(out).rejects.toThrow(/finished at the next open/);
+      // The import's clean-up did not drop the begun commit's stage; raw rows are attached, the rollups are behind.
+      expect((await stageTables(store)).length).toBeGreaterThan(0);
+      expect(await n(store, `SELECT count() AS n FROM ${T.observations} WHERE ${TAGS_SQL}`)).toBe(IMPORTED.length);
+      expect(await n(store, `SELECT count() AS n FROM ${T.hourly} WHERE ${TAGS_SQL}`)).toBe(0);
+      expect(schemaStamped(t.dir)).toBe(false);
+
+      failAt = undefined;
+      await store.migrate();
+      expect(await stageTables(store)).toEqual([]);
+      expect(await n(store, `SELECT count() AS n FROM ${T.observations} WHERE ${TAGS_SQL}`)).toBe(IMPORTED.length);
+      for (const table of [T.hourly, T.daily]) {
+        const { stored, fromRaw } = await rollupVsRaw(store, table);
+        expect(stored.length, table).toBeGreaterThan(0);
+        expect(stored, table).toEqual(fromRaw);
+      }
+      expect(schemaStamped(t.dir)).toBe(true);
+    } finally {
+      await store.close();
+      await drainPending();
       t.cleanup();
     }
   }, 120_000);
