@@ -1,5 +1,18 @@
 /**
  * Store over @clickhouse/client. Serves both chDB (connection: createChdbConnection) and a ClickHouse server (HTTP).
+ *
+ * An import's commit (commitImportStage) is crash-safe: a file is stored whole (raw rows and both rollups, each row
+ * once) or not at all, whatever kills the process. ClickHouse has no transaction over several ALTER … ATTACH
+ * PARTITION statements, and an attach is not idempotent (a second one adds the rows again), so the commit keeps its own
+ * log, a table of the stage (import_stage_<id>__commit_log): a table rather than a file, so it works the same on a
+ * server and through the owner's API, lives and is dropped with the stage, and its existence is the intent (created
+ * before the first attach). Each (table, partition) attached is recorded after it succeeded. The recovery (next
+ * migrate or openImportStage) finishes a stage that has a log and drops one that has none. The one step it cannot
+ * know about — attached but not recorded when the process died — is the first unrecorded one; it is attached again and
+ * its partition merged with OPTIMIZE … FINAL, which collapses the copy: the raw table is a ReplacingMergeTree and the
+ * copy has the same key and ingested_at; the rollups keep only argMin/argMax/min/max states, which a copy does not
+ * change and a merge folds into one row. That costs a merge of one partition, only after a crash in that window,
+ * where recording each attach's start (a write per step on every import) would only narrow it.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';

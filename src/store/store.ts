@@ -105,9 +105,16 @@ export interface Store {
   openImportStage(): Promise<string | null>;
   /** Lines as for insertObservationLines, into a stage; returns the rows staged. */
   stageObservationLines(stage: string, lines: string | Uint8Array, opts?: InsertOptions): Promise<number>;
-  /** Attach a stage's rows (and its rollups' rows) to the real tables, then drop it; returns the raw rows moved. */
+  /**
+   * Attach a stage's rows (and its rollups' rows) to the real tables, then drop it; returns the raw rows moved. Once it
+   * has begun (its commit log exists), the file is stored whole: a commit that fails or is killed half way is finished
+   * by the next migrate() or openImportStage().
+   */
   commitImportStage(stage: string): Promise<number>;
-  /** Drop a stage and what it holds (a refused or failed import). Dropping a missing stage is a no-op. */
+  /**
+   * Drop a stage and what it holds (a refused or failed import). Dropping a missing stage is a no-op; so is dropping
+   * one whose commit has begun (it is finished, never taken back half way).
+   */
   dropImportStage(stage: string): Promise<void>;
   insertFailures(rows: CollectionFailure[], opts?: InsertOptions): Promise<number>;
   upsertTracked(rows: TrackedTag[]): Promise<void>;
