@@ -98,8 +98,9 @@ export interface Store {
    * file; only when the whole file is accepted are the stage's parts attached to the real tables (commitImportStage:
    * ATTACH PARTITION … FROM, no row is read or written again); a refused import drops the stage (dropImportStage), so
    * nothing of it is stored. Opening one drops stale stages: in the embedded store every stage this process did not
-   * open (chDB has one process per dir: the others were left by a killed import); on a server, stages older than a
-   * day (migrate() does the same). Returns the stage's id, or null where the store cannot stage (a cluster: the
+   * open (chDB has one process per dir: the others were left by a killed import; one whose commit began is finished,
+   * not dropped); on a server, stages older than a day (begun commits: 10 minutes without a step). migrate() does the
+   * same. Returns the stage's id, or null where the store cannot stage (a cluster: the
    * import then spools to a local file instead).
    */
   openImportStage(): Promise<string | null>;
