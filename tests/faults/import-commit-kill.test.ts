@@ -66,10 +66,12 @@ async function rollupVsRaw(store: ClickHouseStore, table: string): Promise<{ sto
   return { stored, fromRaw };
 }
 
-async function withStore<R>(dataDir: string, f: (s: ClickHouseStore) => Promise<R>): Promise<R> {
-  const store = await openClickHouseStore({ dataDir });
+/** Open the store (the hook records which steps the recovery merged), run f, close. */
+async function withStore<R>(dataDir: string, f: (s: ClickHouseStore, merged: string[]) => Promise<R>): Promise<R> {
+  const merged: string[] = [];
+  const store = await openClickHouseStore({ dataDir, onImportCommitStep: (point, step) => void (point === 'merged' && merged.push(step)) });
   try {
-    return await f(store);
+    return await f(store, merged);
   } finally {
     await store.close();
     await drainPending();
@@ -114,7 +116,7 @@ describe('fault: an import killed with SIGKILL while it commits its stage (real 
       expect(staged[T.observations]).toBe(IMPORTED.length);
       expect(schemaStamped(t.dir)).toBe(false); // so the next short command runs migrate()
 
-      await withStore(t.dir, async (store) => {
+      await withStore(t.dir, async (store, merged) => {
         // What the kill left: some raw rows attached, the rollups behind (the disagreement this test is about).
         const rawLeft = await n(store, `SELECT count() AS n FROM ${T.observations} WHERE ${TAGS_SQL}`);
         expect(rawLeft).toBeGreaterThan(pre[T.observations]!);
@@ -134,6 +136,9 @@ describe('fault: an import killed with SIGKILL while it commits its stage (real 
           expect(stored, table).toEqual(fromRaw);
           expect(await n(store, `SELECT count() AS n FROM ${table} WHERE ${TAGS_SQL}`), table).toBeLessThanOrEqual(pre[table]! + staged[table]!);
         }
+
+        // Only a step killed during its attach is attached again and merged; the others are just attached.
+        expect(merged).toEqual(point === 'attached' ? [step] : []);
 
         // The overview summary computed before the import is gone (recomputed on the next read), and recomputed it
         // agrees with the raw rows: hours with a reading, latest value.
