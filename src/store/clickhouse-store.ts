@@ -453,12 +453,17 @@ export class ClickHouseStore implements Store {
     const rs = await this.#client.query({
       query: q.sql,
       query_params: p.data as Record<string, unknown>,
-      format: 'JSON',
+      // JSONCompact: the column names once in `meta`, each row an array (the JSON format repeats every name in every
+      // row: a 5,000-row read decoded and parsed twice the bytes). Each row becomes the object JSON gave, key for key.
+      format: 'JSONCompact',
       clickhouse_settings: { ...READ_SETTINGS, log_comment: q.name },
     });
-    const body = (await rs.json()) as { data: unknown[]; statistics?: { rows_read: number; bytes_read: number; elapsed: number } };
+    const body = (await rs.json()) as { meta: { name: string }[]; data: unknown[][]; statistics?: { rows_read: number; bytes_read: number; elapsed: number } };
+    const names = body.meta.map((m) => m.name);
     const rows: QueryRow<Q>[] = [];
-    for (const [i, raw] of body.data.entries()) {
+    for (const [i, values] of body.data.entries()) {
+      const raw: Record<string, unknown> = {};
+      for (let c = 0; c < names.length; c++) raw[names[c]!] = values[c];
       const r = q.row.safeParse(raw);
       if (!r.success) throw new QueryValidationError(`query ${q.name}: row ${i} does not match its schema — ${r.error.issues.map((x) => `${x.path.join('.')}: ${x.message}`).join('; ')}`);
       rows.push(r.data as QueryRow<Q>);

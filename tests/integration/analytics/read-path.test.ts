@@ -16,6 +16,7 @@ import { defineQuery, type NamedQuery } from '../../../src/store/query.ts';
 import { T } from '../../../src/store/migrations.ts';
 import { chTimeParam } from '../../../src/store/columns.ts';
 import { leaderboardHourlyQuery } from '../../../src/store/analytics-queries.ts';
+import { latestQuery, readingsManyQuery, seriesQuery, seriesRangeQuery, tagsWithDataQuery } from '../../../src/store/queries.ts';
 import { loadReadingsMany, loadSeries, loadSeriesMany, toPoints } from '../../../src/services/series.ts';
 import { compareSeries } from '../../../src/analytics/compare.ts';
 import { compareTags, MAX_COMPARE_ROWS } from '../../../src/services/compare.ts';
@@ -127,6 +128,31 @@ describe('read path: one query per answer, same answers (random data, chDB)', ()
   afterAll(async () => {
     await store?.close();
     dir?.cleanup();
+  });
+
+  it('store.run maps JSONCompact rows to exactly the objects the JSON format gave (series, readings, bins, latest, tags)', async () => {
+    // issue 15 (7g): run reads JSONCompact (names once, rows as arrays) instead of JSON; every row must be the same
+    // object, key for key and value for value, as parsing the JSON format gave before (so every answer is unchanged).
+    const viaJson = async <Q extends NamedQuery>(q: Q, params: unknown): Promise<unknown[]> => {
+      const rs = await store.client.query({ query: q.sql, query_params: q.params.parse(params) as Record<string, unknown>, format: 'JSON', clickhouse_settings: { output_format_json_quote_64bit_integers: 1 } });
+      return ((await rs.json()) as { data: unknown[] }).data.map((r) => q.row.parse(r));
+    };
+    const cases: [NamedQuery, unknown][] = [
+      ...TAGS.slice(0, 4).map((tag) => [seriesQuery, { platform: 'tiktok', tag, metric: 'views' }] as [NamedQuery, unknown]),
+      [seriesRangeQuery, { platform: 'tiktok', tag: TAGS[5], metric: 'views', from: new Date(AT - 4 * DAY).toISOString(), to: new Date(AT).toISOString() }],
+      [readingsManyQuery, { platform: 'tiktok', metric: 'views', tags: TAGS }],
+      [leaderboardHourlyQuery, { platform: 'tiktok', metric: 'views', since: new Date(AT - 15 * DAY).toISOString(), at: new Date(AT).toISOString() }],
+      [latestQuery, { platforms: TAGS.map(() => 'tiktok'), tags: TAGS }],
+      [tagsWithDataQuery, {}],
+    ];
+    let rows = 0;
+    for (const [q, params] of cases) {
+      const now = await store.run(q, params as never);
+      expect(now, q.name).toEqual(await viaJson(q, params));
+      expect(JSON.stringify(now), q.name).toBe(JSON.stringify(await viaJson(q, params)));
+      rows += now.length;
+    }
+    expect(rows).toBeGreaterThan(2000);
   });
 
   it('loadSeriesMany gives each tag exactly the rows of loadSeries, for every kind of range', async () => {
