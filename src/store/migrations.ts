@@ -37,6 +37,7 @@ export const T = {
   migrations: 'schema_migrations_v1',
   alerts: 'alert_deliveries_v1',
   summary: 'tag_summary_v1',
+  keys: 'observation_keys_v1',
 } as const;
 
 /** Tables of the schema before migration 8 (kept, read-only: the record as the old code stored it). */
@@ -294,10 +295,37 @@ const dailyMv: ViewDef = {
 };
 
 /**
+ * Every (platform, tag) with at least one stored observation (migration 32): what the on-read summary refresh asks
+ * for (services/tag-summaries.ts refreshOnRead). The raw table answers it only by reading its two leading columns in
+ * every row (0.2–0.9 s at 11M rows); the rollups leave lower bounds and zeros out, so a tag known only as "more than
+ * X" would be missing there. Fed by a view from every raw row, no filter.
+ */
+const observationKeys: TableDef = {
+  name: T.keys,
+  columns: `
+    platform LowCardinality(String),
+    tag      String CODEC(ZSTD(1))`,
+  engine: { kind: 'ReplacingMergeTree' },
+  orderBy: '(platform, tag)',
+  shardBy: 'cityHash64(platform, tag)',
+  why: `Every (platform, tag) that has observations in ${T.observations}, one row each once merged (read with DISTINCT or
+GROUP BY: parts not merged yet may repeat a key). Filled by observation_keys_mv_v1 from every raw row (lower bounds
+and zeros included), and by an import's stage like the rollups. Rows are never deleted from ${T.observations}, so a key
+never leaves.`,
+};
+
+const observationKeysMv: ViewDef = {
+  name: 'observation_keys_mv_v1',
+  to: T.keys,
+  select: `SELECT DISTINCT platform, tag FROM {raw}`,
+  why: `Feeds ${T.keys} from every raw row (no filter): the keys the summary refresh looks for.`,
+};
+
+/**
  * The views that feed a rollup from observations_v2, as the schema has them now. An import's stage
  * (ClickHouseStore.openImportStage) makes its own copy of each, so staged rows fill staged rollups the same way.
  */
-export const OBSERVATION_VIEWS: readonly ViewDef[] = [hourlyMv, dailyMv];
+export const OBSERVATION_VIEWS: readonly ViewDef[] = [hourlyMv, dailyMv, observationKeysMv];
 
 const migrationsTable: TableDef = {
   name: T.migrations,
@@ -436,6 +464,21 @@ export const migrations: Migration[] = [
     version: 31,
     name: 'tag_summary_leaderboard',
     statements: (ctx) => SUMMARY_LEADERBOARD_COLUMNS.flatMap(([column, type, why]) => renderAddColumn(T.summary, column, type, why, ctx)),
+  },
+  // The keys of stored observations (issue 15, the overview's first request): the view first, then the copy of the keys
+  // already stored, so a row written in between is in one or both (the read takes DISTINCT). Re-running the copy
+  // adds the same keys again.
+  {
+    version: 32,
+    name: 'create_observation_keys',
+    statements: (ctx) => [...renderTable(observationKeys, ctx), renderView(observationKeysMv, localName(T.observations, ctx), ctx)],
+    data: (ctx) => [
+      {
+        why: `copy the (platform, tag) keys of ${T.observations} into ${T.keys}`,
+        sql: `INSERT INTO ${ctx.topology === 'cluster' ? T.keys : localName(T.keys, ctx)} (platform, tag)
+SELECT DISTINCT platform, tag FROM ${ctx.topology === 'cluster' ? T.observations : localName(T.observations, ctx)}`,
+      },
+    ],
   },
 ];
 

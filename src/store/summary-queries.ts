@@ -102,15 +102,17 @@ export type SummaryBinsRow = z.output<typeof summaryBinsQuery.row>;
 
 /**
  * Every (platform, tag) with stored observations that has no summary row, or whose oldest summary row was computed
- * before `hour` or before migration 31 (metrics_at NULL) (stale): what the overview and the leaderboard refresh. `missing` = no row at all. Reads the raw table's two leading
- * sort-key columns (a tag inserted by any path is found, even one no writer refreshed).
+ * before `hour` or before migration 31 (metrics_at NULL) (stale): what the overview and the leaderboard refresh. `missing` = no row at all. The keys come
+ * from observation_keys_v1 (migration 32), which a view fills from every raw row: the same set as `SELECT DISTINCT
+ * platform, tag` over the raw table (a tag inserted by any path is found, even one no writer refreshed; proven in
+ * tests/integration/dashboard/summary.test.ts) without reading 11M rows on the overview's first request.
  */
 export const summaryCandidatesQuery = defineQuery({
   name: 'summary_candidates',
   params: z.object({ hour: chTimeParam }),
   row: z.object({ platform: z.string(), tag: z.string(), missing: boolish }),
   sql: `SELECT k.platform AS platform, k.tag AS tag, s.oldest IS NULL AS missing
-FROM (SELECT DISTINCT platform, tag FROM ${T.observations}) AS k
+FROM (SELECT DISTINCT platform, tag FROM ${T.keys}) AS k
 LEFT JOIN (SELECT platform, tag, min(if(isNull(metrics_at), toDateTime(0, 'UTC'), as_of)) AS oldest FROM ${T.summary} FINAL GROUP BY platform, tag) AS s
   ON k.platform = s.platform AND k.tag = s.tag
 WHERE s.oldest IS NULL OR s.oldest < {hour:DateTime64(3, 'UTC')}

@@ -123,9 +123,15 @@ describe('DDL of every topology', () => {
   });
 
   it('cluster: the rollup views read the raw LOCAL table and write the LOCAL rollup of their own shard', () => {
-    const views = cluster.filter((s) => s.includes('MATERIALIZED VIEW'));
-    // v1 (kept for the pre-migration table) and v2 (the current one, fed at the corrected observed_at)
-    expect(views).toHaveLength(4);
+    const all = cluster.filter((s) => s.includes('MATERIALIZED VIEW'));
+    // v1 (kept for the pre-migration table) and v2 (the current one, fed at the corrected observed_at), and (issue 15,
+    // migration 32) the keys view, which also reads the raw LOCAL table and writes its shard's LOCAL keys table
+    expect(all).toHaveLength(5);
+    const keysViews = all.filter((v) => v.includes('observation_keys_mv_v1_local'));
+    expect(keysViews).toHaveLength(1);
+    expect(keysViews[0]).toMatch(/TO `observation_keys_v1_local`\nAS SELECT/);
+    expect(keysViews[0]).toContain(`FROM \`${T.observations}_local\``);
+    const views = all.filter((v) => !keysViews.includes(v));
     for (const version of ['v1', 'v2']) {
       const of = views.filter((v) => v.includes(`_mv_${version}_local`));
       expect(of).toHaveLength(2);
@@ -141,10 +147,15 @@ describe('DDL of every topology', () => {
   it('the data step of migration 8 parses in every topology and reads/writes the Distributed tables in a cluster', async () => {
     for (const ctx of TOPOLOGIES) {
       const steps = renderData(ctx);
-      expect(steps).toHaveLength(1);
+      // migration 8's copy, then (issue 15) migration 32's copy of the keys
+      expect(steps).toHaveLength(2);
       const sql = steps[0]!.replace(/^--[^\n]*\n/, '');
       expect(await format(sql)).toMatch(/^INSERT INTO observations_v2/);
       expect(sql).toContain('FROM observations_v1');
+      const keys = steps[1]!.replace(/^--[^\n]*\n/, '');
+      expect(await format(keys)).toMatch(/^INSERT INTO observation_keys_v1/);
+      expect(keys).toContain('FROM observations_v2');
+      expect(keys).not.toContain('_local');
     }
   });
 
