@@ -275,8 +275,8 @@ export const INLINE_MISSING_MAX = 300;
  * more missing ones, go to the process's background refresher. Returns how many were computed inline.
  */
 export async function refreshOnRead(store: Store, nowMs: number): Promise<{ inline: number; scheduled: number }> {
-  // The candidates scan reads the raw table's sort-key prefix (every row): skipped while nothing it depends on changed
-  // since a scan that found nothing (same hour, same raw row count, same summary version).
+  // The candidates scan reads the keys table (observation_keys_v1, one row per tag) and the summary: skipped while
+  // nothing it depends on changed since a scan that found nothing (same hour, same raw row count, same summary version).
   const [v] = await store.run(summaryCandidatesVersionQuery, {});
   const version = `${hourOf(nowMs)}|${v?.version ?? ''}`;
   if (cleanAt.get(store) === version) return { inline: 0, scheduled: 0 };
