@@ -281,6 +281,13 @@ export class ClickHouseStore implements Store {
         this.#hook?.('recorded', step);
       }
     }
+    // A stage opened before migration 32 has no keys table (the view that fills observation_keys_v1 did not exist
+    // then): its keys come from its raw rows, which are still here (the stage is dropped only below). The keys table
+    // must hold every key of observations_v2 (the on-read summary refresh looks for tags there). Re-running it adds
+    // the same keys again (read with DISTINCT).
+    if (tables.has(stageTable(stage)) && !tables.has(stageTable(stage, T.keys))) {
+      await this.#exec(`INSERT INTO ${T.keys} (platform, tag) SELECT DISTINCT platform, tag FROM ${stageTable(stage)}`, 'import_stage_commit');
+    }
     // Recovery only (a live import refreshes its tags' summaries itself once committed): the overview's per-tag
     // summaries of these tags were computed without the file; remove them, so the next read computes them again
     // (missing, never stale). Re-running this after an interruption changes nothing.

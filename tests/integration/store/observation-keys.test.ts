@@ -65,6 +65,19 @@ describe('observation_keys_v1: the (platform, tag) keys of every stored observat
     expect(cands.every((c) => c.missing)).toBe(true);
   });
 
+  it('an import stage opened before migration 32 (no keys table of its own) still brings its keys at commit', async () => {
+    const stage = (await store.openImportStage())!;
+    // what a stage of the earlier version had: the raw table and the rollups, no keys view or table
+    await store.client.command({ query: `DROP VIEW import_stage_${stage}__${T.keys}_mv SYNC` });
+    await store.client.command({ query: `DROP TABLE import_stage_${stage}__${T.keys} SYNC` });
+    const line = observationLine(obs({ tag: 'old_stage', observedAt: at(12), value: '77', method: 'import', source: 'import', provenance: 'g.csv' })) + '\n';
+    await store.stageObservationLines(stage, line);
+    await store.commitImportStage(stage);
+    const raw = await keys(store, T.observations);
+    expect(raw).toContain('tiktok|old_stage');
+    expect(await keys(store, T.keys)).toEqual(raw);
+  });
+
   it('a store migrated with observations already stored gets their keys (migration 32 copies them)', async () => {
     // the store as it was before migration 32: no keys table, no view, not recorded; rows written meanwhile
     await store.client.command({ query: 'DROP VIEW observation_keys_mv_v1 SYNC' });
