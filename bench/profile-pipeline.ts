@@ -15,8 +15,7 @@
  */
 import { Session } from 'node:inspector/promises';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { randomUUID } from 'node:crypto';
-import { App } from '../src/runtime/app.ts';
+import { startPipelineApp } from './lib/pipeline.ts';
 import { collectJobOptions } from '../src/queue/queues.ts';
 import { safeJobId } from '../src/schema/jobs.ts';
 import { connectionFor } from '../src/queue/redis.ts';
@@ -45,17 +44,7 @@ if (args.includes('--summarize')) {
 const ctx = await openBenchContext();
 const fake = await startFakeTikTokProcess();
 let stored = 0;
-const cfg = ctx.config({ tiktokBaseUrl: fake.url, collectConcurrency: 16, rateLimitMax: 1_000_000, rateLimitDurationMs: 1000, ...overrides });
-const app = await new App({
-  cfg,
-  command: 'bench',
-  roles: { scheduler: false, collect: true, load: true, api: false },
-  platforms: ['tiktok'],
-  store: ctx.store,
-  redis: ctx.redis,
-  naming: { prefix: 'bench', suffix: randomUUID().slice(0, 8) },
-  onLoaded: (b) => void (stored += b.observations.length),
-}).start();
+const app = await startPipelineApp(ctx, { tiktokBaseUrl: fake.url, collectConcurrency: 16, ...overrides }, (n) => void (stored += n));
 const queue = app.queues.get('tiktok')!;
 const JOB_OPTIONS = collectJobOptions({ attempts: 3, backoffMs: 200 });
 let lastCollected = 0;

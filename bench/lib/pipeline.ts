@@ -52,13 +52,14 @@ async function rawSeconds(ctx: BenchContext, n: number, concurrency: number, tim
   }
 }
 
-export async function benchPipeline(ctx: BenchContext, o: PipelineBenchOptions): Promise<BenchResult> {
-  const fake = await startFakeTikTokProcess();
-  let stored = 0;
-  /** The documented defaults (no overrides), named in the notes. */
-  const defaults = ctx.config();
-  const cfg = ctx.config({ tiktokBaseUrl: fake.url, collectConcurrency: o.concurrency, rateLimitMax: 1_000_000, rateLimitDurationMs: 1000 });
-  const app = await new App({
+/**
+ * Figure 1's pipeline: collect and load roles (no scheduler: the bench adds the collect jobs) on the bench's store and
+ * Redis, with the rate limit raised so it never waits (its Redis work is still paid). `onStored` gets each loaded
+ * batch's observation count. Shared by the figure and bench/profile-pipeline.ts.
+ */
+export async function startPipelineApp(ctx: BenchContext, overrides: Parameters<BenchContext['config']>[0], onStored: (observations: number) => void): Promise<App> {
+  const cfg = ctx.config({ rateLimitMax: 1_000_000, rateLimitDurationMs: 1000, ...overrides });
+  return new App({
     cfg,
     command: 'bench',
     roles: { scheduler: false, collect: true, load: true, api: false },
@@ -66,8 +67,16 @@ export async function benchPipeline(ctx: BenchContext, o: PipelineBenchOptions):
     store: ctx.store,
     redis: ctx.redis,
     naming: { prefix: 'bench', suffix: randomUUID().slice(0, 8) },
-    onLoaded: (b) => void (stored += b.observations.length),
+    onLoaded: (b) => onStored(b.observations.length),
   }).start();
+}
+
+export async function benchPipeline(ctx: BenchContext, o: PipelineBenchOptions): Promise<BenchResult> {
+  const fake = await startFakeTikTokProcess();
+  let stored = 0;
+  /** The documented defaults (no overrides), named in the notes. */
+  const defaults = ctx.config();
+  const app = await startPipelineApp(ctx, { tiktokBaseUrl: fake.url, collectConcurrency: o.concurrency }, (n) => void (stored += n));
   const queue = app.queues.get('tiktok')!;
   const loadJobsSent = () => app.workers.reduce((a, w) => a + ((w as { loadBuffer?: { loadJobsSent: number } }).loadBuffer?.loadJobsSent ?? 0), 0);
   /** Seconds from the first enqueue until all `n` samples (two observations each) are stored. */

@@ -1,6 +1,6 @@
 /** Loading one tag's series from the store, as analytics input. */
 import type { Store } from '../store/store.ts';
-import { seriesQuery, seriesRangeQuery, seriesManyQuery, seriesManyRangeQuery, readingsManyQuery, readingsManyRangeQuery, MIN_TIME, MAX_TIME, type ObservationRow, type ReadingManyRow } from '../store/queries.ts';
+import { seriesQuery, seriesRangeQuery, readingsManyQuery, readingsManyRangeQuery, MIN_TIME, MAX_TIME, type ObservationRow, type ReadingManyRow } from '../store/queries.ts';
 import type { SeriesPoint } from '../analytics/types.ts';
 import { choosePerInstant, type ReadingRow } from './readings.ts';
 
@@ -16,23 +16,11 @@ export async function loadSeries(store: Store, key: SeriesKey, range: { from?: s
   return store.run(range.from ? seriesRangeQuery : seriesQuery, params);
 }
 
-/**
- * Several tags' stored rows (one platform and metric) in one query: for each tag exactly what `loadSeries` returns
- * (the same FINAL read, the same range rule), in the order of `tags`; a tag without rows gets an empty list.
- */
-export async function loadSeriesMany(store: Store, key: { platform: string; metric: string; tags: readonly string[] }, range: { from?: string; to?: string } = {}): Promise<Map<string, ObservationRow[]>> {
-  const out = new Map<string, ObservationRow[]>(key.tags.map((t) => [t, []]));
-  if (!key.tags.length) return out;
-  const params = { platform: key.platform, metric: key.metric, tags: [...key.tags], from: range.from ?? MIN_TIME, to: range.to ?? MAX_TIME };
-  for (const { tag, ...row } of await store.run(range.from ? seriesManyRangeQuery : seriesManyQuery, params)) out.get(tag)?.push(row);
-  return out;
-}
-
 /** A reading as `loadReadingsMany` gives it: the columns the choice per instant needs. */
 export type Reading = Omit<ReadingManyRow, 'tag'>;
 
 /**
- * Several tags' readings in one query, narrow: for each tag the rows `loadSeriesMany` gives (same FINAL read, same range
+ * Several tags' readings in one query, narrow: for each tag the rows `loadSeries` gives (same FINAL read, same range
  * rule, same order) with only the columns `toPoints` and compare need (time, value, step, precision, source, method,
  * and the provenance of imports). The property test in tests/integration/analytics/read-path.test.ts proves the same rows.
  */

@@ -58,26 +58,27 @@ const SeriesManyParams = z.object({
 });
 
 /**
- * Several tags' series in one read (compare): the rows `series` gives for each tag, with the tag, ordered by tag then
- * time. One FINAL query over the tags' sort-key ranges instead of one query per tag.
+ * The readings of several tags for compare, in one FINAL query over the tags' sort-key ranges (not one per tag): for
+ * each tag the rows `series` / `series_range` give (the same FINAL read, the same range rule), with only the columns the analytics' choice of one reading per instant needs (time, value, step,
+ * precision, source, method; provenance for imports only, where it breaks ties), instead of all 13 stored columns.
  */
-export const seriesManyQuery = defineQuery({
-  name: 'series_many',
+const ReadingManyRow = z.object({ tag: z.string(), observed_at: chTime, value: u64, step: u64, precision: z.enum(['exact', 'rounded', 'lower_bound']), source: z.string(), method: z.string(), provenance: z.string() });
+const READING_COLUMNS = `tag, observed_at, value, step, precision, source, method, if(method = 'import', provenance, '') AS provenance`;
+export const readingsManyQuery = defineQuery({
+  name: 'readings_many',
   params: SeriesManyParams,
-  row: ObservationRow.extend({ tag: z.string() }),
-  sql: `SELECT tag, observed_at, value, exact, step, precision, source, method, collector_version, slot, fetched_at, provenance, note, time_precision
+  row: ReadingManyRow,
+  sql: `SELECT ${READING_COLUMNS}
 FROM ${T.observations} FINAL
 WHERE platform = {platform:String} AND tag IN {tags:Array(String)} AND metric = {metric:String}
   AND observed_at >= {from:DateTime64(3, 'UTC')} AND observed_at <= {to:DateTime64(3, 'UTC')}
 ORDER BY tag, observed_at`,
 });
-
-/** `series_range` for several tags at once: the rows seriesManyQuery gives for a bounded range (see seriesRangeQuery). */
-export const seriesManyRangeQuery = defineQuery({
-  name: 'series_many_range',
+export const readingsManyRangeQuery = defineQuery({
+  name: 'readings_many_range',
   params: SeriesManyParams,
-  row: ObservationRow.extend({ tag: z.string() }),
-  sql: `SELECT tag, observed_at, value, exact, step, precision, source, method, collector_version, slot, fetched_at, provenance, note, time_precision
+  row: ReadingManyRow,
+  sql: `SELECT ${READING_COLUMNS}
 FROM ${T.observations} FINAL
 WHERE platform = {platform:String} AND tag IN {tags:Array(String)} AND metric = {metric:String}
   AND (tag, key_at, origin) IN (
@@ -87,26 +88,6 @@ WHERE platform = {platform:String} AND tag IN {tags:Array(String)} AND metric = 
   )
   AND observed_at >= {from:DateTime64(3, 'UTC')} AND observed_at <= {to:DateTime64(3, 'UTC')}
 ORDER BY tag, observed_at`,
-});
-
-/**
- * The readings of several tags for compare: the rows seriesManyQuery / seriesManyRangeQuery give (the same FINAL read,
- * the same range rule) with only the columns the analytics' choice of one reading per instant needs (time, value, step,
- * precision, source, method; provenance for imports only, where it breaks ties), instead of all 13 stored columns.
- */
-const ReadingManyRow = z.object({ tag: z.string(), observed_at: chTime, value: u64, step: u64, precision: z.enum(['exact', 'rounded', 'lower_bound']), source: z.string(), method: z.string(), provenance: z.string() });
-const READING_COLUMNS = `tag, observed_at, value, step, precision, source, method, if(method = 'import', provenance, '') AS provenance`;
-export const readingsManyQuery = defineQuery({
-  name: 'readings_many',
-  params: SeriesManyParams,
-  row: ReadingManyRow,
-  sql: seriesManyQuery.sql.replace(/^SELECT .*$/m, `SELECT ${READING_COLUMNS}`),
-});
-export const readingsManyRangeQuery = defineQuery({
-  name: 'readings_many_range',
-  params: SeriesManyParams,
-  row: ReadingManyRow,
-  sql: seriesManyRangeQuery.sql.replace(/^SELECT tag, observed_at, value, exact.*$/m, `SELECT ${READING_COLUMNS}`),
 });
 export type ReadingManyRow = z.output<typeof ReadingManyRow>;
 
@@ -281,4 +262,4 @@ export const eventsQuery = defineQuery({
 });
 
 import { registerQueries } from './registry.ts';
-registerQueries(seriesQuery, seriesRangeQuery, seriesManyQuery, seriesManyRangeQuery, readingsManyQuery, readingsManyRangeQuery, rawCountQuery, trackedQuery, trackedTagQuery, latestQuery, tagsWithDataQuery, recentFailuresQuery, failuresForTagQuery, observedTimesQuery, importedAtKeysQuery, importedSeriesQuery, eventsQuery);
+registerQueries(seriesQuery, seriesRangeQuery, readingsManyQuery, readingsManyRangeQuery, rawCountQuery, trackedQuery, trackedTagQuery, latestQuery, tagsWithDataQuery, recentFailuresQuery, failuresForTagQuery, observedTimesQuery, importedAtKeysQuery, importedSeriesQuery, eventsQuery);

@@ -19,6 +19,14 @@ import { boolish, chTime, chTimeParam, hourBinColumns, u64 } from './columns.ts'
 
 const count = z.union([z.string(), z.number()]).transform(Number);
 const numOrNull = z.number().nullable();
+/** The summary's window metrics with their intervals, as the overview page and the stored-row read give them. */
+const windowMetricColumns = {
+  velocity_24h: numOrNull, velocity_24h_low: numOrNull, velocity_24h_high: numOrNull,
+  growth_24h_pct: numOrNull, growth_24h_pct_low: numOrNull, growth_24h_pct_high: numOrNull,
+  velocity_7d: numOrNull, velocity_7d_low: numOrNull, velocity_7d_high: numOrNull,
+  growth_7d_pct: numOrNull, growth_7d_pct_low: numOrNull, growth_7d_pct_high: numOrNull,
+  doubling_days: numOrNull, doubling_days_low: numOrNull, doubling_days_high: numOrNull,
+};
 const KEYS_SQL = '(platform, tag) IN (SELECT arrayJoin(arrayZip({platforms:Array(String)}, {tags:Array(String)})))';
 const tagKeys = { platforms: z.array(z.string()), tags: z.array(z.string()) };
 
@@ -209,11 +217,7 @@ export const OverviewPageRow = z.object({
   window_end: chTime.nullable(),
   as_of: chTime.nullable(),
   computed_at: chTime.nullable(),
-  velocity_24h: numOrNull, velocity_24h_low: numOrNull, velocity_24h_high: numOrNull,
-  growth_24h_pct: numOrNull, growth_24h_pct_low: numOrNull, growth_24h_pct_high: numOrNull,
-  velocity_7d: numOrNull, velocity_7d_low: numOrNull, velocity_7d_high: numOrNull,
-  growth_7d_pct: numOrNull, growth_7d_pct_low: numOrNull, growth_7d_pct_high: numOrNull,
-  doubling_days: numOrNull, doubling_days_low: numOrNull, doubling_days_high: numOrNull,
+  ...windowMetricColumns,
   halving_days: numOrNull,
   z_score: numOrNull,
   breakout: boolish.nullable(),
@@ -378,11 +382,7 @@ export const summaryRowsQuery = defineQuery({
     as_of: chTime,
     computed_at: chTime,
     window_end: chTime.nullable(),
-    velocity_24h: numOrNull, velocity_24h_low: numOrNull, velocity_24h_high: numOrNull,
-    growth_24h_pct: numOrNull, growth_24h_pct_low: numOrNull, growth_24h_pct_high: numOrNull,
-    velocity_7d: numOrNull, velocity_7d_low: numOrNull, velocity_7d_high: numOrNull,
-    growth_7d_pct: numOrNull, growth_7d_pct_low: numOrNull, growth_7d_pct_high: numOrNull,
-    doubling_days: numOrNull, doubling_days_low: numOrNull, doubling_days_high: numOrNull,
+    ...windowMetricColumns,
     halving_days: numOrNull, halving_days_low: numOrNull, halving_days_high: numOrNull,
     z_score: numOrNull,
     breakout: boolish.nullable(),
