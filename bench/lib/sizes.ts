@@ -25,7 +25,7 @@ export const BENCH_SIZES: { full: BenchSizes; quick: BenchSizes } = {
     query: { rows: 10_000_000, tags: 10_000, heavyRows: 200_000 },
     import: { rateRows: 200_000, rounds: 5, bigRows: 2_000_000, smallRows: 200_000, batchSize: 5000 },
     cli: { runs: 9, points: 720 },
-    reads: { tags: 10_000, days: [30, 60], repeats: 3, budgetMs: 60_000, overviewCapMs: 180_000 },
+    reads: { tags: 10_000, days: [30, 60], repeats: 9, budgetMs: 60_000, overviewCapMs: 180_000 },
   },
   quick: {
     pipeline: { samples: 100, warmup: 20, concurrency: 8, timeoutMs: 60_000 },
