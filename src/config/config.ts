@@ -61,6 +61,7 @@ export const configFields = {
   collectBatchMs: f(int(1, 60_000), 'TAGPULSE_COLLECT_BATCH_MS', 50, 'Longest a collected sample waits for the other running collect jobs of its worker, so their outcomes go to the load queue as one load job.'),
   loadBatchSize: f(int(1, 1_000_000), 'TAGPULSE_LOAD_BATCH_SIZE', 5000, 'Max observations per ClickHouse insert.'),
   loadFlushMs: f(int(1), 'TAGPULSE_LOAD_FLUSH_MS', 500, 'Max time an observation waits in the loader batch before the insert.'),
+  summaryRefreshMinMs: f(int(0, 3_600_000), 'TAGPULSE_SUMMARY_REFRESH_MIN_MS', 2000, 'After loads, the stored tags\' summary rows (overview, leaderboard) are refreshed at most this often; the tags of the loads in between go together in the next round (0 = after every load batch).'),
   defaultEvery: f(z.string().refine((s) => parseDuration(s, ['s', 'm', 'h', 'd']) !== undefined, 'use a number and a unit, e.g. 15m, 1h or 1d'), 'TAGPULSE_DEFAULT_EVERY', '1h', 'Default sampling cadence of tracked tags.'),
   lockDurationMs: f(int(1000), 'TAGPULSE_LOCK_DURATION_MS', 30_000, 'BullMQ job lock; a crashed worker\'s job is retried after it expires.'),
   stalledIntervalMs: f(int(100), 'TAGPULSE_STALLED_INTERVAL_MS', 30_000, 'How often BullMQ checks for stalled jobs.'),

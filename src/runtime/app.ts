@@ -90,7 +90,7 @@ export class App {
   #stopping?: Promise<StopReport>;
   #ownsStore = false;
   /** Refreshes the per-tag summary of the tags each load batch stored (services/tag-summaries.ts). */
-  #summaryHook = createSummaryHook(() => this.store);
+  #summaryHook = createSummaryHook(() => this.store, { minIntervalMs: () => this.opts.cfg.summaryRefreshMinMs });
   #producer?: Redis;
   /** Set when a role of this process can no longer proceed (e.g. Redis could not be restarted). */
   fatal?: Error;
