@@ -1,6 +1,6 @@
 /** Loading one tag's series from the store, as analytics input. */
 import type { Store } from '../store/store.ts';
-import { seriesQuery, seriesRangeQuery, readingsManyQuery, readingsManyRangeQuery, MIN_TIME, MAX_TIME, type ObservationRow, type ReadingManyRow } from '../store/queries.ts';
+import { seriesQuery, seriesRangeQuery, seriesJsonQuery, seriesRangeJsonQuery, readingsManyQuery, readingsManyRangeQuery, MIN_TIME, MAX_TIME, type ObservationRow, type ReadingManyRow } from '../store/queries.ts';
 import type { SeriesPoint } from '../analytics/types.ts';
 import { choosePerInstant, type ReadingRow } from './readings.ts';
 
@@ -14,6 +14,19 @@ export interface SeriesKey {
 export async function loadSeries(store: Store, key: SeriesKey, range: { from?: string; to?: string } = {}): Promise<ObservationRow[]> {
   const params = { ...key, from: range.from ?? MIN_TIME, to: range.to ?? MAX_TIME };
   return store.run(range.from ? seriesRangeQuery : seriesQuery, params);
+}
+
+/**
+ * The rows of `loadSeries` (same query as a subquery: same rows, same order) as the UTF-8 text of one JSON array, written
+ * by ClickHouse (`series_json`): each element is the object `loadSeries` gives for that row, key for key, so
+ * `JSON.parse` of it deep-equals `loadSeries` (tests/integration/api/series-json.test.ts, random rows). The series
+ * route sends these bytes as they are: parsing a long series into objects, checking each, and writing them out again
+ * cost more than the query (issue 15, figure 7g). Only for answers that pass rows through unchanged; code that
+ * computes on rows uses `loadSeries`.
+ */
+export async function loadSeriesJson(store: Store, key: SeriesKey, range: { from?: string; to?: string } = {}): Promise<Buffer> {
+  const params = { ...key, from: range.from ?? MIN_TIME, to: range.to ?? MAX_TIME };
+  return store.exportBytes(range.from ? seriesRangeJsonQuery : seriesJsonQuery, params, 'JSONEachRow');
 }
 
 /** A reading as `loadReadingsMany` gives it: the columns the choice per instant needs. */

@@ -13,12 +13,16 @@ export const MAX_TIME = '2299-12-31T00:00:00.000Z';
 
 export { ObservationRow } from './columns.ts';
 
+/** Every stored column of an observation except its key, as `ObservationRow` reads them. */
+const OBSERVATION_COLUMNS = 'observed_at, value, exact, step, precision, source, method, collector_version, slot, fetched_at, provenance, note, time_precision';
+const SERIES_PARAMS = z.object({ platform: z.string(), tag: z.string(), metric: z.string(), from: chTimeParamOr(MIN_TIME), to: chTimeParamOr(MAX_TIME) });
+
 /** One tag's series, deduplicated (FINAL), read by primary-key range. */
 export const seriesQuery = defineQuery({
   name: 'series',
-  params: z.object({ platform: z.string(), tag: z.string(), metric: z.string(), from: chTimeParamOr(MIN_TIME), to: chTimeParamOr(MAX_TIME) }),
+  params: SERIES_PARAMS,
   row: ObservationRow,
-  sql: `SELECT observed_at, value, exact, step, precision, source, method, collector_version, slot, fetched_at, provenance, note, time_precision
+  sql: `SELECT ${OBSERVATION_COLUMNS}
 FROM ${T.observations} FINAL
 WHERE platform = {platform:String} AND tag = {tag:String} AND metric = {metric:String}
   AND observed_at >= {from:DateTime64(3, 'UTC')} AND observed_at <= {to:DateTime64(3, 'UTC')}
@@ -34,9 +38,9 @@ ORDER BY observed_at`,
  */
 export const seriesRangeQuery = defineQuery({
   name: 'series_range',
-  params: seriesQuery.params,
+  params: SERIES_PARAMS,
   row: ObservationRow,
-  sql: `SELECT observed_at, value, exact, step, precision, source, method, collector_version, slot, fetched_at, provenance, note, time_precision
+  sql: `SELECT ${OBSERVATION_COLUMNS}
 FROM ${T.observations} FINAL
 WHERE platform = {platform:String} AND tag = {tag:String} AND metric = {metric:String}
   AND (key_at, origin) IN (
@@ -47,6 +51,24 @@ WHERE platform = {platform:String} AND tag = {tag:String} AND metric = {metric:S
   AND observed_at >= {from:DateTime64(3, 'UTC')} AND observed_at <= {to:DateTime64(3, 'UTC')}
 ORDER BY observed_at`,
 });
+
+/** ClickHouse DateTime64(3, 'UTC') text written as the ISO text `chTime` maps it to ('2026-01-02 03:04:05.006' → '2026-01-02T03:04:05.006Z'). */
+const isoText = (column: string) => `concat(replaceOne(toString(${column}), ' ', 'T'), 'Z') AS ${column}`;
+/**
+ * The rows of `series` / `series_range` (the very query as a subquery: same rows, same order) written by ClickHouse as
+ * the JSON array the API sends: each row the object `ObservationRow` parses from them, in its key order (times ISO
+ * text, UInt64 as exact decimal strings, exact as true/false). Read with `exportBytes(…, 'JSONEachRow')`
+ * (services/series.ts `loadSeriesJson`), so /api/tags/…/series sends ClickHouse's bytes without parsing 735 rows into
+ * objects and writing them out again. tests/integration/api/series-json.test.ts proves the same answer on random rows.
+ */
+const seriesJsonSql = (inner: string) => `SELECT ${isoText('observed_at')}, toString(value) AS value, exact, toString(step) AS step, precision, source, method, collector_version,
+  ${isoText('slot')}, ${isoText('fetched_at')}, provenance, note, time_precision
+FROM (
+${inner}
+)
+SETTINGS output_format_json_array_of_rows = 1`;
+export const seriesJsonQuery = defineQuery({ name: 'series_json', params: SERIES_PARAMS, row: ObservationRow, sql: seriesJsonSql(seriesQuery.sql) });
+export const seriesRangeJsonQuery = defineQuery({ name: 'series_range_json', params: SERIES_PARAMS, row: ObservationRow, sql: seriesJsonSql(seriesRangeQuery.sql) });
 
 /** Parameters of the several-tag reads: one platform and metric, the tags, a time range. */
 const SeriesManyParams = z.object({
@@ -262,4 +284,4 @@ export const eventsQuery = defineQuery({
 });
 
 import { registerQueries } from './registry.ts';
-registerQueries(seriesQuery, seriesRangeQuery, readingsManyQuery, readingsManyRangeQuery, rawCountQuery, trackedQuery, trackedTagQuery, latestQuery, tagsWithDataQuery, recentFailuresQuery, failuresForTagQuery, observedTimesQuery, importedAtKeysQuery, importedSeriesQuery, eventsQuery);
+registerQueries(seriesQuery, seriesRangeQuery, seriesJsonQuery, seriesRangeJsonQuery, readingsManyQuery, readingsManyRangeQuery, rawCountQuery, trackedQuery, trackedTagQuery, latestQuery, tagsWithDataQuery, recentFailuresQuery, failuresForTagQuery, observedTimesQuery, importedAtKeysQuery, importedSeriesQuery, eventsQuery);
