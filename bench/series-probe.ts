@@ -109,6 +109,68 @@ FROM ${T.observations} FINAL WHERE platform = {platform:String} AND tag = {tag:S
   const rows = await store.run(seriesQuery, { platform: meta.platform, tag: oneTag, metric: 'views' });
   process.stderr.write(`passthrough ${buf.length} bytes, equal: ${JSON.stringify(parsed) === JSON.stringify(rows)}\n${buf.subarray(0, 400).toString()}\n`);
 }
+if (what.has('cparts')) {
+  const { loadReadingsMany, toPoints } = await import('../src/services/series.ts');
+  const { compareSeries } = await import('../src/analytics/compare.ts');
+  const { compareTags } = await import('../src/services/compare.ts');
+  const key = { platform: meta.platform, metric: 'views', tags: fiveTags };
+  const byTag = await loadReadingsMany(store, key);
+  const pts = fiveTags.map((t) => ({ key: t, points: toPoints(byTag.get(t)!) }));
+  ops['compare loadReadingsMany'] = () => loadReadingsMany(store, key);
+  ops['compare toPoints x5'] = async () => fiveTags.map((t) => toPoints(byTag.get(t)!));
+  ops['compareSeries'] = async () => compareSeries(pts, { scale: 'linear', stepMs: 86_400_000, maxRows: 20_001 });
+  ops['compareTags'] = () => compareTags(store, { tags: fiveTags.join(','), metric: 'views' });
+  const { loadChosenMany } = await import('../src/services/series.ts');
+  ops['compare loadChosenMany'] = () => loadChosenMany(store, key);
+  const chosen = await loadChosenMany(store, key);
+  for (const t of fiveTags) {
+    const a = chosen.get(t)!;
+    const rows = byTag.get(t)!;
+    const same = JSON.stringify(a.points, (_k, v) => (typeof v === 'bigint' ? v.toString() : v)) === JSON.stringify(toPoints(rows), (_k, v) => (typeof v === 'bigint' ? v.toString() : v)) && a.observations === rows.length && a.exactRows === rows.filter((r) => r.precision === 'exact').length;
+    process.stderr.write(`${t}: chosen = toPoints: ${same}\n`);
+  }
+  ops['compare base'] = () => sql(compareSql, { platform: meta.platform, tags: fiveTags });
+}
+if (what.has('cproto')) {
+  const { SOURCE_RANK_SQL } = await import('../src/store/identity.ts');
+  const key16 = `arrayMap(b -> multiIf(b >= 240, b - 2, b >= 238, b + 5, b), arrayMap(c -> reinterpretAsUInt8(c), splitByString('', concat(if(method = 'import', concat('import:', provenance), toString(method)), char(0), source))))`;
+  const qA = `SELECT tag, sum(n) AS observations, sum(n_exact) AS exact_rows, arraySort(groupArray(tuple(t, v, s, p, src))) AS points
+FROM (
+  SELECT tag, toFloat64(toUnixTimestamp64Milli(observed_at)) AS t, count() AS n, countIf(precision = 'exact') AS n_exact,
+    argMax(tuple(toString(value), toString(step), toString(precision), source), tuple(${SOURCE_RANK_SQL}, value, ${key16})) AS c,
+    c.1 AS v, c.2 AS s, c.3 AS p, c.4 AS src
+  FROM ${T.observations} FINAL
+  WHERE platform = {platform:String} AND tag IN {tags:Array(String)} AND metric = 'views'
+  GROUP BY tag, observed_at
+)
+GROUP BY tag ORDER BY tag`;
+  const qB = `SELECT tag, sum(n) AS observations, sum(n_exact) AS exact_rows, arraySort(groupArray(tuple(t, v, s, p, src))) AS points
+FROM (
+  SELECT tag, toFloat64(toUnixTimestamp64Milli(observed_at)) AS t, count() OVER w AS n, countIf(precision = 'exact') OVER w AS n_exact,
+    toString(value) AS v, toString(step) AS s, toString(precision) AS p, source AS src
+  FROM ${T.observations} FINAL
+  WHERE platform = {platform:String} AND tag IN {tags:Array(String)} AND metric = 'views'
+  WINDOW w AS (PARTITION BY tag, observed_at)
+  ORDER BY tag, observed_at, ${SOURCE_RANK_SQL} DESC, value DESC, ${key16} DESC
+  LIMIT 1 BY tag, observed_at
+)
+GROUP BY tag ORDER BY tag`;
+  const cq = async (q: string) => {
+    const rs = await store.client.query({ query: q, query_params: { platform: meta.platform, tags: fiveTags }, format: 'JSONCompact', clickhouse_settings: { output_format_json_quote_64bit_integers: 1 } });
+    return ((await rs.json()) as { data: unknown[] }).data;
+  };
+  const a = (await cq(qA)) as [string, string, string, unknown[]][];
+  process.stderr.write(`qA rows ${a.length}: ${a.map((r) => `${r[0]} ${r[1]} ${r[2]} ${r[3].length} ${JSON.stringify(r[3][0])}`).join('; ')}\n`);
+  const qC = qB.replace(`, \${key16} DESC`, '').replace(', ' + key16 + ' DESC', '');
+  const qD = qB.replace('count() OVER w', '1').replace("countIf(precision = 'exact') OVER w", '1').replace('WINDOW w AS (PARTITION BY tag, observed_at)', '');
+  process.stderr.write(`C differs: ${qC !== qB}, D differs: ${qD !== qB}\n`);
+  ops['cproto C no key16'] = () => cq(qC);
+  ops['cproto D no windows'] = () => cq(qD);
+  ops['cproto B limit by'] = () => cq(qB);
+  ops['compare base'] = () => sql(compareSql, { platform: meta.platform, tags: fiveTags });
+  const { loadReadingsMany } = await import('../src/services/series.ts');
+  ops['compare loadReadingsMany'] = () => loadReadingsMany(store, { platform: meta.platform, metric: 'views', tags: fiveTags });
+}
 const names = Object.keys(ops);
 const wall: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
 const cpu: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
