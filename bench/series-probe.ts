@@ -1,10 +1,13 @@
 /**
  * Probe of figures 7g (single-tag series) and 7d (compare, 5 tags) outside `npm run bench`: each read over HTTP from an
  * in-process server against its plain SQL baseline through the same client, rounds interleaved, medians of wall and
- * process CPU time, plus a breakdown of the series answer (store read, JSON text, the HTTP round trip of a body of the
- * same size). Used for issue 15's series/compare work; figure 7 itself is bench/lib/read-path-run.ts.
+ * process CPU time (the machine is shared: CPU time and paired ratios say more than wall time). `series` also times the
+ * route as it was before series_json (rows parsed, checked and written out again, mounted here at /probe/old-series);
+ * `parts` breaks the series answer down (store read, JSON text, the HTTP round trip of a body of the same size);
+ * `cparts` breaks compare down and times compareTags against the code before chosen_many (readings_many + toPoints).
+ * Used for issue 15's series/compare work; figure 7 itself is bench/lib/read-path-run.ts (same tags, same baselines).
  *
- *   node bin/run-ts.js bench/series-probe.ts STORE_DIR [rounds=40] [what=series,compare,parts]
+ *   node bin/run-ts.js bench/series-probe.ts STORE_DIR [rounds=40] [what=series,compare,parts,cparts]
  */
 import http from 'node:http';
 import { loadConfig } from '../src/config/config.ts';
@@ -94,21 +97,6 @@ if (what.has('parts')) {
   };
 }
 
-if (what.has('proto')) {
-  const iso = (c: string) => `concat(replaceOne(toString(${c}), ' ', 'T'), 'Z')`;
-  const q = `SELECT ${iso('observed_at')} AS observed_at, toString(value) AS value, exact, toString(step) AS step, precision, source, method, collector_version, ${iso('slot')} AS slot, ${iso('fetched_at')} AS fetched_at, provenance, note, time_precision
-FROM ${T.observations} FINAL WHERE platform = {platform:String} AND tag = {tag:String} AND metric = 'views' ORDER BY observed_at`;
-  ops['series passthrough'] = async () => {
-    const rs = await store.client.exec({ query: `${q}\nFORMAT JSONEachRow`, query_params: { platform: meta.platform, tag: oneTag }, clickhouse_settings: { output_format_json_array_of_rows: 1 } });
-    const chunks: Buffer[] = [];
-    for await (const c of rs.stream) chunks.push(Buffer.isBuffer(c) ? c : Buffer.from(c as Uint8Array));
-    return Buffer.concat(chunks);
-  };
-  const buf = (await ops['series passthrough']!()) as Buffer;
-  const parsed = JSON.parse(buf.toString('utf8')) as unknown[];
-  const rows = await store.run(seriesQuery, { platform: meta.platform, tag: oneTag, metric: 'views' });
-  process.stderr.write(`passthrough ${buf.length} bytes, equal: ${JSON.stringify(parsed) === JSON.stringify(rows)}\n${buf.subarray(0, 400).toString()}\n`);
-}
 if (what.has('cparts')) {
   const { loadReadingsMany, toPoints } = await import('../src/services/series.ts');
   const { compareSeries } = await import('../src/analytics/compare.ts');
@@ -120,6 +108,15 @@ if (what.has('cparts')) {
   ops['compare toPoints x5'] = async () => fiveTags.map((t) => toPoints(byTag.get(t)!));
   ops['compareSeries'] = async () => compareSeries(pts, { scale: 'linear', stepMs: 86_400_000, maxRows: 20_001 });
   ops['compareTags'] = () => compareTags(store, { tags: fiveTags.join(','), metric: 'views' });
+  // compareTags before chosen_many (readings_many + toPoints), for a paired comparison
+  ops['compareTags (old)'] = async () => {
+    const m = await loadReadingsMany(store, key);
+    const series = fiveTags.map((t) => {
+      const rows = m.get(t)!;
+      return { tag: t, observations: rows.length, first: rows[0]?.observed_at ?? null, last: rows[rows.length - 1]?.observed_at ?? null, exactShare: rows.length ? rows.filter((r) => r.precision === 'exact').length / rows.length : null };
+    });
+    return { series, r: compareSeries(fiveTags.map((t) => ({ key: t, points: toPoints(m.get(t)!) })), { scale: 'linear', stepMs: 86_400_000, maxRows: 20_001 }) };
+  };
   const { loadChosenMany } = await import('../src/services/series.ts');
   ops['compare loadChosenMany'] = () => loadChosenMany(store, key);
   const chosen = await loadChosenMany(store, key);
@@ -130,46 +127,6 @@ if (what.has('cparts')) {
     process.stderr.write(`${t}: chosen = toPoints: ${same}\n`);
   }
   ops['compare base'] = () => sql(compareSql, { platform: meta.platform, tags: fiveTags });
-}
-if (what.has('cproto')) {
-  const { SOURCE_RANK_SQL } = await import('../src/store/identity.ts');
-  const key16 = `arrayMap(b -> multiIf(b >= 240, b - 2, b >= 238, b + 5, b), arrayMap(c -> reinterpretAsUInt8(c), splitByString('', concat(if(method = 'import', concat('import:', provenance), toString(method)), char(0), source))))`;
-  const qA = `SELECT tag, sum(n) AS observations, sum(n_exact) AS exact_rows, arraySort(groupArray(tuple(t, v, s, p, src))) AS points
-FROM (
-  SELECT tag, toFloat64(toUnixTimestamp64Milli(observed_at)) AS t, count() AS n, countIf(precision = 'exact') AS n_exact,
-    argMax(tuple(toString(value), toString(step), toString(precision), source), tuple(${SOURCE_RANK_SQL}, value, ${key16})) AS c,
-    c.1 AS v, c.2 AS s, c.3 AS p, c.4 AS src
-  FROM ${T.observations} FINAL
-  WHERE platform = {platform:String} AND tag IN {tags:Array(String)} AND metric = 'views'
-  GROUP BY tag, observed_at
-)
-GROUP BY tag ORDER BY tag`;
-  const qB = `SELECT tag, sum(n) AS observations, sum(n_exact) AS exact_rows, arraySort(groupArray(tuple(t, v, s, p, src))) AS points
-FROM (
-  SELECT tag, toFloat64(toUnixTimestamp64Milli(observed_at)) AS t, count() OVER w AS n, countIf(precision = 'exact') OVER w AS n_exact,
-    toString(value) AS v, toString(step) AS s, toString(precision) AS p, source AS src
-  FROM ${T.observations} FINAL
-  WHERE platform = {platform:String} AND tag IN {tags:Array(String)} AND metric = 'views'
-  WINDOW w AS (PARTITION BY tag, observed_at)
-  ORDER BY tag, observed_at, ${SOURCE_RANK_SQL} DESC, value DESC, ${key16} DESC
-  LIMIT 1 BY tag, observed_at
-)
-GROUP BY tag ORDER BY tag`;
-  const cq = async (q: string) => {
-    const rs = await store.client.query({ query: q, query_params: { platform: meta.platform, tags: fiveTags }, format: 'JSONCompact', clickhouse_settings: { output_format_json_quote_64bit_integers: 1 } });
-    return ((await rs.json()) as { data: unknown[] }).data;
-  };
-  const a = (await cq(qA)) as [string, string, string, unknown[]][];
-  process.stderr.write(`qA rows ${a.length}: ${a.map((r) => `${r[0]} ${r[1]} ${r[2]} ${r[3].length} ${JSON.stringify(r[3][0])}`).join('; ')}\n`);
-  const qC = qB.replace(`, \${key16} DESC`, '').replace(', ' + key16 + ' DESC', '');
-  const qD = qB.replace('count() OVER w', '1').replace("countIf(precision = 'exact') OVER w", '1').replace('WINDOW w AS (PARTITION BY tag, observed_at)', '');
-  process.stderr.write(`C differs: ${qC !== qB}, D differs: ${qD !== qB}\n`);
-  ops['cproto C no key16'] = () => cq(qC);
-  ops['cproto D no windows'] = () => cq(qD);
-  ops['cproto B limit by'] = () => cq(qB);
-  ops['compare base'] = () => sql(compareSql, { platform: meta.platform, tags: fiveTags });
-  const { loadReadingsMany } = await import('../src/services/series.ts');
-  ops['compare loadReadingsMany'] = () => loadReadingsMany(store, { platform: meta.platform, metric: 'views', tags: fiveTags });
 }
 const names = Object.keys(ops);
 const wall: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
@@ -186,7 +143,7 @@ for (let i = 0; i < rounds; i++) {
   }
 }
 for (const n of names) process.stdout.write(`${n.padEnd(28)} wall ${median(wall[n]!).toFixed(2).padStart(7)} ms  cpu ${median(cpu[n]!).toFixed(2).padStart(7)} ms\n`);
-for (const [a, b] of [['series http', 'series base'], ['series http (old route)', 'series base'], ['compare http', 'compare base']]) {
+for (const [a, b] of [['series http', 'series base'], ['series http (old route)', 'series base'], ['compare http', 'compare base'], ['compareTags', 'compare base'], ['compareTags (old)', 'compare base']]) {
   if (wall[a!] && wall[b!]) process.stdout.write(`ratio ${a}/${b}: wall ${(median(wall[a!]!) / median(wall[b!]!)).toFixed(2)}, cpu ${(median(cpu[a!]!) / median(cpu[b!]!)).toFixed(2)}\n`);
 }
 plain.close();

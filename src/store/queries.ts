@@ -66,7 +66,7 @@ const seriesJsonSql = (inner: string) => `SELECT ${isoText('observed_at')}, toSt
 FROM (
 ${inner}
 )
-SETTINGS output_format_json_array_of_rows = 1`;
+SETTINGS output_format_json_array_of_rows = 1, output_format_json_escape_forward_slashes = 0`;
 export const seriesJsonQuery = defineQuery({ name: 'series_json', params: SERIES_PARAMS, row: ObservationRow, sql: seriesJsonSql(seriesQuery.sql) });
 export const seriesRangeJsonQuery = defineQuery({ name: 'series_range_json', params: SERIES_PARAMS, row: ObservationRow, sql: seriesJsonSql(seriesRangeQuery.sql) });
 
