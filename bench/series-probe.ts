@@ -16,7 +16,7 @@ import { startApiServer } from '../src/api/server.ts';
 import { mountAll } from '../src/api/mount-all.ts';
 import { T } from '../src/store/migrations.ts';
 import { seriesQuery } from '../src/store/queries.ts';
-import { loadSeries } from '../src/services/series.ts';
+import { loadSeries, loadSeriesJson } from '../src/services/series.ts';
 import { readStoreMeta } from './lib/read-store.ts';
 import { median } from './lib/context.ts';
 
@@ -89,6 +89,7 @@ if (what.has('parts')) {
   fixed = JSON.stringify(payload, (_k, v) => (typeof v === 'bigint' ? v.toString() : v));
   process.stderr.write(`series body ${fixed.length} chars, ${rows.length} rows\n`);
   ops['series store.run'] = () => store.run(seriesQuery, key);
+  ops['series loadSeriesJson'] = () => loadSeriesJson(store, key);
   ops['series stringify+replacer'] = async () => JSON.stringify(payload, (_k, v) => (typeof v === 'bigint' ? v.toString() : v));
   ops['series stringify'] = async () => JSON.stringify(payload);
   ops['plain http same body'] = async () => {
