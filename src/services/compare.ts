@@ -6,7 +6,7 @@ import { z } from 'zod';
 import type { Store } from '../store/store.ts';
 import { compareSeries, type CompareResult, type CompareScale } from '../analytics/compare.ts';
 import { ANALYTICS_VERSION } from '../analytics/report.ts';
-import { loadReadingsMany, toPoints } from './series.ts';
+import { loadChosenMany } from './series.ts';
 import { AnalyticsInputError, MetricInput, PlatformInput, TagList, TimeInput, durationInput, formatDuration, parseAnalyticsInput } from './analytics-inputs.ts';
 
 const HOUR_MS = 3_600_000;
@@ -62,15 +62,17 @@ export async function compareTags(store: Store, raw: CompareInput): Promise<Comp
   if (input.from && input.to && Date.parse(input.from) > Date.parse(input.to)) throw new AnalyticsInputError('from: is after to; swap them');
 
   const range = { ...(input.from ? { from: input.from } : {}), ...(input.to ? { to: input.to } : {}) };
-  // one query for all tags (readings_many), not one per tag, reading only the columns the choice per instant needs
-  const byTag = await loadReadingsMany(store, { platform: input.platform, metric: input.metric, tags: input.tags }, range);
-  const loaded = input.tags.map((tag) => ({ tag, rows: byTag.get(tag) ?? [] }));
-  const series: CompareSeriesInfo[] = loaded.map(({ tag, rows }) => ({
+  // one query for all tags, with the choice of one reading per instant made in SQL (chosen_many: the same points as
+  // toPoints of readings_many, and the same row counts; tests/integration/analytics/compare-chosen.test.ts)
+  const byTag = await loadChosenMany(store, { platform: input.platform, metric: input.metric, tags: input.tags }, range);
+  const loaded = input.tags.map((tag) => ({ tag, ...byTag.get(tag)! }));
+  const series: CompareSeriesInfo[] = loaded.map(({ tag, observations, exactRows, points }) => ({
     tag,
-    observations: rows.length,
-    first: rows[0]?.observed_at ?? null,
-    last: rows[rows.length - 1]?.observed_at ?? null,
-    exactShare: rows.length ? rows.filter((r) => r.precision === 'exact').length / rows.length : null,
+    observations,
+    // the first and last stored row's time: rows are in time order, and every instant of a row has a point
+    first: points.length ? new Date(points[0]!.t).toISOString() : null,
+    last: points.length ? new Date(points[points.length - 1]!.t).toISOString() : null,
+    exactShare: observations ? exactRows / observations : null,
   }));
   const times = series.flatMap((s) => (s.first && s.last ? [Date.parse(s.first), Date.parse(s.last)] : []));
   const fromMs = input.from ? Date.parse(input.from) : times.length ? Math.min(...times) : undefined;
@@ -80,7 +82,7 @@ export async function compareTags(store: Store, raw: CompareInput): Promise<Comp
     throw new AnalyticsInputError(`step: ${formatDuration(stepMs)} over this range gives more than ${MAX_COMPARE_ROWS} rows: use a larger step, a shorter range (from/to), or tagpulse export for bulk data`);
   }
   const result = compareSeries(
-    loaded.map(({ tag, rows }) => ({ key: tag, points: toPoints(rows) })),
+    loaded.map(({ tag, points }) => ({ key: tag, points })),
     { scale, stepMs, maxRows: MAX_COMPARE_ROWS + 1, ...(input.indexAt ? { indexAt: Date.parse(input.indexAt) } : {}), ...(input.from ? { from: fromMs! } : {}), ...(input.to ? { to: toMs! } : {}) },
   );
   return {

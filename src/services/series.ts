@@ -1,6 +1,6 @@
 /** Loading one tag's series from the store, as analytics input. */
 import type { Store } from '../store/store.ts';
-import { seriesQuery, seriesRangeQuery, readingsManyQuery, readingsManyRangeQuery, MIN_TIME, MAX_TIME, type ObservationRow, type ReadingManyRow } from '../store/queries.ts';
+import { seriesQuery, seriesRangeQuery, seriesJsonQuery, seriesRangeJsonQuery, readingsManyQuery, readingsManyRangeQuery, chosenManyQuery, chosenManyRangeQuery, MIN_TIME, MAX_TIME, type ObservationRow, type ReadingManyRow } from '../store/queries.ts';
 import type { SeriesPoint } from '../analytics/types.ts';
 import { choosePerInstant, type ReadingRow } from './readings.ts';
 
@@ -14,6 +14,19 @@ export interface SeriesKey {
 export async function loadSeries(store: Store, key: SeriesKey, range: { from?: string; to?: string } = {}): Promise<ObservationRow[]> {
   const params = { ...key, from: range.from ?? MIN_TIME, to: range.to ?? MAX_TIME };
   return store.run(range.from ? seriesRangeQuery : seriesQuery, params);
+}
+
+/**
+ * The rows of `loadSeries` (same query as a subquery: same rows, same order) as the UTF-8 text of one JSON array, written
+ * by ClickHouse (`series_json`): each element is the object `loadSeries` gives for that row, key for key, so
+ * `JSON.parse` of it deep-equals `loadSeries` (tests/integration/api/series-json.test.ts, random rows). The series
+ * route sends these bytes as they are: parsing a long series into objects, checking each, and writing them out again
+ * cost more than the query (issue 15, figure 7g). Only for answers that pass rows through unchanged; code that
+ * computes on rows uses `loadSeries`.
+ */
+export async function loadSeriesJson(store: Store, key: SeriesKey, range: { from?: string; to?: string } = {}): Promise<Buffer> {
+  const params = { ...key, from: range.from ?? MIN_TIME, to: range.to ?? MAX_TIME };
+  return store.exportBytes(range.from ? seriesRangeJsonQuery : seriesJsonQuery, params, 'JSONEachRow');
 }
 
 /** A reading as `loadReadingsMany` gives it: the columns the choice per instant needs. */
@@ -38,4 +51,32 @@ export async function loadReadingsMany(store: Store, key: { platform: string; me
  */
 export function toPoints(rows: (ReadingRow & { precision: SeriesPoint['precision'] })[]): SeriesPoint[] {
   return choosePerInstant(rows).map((r) => ({ t: Date.parse(r.observed_at), value: BigInt(r.value), precision: r.precision, step: BigInt(r.step), source: r.source }));
+}
+
+/** One tag's compare input as `loadChosenMany` gives it. */
+export interface ChosenSeries {
+  /** Stored rows in the range (every reading, before the choice per instant). */
+  observations: number;
+  /** Of those, exact counts. */
+  exactRows: number;
+  /** `toPoints` of the tag's readings: one point per instant, the preferred reading, in time order. */
+  points: SeriesPoint[];
+}
+
+/**
+ * Several tags' analytics input in one query with the choice per instant made in SQL (`chosen_many`): for each tag,
+ * exactly `toPoints(rows)`, `rows.length` and the number of exact rows, where rows are what `loadReadingsMany` gives
+ * (the property test in tests/integration/analytics/compare-chosen.test.ts). Every asked tag is in the map.
+ */
+export async function loadChosenMany(store: Store, key: { platform: string; metric: string; tags: readonly string[] }, range: { from?: string; to?: string } = {}): Promise<Map<string, ChosenSeries>> {
+  const out = new Map<string, ChosenSeries>(key.tags.map((t) => [t, { observations: 0, exactRows: 0, points: [] }]));
+  if (!key.tags.length) return out;
+  const params = { platform: key.platform, metric: key.metric, tags: [...key.tags], from: range.from ?? MIN_TIME, to: range.to ?? MAX_TIME };
+  for (const r of await store.run(range.from ? chosenManyRangeQuery : chosenManyQuery, params)) {
+    if (!out.has(r.tag)) continue;
+    const points: SeriesPoint[] = new Array(r.times.length);
+    for (let i = 0; i < r.times.length; i++) points[i] = { t: r.times[i]!, value: BigInt(r.values[i]!), precision: r.precisions[i]!, step: BigInt(r.steps[i]!), source: r.sources[i]! };
+    out.set(r.tag, { observations: r.observations, exactRows: r.exact_rows, points });
+  }
+  return out;
 }

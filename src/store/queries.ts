@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { defineQuery } from './query.ts';
 import { T } from './migrations.ts';
-import { SOURCE_RANK_SQL } from './identity.ts';
+import { ORIGIN_KEY_ORDER_SQL, SOURCE_RANK_SQL } from './identity.ts';
 import { ObservationRow, boolish, chTime, chTimeParam, chTimeParamOr, u64 } from './columns.ts';
 
 export const MIN_TIME = '1970-01-01T00:00:00.000Z';
@@ -13,12 +13,16 @@ export const MAX_TIME = '2299-12-31T00:00:00.000Z';
 
 export { ObservationRow } from './columns.ts';
 
+/** Every stored column of an observation except its key, as `ObservationRow` reads them. */
+const OBSERVATION_COLUMNS = 'observed_at, value, exact, step, precision, source, method, collector_version, slot, fetched_at, provenance, note, time_precision';
+const SERIES_PARAMS = z.object({ platform: z.string(), tag: z.string(), metric: z.string(), from: chTimeParamOr(MIN_TIME), to: chTimeParamOr(MAX_TIME) });
+
 /** One tag's series, deduplicated (FINAL), read by primary-key range. */
 export const seriesQuery = defineQuery({
   name: 'series',
-  params: z.object({ platform: z.string(), tag: z.string(), metric: z.string(), from: chTimeParamOr(MIN_TIME), to: chTimeParamOr(MAX_TIME) }),
+  params: SERIES_PARAMS,
   row: ObservationRow,
-  sql: `SELECT observed_at, value, exact, step, precision, source, method, collector_version, slot, fetched_at, provenance, note, time_precision
+  sql: `SELECT ${OBSERVATION_COLUMNS}
 FROM ${T.observations} FINAL
 WHERE platform = {platform:String} AND tag = {tag:String} AND metric = {metric:String}
   AND observed_at >= {from:DateTime64(3, 'UTC')} AND observed_at <= {to:DateTime64(3, 'UTC')}
@@ -34,9 +38,9 @@ ORDER BY observed_at`,
  */
 export const seriesRangeQuery = defineQuery({
   name: 'series_range',
-  params: seriesQuery.params,
+  params: SERIES_PARAMS,
   row: ObservationRow,
-  sql: `SELECT observed_at, value, exact, step, precision, source, method, collector_version, slot, fetched_at, provenance, note, time_precision
+  sql: `SELECT ${OBSERVATION_COLUMNS}
 FROM ${T.observations} FINAL
 WHERE platform = {platform:String} AND tag = {tag:String} AND metric = {metric:String}
   AND (key_at, origin) IN (
@@ -47,6 +51,24 @@ WHERE platform = {platform:String} AND tag = {tag:String} AND metric = {metric:S
   AND observed_at >= {from:DateTime64(3, 'UTC')} AND observed_at <= {to:DateTime64(3, 'UTC')}
 ORDER BY observed_at`,
 });
+
+/** ClickHouse DateTime64(3, 'UTC') text written as the ISO text `chTime` maps it to ('2026-01-02 03:04:05.006' → '2026-01-02T03:04:05.006Z'). */
+const isoText = (column: string) => `concat(replaceOne(toString(${column}), ' ', 'T'), 'Z') AS ${column}`;
+/**
+ * The rows of `series` / `series_range` (the very query as a subquery: same rows, same order) written by ClickHouse as
+ * the JSON array the API sends: each row the object `ObservationRow` parses from them, in its key order (times ISO
+ * text, UInt64 as exact decimal strings, exact as true/false). Read with `exportBytes(…, 'JSONEachRow')`
+ * (services/series.ts `loadSeriesJson`), so /api/tags/…/series sends ClickHouse's bytes without parsing 735 rows into
+ * objects and writing them out again. tests/integration/api/series-json.test.ts proves the same answer on random rows.
+ */
+const seriesJsonSql = (inner: string) => `SELECT ${isoText('observed_at')}, toString(value) AS value, exact, toString(step) AS step, precision, source, method, collector_version,
+  ${isoText('slot')}, ${isoText('fetched_at')}, provenance, note, time_precision
+FROM (
+${inner}
+)
+SETTINGS output_format_json_array_of_rows = 1, output_format_json_escape_forward_slashes = 0`;
+export const seriesJsonQuery = defineQuery({ name: 'series_json', params: SERIES_PARAMS, row: ObservationRow, sql: seriesJsonSql(seriesQuery.sql) });
+export const seriesRangeJsonQuery = defineQuery({ name: 'series_range_json', params: SERIES_PARAMS, row: ObservationRow, sql: seriesJsonSql(seriesRangeQuery.sql) });
 
 /** Parameters of the several-tag reads: one platform and metric, the tags, a time range. */
 const SeriesManyParams = z.object({
@@ -90,6 +112,65 @@ WHERE platform = {platform:String} AND tag IN {tags:Array(String)} AND metric = 
 ORDER BY tag, observed_at`,
 });
 export type ReadingManyRow = z.output<typeof ReadingManyRow>;
+
+/**
+ * Compare's input for several tags in one query, with the choice of one reading per instant made in SQL: for each tag,
+ * the rows of `readings_many` / `readings_many_range` (the same FINAL read and range rule) reduced to one reading per
+ * instant, the preferred one by the order of services/readings.ts `compareReadings` (source rank, then the greater
+ * value, then the greatest origin key: ORIGIN_KEY_ORDER_SQL orders it as JavaScript does), as time-ordered columns
+ * (time in epoch ms, value and step as exact decimal strings, precision, source), with the tag's row count and count of
+ * exact rows (before the choice: compare's series info counts stored observations). A tag without rows has no row.
+ * Reading 5,700 readings as five rows of arrays instead of 5,700 objects, and choosing in ClickHouse, is most of what
+ * compare spent beyond the plain read (issue 15, figure 7d). services/series.ts `loadChosenMany` builds the analytics'
+ * points from it; tests/integration/analytics/compare-chosen.test.ts proves them equal to `toPoints` of
+ * `readings_many` on random rows (ties, conflicts between sources, rounded figures and lower bounds, gaps, UInt64 above 2^53).
+ */
+const ChosenManyRow = z.object({
+  tag: z.string(),
+  observations: u64.transform(Number),
+  exact_rows: u64.transform(Number),
+  times: z.array(z.number()),
+  values: z.array(z.string()),
+  steps: z.array(z.string()),
+  precisions: z.array(z.enum(['exact', 'rounded', 'lower_bound'])),
+  sources: z.array(z.string()),
+});
+const chosenManySql = (where: string) => `SELECT tag, sum(n) AS observations, sum(n_exact) AS exact_rows,
+  arraySort(groupArray(tuple(t, v, s, p, src))) AS chosen,
+  arrayMap(x -> x.1, chosen) AS times, arrayMap(x -> x.2, chosen) AS values, arrayMap(x -> x.3, chosen) AS steps,
+  arrayMap(x -> x.4, chosen) AS precisions, arrayMap(x -> x.5, chosen) AS sources
+FROM (
+  SELECT tag, toFloat64(toUnixTimestamp64Milli(observed_at)) AS t, count() OVER instant AS n, countIf(precision = 'exact') OVER instant AS n_exact,
+    toString(value) AS v, toString(step) AS s, toString(precision) AS p, toString(source) AS src
+  FROM ${T.observations} FINAL
+  WHERE ${where}
+  WINDOW instant AS (PARTITION BY tag, observed_at)
+  ORDER BY tag, observed_at, ${SOURCE_RANK_SQL} DESC, value DESC, ${ORIGIN_KEY_ORDER_SQL} DESC
+  LIMIT 1 BY tag, observed_at
+)
+GROUP BY tag
+ORDER BY tag`;
+const CHOSEN_MANY_COLUMNS = 'tag, observations, exact_rows, times, values, steps, precisions, sources';
+export const chosenManyQuery = defineQuery({
+  name: 'chosen_many',
+  params: SeriesManyParams,
+  row: ChosenManyRow,
+  sql: `SELECT ${CHOSEN_MANY_COLUMNS} FROM (${chosenManySql(`platform = {platform:String} AND tag IN {tags:Array(String)} AND metric = {metric:String}
+    AND observed_at >= {from:DateTime64(3, 'UTC')} AND observed_at <= {to:DateTime64(3, 'UTC')}`)})`,
+});
+export const chosenManyRangeQuery = defineQuery({
+  name: 'chosen_many_range',
+  params: SeriesManyParams,
+  row: ChosenManyRow,
+  sql: `SELECT ${CHOSEN_MANY_COLUMNS} FROM (${chosenManySql(`platform = {platform:String} AND tag IN {tags:Array(String)} AND metric = {metric:String}
+    AND (tag, key_at, origin) IN (
+      SELECT tag, key_at, origin FROM ${T.observations}
+      WHERE platform = {platform:String} AND tag IN {tags:Array(String)} AND metric = {metric:String}
+        AND observed_at >= {from:DateTime64(3, 'UTC')} AND observed_at <= {to:DateTime64(3, 'UTC')}
+    )
+    AND observed_at >= {from:DateTime64(3, 'UTC')} AND observed_at <= {to:DateTime64(3, 'UTC')}`)})`,
+});
+export type ChosenManyRow = z.output<typeof ChosenManyRow>;
 
 /** Row count and identity count (metric, key_at, origin: src/schema/identity.ts) without FINAL: tests and duplicate checks. */
 export const rawCountQuery = defineQuery({
@@ -262,4 +343,4 @@ export const eventsQuery = defineQuery({
 });
 
 import { registerQueries } from './registry.ts';
-registerQueries(seriesQuery, seriesRangeQuery, readingsManyQuery, readingsManyRangeQuery, rawCountQuery, trackedQuery, trackedTagQuery, latestQuery, tagsWithDataQuery, recentFailuresQuery, failuresForTagQuery, observedTimesQuery, importedAtKeysQuery, importedSeriesQuery, eventsQuery);
+registerQueries(seriesQuery, seriesRangeQuery, seriesJsonQuery, seriesRangeJsonQuery, readingsManyQuery, readingsManyRangeQuery, chosenManyQuery, chosenManyRangeQuery, rawCountQuery, trackedQuery, trackedTagQuery, latestQuery, tagsWithDataQuery, recentFailuresQuery, failuresForTagQuery, observedTimesQuery, importedAtKeysQuery, importedSeriesQuery, eventsQuery);
