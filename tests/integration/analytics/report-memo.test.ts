@@ -10,6 +10,7 @@ import { openClickHouseStore, type ClickHouseStore } from '../../../src/store/cl
 import { buildReport, reportFitMemo } from '../../../src/services/report.ts';
 import { loadSeries, toPoints } from '../../../src/services/series.ts';
 import { computeReport } from '../../../src/analytics/report.ts';
+import { addTracked } from '../../../src/services/tracking.ts';
 import { tempDir } from '../../helpers/tmp.ts';
 import { obs } from '../../helpers/observations.ts';
 
@@ -83,4 +84,21 @@ describe('the report fit memo on a real store', () => {
     expect(strip(afterShift)).toEqual(await fresh(tag, at));
     expect(afterShift.revisions.length).toBeGreaterThan(afterLoad.revisions.length);
   });
+
+  it('reads the cadence when the report has gaps: a tracked tag\'s late samples are not gaps, an untracked tag\'s are', async () => {
+    // samples every 6 h, some of them 15 h apart: gaps by the median rule (2 × 6 h), not with an 8 h cadence (2 × 8 h)
+    const hours: number[] = [];
+    for (let h = 0; h <= 600; h += [102, 252, 402].includes(h) ? 15 : 6) hours.push(h);
+    const series = (tag: string) => hours.map((h) => obs({ tag, observedAt: new Date(T0 + h * HOUR).toISOString(), value: String(valueAt(h)) }));
+    await store.insertObservations([...series('latetracked'), ...series('lateuntracked')]);
+    await addTracked(store, { tags: ['latetracked'], platform: 'tiktok', every: '8h' });
+    const at = new Date(T0 + 700 * HOUR).toISOString();
+    const tracked = await buildReport(store, { platform: 'tiktok', tag: 'latetracked', metric: 'views', at });
+    const untracked = await buildReport(store, { platform: 'tiktok', tag: 'lateuntracked', metric: 'views', at });
+    expect(untracked.gaps.length).toBeGreaterThan(0);
+    expect(tracked.gaps).toEqual([]);
+    const rows = await loadSeries(store, { platform: 'tiktok', tag: 'latetracked', metric: 'views' }, { to: at });
+    expect(strip(tracked)).toEqual(computeReport(toPoints(rows), { platform: 'tiktok', tag: 'latetracked', metric: 'views', at: Date.parse(at), now: Date.parse(at), cadenceMs: 8 * HOUR }));
+  });
 });
+

@@ -113,3 +113,34 @@ describe('ReportFitMemo', () => {
     for (const s of series) expect(computeReport(s, optsOf(s, { fitMemo: memo }))).toEqual(computeReport(s, optsOf(s)));
   });
 });
+
+/**
+ * services/report.ts reads a tracked tag's cadence only when the report has gaps: the cadence enters the report only
+ * through the gap threshold, which it can only raise, so a report with no gap without it is the same report with it.
+ */
+describe('a report without gaps does not depend on the cadence', () => {
+  it('on 150 random series (regular, irregular, with holes) and cadences from 10 min to 2 days', () => {
+    const r = rng(1523);
+    let noGaps = 0;
+    let differed = 0;
+    for (let c = 0; c < 150; c++) {
+      let s = wave(r, randInt(r, 30, 400));
+      if (c % 3 === 1) s = s.filter(() => r() > 0.4); // irregular sampling
+      if (c % 3 === 2) {
+        const from = randInt(r, 1, s.length - 2);
+        const len = randInt(r, 2, 40);
+        s = s.filter((_, i) => i < from || i >= from + len); // a hole
+      }
+      const cadenceMs = Math.round((10 / 60 + r() * 48) * HOUR);
+      const without = computeReport(s, optsOf(s));
+      const withCadence = computeReport(s, optsOf(s, { cadenceMs }));
+      if (without.gaps.length === 0) {
+        noGaps++;
+        expect(withCadence).toEqual(without);
+      } else if (JSON.stringify(withCadence) !== JSON.stringify(without)) differed++;
+    }
+    expect(noGaps).toBeGreaterThan(40);
+    expect(differed).toBeGreaterThan(10); // with gaps the cadence does change reports: the rule is not vacuous
+  });
+});
+
