@@ -303,6 +303,17 @@ function latestObservation(clean: CleanSeries): Report['latest'] {
 }
 
 /**
+ * Whether a report computed without a cadence can differ from the same report with `cadenceMs` (omitted: some
+ * cadence). The cadence enters the report only through the hourly bins' gap threshold, gapFactor × max(median
+ * interval, 1 h, cadence) (`binGapThresholdMs`), which it can only raise: a report with no gap has none with any
+ * cadence, and a cadence of at most an hour leaves the threshold as it is. In both cases the report is the same, field
+ * for field (tests/unit/analytics/report-fit-memo.test.ts checks both on random series).
+ */
+export function cadenceCanChange(report: Pick<Report, 'gaps'>, cadenceMs?: number): boolean {
+  return report.gaps.length > 0 && (cadenceMs === undefined || cadenceMs > MS_PER_HOUR);
+}
+
+/**
  * Compute the analytics report of one counter series as of `opts.at` (or `opts.now`, or the last point).
  *
  * Pipeline (docs/analytics.md): drop points after the as-of time → `cleanSeries` (dedupe, glitches, revisions,

@@ -1,6 +1,6 @@
 /** Report of one tag: load its series (one primary-key range read) and run the analytics. */
 import type { Store } from '../store/store.ts';
-import { ANALYTICS_VERSION, ReportFitMemo, computeReport, type Report } from '../analytics/report.ts';
+import { ANALYTICS_VERSION, ReportFitMemo, cadenceCanChange, computeReport, type Report } from '../analytics/report.ts';
 import { eventImpact, eventYearOverYear, type EventImpact, type EventYear } from '../analytics/events.ts';
 import { resolveEvent, type EventInfo } from './events.ts';
 import { loadSeries, toPoints } from './series.ts';
@@ -33,15 +33,14 @@ export async function buildReport(store: Store, input: ReportInput): Promise<Rep
   const rows = await loadSeries(store, { platform: input.platform, tag, metric: input.metric }, input.at ? { to: input.at } : {});
   const points = toPoints(rows);
   const opts = { platform: input.platform, tag, metric: input.metric, ...(atMs !== undefined ? { at: atMs } : {}), now: Date.now(), fitMemo: reportFitMemo };
-  // A tracked tag's cadence (late samples are not gaps; the overview passes the same cadence) enters the report only
-  // through the gap threshold, factor × max(median interval, 1 h, cadence), which it can only raise: a report with no
-  // gap without the cadence has none with it and is the same report, field for field (cadence is nowhere else; the
-  // property test in tests/unit/analytics/report-fit-memo.test.ts checks it). So the cadence is read, by the tag's key,
-  // only when the report has gaps: most reports skip that second query (~5–8 ms of chDB per report, figure 7h).
+  // A tracked tag's cadence (late samples are not gaps; the overview passes the same cadence) can change a report only
+  // when the report has gaps and the cadence is over an hour (analytics `cadenceCanChange`): the cadence is read, by the
+  // tag's key, only for a report with gaps, and the report recomputed only when the cadence can change it. A gap-free
+  // report skips that second chDB query (~5–8 ms per report, figure 7h).
   let report = computeReport(points, opts);
-  if (report.gaps.length > 0) {
+  if (cadenceCanChange(report)) {
     const cadenceMs = await trackedCadenceMs(store, input.platform, tag);
-    if (cadenceMs !== undefined) report = computeReport(points, { ...opts, cadenceMs });
+    if (cadenceMs !== undefined && cadenceCanChange(report, cadenceMs)) report = computeReport(points, { ...opts, cadenceMs });
   }
   return { ...report, observations: rows.length, conflicts: findConflicts(rows, input.metric) };
 }
