@@ -65,6 +65,10 @@ async function bundleCli() {
     external,
     // CommonJS packages inside the bundle (commander, @clickhouse/client) require Node's built-ins
     banner: { js: "import { createRequire as __tagpulseCreateRequire } from 'node:module'; const require = __tagpulseCreateRequire(import.meta.url);" },
+    // whitespace and syntax only (names stay, so stack traces and error names read as in the sources): a third less
+    // source for V8 to scan at every start (figure 6b)
+    minifyWhitespace: true,
+    minifySyntax: true,
     logLevel: 'warning',
   });
 }

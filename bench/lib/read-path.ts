@@ -12,7 +12,9 @@
  *  7e/7f GET /api/leaderboard 24h/7d ÷ one grouped rollup query: per tag the counter change over the window and over
  *                                    the window before it (velocity, growth), top 20 by velocity
  *  7g GET …/series                   ÷ the same rows by the same FINAL query, plain
- *  7h GET …/report                   ÷ the same query (the report is that tag's rows plus computation)
+ *  7h GET …/report                   ÷ the same query (the report is that tag's rows plus computation), repeated with
+ *                                    the data unchanged (its change points and lifecycle fit come from the report's memo)
+ *  7j GET …/report, cold             ÷ the same query; the memo emptied before each call (the first report after a load)
  *
  * Medians of up to `repeats` rounds after one warm-up round (fewer once a figure's rounds took `budgetMs`); the
  * overview goes last, each call capped at `overviewCapMs`; in each round tagpulse and the baseline run back to back, so

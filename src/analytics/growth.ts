@@ -135,7 +135,15 @@ export function theilSenCI(
   if (m < 3) return null;
   const slopes = new Float64Array((m * (m - 1)) / 2);
   let k = 0;
-  for (let i = 0; i < m; i++) for (let j = i + 1; j < m; j++) if (pts[j]![0] !== pts[i]![0]) slopes[k++] = (pts[j]![1] - pts[i]![1]) / (pts[j]![0] - pts[i]![0]);
+  // the pairs' slopes from typed copies of the sorted points (the same values, the same expressions: the m²/2 inner
+  // iterations no longer read two-element arrays, which a cold process runs several times slower)
+  const px = Float64Array.from(pts, (p) => p[0]);
+  const py = Float64Array.from(pts, (p) => p[1]);
+  for (let i = 0; i < m; i++) {
+    const xi = px[i]!;
+    const yi = py[i]!;
+    for (let j = i + 1; j < m; j++) if (px[j]! !== xi) slopes[k++] = (py[j]! - yi) / (px[j]! - xi);
+  }
   if (k === 0) return null;
   const sorted = slopes.subarray(0, k).sort();
   const slope = k % 2 === 1 ? sorted[k >> 1]! : (sorted[(k >> 1) - 1]! + sorted[k >> 1]!) / 2;

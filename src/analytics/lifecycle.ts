@@ -90,6 +90,18 @@ interface ProfiledFit {
   sse: number;
 }
 
+/**
+ * SATURATION: where the curves equal their limits exactly in double precision, so `profile` needs no Math.exp there.
+ *  - z < −38: e^z < 3.2e−17 < 2^−54, so 1 + e^z rounds to 1 (logistic g = 1/1 = 1) and e^{−e^z} = 1 − e^z rounds to 1
+ *    (Gompertz g = 1); both hold from z ≈ −37.4 on, so −38 leaves a margin.
+ *  - Gompertz z > 6.62: e^z > 749 and e^{−749} is below half the smallest subnormal (e^{−744.4}), so g = 0.
+ *  - logistic z > 710: e^z overflows to Infinity (e^709.78 is the largest double), so g = 1/(1 + ∞) = 0.
+ * tests/unit/analytics/lifecycle-equivalence.test.ts pins these against the expressions on both sides of each bound.
+ */
+export const SAT_ONE_BELOW = -38;
+export const GOMPERTZ_ZERO_ABOVE = 6.62;
+export const LOGISTIC_ZERO_ABOVE = 710;
+
 /** Scratch of `profile` (h_i), grown as needed: a profile runs thousands of times per fit (grid, LM, bootstrap). */
 let profileScratch = new Float64Array(0);
 
@@ -103,9 +115,13 @@ function profile(model: LifecycleModel, d: FitData, lr: number, m: number, resid
   if (profileScratch.length < n) profileScratch = new Float64Array(n);
   const h = profileScratch;
   const logistic = model === 'logistic';
+  // Saturated edges skip Math.exp; the constants are the values the expressions give there, bit for bit (an exp
+  // within 1 ulp makes 1 + e^z round to 1 and e^{−e^z} round to 1 or underflow to 0; SATURATION explains the bounds).
   const g = (t: number): number => {
     const z = -r * (t - m);
-    return logistic ? 1 / (1 + Math.exp(z)) : Math.exp(-Math.exp(z));
+    if (z < SAT_ONE_BELOW) return 1;
+    if (logistic) return z > LOGISTIC_ZERO_ABOVE ? 0 : 1 / (1 + Math.exp(z));
+    return z > GOMPERTZ_ZERO_ABOVE ? 0 : Math.exp(-Math.exp(z));
   };
   let shh = 0;
   let syh = 0;
@@ -132,16 +148,22 @@ function profile(model: LifecycleModel, d: FitData, lr: number, m: number, resid
   return { lr, m, k, sse: Number.isFinite(sse) ? sse : Infinity };
 }
 
-/** Levenberg–Marquardt on (ln r, m) of the profiled residuals, numeric Jacobian. */
+/**
+ * Levenberg–Marquardt on (ln r, m) of the profiled residuals, numeric Jacobian. An accepted step's residuals are the
+ * next iteration's r0 (the same `profile` at the same (ln r, m), so the same values): they are kept, not recomputed.
+ */
 function levenbergMarquardt(model: LifecycleModel, d: FitData, start: ProfiledFit, maxIter: number): ProfiledFit {
   const n = d.y.length;
   let cur = start;
   let lambda = 1e-3;
-  const r0 = new Float64Array(n);
+  let r0 = new Float64Array(n);
   const r1 = new Float64Array(n);
   const r2 = new Float64Array(n);
+  let rc = new Float64Array(n);
+  let haveR0 = false;
   for (let it = 0; it < maxIter; it++) {
-    profile(model, d, cur.lr, cur.m, r0);
+    if (!haveR0) profile(model, d, cur.lr, cur.m, r0);
+    haveR0 = false;
     const h1 = 1e-6 * Math.max(1, Math.abs(cur.lr));
     const h2 = 1e-6 * Math.max(1, Math.abs(cur.m));
     profile(model, d, cur.lr + h1, cur.m, r1);
@@ -172,10 +194,14 @@ function levenbergMarquardt(model: LifecycleModel, d: FitData, start: ProfiledFi
       }
       const d1 = (-g1 * b22 + g2 * a12) / det;
       const d2 = (-g2 * b11 + g1 * a12) / det;
-      const cand = profile(model, d, cur.lr + d1, cur.m + d2);
+      const cand = profile(model, d, cur.lr + d1, cur.m + d2, rc);
       if (cand.sse < cur.sse) {
         const rel = (cur.sse - cand.sse) / Math.max(cur.sse, 1e-300);
         cur = cand;
+        const swap = r0;
+        r0 = rc;
+        rc = swap;
+        haveR0 = true;
         lambda = Math.max(1e-12, lambda / 10);
         improved = rel > 1e-12;
         break;

@@ -5,7 +5,7 @@
  * Method reference: docs/analytics.md (all sections); growth-methods.md §4–§5.
  */
 import { z } from 'zod';
-import type { CleanSeries, SeriesPoint } from './types.ts';
+import type { AdjustedPoint, CleanSeries, SeriesPoint } from './types.ts';
 import { MS_PER_DAY, MS_PER_HOUR, toIso } from './math.ts';
 import { CLEAN_DEFAULTS, cleanSeries } from './clean.ts';
 import { BREAKOUT_DEFINITION, GROWTH_DEFAULTS, MAD_SCALE, MEAN_AD_SCALE } from './growth.ts';
@@ -210,6 +210,65 @@ export interface ReportOptions {
   parameters?: Partial<AnalyticsParameters>;
   /** Sampling cadence of a tracked tag (ms): late samples are not gaps. */
   cadenceMs?: number;
+  /** A memo of the change points and the lifecycle fit (see `ReportFitMemo`); without it both are computed. */
+  fitMemo?: ReportFitMemo;
+}
+
+/** The two parts of a report that `ReportFitMemo` keeps. */
+interface ReportFits {
+  changePoints: Report['changePoints'];
+  lifecycle: Report['lifecycle'];
+}
+
+/**
+ * A memo of the report's most expensive parts, the change points (PELT) and the lifecycle fit (grid, Levenberg–Marquardt,
+ * bootstrap): pure functions of the adjusted series and their options, so the key is that whole input, every field of
+ * every adjusted point (t, value, step, raw, precision, gap) and both option objects, spelled out in full. A hit is
+ * therefore the answer the computation gives for that input, and any change of the tag's data that reaches the fits (a
+ * new, revised or deleted observation, a later as-of time that admits one more point, another cadence that moves a gap)
+ * is another key; a change that does not reach them cannot change their answer. Map keys compare the full strings, so
+ * two inputs never share an entry. Least recently used entries go first; hits return copies, so no caller can change
+ * a kept answer. Held by the service that builds reports (services/report.ts), cleared by nothing else.
+ */
+export class ReportFitMemo {
+  readonly #entries = new Map<string, ReportFits>();
+  /** Calls answered from the memo and calls that computed (for tests and the benchmark). */
+  hits = 0;
+  misses = 0;
+  constructor(readonly capacity = 64) {}
+  get size(): number {
+    return this.#entries.size;
+  }
+  clear(): void {
+    this.#entries.clear();
+  }
+  /** The kept fits of this input, or the computed ones (then kept). */
+  fits(adjusted: readonly AdjustedPoint[], options: unknown, compute: () => ReportFits): ReportFits {
+    const key = fitKey(adjusted, options);
+    let hit = this.#entries.get(key);
+    if (hit !== undefined) {
+      this.hits++;
+      this.#entries.delete(key);
+    } else {
+      this.misses++;
+      hit = compute();
+      if (this.#entries.size >= this.capacity) this.#entries.delete(this.#entries.keys().next().value!);
+    }
+    this.#entries.set(key, hit);
+    return { changePoints: hit.changePoints.map((c) => ({ ...c })), lifecycle: hit.lifecycle === null ? null : { ...hit.lifecycle } };
+  }
+}
+
+/** The memo key: the options (JSON) and every field of every point, in a fixed order. */
+function fitKey(adjusted: readonly AdjustedPoint[], options: unknown): string {
+  const parts = new Array<string>(adjusted.length + 1);
+  // numbers spelled by String (JSON would write NaN and ±Infinity as null), −0 apart from 0
+  parts[0] = JSON.stringify(options, (_k, v: unknown) => (typeof v === 'number' ? `n:${Object.is(v, -0) ? '-0' : String(v)}` : v));
+  for (let i = 0; i < adjusted.length; i++) {
+    const p = adjusted[i]!;
+    parts[i + 1] = `${p.t},${p.value},${p.step},${p.raw},${p.precision},${p.gap === true ? 1 : p.gap === false ? 0 : '-'}`;
+  }
+  return parts.join(';');
 }
 
 const finiteOrNull = (x: number | null | undefined): number | null =>
@@ -241,6 +300,17 @@ function latestObservation(clean: CleanSeries): Report['latest'] {
     if (!glitchTimes.has(toIso(r.t))) return { value: r.value.toString(), observedAt: toIso(r.t), exact: r.precision === 'exact' };
   }
   return null;
+}
+
+/**
+ * Whether a report computed without a cadence can differ from the same report with `cadenceMs` (omitted: some
+ * cadence). The cadence enters the report only through the hourly bins' gap threshold, gapFactor × max(median
+ * interval, 1 h, cadence) (`binGapThresholdMs`), which it can only raise: a report with no gap has none with any
+ * cadence, and a cadence of at most an hour leaves the threshold as it is. In both cases the report is the same, field
+ * for field (tests/unit/analytics/report-fit-memo.test.ts checks both on random series).
+ */
+export function cadenceCanChange(report: Pick<Report, 'gaps'>, cadenceMs?: number): boolean {
+  return report.gaps.length > 0 && (cadenceMs === undefined || cadenceMs > MS_PER_HOUR);
 }
 
 /**
@@ -286,7 +356,7 @@ export function computeReport(points: readonly SeriesPoint[], opts: ReportOption
   });
   const adjusted = m.clean.adjusted;
 
-  const changePoints = detectChangePoints(adjusted, {
+  const changePointOptions = {
     cost: p.changepointCost,
     penaltyMultiplier: p.changepointPenaltyMultiplier,
     minSegmentBins: p.changepointMinSegmentBins,
@@ -295,9 +365,8 @@ export function computeReport(points: readonly SeriesPoint[], opts: ReportOption
     sigmaFloor: p.changepointSigmaFloor,
     sigmaWindowBins: p.changepointSigmaWindowBins,
     minSteps: p.roundingMinSteps,
-  }).filter((c) => Number.isFinite(c.before) && Number.isFinite(c.after));
-
-  const lifecycle = fitLifecycle(adjusted, {
+  };
+  const lifecycleOptions = {
     baseBinMs: p.lifecycleBaseBinMs,
     maxBins: p.lifecycleMaxBins,
     minBins: p.lifecycleMinBins,
@@ -310,7 +379,12 @@ export function computeReport(points: readonly SeriesPoint[], opts: ReportOption
     minR2: p.lifecycleMinR2,
     minPeakWidthBins: p.lifecycleMinPeakWidthBins,
     minSteps: p.roundingMinSteps,
+  };
+  const fitsOf = (): ReportFits => ({
+    changePoints: detectChangePoints(adjusted, changePointOptions).filter((c) => Number.isFinite(c.before) && Number.isFinite(c.after)),
+    lifecycle: fitLifecycle(adjusted, lifecycleOptions),
   });
+  const { changePoints, lifecycle } = opts.fitMemo ? opts.fitMemo.fits(adjusted, [changePointOptions, lifecycleOptions], fitsOf) : fitsOf();
   const cg = m.counterGrowth;
   const vg = m.velocityGrowth;
 

@@ -69,7 +69,8 @@ describe('the bin runs the CLI bundle', () => {
     const cli = join(ROOT, 'dist', 'cli');
     const holders = readdirSync(cli).filter((f) => /^bundle-.*\.js$/.test(f) && readFileSync(join(cli, f), 'utf8').includes('PREBUILT_DIR'));
     expect(holders.length).toBe(1);
-    const m = /PREBUILT_DIR = fileURLToPath\(new URL\("([^"]+)", import\.meta\.url\)\)/.exec(readFileSync(join(cli, holders[0]!), 'utf8'));
+    // whitespace-tolerant: the bundle is minified (whitespace and syntax) since the report helper's figure-6b work
+    const m = /PREBUILT_DIR\s*=\s*fileURLToPath\(new URL\("([^"]+)",\s*import\.meta\.url\)\)/.exec(readFileSync(join(cli, holders[0]!), 'utf8'));
     expect(m, 'PREBUILT_DIR expression').not.toBeNull();
     const dir = fileURLToPath(new URL(m![1]!, `file://${join(cli, holders[0]!)}`));
     expect(dir).toBe(join(ROOT, 'dist', 'dashboard', 'assets') + '/');

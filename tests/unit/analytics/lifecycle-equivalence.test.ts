@@ -4,9 +4,15 @@
  * curve once per call instead of once per edge, with the same expressions. The old implementation is kept verbatim in
  * reference/lifecycle-before-issue15.ts; on random rise-and-fall counters (logistic- and Gompertz-like waves, noise,
  * rounding, irregular sampling, gaps) every field must be equal, not merely close.
+ *
+ * Later in issue 15 (branch report): `profile` skips Math.exp where the curve is saturated (SAT_ONE_BELOW,
+ * GOMPERTZ_ZERO_ABOVE, LOGISTIC_ZERO_ABOVE; pinned below against the expressions on both sides of each bound), and
+ * Levenberg–Marquardt keeps an accepted step's residuals instead of recomputing them. Both must leave every result
+ * unchanged, also with the acceptance checks off (so every fit that converges is returned, not only the accepted ones).
  */
 import { describe, expect, it } from 'vitest';
 import { fitLifecycle, type CounterPoint } from '../../../src/analytics/index.ts';
+import { GOMPERTZ_ZERO_ABOVE, LOGISTIC_ZERO_ABOVE, SAT_ONE_BELOW } from '../../../src/analytics/lifecycle.ts';
 import { fitLifecycle as fitLifecycleBefore } from './reference/lifecycle-before-issue15.ts';
 import { HOUR, T0, gauss, randInt, rng } from './helpers.ts';
 
@@ -56,4 +62,49 @@ describe('fitLifecycle equals the fit before issue 15 exactly', () => {
       expect(fitLifecycle(s, opts)).toEqual(fitLifecycleBefore(s, opts));
     }
   });
+
+  it('with the acceptance checks off (R², peak width), so converged but rejected fits are compared too', () => {
+    const r = rng(17);
+    let fitted = 0;
+    for (let c = 0; c < 60; c++) {
+      const s = wave(r);
+      const opts = { minR2: -Infinity, minPeakWidthBins: 0, bootstrapReplicates: randInt(r, 5, 40) };
+      const got = fitLifecycle(s, opts);
+      expect(got).toEqual(fitLifecycleBefore(s, opts));
+      if (got) fitted++;
+    }
+    expect(fitted).toBeGreaterThan(20);
+  });
 });
+
+describe('the saturation bounds of profile give the values the expressions give', () => {
+  const logistic = (z: number) => 1 / (1 + Math.exp(z));
+  const gompertz = (z: number) => Math.exp(-Math.exp(z));
+  it('g = 1 below SAT_ONE_BELOW for both curves, and the bound keeps a margin', () => {
+    const r = rng(18);
+    for (let i = 0; i < 20_000; i++) {
+      const z = SAT_ONE_BELOW - r() * (i % 2 ? 1 : 1e4);
+      expect(logistic(z)).toBe(1);
+      expect(gompertz(z)).toBe(1);
+    }
+    for (const z of [SAT_ONE_BELOW, SAT_ONE_BELOW - Number.EPSILON * 64, -1e308]) {
+      expect(logistic(z)).toBe(1);
+      expect(gompertz(z)).toBe(1);
+    }
+    // the bound is not the edge: just above it the Gompertz curve is still exactly 1 (so it is safe), and further up it is not
+    expect(gompertz(-37.5)).toBe(1);
+    expect(gompertz(-37)).toBeLessThan(1);
+  });
+  it('Gompertz g = 0 above GOMPERTZ_ZERO_ABOVE, logistic g = 0 above LOGISTIC_ZERO_ABOVE', () => {
+    const r = rng(19);
+    for (let i = 0; i < 20_000; i++) {
+      expect(gompertz(GOMPERTZ_ZERO_ABOVE + r() * (i % 2 ? 1 : 1e4))).toBe(0);
+      expect(logistic(LOGISTIC_ZERO_ABOVE + r() * (i % 2 ? 1 : 1e4))).toBe(0);
+    }
+    expect(gompertz(6.6)).toBeGreaterThan(0); // just below the bound the value is a subnormal, not 0: the bound is tight-ish but safe
+    expect(gompertz(Number.MAX_VALUE)).toBe(0);
+    expect(logistic(Number.MAX_VALUE)).toBe(0);
+    expect(logistic(709)).toBeGreaterThan(0);
+  });
+});
+

@@ -1,0 +1,311 @@
+// cleanSeries as it was before the report helper's sliding medians (src/analytics/clean.ts on main 13bd75e), kept verbatim
+// as the reference of tests/unit/analytics/clean-equivalence.test.ts: the faster cleaning must give exactly these results.
+/**
+ * Cleaning of sampled cumulative counters: ordering, de-duplication, glitch and revision classification,
+ * the monotone adjusted series and sampling-gap detection.
+ *
+ * Method reference: docs/analytics.md §1 and growth-methods.md §5 ("Irregular sampling, counter resets and
+ * downward revisions").
+ */
+import type {
+  AdjustedPoint,
+  CleanSeries,
+  Gap,
+  Glitch,
+  Precision,
+  RevisionEvent,
+  SeriesPoint,
+} from '../../../../src/analytics/types.ts';
+import { MS_PER_HOUR, bigMax, median, medianInPlace, toIso } from '../../../../src/analytics/math.ts';
+
+/** Tunables of `cleanSeries`. */
+export interface CleanOptions {
+  /** Minimum Δt (ms) for a sampling gap, whatever the spacing. Default 0 (the median rule alone). */
+  gapMinMs?: number;
+  /** A gap is Δt > gapMedianFactor × median Δt (and > gapMinMs, and > gapMedianFactor × cadenceMs). Default 2. */
+  gapMedianFactor?: number;
+  /** Sampling cadence of a tracked tag (ms): late samples are not gaps, so the threshold is ≥ factor × cadence. */
+  cadenceMs?: number;
+  /** A fixed gap threshold (ms) that replaces the median rule (the hourly-bin metrics compute theirs from the bins). */
+  gapThresholdMs?: number;
+  /** A shift that returns to the previous trend within this many samples… Default 5. */
+  glitchMaxRunPoints?: number;
+  /** …or within this time (ms) is a transient glitch (dip or spike). Default 24 h. Otherwise it is a revision. */
+  glitchMaxRunMs?: number;
+  /** A change is a level shift when it departs from the local motion by more than this many times that motion. Default 20. */
+  shiftMotionFactor?: number;
+  /** …and by more than this fraction of the level. Default 0.005 (0.5 %). */
+  shiftMinRelative?: number;
+  /** Samples on each side whose rates give the local motion. Default 12. */
+  shiftNeighbours?: number;
+  /** A drop of more than this fraction of the level in one sampling interval is always a shift. Default 0.1. */
+  shiftDropRelative?: number;
+}
+
+/** Default cleaning parameters (cited in every report's `method.parameters`). */
+export const CLEAN_DEFAULTS = {
+  gapMinMs: 0,
+  gapMedianFactor: 2,
+  glitchMaxRunPoints: 5,
+  glitchMaxRunMs: 24 * MS_PER_HOUR,
+  shiftMotionFactor: 20,
+  shiftMinRelative: 0.005,
+  shiftNeighbours: 12,
+  shiftDropRelative: 0.1,
+} as const;
+
+const PRECISION_RANK: Record<Precision, number> = { exact: 0, rounded: 1, lower_bound: 2 };
+
+/**
+ * Preference order for points that share a timestamp (negative = `a` is preferred).
+ * Total order, so the choice never depends on input order: exact before rounded before lower_bound, then the
+ * larger value, then the smaller step, then the lexicographically smaller source (absent source last).
+ */
+export function comparePreference(a: SeriesPoint, b: SeriesPoint): number {
+  const pr = PRECISION_RANK[a.precision] - PRECISION_RANK[b.precision];
+  if (pr !== 0) return pr;
+  if (a.value !== b.value) return a.value > b.value ? -1 : 1;
+  if (a.step !== b.step) return a.step < b.step ? -1 : 1;
+  const sa = a.source;
+  const sb = b.source;
+  if (sa === sb) return 0;
+  if (sa === undefined) return 1;
+  if (sb === undefined) return -1;
+  return sa < sb ? -1 : 1;
+}
+
+/**
+ * Sort points by time and keep one point per timestamp (the preferred one by `comparePreference`).
+ * Points with a non-finite time are dropped. Input order never matters.
+ */
+export function sortAndDedupe(points: readonly SeriesPoint[]): SeriesPoint[] {
+  const sorted = points
+    .filter((p) => Number.isFinite(p.t))
+    .slice()
+    .sort((a, b) => a.t - b.t || comparePreference(a, b));
+  const out: SeriesPoint[] = [];
+  for (const p of sorted) {
+    const last = out[out.length - 1];
+    if (last === undefined || last.t !== p.t) out.push(p);
+  }
+  return out;
+}
+
+/**
+ * "Future running minimum" C_adj(t_i) = min_{j ≥ i} C(t_j): the smallest monotone non-decreasing series that
+ * never exceeds the data; it pushes a downward revision back onto the earlier increments
+ * (growth-methods.md §5, item 3).
+ */
+export function futureRunningMin(values: readonly bigint[]): bigint[] {
+  const out = new Array<bigint>(values.length);
+  let run: bigint | undefined;
+  for (let i = values.length - 1; i >= 0; i--) {
+    const v = values[i]!;
+    run = run === undefined || v < run ? v : run;
+    out[i] = run;
+  }
+  return out;
+}
+
+/**
+ * Sampling-gap detection. The typical interval is the median Δt of consecutive sample times; a gap is any
+ * Δt > max(gapMedianFactor × median, gapMedianFactor × cadenceMs, gapMinMs). Nothing is interpolated across a gap.
+ *
+ * @param times strictly increasing epoch-ms times of usable samples
+ */
+export function detectGaps(
+  times: readonly number[],
+  opts: CleanOptions = {},
+): { gaps: Gap[]; medianIntervalMs: number | null; thresholdMs: number | null; gapAfter: boolean[] } {
+  const gapAfter = times.map(() => false);
+  if (times.length < 2) return { gaps: [], medianIntervalMs: null, thresholdMs: null, gapAfter };
+  const dts: number[] = [];
+  for (let i = 1; i < times.length; i++) dts.push(times[i]! - times[i - 1]!);
+  const med = median(dts);
+  const factor = opts.gapMedianFactor ?? CLEAN_DEFAULTS.gapMedianFactor;
+  const threshold = opts.gapThresholdMs ?? Math.max(factor * med, factor * (opts.cadenceMs ?? 0), opts.gapMinMs ?? CLEAN_DEFAULTS.gapMinMs);
+  const gaps: Gap[] = [];
+  for (let i = 1; i < times.length; i++) {
+    if (dts[i - 1]! > threshold) {
+      gaps.push({ from: toIso(times[i - 1]!), to: toIso(times[i]!) });
+      gapAfter[i - 1] = true;
+    }
+  }
+  return { gaps, medianIntervalMs: med, thresholdMs: threshold, gapAfter };
+}
+
+/** Neighbouring intervals needed before a rise (or a small drop) can be called a level shift. */
+const MIN_MOTION_INTERVALS = 4;
+
+/**
+ * Local motion of the counter around interval i (the interval from sample i−1 to sample i): the median rate
+ * (counts/ms) of the neighbouring intervals (i itself excluded) and the median absolute rate. Medians, so a few
+ * glitches or shifts nearby do not move them.
+ */
+function localMotion(t: readonly number[], v: readonly number[], i: number, k: number): { rate: number; absRate: number; n: number } {
+  // The rates and their absolute values go straight into two scratch buffers, in the order the former arrays had
+  // them, so medianInPlace sees the same values in the same order (the same result, bit for bit) without the four
+  // allocations per sample this did before (it runs once per sample of every cleaned series).
+  if (rateScratch.length < 2 * k) {
+    rateScratch = new Float64Array(2 * k);
+    absScratch = new Float64Array(2 * k);
+  }
+  let n = 0;
+  for (let j = Math.max(1, i - k); j <= Math.min(t.length - 1, i + k); j++) {
+    if (j === i) continue;
+    const dt = t[j]! - t[j - 1]!;
+    if (dt > 0) {
+      const r = (v[j]! - v[j - 1]!) / dt;
+      rateScratch[n] = r;
+      absScratch[n] = Math.abs(r);
+      n++;
+    }
+  }
+  if (n === 0) return { rate: 0, absRate: 0, n: 0 };
+  return { rate: medianInPlace(rateScratch.subarray(0, n)), absRate: medianInPlace(absScratch.subarray(0, n)), n };
+}
+let rateScratch = new Float64Array(16);
+let absScratch = new Float64Array(16);
+
+/**
+ * Clean a sampled cumulative counter.
+ *
+ * Method (growth-methods.md §5, "Recommended classification of drops", extended to shifts in both directions):
+ *  1. sort by time and de-duplicate (see `sortAndDedupe`); `raw` keeps every remaining point;
+ *  2. lower_bound points are kept in `raw` but excluded from velocity math;
+ *  3. a zero (or negative) value is a glitch, i.e. missing, never a real zero;
+ *  4. the change e = (C_i − C_{i−1}) − m·Δt beyond the local motion m (median rate of the `shiftNeighbours`
+ *     intervals on each side) is a **level shift** when |e| > max(2·q, shiftMotionFactor·|m|·Δt,
+ *     shiftMinRelative·C_{i−1}) with q the larger rounding step of the two samples, or when the counter drops by more
+ *     than max(2·q, shiftDropRelative·C_{i−1}) in one interval (no counter shrinks 10 % between two samples). A
+ *     shift is
+ *     - a glitch ('dip' when down, 'spike' when up) if a later sample within `glitchMaxRunPoints` samples and
+ *       `glitchMaxRunMs` lies closer to the old trend (median rate before the shift) than to the shifted one, or
+ *       after a drop is back at the old level (a transient): those samples are missing;
+ *     - otherwise one revision event {at, from: C_{i−1}, to: C_i};
+ *  5. everything else is the counter's own motion, including small drops (display flicker, a shrinking counter);
+ *  6. `adjusted` removes every revision's excess e from the points before it (earlier points are moved onto the
+ *     latest level), so a revision invents no stall and no change of growth; points that would end ≤ 0 are left out;
+ *  7. gaps from the usable sample times (see `detectGaps`); adjusted points after a gap carry `gap: true`.
+ *
+ * A shift in the last samples cannot yet be told from a transient; it is reported as a revision until later samples
+ * show a return to trend (report results are "as of" the data).
+ *
+ * Pure; O(n·k) for k neighbours.
+ */
+export function cleanSeries(points: readonly SeriesPoint[], opts: CleanOptions = {}): CleanSeries {
+  const raw = sortAndDedupe(points);
+  const usable = raw.filter((p) => p.precision !== 'lower_bound');
+  const glitches: Glitch[] = [];
+  const revisions: RevisionEvent[] = [];
+
+  const nonZero = usable.filter((p) => {
+    if (p.value > 0n) return true;
+    glitches.push({ at: toIso(p.t), value: p.value.toString(), reason: 'zero' });
+    return false;
+  });
+
+  const maxRunPoints = opts.glitchMaxRunPoints ?? CLEAN_DEFAULTS.glitchMaxRunPoints;
+  const maxRunMs = opts.glitchMaxRunMs ?? CLEAN_DEFAULTS.glitchMaxRunMs;
+  const factor = opts.shiftMotionFactor ?? CLEAN_DEFAULTS.shiftMotionFactor;
+  const minRel = opts.shiftMinRelative ?? CLEAN_DEFAULTS.shiftMinRelative;
+  const k = opts.shiftNeighbours ?? CLEAN_DEFAULTS.shiftNeighbours;
+  const dropRel = opts.shiftDropRelative ?? CLEAN_DEFAULTS.shiftDropRelative;
+  const ts = nonZero.map((p) => p.t);
+  const vs = nonZero.map((p) => Number(p.value));
+
+  const isShift = (a: number, b: number): { e: number; m: number } | null => {
+    const pa = nonZero[a]!;
+    const pb = nonZero[b]!;
+    const dt = pb.t - pa.t;
+    const { rate, absRate, n } = localMotion(ts, vs, b === a + 1 ? b : a + 1, k);
+    const e = Number(pb.value - pa.value) - rate * dt;
+    const q = Number(bigMax(pa.step, pb.step));
+    const limit = Math.max(2 * q, factor * absRate * dt, minRel * Number(pa.value));
+    const bigDrop = Number(pa.value - pb.value) > Math.max(2 * q, dropRel * Number(pa.value));
+    // without a few neighbouring intervals there is no motion to depart from: only impossible drops count then
+    return (n >= MIN_MOTION_INTERVALS && Math.abs(e) > limit) || bigDrop ? { e, m: rate } : null;
+  };
+
+  /** Median rate of up to k intervals ending at sample `prev` (the trend before a shift, not contaminated by it). */
+  const rateBefore = (prev: number): number => {
+    const rates: number[] = [];
+    for (let j = Math.max(1, prev - k + 1); j <= prev; j++) {
+      const dt = ts[j]! - ts[j - 1]!;
+      if (dt > 0) rates.push((vs[j]! - vs[j - 1]!) / dt);
+    }
+    return rates.length ? median(rates) : 0;
+  };
+
+  /**
+   * Index of the first sample after i that is back on the old trend of sample `prev` (closer to it than to the
+   * shifted trend, or, after a drop, back at the old level within the rounding step), within both run limits
+   * (≤ glitchMaxRunPoints samples and ≤ glitchMaxRunMs after the shift), or -1.
+   */
+  const returnsTo = (prev: number, i: number, down: boolean): number => {
+    const p0 = nonZero[prev]!;
+    const pi = nonZero[i]!;
+    const m = rateBefore(prev);
+    for (let j = i + 1; j < nonZero.length; j++) {
+      const q = nonZero[j]!;
+      if (j - i > maxRunPoints || q.t - pi.t > maxRunMs) return -1;
+      const oldTrend = Number(p0.value) + m * (q.t - p0.t);
+      const newTrend = Number(pi.value) + m * (q.t - pi.t);
+      if (Math.abs(Number(q.value) - oldTrend) < Math.abs(Number(q.value) - newTrend)) return j;
+      if (down && q.value + bigMax(p0.step, q.step) >= p0.value) return j;
+    }
+    return -1;
+  };
+
+  const accepted: number[] = [];
+  /** Excess e of each revision, by accepted index of its first sample. */
+  const shifts: { at: number; e: number }[] = [];
+  for (let i = 0; i < nonZero.length; ) {
+    const prev = accepted[accepted.length - 1];
+    if (prev === undefined) {
+      accepted.push(i++);
+      continue;
+    }
+    const s = isShift(prev, i);
+    if (s === null) {
+      accepted.push(i++);
+      continue;
+    }
+    const back = returnsTo(prev, i, s.e < 0);
+    if (back > 0) {
+      for (let j = i; j < back; j++) glitches.push({ at: toIso(nonZero[j]!.t), value: nonZero[j]!.value.toString(), reason: s.e < 0 ? 'dip' : 'spike' });
+      i = back;
+      continue;
+    }
+    revisions.push({ at: toIso(nonZero[i]!.t), from: nonZero[prev]!.value.toString(), to: nonZero[i]!.value.toString() });
+    shifts.push({ at: accepted.length, e: s.e });
+    accepted.push(i++);
+  }
+
+  // Remove each revision's excess from the points before it (cumulative from the latest revision backwards).
+  const correction = new Array<bigint>(accepted.length).fill(0n);
+  let run = 0n;
+  let si = shifts.length - 1;
+  for (let a = accepted.length - 1; a >= 0; a--) {
+    correction[a] = run;
+    while (si >= 0 && shifts[si]!.at === a) {
+      run += BigInt(Math.round(shifts[si]!.e));
+      si--;
+    }
+  }
+  const kept: AdjustedPoint[] = [];
+  accepted.forEach((idx, a) => {
+    const p = nonZero[idx]!;
+    const value = p.value + correction[a]!;
+    if (value <= 0n) return;
+    kept.push({ t: p.t, value, step: p.step, raw: p.value, precision: p.precision === 'exact' ? 'exact' : 'rounded' });
+  });
+
+  glitches.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
+  const { gaps, medianIntervalMs, gapAfter } = detectGaps(
+    kept.map((p) => p.t),
+    opts,
+  );
+  const adjusted: AdjustedPoint[] = kept.map((p, i) => (i > 0 && gapAfter[i - 1] ? { ...p, gap: true } : p));
+  return { raw, adjusted, glitches, revisions, gaps, medianIntervalMs };
+}
