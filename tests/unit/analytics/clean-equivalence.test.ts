@@ -7,9 +7,9 @@
  * not merely close, and the one-pass medians must equal the per-sample ones for every interval and window size.
  */
 import { describe, expect, it } from 'vitest';
-import { cleanSeries, localMotion, localMotions } from '../../../src/analytics/clean.ts';
+import { cleanSeries, localMotion, localMotions, sortAndDedupe } from '../../../src/analytics/clean.ts';
 import type { SeriesPoint } from '../../../src/analytics/types.ts';
-import { cleanSeries as cleanSeriesBefore } from './reference/clean-before-report.ts';
+import { cleanSeries as cleanSeriesBefore, sortAndDedupe as sortAndDedupeBefore } from './reference/clean-before-report.ts';
 import { HOUR, T0, gauss, randInt, rng } from './helpers.ts';
 
 /** A counter with the troubles cleaning exists for. */
@@ -60,6 +60,33 @@ describe('cleanSeries equals the cleaning before the sliding medians exactly', (
       const opts = { shiftNeighbours: [0, 1, 2, 3, 7, 12, 30, 2.5][c % 8]!, glitchMaxRunPoints: randInt(r, 1, 8), shiftMotionFactor: 5 + 30 * r() };
       expect(cleanSeries(s, opts)).toEqual(cleanSeriesBefore(s, opts));
     }
+  });
+});
+
+describe('sortAndDedupe with its one-pass copy of already increasing input equals the general sort and dedupe', () => {
+  it('on increasing, shuffled, repeated, equal-time and non-finite inputs: the same points in the same order, a new array', () => {
+    const r = rng(1521);
+    let fast = 0;
+    let general = 0;
+    for (let c = 0; c < 400; c++) {
+      let s = troubled(r);
+      const kind = c % 5;
+      if (kind === 1) s = s.filter((p, i) => i === 0 || p.t !== s[i - 1]!.t); // strictly increasing: the one-pass copy
+      if (kind === 2) s = [...s].sort(() => r() - 0.5); // shuffled
+      if (kind === 3 && s.length) s = [...s, { ...s[randInt(r, 0, s.length - 1)]!, source: 'z' }]; // a repeat at the end
+      if (kind === 4 && s.length) s = [...s.slice(0, -1), { ...s[s.length - 1]!, t: [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY][c % 3]! }];
+      const increasing = s.every((p, i) => Number.isFinite(p.t) && (i === 0 || p.t > s[i - 1]!.t));
+      if (increasing) fast++;
+      else general++;
+      const got = sortAndDedupe(s);
+      const want = sortAndDedupeBefore(s);
+      expect(got).not.toBe(s);
+      expect(got.length).toBe(want.length);
+      got.forEach((p, i) => expect(p).toBe(want[i])); // the very same point objects, in the same order
+    }
+    expect(fast).toBeGreaterThan(80);
+    expect(general).toBeGreaterThan(150);
+    expect(sortAndDedupe([])).toEqual(sortAndDedupeBefore([]));
   });
 });
 
