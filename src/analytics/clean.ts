@@ -219,7 +219,8 @@ export function localMotions(t: readonly number[], v: readonly number[], k: numb
       if (s[mid]! < x) lo = mid + 1;
       else hi = mid;
     }
-    s.copyWithin(lo + 1, lo, c);
+    // shift by hand: a window is a few dozen numbers, where a copyWithin call costs more than the moves
+    for (let q = c; q > lo; q--) s[q] = s[q - 1]!;
     s[lo] = x;
   };
   const remove = (s: Float64Array, x: number): void => {
@@ -230,7 +231,7 @@ export function localMotions(t: readonly number[], v: readonly number[], k: numb
       if (s[mid]! < x) lo = mid + 1;
       else hi = mid;
     }
-    s.copyWithin(lo, lo + 1, c);
+    for (let q = lo; q < c - 1; q++) s[q] = s[q + 1]!;
   };
   const add = (j: number): void => {
     if (j < 1 || j > n - 1 || !ok[j]) return;
