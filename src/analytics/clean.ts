@@ -321,10 +321,15 @@ export function cleanSeries(points: readonly SeriesPoint[], opts: CleanOptions =
     const pb = nonZero[b]!;
     const dt = pb.t - pa.t;
     const { rate, absRate, n } = motionAt(b === a + 1 ? b : a + 1);
-    const e = Number(pb.value - pa.value) - rate * dt;
+    // vs holds Number(value); below 2^53 both values are exact there and so is their float difference, which is then
+    // Number of the bigint difference (the bigint path stays for larger counters)
+    const va = vs[a]!;
+    const vb = vs[b]!;
+    const safe = va <= Number.MAX_SAFE_INTEGER && vb <= Number.MAX_SAFE_INTEGER;
+    const e = (safe ? vb - va : Number(pb.value - pa.value)) - rate * dt;
     const q = Number(bigMax(pa.step, pb.step));
-    const limit = Math.max(2 * q, factor * absRate * dt, minRel * Number(pa.value));
-    const bigDrop = Number(pa.value - pb.value) > Math.max(2 * q, dropRel * Number(pa.value));
+    const limit = Math.max(2 * q, factor * absRate * dt, minRel * va);
+    const bigDrop = (safe ? va - vb : Number(pa.value - pb.value)) > Math.max(2 * q, dropRel * va);
     // without a few neighbouring intervals there is no motion to depart from: only impossible drops count then
     return (n >= MIN_MOTION_INTERVALS && Math.abs(e) > limit) || bigDrop ? { e, m: rate } : null;
   };
@@ -398,7 +403,8 @@ export function cleanSeries(points: readonly SeriesPoint[], opts: CleanOptions =
   const kept: AdjustedPoint[] = [];
   accepted.forEach((idx, a) => {
     const p = nonZero[idx]!;
-    const value = p.value + correction[a]!;
+    const corr = correction[a]!;
+    const value = corr === 0n ? p.value : p.value + corr;
     if (value <= 0n) return;
     kept.push({ t: p.t, value, step: p.step, raw: p.value, precision: p.precision === 'exact' ? 'exact' : 'rounded' });
   });

@@ -53,6 +53,24 @@ describe('cleanSeries equals the cleaning before the sliding medians exactly', (
     expect(glitches).toBeGreaterThan(300);
   });
 
+  it('on counters above 2^53 (the exact bigint differences) and straddling it', () => {
+    const r = rng(1522);
+    let straddling = 0;
+    let revisions = 0;
+    for (let c = 0; c < 120; c++) {
+      // scaled far above 2^53 with low bits a float cannot hold (revisions and their excess still happen), or shifted to
+      // cross 2^53 as the counter grows
+      const big = (v: bigint) => (c % 2 === 0 ? v * 2n ** 40n + BigInt(randInt(r, 0, 2 ** 20)) : v + 2n ** 53n - 600_000n);
+      const s = troubled(r).map((p) => ({ ...p, value: p.value === 0n ? 0n : big(p.value), step: p.step * (c % 2 === 0 ? 2n ** 40n : 1n) }));
+      const got = cleanSeries(s);
+      expect(got).toEqual(cleanSeriesBefore(s));
+      revisions += got.revisions.length;
+      if (s.some((p) => p.value > 0n && p.value < 2n ** 53n) && s.some((p) => p.value >= 2n ** 53n)) straddling++;
+    }
+    expect(straddling).toBeGreaterThan(20); // pairs on both sides of 2^53 were compared
+    expect(revisions).toBeGreaterThan(10); // and revisions far above it, whose excess comes from those differences
+  });
+
   it('with other neighbour counts (whole, fractional, zero) and run limits', () => {
     const r = rng(1520);
     for (let c = 0; c < 120; c++) {
