@@ -109,6 +109,12 @@ if (what.has('cparts')) {
   ops['compare toPoints x5'] = async () => fiveTags.map((t) => toPoints(byTag.get(t)!));
   ops['compareSeries'] = async () => compareSeries(pts, { scale: 'linear', stepMs: 86_400_000, maxRows: 20_001 });
   ops['compareTags'] = () => compareTags(store, { tags: fiveTags.join(','), metric: 'views' });
+  // the transport alone: a plain Node server sending the compare answer's bytes (set when `parts` did not set a body)
+  if (!fixed) fixed = await get(`/api/compare?tags=${fiveTags.join(',')}&metric=views`);
+  ops['plain http compare body'] = async () => {
+    const res = await fetch(plainUrl);
+    return res.text();
+  };
   // compareTags before chosen_many (readings_many + toPoints), for a paired comparison
   ops['compareTags (old)'] = async () => {
     const m = await loadReadingsMany(store, key);

@@ -77,6 +77,21 @@ export function comparePreference(a: SeriesPoint, b: SeriesPoint): number {
  * Points with a non-finite time are dropped. Input order never matters.
  */
 export function sortAndDedupe(points: readonly SeriesPoint[]): SeriesPoint[] {
+  // Input already in strictly increasing finite time (what the store's readers and binReadings give): the filter keeps
+  // every point, the sort has one possible order (no equal times for comparePreference to break) and nothing is a
+  // duplicate, so the answer is a copy of the input. One pass instead of filter, sort and dedupe
+  // (tests/unit/analytics/clean-equivalence.test.ts pins it against the general path).
+  let increasing = true;
+  let prevT = Number.NEGATIVE_INFINITY;
+  for (let i = 0; i < points.length; i++) {
+    const t = points[i]!.t;
+    if (!Number.isFinite(t) || !(t > prevT)) {
+      increasing = false;
+      break;
+    }
+    prevT = t;
+  }
+  if (increasing) return points.slice();
   const sorted = points
     .filter((p) => Number.isFinite(p.t))
     .slice()
@@ -204,7 +219,8 @@ export function localMotions(t: readonly number[], v: readonly number[], k: numb
       if (s[mid]! < x) lo = mid + 1;
       else hi = mid;
     }
-    s.copyWithin(lo + 1, lo, c);
+    // shift by hand: a window is a few dozen numbers, where a copyWithin call costs more than the moves
+    for (let q = c; q > lo; q--) s[q] = s[q - 1]!;
     s[lo] = x;
   };
   const remove = (s: Float64Array, x: number): void => {
@@ -215,7 +231,7 @@ export function localMotions(t: readonly number[], v: readonly number[], k: numb
       if (s[mid]! < x) lo = mid + 1;
       else hi = mid;
     }
-    s.copyWithin(lo, lo + 1, c);
+    for (let q = lo; q < c - 1; q++) s[q] = s[q + 1]!;
   };
   const add = (j: number): void => {
     if (j < 1 || j > n - 1 || !ok[j]) return;
@@ -305,10 +321,15 @@ export function cleanSeries(points: readonly SeriesPoint[], opts: CleanOptions =
     const pb = nonZero[b]!;
     const dt = pb.t - pa.t;
     const { rate, absRate, n } = motionAt(b === a + 1 ? b : a + 1);
-    const e = Number(pb.value - pa.value) - rate * dt;
+    // vs holds Number(value); below 2^53 both values are exact there and so is their float difference, which is then
+    // Number of the bigint difference (the bigint path stays for larger counters)
+    const va = vs[a]!;
+    const vb = vs[b]!;
+    const safe = va <= Number.MAX_SAFE_INTEGER && vb <= Number.MAX_SAFE_INTEGER;
+    const e = (safe ? vb - va : Number(pb.value - pa.value)) - rate * dt;
     const q = Number(bigMax(pa.step, pb.step));
-    const limit = Math.max(2 * q, factor * absRate * dt, minRel * Number(pa.value));
-    const bigDrop = Number(pa.value - pb.value) > Math.max(2 * q, dropRel * Number(pa.value));
+    const limit = Math.max(2 * q, factor * absRate * dt, minRel * va);
+    const bigDrop = (safe ? va - vb : Number(pa.value - pb.value)) > Math.max(2 * q, dropRel * va);
     // without a few neighbouring intervals there is no motion to depart from: only impossible drops count then
     return (n >= MIN_MOTION_INTERVALS && Math.abs(e) > limit) || bigDrop ? { e, m: rate } : null;
   };
@@ -382,7 +403,8 @@ export function cleanSeries(points: readonly SeriesPoint[], opts: CleanOptions =
   const kept: AdjustedPoint[] = [];
   accepted.forEach((idx, a) => {
     const p = nonZero[idx]!;
-    const value = p.value + correction[a]!;
+    const corr = correction[a]!;
+    const value = corr === 0n ? p.value : p.value + corr;
     if (value <= 0n) return;
     kept.push({ t: p.t, value, step: p.step, raw: p.value, precision: p.precision === 'exact' ? 'exact' : 'rounded' });
   });

@@ -9,7 +9,7 @@
 import type { SeriesPoint } from './types.ts';
 import { toIso } from './math.ts';
 import { interpolateAt } from './velocity.ts';
-import { binCounter, binHourly } from './metrics.ts';
+import { binClean, binHourly } from './metrics.ts';
 
 /** Scales of `compareSeries`. */
 export type CompareScale = 'linear' | 'log' | 'indexed';
@@ -62,7 +62,8 @@ export function compareSeries(
   if (!(opts.stepMs > 0)) throw new RangeError('compareSeries: stepMs must be > 0');
   const keys = series.map((s) => s.key);
   if (new Set(keys).size !== keys.length) throw new Error('compareSeries: duplicate keys');
-  const adjusted = series.map((s) => binCounter(binHourly(s.points), Number.POSITIVE_INFINITY).clean.adjusted);
+  // the cleaning of binCounter without its rate knots, which the comparison does not use
+  const adjusted = series.map((s) => binClean(binHourly(s.points), Number.POSITIVE_INFINITY).adjusted);
   const firsts = adjusted.filter((a) => a.length > 0).map((a) => a[0]!.t);
   const lasts = adjusted.filter((a) => a.length > 0).map((a) => a[a.length - 1]!.t);
   const empty: CompareResult = { scale: opts.scale, stepMs: opts.stepMs, indexAt: null, keys, rows: [] };

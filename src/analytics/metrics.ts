@@ -113,17 +113,32 @@ export function binGapThresholdMs(bins: readonly HourBin[], cadenceMs = 0, facto
   return factor * Math.max(med, MS_PER_HOUR, cadenceMs);
 }
 
+/** Options of `binClean` / `binCounter`. */
+export interface BinCleanOptions {
+  cadenceMs?: number;
+  glitchMaxRunPoints?: number;
+  glitchMaxRunMs?: number;
+}
+
+/**
+ * The cleaned bin readings as of `atMs` (Infinity: every complete bin), cleaned with the bin gap threshold
+ * (`binGapThresholdMs`): `binCounter`'s `clean`, for callers that need no rate knots (compareSeries).
+ */
+export function binClean(bins: readonly HourBin[], atMs: number, opts: BinCleanOptions = {}): CleanSeries {
+  return cleanSeries(binReadings(bins, atMs), {
+    gapThresholdMs: binGapThresholdMs(bins.filter((b) => b.firstAt <= atMs), opts.cadenceMs ?? 0),
+    ...(opts.glitchMaxRunPoints !== undefined ? { glitchMaxRunPoints: opts.glitchMaxRunPoints } : {}),
+    ...(opts.glitchMaxRunMs !== undefined ? { glitchMaxRunMs: opts.glitchMaxRunMs } : {}),
+  });
+}
+
 /**
  * The cleaned counter the metrics interpolate, from hourly bins as of `atMs` (Infinity: every complete bin): bin
  * readings cleaned with the bin gap threshold (`binGapThresholdMs`). `counter` is the threshold-crossing knot series
  * for rounded data (`rateKnots`), else the adjusted readings.
  */
-export function binCounter(bins: readonly HourBin[], atMs: number, opts: { cadenceMs?: number; glitchMaxRunPoints?: number; glitchMaxRunMs?: number } = {}): { clean: CleanSeries; counter: CounterPoint[] } {
-  const clean = cleanSeries(binReadings(bins, atMs), {
-    gapThresholdMs: binGapThresholdMs(bins.filter((b) => b.firstAt <= atMs), opts.cadenceMs ?? 0),
-    ...(opts.glitchMaxRunPoints !== undefined ? { glitchMaxRunPoints: opts.glitchMaxRunPoints } : {}),
-    ...(opts.glitchMaxRunMs !== undefined ? { glitchMaxRunMs: opts.glitchMaxRunMs } : {}),
-  });
+export function binCounter(bins: readonly HourBin[], atMs: number, opts: BinCleanOptions = {}): { clean: CleanSeries; counter: CounterPoint[] } {
+  const clean = binClean(bins, atMs, opts);
   const knots = rateKnots(clean.adjusted);
   // a display figure that never changed has no threshold crossing: the readings themselves bound the counter
   return { clean, counter: knots.length >= 2 ? knots : clean.adjusted.slice() };

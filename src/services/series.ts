@@ -75,7 +75,11 @@ export async function loadChosenMany(store: Store, key: { platform: string; metr
   for (const r of await store.run(range.from ? chosenManyRangeQuery : chosenManyQuery, params)) {
     if (!out.has(r.tag)) continue;
     const points: SeriesPoint[] = new Array(r.times.length);
-    for (let i = 0; i < r.times.length; i++) points[i] = { t: r.times[i]!, value: BigInt(r.values[i]!), precision: r.precisions[i]!, step: BigInt(r.steps[i]!), source: r.sources[i]! };
+    for (let i = 0; i < r.times.length; i++) {
+      const step = r.steps[i]!;
+      // most readings are exact (step 0): the same bigint without parsing the text
+      points[i] = { t: r.times[i]!, value: BigInt(r.values[i]!), precision: r.precisions[i]!, step: step === '0' ? 0n : BigInt(step), source: r.sources[i]! };
+    }
     out.set(r.tag, { observations: r.observations, exactRows: r.exact_rows, points });
   }
   return out;

@@ -19,10 +19,11 @@ export const SOURCE_RANK_SQL = `toUInt8(multiIf(precision = 'exact', if(method I
 /**
  * The last tie-break of the choice per instant (services/readings.ts `compareReadings`: the greatest origin key
  * `method` or `import:<provenance>`, a NUL, then `source`) as a value ClickHouse orders the way JavaScript orders the
- * key's text. JavaScript compares UTF-16 code units and ClickHouse compares UTF-8 bytes; the two orders differ only
- * where characters U+E000–U+FFFF (lead bytes 0xEE, 0xEF) meet characters above U+FFFF (lead bytes 0xF0–0xF4, surrogate
- * pairs in UTF-16, which sort below U+E000). Those lead bytes never occur as continuation bytes, so mapping them — 0xF0–0xF4
- * to 0xEE–0xF2 and 0xEE, 0xEF to 0xF3, 0xF4 — makes the byte order of the mapped key the UTF-16 order of the text.
- * tests/integration/analytics/compare-chosen.test.ts checks it on such keys.
+ * key's text. JavaScript compares UTF-16 code units and ClickHouse compares bytes; UTF-8's byte order differs from
+ * UTF-16's only where characters U+E000–U+FFFF meet characters above U+FFFF (surrogate pairs in UTF-16, which sort below
+ * U+E000). So the key is converted to UTF-16BE: its bytes, compared as ClickHouse compares strings (unsigned, then the
+ * shorter first), are in the order of its 16-bit code units, which is JavaScript's order, NUL (0x0000) still the least.
+ * One string function per row; the earlier byte-by-byte mapping of UTF-8 lead bytes gave the same order at about
+ * twice the cost (issue 15, figure 7d). tests/integration/analytics/compare-chosen.test.ts checks it on such keys.
  */
-export const ORIGIN_KEY_ORDER_SQL = `arrayMap(b -> multiIf(b >= 240, b - 2, b >= 238, b + 5, b), arrayMap(c -> reinterpretAsUInt8(c), splitByString('', concat(if(method = 'import', concat('import:', provenance), toString(method)), char(0), source))))`;
+export const ORIGIN_KEY_ORDER_SQL = `convertCharset(concat(if(method = 'import', concat('import:', provenance), toString(method)), char(0), source), 'UTF-8', 'UTF-16BE')`;

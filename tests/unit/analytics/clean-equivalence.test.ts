@@ -7,9 +7,9 @@
  * not merely close, and the one-pass medians must equal the per-sample ones for every interval and window size.
  */
 import { describe, expect, it } from 'vitest';
-import { cleanSeries, localMotion, localMotions } from '../../../src/analytics/clean.ts';
+import { cleanSeries, localMotion, localMotions, sortAndDedupe } from '../../../src/analytics/clean.ts';
 import type { SeriesPoint } from '../../../src/analytics/types.ts';
-import { cleanSeries as cleanSeriesBefore } from './reference/clean-before-report.ts';
+import { cleanSeries as cleanSeriesBefore, sortAndDedupe as sortAndDedupeBefore } from './reference/clean-before-report.ts';
 import { HOUR, T0, gauss, randInt, rng } from './helpers.ts';
 
 /** A counter with the troubles cleaning exists for. */
@@ -53,6 +53,24 @@ describe('cleanSeries equals the cleaning before the sliding medians exactly', (
     expect(glitches).toBeGreaterThan(300);
   });
 
+  it('on counters above 2^53 (the exact bigint differences) and straddling it', () => {
+    const r = rng(1522);
+    let straddling = 0;
+    let revisions = 0;
+    for (let c = 0; c < 120; c++) {
+      // scaled far above 2^53 with low bits a float cannot hold (revisions and their excess still happen), or shifted to
+      // cross 2^53 as the counter grows
+      const big = (v: bigint) => (c % 2 === 0 ? v * 2n ** 40n + BigInt(randInt(r, 0, 2 ** 20)) : v + 2n ** 53n - 600_000n);
+      const s = troubled(r).map((p) => ({ ...p, value: p.value === 0n ? 0n : big(p.value), step: p.step * (c % 2 === 0 ? 2n ** 40n : 1n) }));
+      const got = cleanSeries(s);
+      expect(got).toEqual(cleanSeriesBefore(s));
+      revisions += got.revisions.length;
+      if (s.some((p) => p.value > 0n && p.value < 2n ** 53n) && s.some((p) => p.value >= 2n ** 53n)) straddling++;
+    }
+    expect(straddling).toBeGreaterThan(20); // pairs on both sides of 2^53 were compared
+    expect(revisions).toBeGreaterThan(10); // and revisions far above it, whose excess comes from those differences
+  });
+
   it('with other neighbour counts (whole, fractional, zero) and run limits', () => {
     const r = rng(1520);
     for (let c = 0; c < 120; c++) {
@@ -60,6 +78,33 @@ describe('cleanSeries equals the cleaning before the sliding medians exactly', (
       const opts = { shiftNeighbours: [0, 1, 2, 3, 7, 12, 30, 2.5][c % 8]!, glitchMaxRunPoints: randInt(r, 1, 8), shiftMotionFactor: 5 + 30 * r() };
       expect(cleanSeries(s, opts)).toEqual(cleanSeriesBefore(s, opts));
     }
+  });
+});
+
+describe('sortAndDedupe with its one-pass copy of already increasing input equals the general sort and dedupe', () => {
+  it('on increasing, shuffled, repeated, equal-time and non-finite inputs: the same points in the same order, a new array', () => {
+    const r = rng(1521);
+    let fast = 0;
+    let general = 0;
+    for (let c = 0; c < 400; c++) {
+      let s = troubled(r);
+      const kind = c % 5;
+      if (kind === 1) s = s.filter((p, i) => i === 0 || p.t !== s[i - 1]!.t); // strictly increasing: the one-pass copy
+      if (kind === 2) s = [...s].sort(() => r() - 0.5); // shuffled
+      if (kind === 3 && s.length) s = [...s, { ...s[randInt(r, 0, s.length - 1)]!, source: 'z' }]; // a repeat at the end
+      if (kind === 4 && s.length) s = [...s.slice(0, -1), { ...s[s.length - 1]!, t: [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY][c % 3]! }];
+      const increasing = s.every((p, i) => Number.isFinite(p.t) && (i === 0 || p.t > s[i - 1]!.t));
+      if (increasing) fast++;
+      else general++;
+      const got = sortAndDedupe(s);
+      const want = sortAndDedupeBefore(s);
+      expect(got).not.toBe(s);
+      expect(got.length).toBe(want.length);
+      got.forEach((p, i) => expect(p).toBe(want[i])); // the very same point objects, in the same order
+    }
+    expect(fast).toBeGreaterThan(80);
+    expect(general).toBeGreaterThan(150);
+    expect(sortAndDedupe([])).toEqual(sortAndDedupeBefore([]));
   });
 });
 
