@@ -211,7 +211,8 @@ export function localMotions(t: readonly number[], v: readonly number[], k: numb
   const sr = new Float64Array(2 * k + 2);
   const sa = new Float64Array(2 * k + 2);
   let c = 0;
-  const insert = (s: Float64Array, x: number): void => {
+  /** First index of the sorted window s[0..c) whose value is not below x. */
+  const lowerBound = (s: Float64Array, x: number): number => {
     let lo = 0;
     let hi = c;
     while (lo < hi) {
@@ -219,18 +220,16 @@ export function localMotions(t: readonly number[], v: readonly number[], k: numb
       if (s[mid]! < x) lo = mid + 1;
       else hi = mid;
     }
+    return lo;
+  };
+  const insert = (s: Float64Array, x: number): void => {
+    const lo = lowerBound(s, x);
     // shift by hand: a window is a few dozen numbers, where a copyWithin call costs more than the moves
     for (let q = c; q > lo; q--) s[q] = s[q - 1]!;
     s[lo] = x;
   };
   const remove = (s: Float64Array, x: number): void => {
-    let lo = 0;
-    let hi = c;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (s[mid]! < x) lo = mid + 1;
-      else hi = mid;
-    }
+    const lo = lowerBound(s, x);
     for (let q = lo; q < c - 1; q++) s[q] = s[q + 1]!;
   };
   const add = (j: number): void => {
