@@ -80,6 +80,21 @@ const SeriesManyParams = z.object({
 });
 
 /**
+ * The rows of several tags' reads, one definition for readings_many and chosen_many: the tags' rows in [from, to]
+ * (`MANY_WHERE`) or, for a range with a start, every row of an identity (key_at, origin) that has a row in it, still
+ * within [from, to] (`MANY_RANGE_WHERE`, the range rule of `series_range`).
+ */
+const MANY_WHERE = `platform = {platform:String} AND tag IN {tags:Array(String)} AND metric = {metric:String}
+  AND observed_at >= {from:DateTime64(3, 'UTC')} AND observed_at <= {to:DateTime64(3, 'UTC')}`;
+const MANY_RANGE_WHERE = `platform = {platform:String} AND tag IN {tags:Array(String)} AND metric = {metric:String}
+  AND (tag, key_at, origin) IN (
+    SELECT tag, key_at, origin FROM ${T.observations}
+    WHERE platform = {platform:String} AND tag IN {tags:Array(String)} AND metric = {metric:String}
+      AND observed_at >= {from:DateTime64(3, 'UTC')} AND observed_at <= {to:DateTime64(3, 'UTC')}
+  )
+  AND observed_at >= {from:DateTime64(3, 'UTC')} AND observed_at <= {to:DateTime64(3, 'UTC')}`;
+
+/**
  * The readings of several tags for compare, in one FINAL query over the tags' sort-key ranges (not one per tag): for
  * each tag the rows `series` / `series_range` give (the same FINAL read, the same range rule), with only the columns the analytics' choice of one reading per instant needs (time, value, step,
  * precision, source, method; provenance for imports only, where it breaks ties), instead of all 13 stored columns.
@@ -92,8 +107,7 @@ export const readingsManyQuery = defineQuery({
   row: ReadingManyRow,
   sql: `SELECT ${READING_COLUMNS}
 FROM ${T.observations} FINAL
-WHERE platform = {platform:String} AND tag IN {tags:Array(String)} AND metric = {metric:String}
-  AND observed_at >= {from:DateTime64(3, 'UTC')} AND observed_at <= {to:DateTime64(3, 'UTC')}
+WHERE ${MANY_WHERE}
 ORDER BY tag, observed_at`,
 });
 export const readingsManyRangeQuery = defineQuery({
@@ -102,13 +116,7 @@ export const readingsManyRangeQuery = defineQuery({
   row: ReadingManyRow,
   sql: `SELECT ${READING_COLUMNS}
 FROM ${T.observations} FINAL
-WHERE platform = {platform:String} AND tag IN {tags:Array(String)} AND metric = {metric:String}
-  AND (tag, key_at, origin) IN (
-    SELECT tag, key_at, origin FROM ${T.observations}
-    WHERE platform = {platform:String} AND tag IN {tags:Array(String)} AND metric = {metric:String}
-      AND observed_at >= {from:DateTime64(3, 'UTC')} AND observed_at <= {to:DateTime64(3, 'UTC')}
-  )
-  AND observed_at >= {from:DateTime64(3, 'UTC')} AND observed_at <= {to:DateTime64(3, 'UTC')}
+WHERE ${MANY_RANGE_WHERE}
 ORDER BY tag, observed_at`,
 });
 export type ReadingManyRow = z.output<typeof ReadingManyRow>;
@@ -162,20 +170,13 @@ export const chosenManyQuery = defineQuery({
   name: 'chosen_many',
   params: SeriesManyParams,
   row: ChosenManyRow,
-  sql: `SELECT ${CHOSEN_MANY_COLUMNS} FROM (${chosenManySql(`platform = {platform:String} AND tag IN {tags:Array(String)} AND metric = {metric:String}
-    AND observed_at >= {from:DateTime64(3, 'UTC')} AND observed_at <= {to:DateTime64(3, 'UTC')}`)})`,
+  sql: `SELECT ${CHOSEN_MANY_COLUMNS} FROM (${chosenManySql(MANY_WHERE)})`,
 });
 export const chosenManyRangeQuery = defineQuery({
   name: 'chosen_many_range',
   params: SeriesManyParams,
   row: ChosenManyRow,
-  sql: `SELECT ${CHOSEN_MANY_COLUMNS} FROM (${chosenManySql(`platform = {platform:String} AND tag IN {tags:Array(String)} AND metric = {metric:String}
-    AND (tag, key_at, origin) IN (
-      SELECT tag, key_at, origin FROM ${T.observations}
-      WHERE platform = {platform:String} AND tag IN {tags:Array(String)} AND metric = {metric:String}
-        AND observed_at >= {from:DateTime64(3, 'UTC')} AND observed_at <= {to:DateTime64(3, 'UTC')}
-    )
-    AND observed_at >= {from:DateTime64(3, 'UTC')} AND observed_at <= {to:DateTime64(3, 'UTC')}`)})`,
+  sql: `SELECT ${CHOSEN_MANY_COLUMNS} FROM (${chosenManySql(MANY_RANGE_WHERE)})`,
 });
 export type ChosenManyRow = z.output<typeof ChosenManyRow>;
 
