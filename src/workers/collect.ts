@@ -11,9 +11,10 @@
  * was throttled goes on ALONE as a single-tag job (deterministic id from platform, tag and slot; the attempts made so
  * far carried in `priorAttempts`), so the other tags are not fetched again; a give-up failure is recorded for that tag
  * only. A single-tag job keeps the old behaviour: BullMQ retries it. Requests are rate-limited per request, not per
- * job (queue/request-limit.ts); tags whose turn would come later than collectRateWaitMaxMs go on as single-tag jobs
- * delayed to their turn.
+ * job (queue/request-limit.ts); the tags whose turn would come later than collectRateWaitMaxMs (or that were not yet
+ * fetched when the platform throttled) go on together as the rest of the group, delayed to their turn.
  */
+import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
 import { DelayedError, Queue, UnrecoverableError, Worker, type Job, type JobsOptions, type ConnectionOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -82,6 +83,11 @@ async function keepEvidence(o: CollectWorkerOptions, tag: string, kind: string, 
 /** The single-tag job a tag of a group goes on as: deterministic id from (platform, tag, slot), so a re-delivered group adds it once. */
 export function tagJobId(platform: string, tag: string, slot: string): string {
   return safeJobId('tag', platform, tag, String(Date.parse(slot)));
+}
+
+/** The job the unfetched rest of a group goes on as: deterministic in (platform, its tags, slot). */
+export function restJobId(platform: string, tags: string[], slot: string): string {
+  return safeJobId('rest', platform, String(Date.parse(slot)), createHash('sha256').update(tags.join('\0')).digest('hex').slice(0, 16));
 }
 
 const sleep = (ms: number) => (ms >= 1 ? new Promise<void>((r) => setTimeout(r, ms)) : Promise.resolve());
@@ -176,14 +182,22 @@ export function createCollectWorker(o: CollectWorkerOptions): Worker & { loadBuf
     const handOn: { name: string; data: CollectJob; opts: JobsOptions }[] = [];
     for (const r of results) {
       const base = { platform: o.platform, tag: r.tag, slot, reason: data.reason, ...(data.everyMs ? { everyMs: data.everyMs } : {}), ...(data.method ? { method: data.method } : {}) };
-      if (r.type === 'deferred') {
-        handOn.push({ name: 'collect', data: { ...base, ...(attempt > 1 ? { priorAttempts: attempt - 1 } : {}) }, opts: handOnOptions(job, slot, r.tag, Math.max(0, maxAttempts - attempt + 1), 0, r.delayMs) });
-      } else if (r.type === 'failed' && r.policy === 'rate_limit') {
+      if (r.type === 'deferred') continue;
+      if (r.type === 'failed' && r.policy === 'rate_limit') {
         // Throttling does not use up attempts (as for a single-tag job, which BullMQ puts back without counting one).
         handOn.push({ name: 'collect', data: { ...base, priorAttempts: attempt }, opts: handOnOptions(job, slot, r.tag, Math.max(1, maxAttempts - attempt + 1), attempt, r.retryAfterMs || 60_000) });
       } else if (r.type === 'failed' && r.policy === 'retry' && attempt < maxAttempts) {
         handOn.push({ name: 'collect', data: { ...base, priorAttempts: attempt }, opts: handOnOptions(job, slot, r.tag, maxAttempts - attempt, attempt) });
       }
+    }
+    // The tags not fetched (their turn too far, or the platform throttled meanwhile) go on together, as the rest of the
+    // group, delayed to the first one's turn: under a tight rate limit a group stays one job instead of falling apart.
+    const rest = results.flatMap((r) => (r.type === 'deferred' ? [r] : []));
+    if (rest.length) {
+      const restTags = rest.map((r) => r.tag);
+      const opts = handOnOptions(job, slot, restTags[0]!, Math.max(1, maxAttempts - attempt + 1), Math.max(0, attempt - 1), Math.min(...rest.map((r) => r.delayMs)));
+      opts.jobId = restJobId(o.platform, restTags, slot);
+      handOn.push({ name: 'collect', data: { platform: o.platform, tags: restTags, slot, reason: data.reason, ...(data.everyMs ? { everyMs: data.everyMs } : {}), ...(data.method ? { method: data.method } : {}), ...(attempt > 1 ? { priorAttempts: attempt - 1 } : {}) }, opts });
     }
     if (throttledForMs) await worker.rateLimit(throttledForMs);
     ownQueue ??= new Queue(name, { connection: o.connection as unknown as ConnectionOptions, prefix: o.naming.prefix });
@@ -192,7 +206,7 @@ export function createCollectWorker(o: CollectWorkerOptions): Worker & { loadBuf
       if (r.type === 'ok') o.onOutcome?.({ tag: r.tag, slot, ok: true });
       else if (r.type === 'failed') o.onOutcome?.({ tag: r.tag, slot, ok: false, kind: r.failure.kind });
     }
-    return { observations: observations.length, failures: failures.length, handedOn: handOn.map((h) => h.data.tag), ms: Date.now() - t0 };
+    return { observations: observations.length, failures: failures.length, handedOn: handOn.map((h) => h.data.tag ?? h.data.tags!), ms: Date.now() - t0 };
   };
 
   const processJob = async (job: Job, token?: string) => {

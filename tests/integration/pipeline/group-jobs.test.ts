@@ -10,7 +10,7 @@ import { App } from '../../../src/runtime/app.ts';
 import { startFakeTikTok, type FakeTikTok } from '../../../src/demo/fake-tiktok.ts';
 import { seriesQuery, rawCountQuery, recentFailuresQuery } from '../../../src/store/queries.ts';
 import { RequestLimiter } from '../../../src/queue/request-limit.ts';
-import { tagJobId } from '../../../src/workers/collect.ts';
+import { restJobId, tagJobId } from '../../../src/workers/collect.ts';
 import { addTracked, removeTracked } from '../../../src/services/tracking.ts';
 import { startTestRedis, type TestRedis } from '../../helpers/redis.ts';
 import { tempDir, randomName } from '../../helpers/tmp.ts';
@@ -30,7 +30,7 @@ describe('grouped collect jobs: one job, many tags, each tag on its own', () => 
   beforeAll(async () => {
     redis = await startTestRedis();
     // Latency and concurrency 2: the tags of a group are read at different times.
-    fake = await startFakeTikTok({ latencyMs: 120, notFound: ['g_nosuchtag'], forceFailure: { g_captcha: 'captcha' } });
+    fake = await startFakeTikTok({ latencyMs: 120, notFound: ['g_nosuchtag'], forceFailure: { g_captcha: 'captcha', g_slowdown: 'throttled' } });
     dir = tempDir();
     const cfg = testConfig({ dataDir: dir.dir, tiktokBaseUrl: fake.url, collectConcurrency: 2, backoffMs: 100, attempts: 3, loadFlushMs: 50, rateLimitMax: 1000, rateLimitDurationMs: 1000, lockDurationMs: 5000, stalledIntervalMs: 1000 });
     app = await new App({
@@ -161,6 +161,29 @@ describe('grouped collect jobs: one job, many tags, each tag on its own', () => 
     await removeTracked(app.store!, { tags: [...tags, 'g_sched_new'], platform: 'tiktok' });
     await app.resync();
   });
+
+  // Last in this file: the throttled tag keeps being throttled, so the queue keeps pausing.
+  it('a throttled tag pauses the platform and goes on alone after Retry-After without using an attempt; the others are stored', async () => {
+    const q = app.queues.get('tiktok')!;
+    const tags = ['g_thr_a', 'g_slowdown', 'g_thr_b'];
+    const slot = '2031-02-05T00:00:00.000Z';
+    await q.add('collect', { platform: 'tiktok', tags, slot, reason: 'manual' }, { jobId: 'group-thr', attempts: 3 });
+    await waitUntil(async () => (await q.getJobState('group-thr')) === 'completed', { what: 'the group job completed' });
+    const ttl = await q.getRateLimitTtl();
+    expect(ttl).toBeGreaterThan(500); // the Retry-After pause (2 s), not the limiter's own 1 ms
+    expect(ttl).toBeLessThanOrEqual(2000);
+    const f = await waitUntil(async () => (await failuresOf('g_slowdown'))[0], { what: 'the throttled failure row' });
+    expect(f).toMatchObject({ kind: 'throttled', status_code: 429, attempt: 1 });
+    const single = await waitUntil(() => q.getJob(tagJobId('tiktok', 'g_slowdown', slot)), { what: 'the throttled tag\'s own job' });
+    expect(single.data).toMatchObject({ tag: 'g_slowdown', slot, priorAttempts: 1 });
+    expect(single.opts.attempts).toBe(3); // throttling used none of its attempts
+    // The tags fetched before or alongside it are stored; a tag not yet started when the 429 came goes on with the rest.
+    const done = (await q.getJob('group-thr'))!.returnvalue as { handedOn: (string | string[])[] };
+    const handed = done.handedOn.flat().filter((t) => t !== 'g_slowdown');
+    const fetched = ['g_thr_a', 'g_thr_b'].filter((t) => !handed.includes(t));
+    await waitUntil(async () => (await Promise.all(fetched.map(views))).every((r) => r.length === 1), { what: 'the fetched tags stored' });
+    expect(fetches.get('g_thr_a') ?? 0).toBe(handed.includes('g_thr_a') ? 0 : 1);
+  });
 });
 
 describe('the request rate limit counts requests, not jobs', () => {
@@ -202,15 +225,19 @@ describe('the request rate limit counts requests, not jobs', () => {
     }
   });
 
-  it('a group of four tags makes four requests 500 ms apart; the tags past the wait go on alone and are stored', async () => {
+  it('a group of four tags makes four requests 500 ms apart; the tags past the wait go on together and are stored', async () => {
     const q = app.queues.get('tiktok')!;
     const tags = ['rl_a', 'rl_b', 'rl_c', 'rl_d'];
     const slot = '2031-03-01T00:00:00.000Z';
     await q.add('collect', { platform: 'tiktok', tags, slot, reason: 'manual' }, { jobId: 'rl-group', attempts: 3 });
     await waitUntil(async () => (await Promise.all(tags.map((tag) => app.store!.run(seriesQuery, { platform: 'tiktok', tag, metric: 'views' })))).every((r) => r.length === 1), { timeoutMs: 20_000, what: 'every tag stored' });
     const group = await q.getJob('rl-group');
-    // Turns at 0, 500 ms (within the 700 ms wait); the other two are handed on as single-tag jobs delayed to their turn.
-    expect(group!.returnvalue).toMatchObject({ observations: 4, handedOn: ['rl_c', 'rl_d'] });
+    // Turns at 0, 500 ms (within the 700 ms wait); the other two go on together as the rest of the group, delayed to
+    // their turn (one job, deterministic id), which fetches them at its own turns.
+    expect(group!.returnvalue).toMatchObject({ observations: 4, handedOn: [['rl_c', 'rl_d']] });
+    const rest = await q.getJob(restJobId('tiktok', ['rl_c', 'rl_d'], slot));
+    expect(rest!.data).toMatchObject({ tags: ['rl_c', 'rl_d'], slot });
+    expect(rest!.returnvalue).toMatchObject({ observations: 4, handedOn: [] });
     const at = fake.served.filter((s) => tags.includes(s.tag)).map((s) => Date.parse(s.at)).sort((a, b) => a - b);
     expect(at).toHaveLength(4);
     // A job-counting limiter would have let all four go at once; requests are spaced by the 500 ms gap.
