@@ -74,41 +74,48 @@ export async function startPipelineApp(ctx: BenchContext, overrides: Parameters<
   }).start();
 }
 
+const groupingOf = (app: App) => ({ maxTags: app.opts.cfg.collectGroupMaxTags, phaseStepMs: app.opts.cfg.collectGroupPhaseStepMs });
+const benchTags = (batch: string) => Array.from({ length: 100 }, (_, i) => ({ platform: 'tiktok', tag: `bench_${batch}_${i}`, everyMs: EVERY_MS }));
+
+/**
+ * The bench stands in for the scheduler: 100 tags tracked every minute, and for each slot it enqueues what their job
+ * schedulers would (planSchedulers with the app's grouping: with the defaults, groups of up to collectGroupMaxTags
+ * tags), until `n` samples (tag × slot) are enqueued. Shared by figure 1 and bench/profile-pipeline.ts.
+ */
+export async function enqueueScheduled(app: App, n: number, batch: string): Promise<void> {
+  const queue = app.queues.get('tiktok')!;
+  const plan = planSchedulers(benchTags(batch), groupingOf(app));
+  const jobs: { name: string; data: object; opts: object }[] = [];
+  let planned = 0;
+  for (let s = 0; planned < n; s++) {
+    const slot = new Date(Date.UTC(2030, 0, 1) + s * EVERY_MS).toISOString();
+    for (const g of plan) {
+      const tags = g.tags.slice(0, n - planned);
+      if (!tags.length) break;
+      planned += tags.length;
+      jobs.push({ name: 'collect', data: { platform: 'tiktok', ...(g.grouped ? { tags } : { tag: tags[0] }), slot, reason: 'bench' }, opts: { ...JOB_OPTIONS, jobId: safeJobId('bench', batch, g.id, slot) } });
+    }
+  }
+  for (let i = 0; i < jobs.length; i += CHUNK) await queue.addBulk(jobs.slice(i, i + CHUNK));
+}
+
 export async function benchPipeline(ctx: BenchContext, o: PipelineBenchOptions): Promise<BenchResult> {
   const fake = await startFakeTikTokProcess();
   let stored = 0;
   /** The documented defaults (no overrides), named in the notes. */
   const defaults = ctx.config();
   const app = await startPipelineApp(ctx, { tiktokBaseUrl: fake.url, collectConcurrency: o.concurrency }, (n) => void (stored += n));
-  const queue = app.queues.get('tiktok')!;
   const loadJobsSent = () => app.workers.reduce((a, w) => a + ((w as { loadBuffer?: { loadJobsSent: number } }).loadBuffer?.loadJobsSent ?? 0), 0);
-  const cfg = app.opts.cfg;
-  const grouping = { maxTags: cfg.collectGroupMaxTags, phaseStepMs: cfg.collectGroupPhaseStepMs };
-  /**
-   * Seconds from the first enqueue until all `n` samples (two observations each) are stored. The bench stands in for
-   * the scheduler: 100 tags tracked every minute, and for each slot it enqueues what their job schedulers would
-   * (planSchedulers with the configured grouping: with the defaults, groups of up to collectGroupMaxTags tags).
-   */
+  /** Seconds from the first enqueue until all `n` samples (two observations each) are stored. */
   const pipelineSeconds = async (n: number, batch: string) => {
     const target = stored + 2 * n;
     const t0 = performance.now();
-    const plan = planSchedulers(Array.from({ length: 100 }, (_, i) => ({ platform: 'tiktok', tag: `bench_${batch}_${i}`, everyMs: EVERY_MS })), grouping);
-    const jobs: { name: string; data: object; opts: object }[] = [];
-    let planned = 0;
-    for (let s = 0; planned < n; s++) {
-      const slot = new Date(Date.UTC(2030, 0, 1) + s * EVERY_MS).toISOString();
-      for (const g of plan) {
-        const tags = g.tags.slice(0, n - planned);
-        if (!tags.length) break;
-        planned += tags.length;
-        jobs.push({ name: 'collect', data: { platform: 'tiktok', ...(g.grouped ? { tags } : { tag: tags[0] }), slot, reason: 'bench' }, opts: { ...JOB_OPTIONS, jobId: safeJobId('bench', batch, g.id, slot) } });
-      }
-    }
-    for (let i = 0; i < jobs.length; i += CHUNK) await queue.addBulk(jobs.slice(i, i + CHUNK));
+    await enqueueScheduled(app, n, batch);
     await until(() => stored >= target, o.timeoutMs, `${n} samples stored`);
     return (performance.now() - t0) / 1000;
   };
-  const groupSizes = planSchedulers(Array.from({ length: 100 }, (_, i) => ({ platform: 'tiktok', tag: `bench_x_${i}`, everyMs: EVERY_MS })), grouping).map((g) => g.tags.length);
+  const grouping = groupingOf(app);
+  const groupSizes = planSchedulers(benchTags('x'), grouping).map((g) => g.tags.length);
   try {
     await rawSeconds(ctx, o.warmup, o.concurrency, o.timeoutMs);
     await pipelineSeconds(o.warmup, 'warmup');
