@@ -206,7 +206,9 @@ export function createCollectWorker(o: CollectWorkerOptions): Worker & { loadBuf
       if (r.type === 'ok') o.onOutcome?.({ tag: r.tag, slot, ok: true });
       else if (r.type === 'failed') o.onOutcome?.({ tag: r.tag, slot, ok: false, kind: r.failure.kind });
     }
-    return { observations: observations.length, failures: failures.length, handedOn: handOn.map((h) => h.data.tag ?? h.data.tags!), ms: Date.now() - t0 };
+    // What the job's completion acknowledges: the tags whose rows are in the load queue now (`stored`); the others
+    // were given up (their failure rows sent) or go on in `handedOn` jobs.
+    return { observations: observations.length, failures: failures.length, stored: results.flatMap((r) => (r.type === 'ok' ? [r.tag] : [])), handedOn: handOn.map((h) => h.data.tag ?? h.data.tags!), ms: Date.now() - t0 };
   };
 
   const processJob = async (job: Job, token?: string) => {
