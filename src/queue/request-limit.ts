@@ -1,6 +1,8 @@
 /**
  * Why: a collect job may now fetch several tags (grouped scheduling, workers/scheduler.ts), and BullMQ's limiter counts
- * jobs, so it can no longer be the platform's politeness limit. This limiter counts requests (one per collector call).
+ * jobs, so it can no longer be the platform's politeness limit. This limiter counts requests: one per collector call,
+ * i.e. per tag and slot (a TikTok Research API collect may page through several requests; its daily request quota
+ * is kept by that collector).
  *
  * It lives in Redis, not in the process, because the limit is per platform across every worker process (as BullMQ's
  * limiter was): one key per collect queue. It paces evenly, like `evenPacing` did for jobs: one request per

@@ -161,8 +161,9 @@ export function createCollectWorker(o: CollectWorkerOptions): Worker & { loadBuf
    * retried (tags already stored are dropped by the loader's marks: one row per tag and slot).
    */
   const processGroup = async (job: Job, data: CollectJob, tags: string[], slot: string) => {
-    const t0 = Date.now();
     const turn = await limiter.reserve(tags.length);
+    // Turns count from when Redis reserved them; taking now as their origin errs on the late (polite) side.
+    const t0 = Date.now();
     const attempt = (data.priorAttempts ?? 0) + (job.attemptsStarted ?? job.attemptsMade + 1);
     /** Set when the platform throttles: tags not yet started are not fetched (they go on alone after the pause). */
     let throttledForMs = 0;
