@@ -160,8 +160,14 @@ export function createCollectWorker(o: CollectWorkerOptions): Worker & { loadBuf
    * load job in Redis and every tag that goes on alone has its job in Redis; if either add fails, the whole group is
    * retried (tags already stored are dropped by the loader's marks: one row per tag and slot).
    */
-  const processGroup = async (job: Job, data: CollectJob, tags: string[], slot: string) => {
+  const processGroup = async (job: Job, token: string | undefined, data: CollectJob, tags: string[], slot: string) => {
     const turn = await limiter.reserve(tags.length);
+    if (turn.granted === 0) {
+      // Even its first request's turn is too far: the whole job waits (back to delayed until then, no attempt used).
+      // Handing all its tags on instead could give the job its own id (a rest job deferring all of its tags).
+      await job.moveToDelayed(Date.now() + Math.ceil(turn.nextInMs), token);
+      throw new DelayedError();
+    }
     // Turns count from when Redis reserved them; taking now as their origin errs on the late (polite) side.
     const t0 = Date.now();
     const attempt = (data.priorAttempts ?? 0) + (job.attemptsStarted ?? job.attemptsMade + 1);
@@ -217,7 +223,7 @@ export function createCollectWorker(o: CollectWorkerOptions): Worker & { loadBuf
     if (!parsed.success) throw new UnrecoverableError(`invalid collect job payload: ${parsed.error.issues.map((i) => i.message).join('; ')}`);
     const data = parsed.data;
     const slot = slotOf(job);
-    return data.tags ? processGroup(job, data, data.tags, slot) : processSingle(job, token, data, data.tag!, slot);
+    return data.tags ? processGroup(job, token, data, data.tags, slot) : processSingle(job, token, data, data.tag!, slot);
   };
   const worker: Worker = new Worker(
     name,

@@ -225,6 +225,32 @@ describe('the request rate limit counts requests, not jobs', () => {
     }
   });
 
+  it('a group whose first turn is further than the wait goes back to delayed as a whole, and all its tags are stored', async () => {
+    const q = app.queues.get('tiktok')!;
+    const tags = ['rl_w_a', 'rl_w_b'];
+    const slot = '2031-03-02T00:00:00.000Z';
+    // Another process took the next three turns (0, 0.5, 1 s): this group's first turn is ~1.5 s away, past the 700 ms wait.
+    const key = (app.workers.find((w) => 'requestLimiter' in w) as unknown as { requestLimiter: RequestLimiter }).requestLimiter.key;
+    const r = new Redis({ path: redis.socket });
+    try {
+      expect((await new RequestLimiter(r, key, { max: 2, durationMs: 1000 }, 5000).reserve(3)).granted).toBe(3);
+    } finally {
+      r.disconnect();
+    }
+    const t0 = Date.now();
+    await q.add('collect', { platform: 'tiktok', tags, slot, reason: 'manual' }, { jobId: 'rl-wait', attempts: 3 });
+    await waitUntil(async () => (await Promise.all(tags.map((tag) => app.store!.run(seriesQuery, { platform: 'tiktok', tag, metric: 'views' })))).every((x) => x.length === 1), { timeoutMs: 20_000, what: 'both tags stored' });
+    const job = (await q.getJob('rl-wait'))!;
+    // It waited as a whole (no tag handed on, no attempt used) and then fetched both of its tags.
+    expect(await job.getState()).toBe('completed');
+    expect(job.returnvalue).toMatchObject({ handedOn: [] });
+    expect((job.returnvalue as { stored: string[] }).stored.sort()).toEqual([...tags].sort());
+    expect(job.attemptsMade).toBe(1);
+    const at = fake.served.filter((x) => tags.includes(x.tag)).map((x) => Date.parse(x.at)).sort((a, b) => a - b);
+    expect(at).toHaveLength(2);
+    expect(at[0]! - t0).toBeGreaterThanOrEqual(1000);
+  }, 30_000);
+
   it('a group of four tags makes four requests 500 ms apart; the tags past the wait go on together and are stored', async () => {
     const q = app.queues.get('tiktok')!;
     const tags = ['rl_a', 'rl_b', 'rl_c', 'rl_d'];
