@@ -15,9 +15,7 @@
  */
 import { Session } from 'node:inspector/promises';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { startPipelineApp } from './lib/pipeline.ts';
-import { collectJobOptions } from '../src/queue/queues.ts';
-import { safeJobId } from '../src/schema/jobs.ts';
+import { enqueueScheduled, startPipelineApp } from './lib/pipeline.ts';
 import { connectionFor } from '../src/queue/redis.ts';
 import { byComponent, formatComponents, type CpuProfile } from './lib/cpu-profile.ts';
 import { openBenchContext, until, startFakeTikTokProcess, withCpu, fmt } from './lib/context.ts';
@@ -45,23 +43,13 @@ const ctx = await openBenchContext();
 const fake = await startFakeTikTokProcess();
 let stored = 0;
 const app = await startPipelineApp(ctx, { tiktokBaseUrl: fake.url, collectConcurrency: 16, ...overrides }, (n) => void (stored += n));
-const queue = app.queues.get('tiktok')!;
-const JOB_OPTIONS = collectJobOptions({ attempts: 3, backoffMs: 200 });
 let lastCollected = 0;
 for (const w of app.workers) if ((w as { loadBuffer?: unknown }).loadBuffer) w.on('completed', () => void (lastCollected = performance.now()));
 let tailMs = 0;
 const run = async (n: number, batch: string) => {
   const target = stored + 2 * n;
   const t0 = performance.now();
-  for (let i = 0; i < n; i += 500) {
-    await queue.addBulk(
-      Array.from({ length: Math.min(500, n - i) }, (_, k) => {
-        const tag = `bench_${batch}_${(i + k) % 100}`;
-        const slot = new Date(Date.UTC(2030, 0, 1) + Math.floor((i + k) / 100) * 60_000).toISOString();
-        return { name: 'collect', data: { platform: 'tiktok', tag, slot, reason: 'bench' }, opts: { ...JOB_OPTIONS, jobId: safeJobId('bench', tag, slot) } };
-      }),
-    );
-  }
+  await enqueueScheduled(app, n, batch);
   await until(() => stored >= target, 300_000, `${n} samples stored`);
   tailMs = performance.now() - lastCollected;
   return (performance.now() - t0) / 1000;

@@ -14,6 +14,7 @@ import { App } from '../../src/runtime/app.ts';
 import { collectJobOptions } from '../../src/queue/queues.ts';
 import { connectionFor } from '../../src/queue/redis.ts';
 import { safeJobId } from '../../src/schema/jobs.ts';
+import { planSchedulers } from '../../src/queue/schedule-phase.ts';
 import { until, fmt, median, startFakeTikTokProcess, withCpu, type BenchContext } from './context.ts';
 import type { BenchResult } from './result.ts';
 
@@ -28,6 +29,8 @@ export interface PipelineBenchOptions {
 
 const JOB_OPTIONS = collectJobOptions({ attempts: 3, backoffMs: 200 });
 const CHUNK = 500;
+/** The bench's tags are tracked every minute (their slots a minute apart). */
+const EVERY_MS = 60_000;
 
 /** Seconds to push `n` no-op jobs through a bare worker. */
 async function rawSeconds(ctx: BenchContext, n: number, concurrency: number, timeoutMs: number): Promise<number> {
@@ -71,30 +74,48 @@ export async function startPipelineApp(ctx: BenchContext, overrides: Parameters<
   }).start();
 }
 
+const groupingOf = (app: App) => ({ maxTags: app.opts.cfg.collectGroupMaxTags, phaseStepMs: app.opts.cfg.collectGroupPhaseStepMs });
+const benchTags = (batch: string) => Array.from({ length: 100 }, (_, i) => ({ platform: 'tiktok', tag: `bench_${batch}_${i}`, everyMs: EVERY_MS }));
+
+/**
+ * The bench stands in for the scheduler: 100 tags tracked every minute, and for each slot it enqueues what their job
+ * schedulers would (planSchedulers with the app's grouping: with the defaults, groups of up to collectGroupMaxTags
+ * tags), until `n` samples (tag × slot) are enqueued. Shared by figure 1 and bench/profile-pipeline.ts.
+ */
+export async function enqueueScheduled(app: App, n: number, batch: string): Promise<void> {
+  const queue = app.queues.get('tiktok')!;
+  const plan = planSchedulers(benchTags(batch), groupingOf(app));
+  const jobs: { name: string; data: object; opts: object }[] = [];
+  let planned = 0;
+  for (let s = 0; planned < n; s++) {
+    const slot = new Date(Date.UTC(2030, 0, 1) + s * EVERY_MS).toISOString();
+    for (const g of plan) {
+      const tags = g.tags.slice(0, n - planned);
+      if (!tags.length) break;
+      planned += tags.length;
+      jobs.push({ name: 'collect', data: { platform: 'tiktok', ...(g.grouped ? { tags } : { tag: tags[0] }), slot, reason: 'bench' }, opts: { ...JOB_OPTIONS, jobId: safeJobId('bench', batch, g.id, slot) } });
+    }
+  }
+  for (let i = 0; i < jobs.length; i += CHUNK) await queue.addBulk(jobs.slice(i, i + CHUNK));
+}
+
 export async function benchPipeline(ctx: BenchContext, o: PipelineBenchOptions): Promise<BenchResult> {
   const fake = await startFakeTikTokProcess();
   let stored = 0;
   /** The documented defaults (no overrides), named in the notes. */
   const defaults = ctx.config();
   const app = await startPipelineApp(ctx, { tiktokBaseUrl: fake.url, collectConcurrency: o.concurrency }, (n) => void (stored += n));
-  const queue = app.queues.get('tiktok')!;
   const loadJobsSent = () => app.workers.reduce((a, w) => a + ((w as { loadBuffer?: { loadJobsSent: number } }).loadBuffer?.loadJobsSent ?? 0), 0);
   /** Seconds from the first enqueue until all `n` samples (two observations each) are stored. */
   const pipelineSeconds = async (n: number, batch: string) => {
     const target = stored + 2 * n;
     const t0 = performance.now();
-    for (let i = 0; i < n; i += CHUNK) {
-      await queue.addBulk(
-        Array.from({ length: Math.min(CHUNK, n - i) }, (_, k) => {
-          const tag = `bench_${batch}_${(i + k) % 100}`;
-          const slot = new Date(Date.UTC(2030, 0, 1) + Math.floor((i + k) / 100) * 60_000).toISOString();
-          return { name: 'collect', data: { platform: 'tiktok', tag, slot, reason: 'bench' }, opts: { ...JOB_OPTIONS, jobId: safeJobId('bench', tag, slot) } };
-        }),
-      );
-    }
+    await enqueueScheduled(app, n, batch);
     await until(() => stored >= target, o.timeoutMs, `${n} samples stored`);
     return (performance.now() - t0) / 1000;
   };
+  const grouping = groupingOf(app);
+  const groupSizes = planSchedulers(benchTags('x'), grouping).map((g) => g.tags.length);
   try {
     await rawSeconds(ctx, o.warmup, o.concurrency, o.timeoutMs);
     await pipelineSeconds(o.warmup, 'warmup');
@@ -131,7 +152,8 @@ export async function benchPipeline(ctx: BenchContext, o: PipelineBenchOptions):
       met: ratio >= 0.5,
       notes: [
         `${fmt(o.samples)} samples per round after ${fmt(o.warmup)} warm-up ones, concurrency ${o.concurrency} on both sides, the local TikTok-shaped server in its own process, without added latency.`,
-        `Each sample is one collect job, an HTTP fetch, a parse, and a share of a load job (the collect jobs running together send their outcomes as one: ${fmt(loadJobs)} load jobs for ${fmt(rounds * o.samples)} samples, ${fmt((rounds * o.samples) / Math.max(1, loadJobs), 1)} samples each) and of a batched chDB insert; the raw side is one no-op job.`,
+        `Each round enqueues what the job schedulers of 100 tags tracked every minute would, with the default grouping (collectGroupMaxTags ${fmt(grouping.maxTags)}, phase buckets ${fmt(grouping.phaseStepMs / 1000)} s apart): ${groupSizes.length} collect jobs per slot of ${groupSizes.join(', ')} tags. Counted are stored samples (one per tag and slot, two observations each), not jobs.`,
+        `Each sample is a share of one collect job, an HTTP fetch, a parse, and a share of a load job (the collect jobs running together send their outcomes as one: ${fmt(loadJobs)} load jobs for ${fmt(rounds * o.samples)} samples, ${fmt((rounds * o.samples) / Math.max(1, loadJobs), 1)} samples each) and of a batched chDB insert; the raw side is one no-op job.`,
         `Settings: the config defaults except the rate limit and the concurrency. The per-platform rate limit stays on (BullMQ's limiter is consulted for every collect job, so its Redis work is paid) but is raised to 1,000,000 per second so it never waits: the default (${fmt(defaults.rateLimitMax)} per ${fmt(defaults.rateLimitDurationMs / 1000)} s) would measure the politeness limit, not the pipeline. Log level silent on both sides (at info, each sample also writes one log line). The post-load summary refresh runs at most every ${fmt(defaults.summaryRefreshMinMs)} ms (summaryRefreshMinMs, the default).`,
         `Rounds alternate raw and pipeline runs (raw, pipeline, raw, …); each pipeline run is compared with the mean of the raw runs around it, and the ratio is the median of the rounds. Pipeline: ${runs.map((x) => fmt(o.samples / x.seconds)).join(', ')} samples/s; raw: ${rawSecondsAll.map((x) => fmt(o.samples / x)).join(', ')} jobs/s; ratios ${runs.map((x) => fmt(x.ratio, 2)).join(', ')}.`,
         `CPU per sample (all rounds): ${perItem(pipeCpu, rounds * o.samples)}. CPU per raw job: ${perItem(rawCpu, raws.length * o.samples)}. (The tagpulse process figure includes chDB's threads: the inserts and the summary refresh's queries.)`,

@@ -24,7 +24,7 @@ import { collectJobOptions, collectQueueName, LOAD_QUEUE, openQueue, qname, type
 import { createCollectWorker } from '../workers/collect.ts';
 import { evidenceLimitsOf } from '../services/raw-evidence.ts';
 import { createLoadWorker, type Batcher, type LoadedBatch } from '../workers/load.ts';
-import { syncSchedulers } from '../workers/scheduler.ts';
+import { syncSchedulers, type Grouping } from '../workers/scheduler.ts';
 import { safeJobId } from '../schema/jobs.ts';
 import { latestQuery } from '../store/queries.ts';
 import { catchUpSlot, detectGaps, type GapReport } from '../services/queue-gaps.ts';
@@ -101,6 +101,11 @@ export class App {
     this.collectors = opts.collectors ?? createCollectors(opts.cfg, opts.platforms);
   }
 
+  /** How tracked tags are put into scheduled collect jobs (workers/scheduler.ts). */
+  get grouping(): Grouping {
+    return { maxTags: this.opts.cfg.collectGroupMaxTags, phaseStepMs: this.opts.cfg.collectGroupPhaseStepMs };
+  }
+
   get naming(): QueueNaming {
     return this.opts.naming ?? { prefix: this.opts.cfg.queuePrefix };
   }
@@ -159,6 +164,7 @@ export class App {
               guard: { where: this.redis?.describe ?? cfg.dataDir, summaryEveryMs: cfg.logRepeatSummaryMs },
               onOutcome: (e) => this.opts.onOutcome?.({ platform, ...e }),
               rawEvidence: { dataDir: cfg.dataDir, limits: evidenceLimitsOf(cfg) },
+              rateWaitMaxMs: cfg.collectRateWaitMaxMs,
               loadFlushMs: cfg.collectBatchMs,
               loadMaxRows: cfg.loadBatchSize,
             }),
@@ -252,7 +258,7 @@ export class App {
     if (!this.store) return;
     const tracked = await listTracked(this.store);
     const { attempts, backoffMs } = this.opts.cfg;
-    await syncSchedulers(tracked, (p) => this.queues.get(p), collectJobOptions({ attempts, backoffMs }));
+    await syncSchedulers(tracked, (p) => this.queues.get(p), collectJobOptions({ attempts, backoffMs }), this.grouping);
   }
 
   #conn(role: 'worker'): Redis {
@@ -299,8 +305,9 @@ export class App {
     for (const q of [...this.queues.values(), this.loadQueue]) {
       if (q !== this.loadQueue) schedulers += await q.getJobSchedulersCount();
       for (const j of await q.getJobs([...states])) {
-        const d = j?.data as { platform?: string; tag?: string; observations?: { platform: string; tag: string }[]; failures?: { platform: string; tag: string }[] } | undefined;
+        const d = j?.data as { platform?: string; tag?: string; tags?: string[]; observations?: { platform: string; tag: string }[]; failures?: { platform: string; tag: string }[] } | undefined;
         if (d?.tag && d.platform) withJobs.add(`${d.platform}|${d.tag}`);
+        if (d?.platform) for (const t of d.tags ?? []) withJobs.add(`${d.platform}|${t}`);
         for (const o of [...(d?.observations ?? []), ...(d?.failures ?? [])]) withJobs.add(`${o.platform}|${o.tag}`);
       }
     }
@@ -311,7 +318,7 @@ export class App {
       if (!lastAt.has(k) || r.latest_at > lastAt.get(k)!) lastAt.set(k, r.latest_at);
     }
     const nowMs = Date.now();
-    const report = detectGaps({ tracked, lastAt, withJobs, schedulersExisted: schedulers > 0, nowMs });
+    const report = detectGaps({ tracked, lastAt, withJobs, schedulersExisted: schedulers > 0, nowMs, grouping: this.grouping });
     const { attempts, backoffMs } = this.opts.cfg;
     for (const g of report.tags) {
       const slot = catchUpSlot(g, nowMs);

@@ -10,15 +10,22 @@ import { CollectionFailure } from './failure.ts';
 export const CollectMethod = z.enum(['http', 'browser', 'auto']);
 export type CollectMethod = z.infer<typeof CollectMethod>;
 
-export const CollectJob = z.object({
-  platform: Platform,
-  tag: Tag,
-  /** Scheduled slot (ISO). Deterministic per job: the observation key. Absent on scheduler-produced jobs, derived from the job's timestamp. */
-  slot: z.string().datetime().optional(),
-  everyMs: z.number().int().positive().optional(),
-  method: CollectMethod.optional(),
-  reason: z.enum(['schedule', 'manual', 'demo', 'bench']).default('schedule'),
-});
+export const CollectJob = z
+  .object({
+    platform: Platform,
+    /** One tag (single-tag job: manual, catch-up, a tag handed on from a group) … */
+    tag: Tag.optional(),
+    /** … or the tags of a group (grouped job scheduler, workers/scheduler.ts): each is fetched, stored and retried on its own. */
+    tags: z.array(Tag).min(1).max(1000).optional(),
+    /** Scheduled slot (ISO). Deterministic per job: the observation key. Absent on scheduler-produced jobs, derived from the job's timestamp. */
+    slot: z.string().datetime().optional(),
+    everyMs: z.number().int().positive().optional(),
+    method: CollectMethod.optional(),
+    reason: z.enum(['schedule', 'manual', 'demo', 'bench']).default('schedule'),
+    /** Attempts already made for this (tag, slot) before this job (a tag that failed in a group job and goes on alone). */
+    priorAttempts: z.number().int().min(0).max(100).optional(),
+  })
+  .refine((j) => (j.tag === undefined) !== (j.tags === undefined), { message: 'a collect job names either one tag or a list of tags' });
 export type CollectJob = z.infer<typeof CollectJob>;
 
 export const LoadJob = z.object({

@@ -8,7 +8,7 @@
  * late (catch-up) — with its real fetch time.
  */
 import type { TrackedTag } from '../schema/tracked.ts';
-import { plannedSlots } from '../queue/schedule-phase.ts';
+import { plannedSlots, type Grouping } from '../queue/schedule-phase.ts';
 
 export interface TagGap {
   platform: string;
@@ -40,6 +40,8 @@ export interface GapInputs {
   withJobs: Set<string>;
   schedulersExisted: boolean;
   nowMs: number;
+  /** How the scheduler groups tags (their phases follow it); default: one scheduler per tag. */
+  grouping?: Grouping;
   /** How far back slots count (default 24 h). */
   lookbackMs?: number;
 }
@@ -52,7 +54,7 @@ export function detectGaps(i: GapInputs): GapReport {
     if (i.withJobs.has(key)) continue;
     const last = i.lastAt.get(key) ?? null;
     const fromMs = Math.max(last ? Date.parse(last) + 1 : Date.parse(t.addedAt), i.nowMs - lookback);
-    const slots = plannedSlots(t.platform, t.tag, t.everyMs, fromMs, i.nowMs + 1);
+    const slots = plannedSlots(t.platform, t.tag, t.everyMs, fromMs, i.nowMs + 1, i.grouping);
     if (!slots.length) continue;
     tags.push({ platform: t.platform, tag: t.tag, everyMs: t.everyMs, lastAt: last, missedSlots: slots.length, firstMissed: new Date(slots[0]!).toISOString(), lastMissed: new Date(slots.at(-1)!).toISOString() });
   }

@@ -11,6 +11,9 @@ import { slotOf } from '../../src/workers/collect.ts';
 import { waitUntil } from '../helpers/wait.ts';
 import { startRig, slots, uniqueTags, type Rig } from './rig.ts';
 
+/** The tags a collect job collects: one (`tag`) or a group's (`tags`, grouped scheduling since issue 15). */
+const jobTags = (j: Job): string[] => (j.data as { tag?: string; tags?: string[] }).tags ?? [(j.data as { tag: string }).tag];
+
 describe('fault: Redis restarted mid-run (AOF)', () => {
   let rig: Rig;
 
@@ -40,8 +43,8 @@ describe('fault: Redis restarted mid-run (AOF)', () => {
 
     // The scheduler resumes: each tracked tag gets a slot planned after the crash, and it is stored.
     const scheduledAfter = async () => {
-      const jobs = (await rig.collectQueue.getJobs(['completed'])).filter((j: Job) => [schedA, schedB].includes((j.data as { tag: string }).tag));
-      return new Set(jobs.filter((j) => Date.parse(slotOf(j)) > crashedAt).map((j) => (j.data as { tag: string }).tag)).size === 2;
+      const jobs = (await rig.collectQueue.getJobs(['completed'])).filter((j: Job) => jobTags(j).some((t) => [schedA, schedB].includes(t)));
+      return new Set(jobs.filter((j) => Date.parse(slotOf(j)) > crashedAt).flatMap(jobTags).filter((t) => [schedA, schedB].includes(t))).size === 2;
     };
     await waitUntil(scheduledAfter, { timeoutMs: 40_000, intervalMs: 500, what: 'scheduled samples of both tracked tags after the restart' });
 
@@ -49,7 +52,7 @@ describe('fault: Redis restarted mid-run (AOF)', () => {
     // (A delayed job whose slot is still in the future is the scheduler's next planned sample, not work yet.)
     const snapshotAt = Date.now();
     const all = await rig.collectQueue.getJobs(['completed', 'failed', 'active', 'waiting', 'delayed']);
-    for (const j of all.filter((x) => Date.parse(slotOf(x)) <= snapshotAt)) rig.history.invoke((j.data as { tag: string }).tag, slotOf(j));
+    for (const j of all.filter((x) => Date.parse(slotOf(x)) <= snapshotAt)) for (const t of jobTags(j)) rig.history.invoke(t, slotOf(j));
     const failed = await rig.collectQueue.getJobs(['failed']);
     expect(failed.map((j) => `${j.id}: ${j.failedReason}`)).toEqual([]);
 

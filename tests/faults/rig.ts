@@ -44,6 +44,8 @@ export interface Rig {
   startApp(roles: Partial<AppRoles>, extra?: Partial<AppOptions>): Promise<App>;
   /** Enqueue one manual collect job per (tag, slot), with the configured retry policy; records the invocations. */
   enqueue(tags: string[], slots: string[]): Promise<string[]>;
+  /** Enqueue one group collect job per slot holding all `tags` (what a grouped job scheduler enqueues); records the invocations. */
+  enqueueGroups(tags: string[], slots: string[]): Promise<string[]>;
   /** A `tagpulse worker --queues collect` child process on this rig's Redis and server. */
   spawnCollectWorker(env?: Record<string, string>): ChildProcess & { output: () => string };
   check(tags: string[], store?: Store): Promise<CheckResult>;
@@ -101,7 +103,9 @@ export async function startRig(o: RigOptions = {}): Promise<Rig> {
       for (let i = 0; ; i++) {
         try {
           const job: Job | undefined = await collectQueue.getJob(jobId);
-          if (job) history.ok((job.data as { tag: string }).tag, slotOf(job));
+          // A group job (grouped scheduling, issue 15) acknowledges the tags it stored; a single-tag job its tag.
+          const tags = (returnvalue as unknown as { stored?: string[] }).stored ?? [(job?.data as { tag: string } | undefined)?.tag];
+          if (job) for (const t of tags) if (t) history.ok(t, slotOf(job));
           return;
         } catch (e) {
           if (i >= 80) throw e;
@@ -148,6 +152,17 @@ export async function startRig(o: RigOptions = {}): Promise<Rig> {
         })),
       );
       for (const j of jobs) history.invoke(j.tag, j.slot);
+      return added.map((j) => j.id!);
+    },
+    async enqueueGroups(tags, slotList) {
+      const added = await collectQueue.addBulk(
+        slotList.map((slot) => ({
+          name: 'collect',
+          data: { platform: 'tiktok', tags, slot, reason: 'manual' },
+          opts: { ...collectJobOptions({ attempts: cfg.attempts, backoffMs: cfg.backoffMs }), jobId: safeJobId('faultgroup', String(Date.parse(slot))) },
+        })),
+      );
+      for (const slot of slotList) for (const tag of tags) history.invoke(tag, slot);
       return added.map((j) => j.id!);
     },
     spawnCollectWorker(env = {}) {

@@ -58,3 +58,48 @@ describe('fault: collector worker killed with SIGKILL mid-job', () => {
     }
   }, 90_000);
 });
+
+describe('fault: collector worker killed with SIGKILL mid-group-job', () => {
+  let rig: Rig;
+
+  beforeAll(async () => {
+    rig = await startRig({ fake: { latencyMs: 1200 }, cfg: { collectConcurrency: 3, lockDurationMs: 2000, stalledIntervalMs: 500 } });
+  });
+  afterAll(async () => rig?.close());
+
+  it('a group job in flight when its worker is killed re-runs in the survivor; one row per tag and slot (issue 15)', async () => {
+    const tags = uniqueTags('gkilla', 'gkillb', 'gkillc');
+    await rig.startApp({ load: true });
+    const ids = await rig.enqueueGroups(tags, slots(2, '2031-05-01T00:00:00.000Z')); // 2 group jobs of 3 tags
+    const requestsBefore = rig.fake.requests;
+    const child = rig.spawnCollectWorker();
+    // Kill while the child holds both group jobs with requests sent and no answer yet (the server answers in 1.2 s).
+    let inflight: string[] = [];
+    try {
+      await waitUntil(
+        async () => {
+          if (rig.fake.requests < requestsBefore + 3) return false;
+          inflight = (await rig.collectQueue.getActive()).map((j) => j.id!).filter((id) => ids.includes(id));
+          return inflight.length === 2;
+        },
+        { timeoutMs: 30_000, intervalMs: 25, what: 'the child worker to hold both group jobs in flight' },
+      );
+    } catch (e) {
+      throw new Error(`${(e as Error).message}\nchild output:\n${child.output()}`);
+    }
+    child.kill('SIGKILL');
+    rig.history.fault(`kill -9 worker pid ${child.pid} holding ${inflight.join(', ')}`);
+    await once(child, 'exit');
+
+    await rig.startApp({ collect: true }); // the survivor
+    const result = await rig.waitClean('worker SIGKILL mid-group-job', tags);
+    expect(result.invoked).toBe(6);
+    expect(result.acked).toBe(6);
+    expect(result.storedSlots).toBe(6);
+    for (const id of inflight) {
+      const job = (await rig.collectQueue.getJob(id))!;
+      expect(await job.getState()).toBe('completed');
+      expect(job.stalledCounter).toBe(1);
+    }
+  }, 90_000);
+});

@@ -9,6 +9,8 @@ export interface CollectLimits {
   concurrency: number;
   /** BullMQ limiter: at most `max` jobs per `duration` ms, across every worker process of the platform's queue. */
   limiter: { max: number; duration: number };
+  /** Requests (one per collector call) at most `max` per `durationMs`, paced evenly, across every worker process (queue/request-limit.ts). */
+  requestLimit: { max: number; durationMs: number };
 }
 
 const UNIT_MS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
@@ -41,9 +43,12 @@ export function parsePlatformLimits(spec: string): Map<string, { max: number; du
 /** The collect-queue limits of one platform: its platformLimits entry, else the global rate limit and concurrency. */
 export function collectLimitsFor(cfg: Config, platform: string): CollectLimits {
   const own = parsePlatformLimits(cfg.platformLimits).get(platform);
+  const max = own?.max ?? cfg.rateLimitMax;
+  const durationMs = own?.durationMs ?? cfg.rateLimitDurationMs;
   return {
     concurrency: own?.concurrency ?? cfg.collectConcurrency,
-    limiter: evenPacing(own?.max ?? cfg.rateLimitMax, own?.durationMs ?? cfg.rateLimitDurationMs),
+    limiter: evenPacing(max, durationMs),
+    requestLimit: { max, durationMs },
   };
 }
 

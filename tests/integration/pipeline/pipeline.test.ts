@@ -43,7 +43,9 @@ describe('pipeline: schedule → collect → load → store → report', () => {
     await addTracked(app.store!, { tags: ['#MentalHealth', 'suicidepreventionmonth'], platform: 'tiktok', every: '10s' });
     await app.resync();
     const schedulers = await app.queues.get('tiktok')!.getJobSchedulers();
-    expect(schedulers.map((s) => s.key).sort()).toEqual(['sched-tiktok-mentalhealth', 'sched-tiktok-suicidepreventionmonth']);
+    // Grouped scheduling (issue 15): tags of one cadence and phase bucket share one job scheduler (10 s: one bucket).
+    expect(schedulers.map((s) => s.key)).toEqual(['group-tiktok-10000-1000-0']);
+    expect((schedulers[0]!.template?.data as { tags: string[] }).tags).toEqual(['mentalhealth', 'suicidepreventionmonth']);
 
     const rows = await waitUntil(async () => {
       const r = await app.store!.run(seriesQuery, { platform: 'tiktok', tag: 'mentalhealth', metric: 'views' });

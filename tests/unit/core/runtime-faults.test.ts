@@ -9,7 +9,7 @@ import { EventEmitter } from 'node:events';
 import { LogThrottle } from '../../../src/util/log-throttle.ts';
 import { faultKindOf, needsUserChange, errnoOf } from '../../../src/util/os-errors.ts';
 import { computeCapacity } from '../../../src/services/capacity.ts';
-import { phaseMs, plannedSlots } from '../../../src/workers/scheduler.ts';
+import { phaseMs, plannedSlots, bucketPhaseMs, tagPhaseMs, planSchedulers } from '../../../src/workers/scheduler.ts';
 import { detectGaps, catchUpSlot } from '../../../src/services/queue-gaps.ts';
 import { redactUrl, writeHolder, holderFile } from '../../../src/store/owner.ts';
 import { WorkerGuard } from '../../../src/queue/worker-guard.ts';
@@ -110,6 +110,32 @@ describe('per-tag phase and gaps (findings 5, 6, and the spread of one cadence)'
     const slots = plannedSlots('tiktok', 'a', 10_000, 0, 60_000);
     expect(slots).toHaveLength(6);
     expect(new Set(slots.map((s) => s % 10_000)).size).toBe(1);
+  });
+
+  it('grouped scheduling (issue 15): buckets spread 2,000 hourly tags across the hour, groups are bounded and stable', () => {
+    const grouping = { maxTags: 16, phaseStepMs: 60_000 };
+    const phases = Array.from({ length: 2000 }, (_, i) => bucketPhaseMs('tiktok', `tag${i}`, 3_600_000, grouping.phaseStepMs));
+    expect(phases.every((p) => p >= 1000 && p < 3_600_000 && p % 60_000 === 1000)).toBe(true);
+    const perBucket = new Map<number, number>();
+    for (const p of phases) perBucket.set(p, (perBucket.get(p) ?? 0) + 1);
+    expect(perBucket.size).toBe(60);
+    expect(Math.max(...perBucket.values())).toBeLessThan(70); // ~33 per minute, not 2,000 at :00
+    const tags = Array.from({ length: 2000 }, (_, i) => ({ platform: 'tiktok', tag: `tag${i}`, everyMs: 3_600_000 }));
+    const plan = planSchedulers(tags, grouping);
+    expect(plan.flatMap((p) => p.tags).sort()).toEqual(tags.map((t) => t.tag).sort());
+    expect(Math.max(...plan.map((p) => p.tags.length))).toBeLessThanOrEqual(16);
+    for (const p of plan) for (const t of p.tags) expect(p.offsetMs).toBe(tagPhaseMs('tiktok', t, 3_600_000, grouping));
+    // Another tag tracked: no other tag's phase (slots) moves.
+    const more = planSchedulers([...tags, { platform: 'tiktok', tag: 'newcomer', everyMs: 3_600_000 }], grouping);
+    const phaseOf = (pl: typeof plan) => new Map(pl.flatMap((p) => p.tags.map((t) => [t, p.offsetMs] as const)));
+    const before = phaseOf(plan);
+    const after = phaseOf(more);
+    for (const [t, ph] of before) expect(after.get(t)).toBe(ph);
+    // Gap detection plans the same slots as the scheduler.
+    const slots = plannedSlots('tiktok', 'tag7', 3_600_000, 0, 3 * 3_600_000, grouping);
+    expect(slots.map((s) => s % 3_600_000)).toEqual([before.get('tag7'), before.get('tag7'), before.get('tag7')]);
+    // maxTags 1: one scheduler per tag with its own phase, as before grouping.
+    expect(planSchedulers(tags.slice(0, 3), { maxTags: 1, phaseStepMs: 60_000 }).map((p) => [p.id, p.offsetMs])).toEqual(tags.slice(0, 3).map((t) => [`sched-tiktok-${t.tag}`, phaseMs('tiktok', t.tag, 3_600_000)]));
   });
 
   it('tracked tags with planned slots after their last row and no job are gaps; the latest recent one is caught up', () => {
