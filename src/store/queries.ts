@@ -53,7 +53,8 @@ ORDER BY observed_at`,
 });
 
 /** ClickHouse DateTime64(3, 'UTC') text written as the ISO text `chTime` maps it to ('2026-01-02 03:04:05.006' → '2026-01-02T03:04:05.006Z'). */
-const isoText = (column: string) => `concat(replaceOne(toString(${column}), ' ', 'T'), 'Z') AS ${column}`;
+const isoOf = (expr: string) => `concat(replaceOne(toString(${expr}), ' ', 'T'), 'Z')`;
+const isoText = (column: string) => `${isoOf(column)} AS ${column}`;
 /**
  * The rows of `series` / `series_range` (the very query as a subquery: same rows, same order) written by ClickHouse as
  * the JSON array the API sends: each row the object `ObservationRow` parses from them, in its key order (times ISO
@@ -212,6 +213,49 @@ WHERE platform = {platform:String} AND tag = {tag:String}`,
 });
 
 /**
+ * A single-tag report's input in one round trip (services/series.ts `loadReportInput`): the rows of `series` (the very
+ * query as a subquery: the same FINAL read, the same rows) as one row of columns holding the fields the report uses
+ * (services/series.ts `toPoints`, services/readings.ts `findConflicts`), each written as `ObservationRow` parses it
+ * (times as ISO text, UInt64 as exact decimal strings), with the row count and the tag's tracked cadence (`tracked_tag`
+ * as a scalar subquery: its `every_ms`, none when never tracked). Rows are in time order; rows at one instant in the
+ * order of their whole tuple, where `series` leaves them in no defined order. Reading 735 rows as a few arrays instead
+ * of 735 checked objects, and the cadence without a second query, is what the report's read cost beyond the plain read
+ * (issue 15, figure 7h). tests/integration/analytics/report-input.test.ts proves the same rows, points and conflicts as
+ * `loadSeries` on random rows.
+ */
+const ReportInputRow = z
+  .object({
+    observations: u64.transform(Number),
+    times: arrayOf<string>('strings', (x) => typeof x === 'string'),
+    values: arrayOf<string>('strings', (x) => typeof x === 'string'),
+    steps: arrayOf<string>('strings', (x) => typeof x === 'string'),
+    precisions: arrayOf<'exact' | 'rounded' | 'lower_bound'>('exact | rounded | lower_bound', (x) => PRECISIONS.has(x)),
+    sources: arrayOf<string>('strings', (x) => typeof x === 'string'),
+    methods: arrayOf<string>('strings', (x) => typeof x === 'string'),
+    provenances: arrayOf<string>('strings', (x) => typeof x === 'string'),
+    cadence: arrayOf<string | number>('UInt64', (x) => typeof x === 'string' || typeof x === 'number'),
+  })
+  .refine((r) => [r.times, r.values, r.steps, r.precisions, r.sources, r.methods, r.provenances].every((a) => a.length === r.observations), { message: 'every column holds one value per row' });
+export const reportInputQuery = defineQuery({
+  name: 'report_input',
+  params: SERIES_PARAMS,
+  row: ReportInputRow,
+  sql: `SELECT observations, times, values, steps, precisions, sources, methods, provenances, cadence FROM (
+SELECT count() AS observations,
+  arraySort(groupArray(tuple(observed_at, value, step, precision, source, method, provenance))) AS sorted,
+  arrayMap(x -> ${isoOf('x.1')}, sorted) AS times, arrayMap(x -> toString(x.2), sorted) AS values, arrayMap(x -> toString(x.3), sorted) AS steps,
+  arrayMap(x -> toString(x.4), sorted) AS precisions, arrayMap(x -> toString(x.5), sorted) AS sources, arrayMap(x -> toString(x.6), sorted) AS methods,
+  arrayMap(x -> x.7, sorted) AS provenances,
+  (SELECT groupArray(every_ms) FROM (
+${trackedTagQuery.sql}
+  )) AS cadence
+FROM (
+${seriesQuery.sql}
+))`,
+});
+export type ReportInputRow = z.output<typeof ReportInputRow>;
+
+/**
  * Latest observation per (platform, tag, metric) for the given tracked keys, from the raw table's sort-key prefix. Two
  * sources at the same latest instant: the preferred one (SOURCE_RANK_SQL, then the greater value, as services/readings.ts).
  */
@@ -351,4 +395,4 @@ export const eventsQuery = defineQuery({
 });
 
 import { registerQueries } from './registry.ts';
-registerQueries(seriesQuery, seriesRangeQuery, seriesJsonQuery, seriesRangeJsonQuery, readingsManyQuery, readingsManyRangeQuery, chosenManyQuery, chosenManyRangeQuery, rawCountQuery, trackedQuery, trackedTagQuery, latestQuery, tagsWithDataQuery, recentFailuresQuery, failuresForTagQuery, observedTimesQuery, importedAtKeysQuery, importedSeriesQuery, eventsQuery);
+registerQueries(seriesQuery, seriesRangeQuery, seriesJsonQuery, seriesRangeJsonQuery, readingsManyQuery, readingsManyRangeQuery, chosenManyQuery, chosenManyRangeQuery, rawCountQuery, trackedQuery, trackedTagQuery, reportInputQuery, latestQuery, tagsWithDataQuery, recentFailuresQuery, failuresForTagQuery, observedTimesQuery, importedAtKeysQuery, importedSeriesQuery, eventsQuery);
