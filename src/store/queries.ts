@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { defineQuery } from './query.ts';
 import { T } from './migrations.ts';
 import { ORIGIN_KEY_ORDER_SQL, SOURCE_RANK_SQL } from './identity.ts';
+import { fromChTime } from './time.ts';
 import { ObservationRow, boolish, chTime, chTimeParam, chTimeParamOr, u64 } from './columns.ts';
 
 export const MIN_TIME = '1970-01-01T00:00:00.000Z';
@@ -53,8 +54,7 @@ ORDER BY observed_at`,
 });
 
 /** ClickHouse DateTime64(3, 'UTC') text written as the ISO text `chTime` maps it to ('2026-01-02 03:04:05.006' → '2026-01-02T03:04:05.006Z'). */
-const isoOf = (expr: string) => `concat(replaceOne(toString(${expr}), ' ', 'T'), 'Z')`;
-const isoText = (column: string) => `${isoOf(column)} AS ${column}`;
+const isoText = (column: string) => `concat(replaceOne(toString(${column}), ' ', 'T'), 'Z') AS ${column}`;
 /**
  * The rows of `series` / `series_range` (the very query as a subquery: same rows, same order) written by ClickHouse as
  * the JSON array the API sends: each row the object `ObservationRow` parses from them, in its key order (times ISO
@@ -215,8 +215,8 @@ WHERE platform = {platform:String} AND tag = {tag:String}`,
 /**
  * A single-tag report's input in one round trip (services/series.ts `loadReportInput`): the rows of `series` (the very
  * query as a subquery: the same FINAL read, the same rows) as one row of columns holding the fields the report uses
- * (services/series.ts `toPoints`, services/readings.ts `findConflicts`), each written as `ObservationRow` parses it
- * (times as ISO text, UInt64 as exact decimal strings), with the row count and the tag's tracked cadence (`tracked_tag`
+ * (services/series.ts `toPoints`, services/readings.ts `findConflicts`), each as `ObservationRow` parses it (times
+ * through `fromChTime`, as `chTime`; UInt64 as exact decimal strings), with the row count and the tag's tracked cadence (`tracked_tag`
  * as a scalar subquery: its `every_ms`, none when never tracked). Rows are in time order; rows at one instant in the
  * order of their whole tuple, where `series` leaves them in no defined order. Reading 735 rows as a few arrays instead
  * of 735 checked objects, and the cadence without a second query, is what the report's read cost beyond the plain read
@@ -226,7 +226,8 @@ WHERE platform = {platform:String} AND tag = {tag:String}`,
 const ReportInputRow = z
   .object({
     observations: u64.transform(Number),
-    times: arrayOf<string>('strings', (x) => typeof x === 'string'),
+    times: arrayOf<string>('strings', (x) => typeof x === 'string').transform((a) => a.map(fromChTime)),
+    // UInt64 quoted (output_format_json_quote_64bit_integers): a bare number could have lost digits, so it is refused
     values: arrayOf<string>('strings', (x) => typeof x === 'string'),
     steps: arrayOf<string>('strings', (x) => typeof x === 'string'),
     precisions: arrayOf<'exact' | 'rounded' | 'lower_bound'>('exact | rounded | lower_bound', (x) => PRECISIONS.has(x)),
@@ -243,9 +244,7 @@ export const reportInputQuery = defineQuery({
   sql: `SELECT observations, times, values, steps, precisions, sources, methods, provenances, cadence FROM (
 SELECT count() AS observations,
   arraySort(groupArray(tuple(observed_at, value, step, precision, source, method, provenance))) AS sorted,
-  arrayMap(x -> ${isoOf('x.1')}, sorted) AS times, arrayMap(x -> toString(x.2), sorted) AS values, arrayMap(x -> toString(x.3), sorted) AS steps,
-  arrayMap(x -> toString(x.4), sorted) AS precisions, arrayMap(x -> toString(x.5), sorted) AS sources, arrayMap(x -> toString(x.6), sorted) AS methods,
-  arrayMap(x -> x.7, sorted) AS provenances,
+  sorted.1 AS times, sorted.2 AS values, sorted.3 AS steps, sorted.4 AS precisions, sorted.5 AS sources, sorted.6 AS methods, sorted.7 AS provenances,
   (SELECT groupArray(every_ms) FROM (
 ${trackedTagQuery.sql}
   )) AS cadence
