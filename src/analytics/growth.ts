@@ -5,7 +5,7 @@
  * Method reference: growth-methods.md §4.3 (Theil–Sen), §4.4 (z-scores), §7 (metrics); docs/analytics.md §3.
  */
 import type { CounterPoint } from './types.ts';
-import { MS_PER_DAY, MS_PER_HOUR, evenIndices, median, medianInPlace } from './math.ts';
+import { MS_PER_DAY, MS_PER_HOUR, evenIndices, median, medianInPlace, quickselect } from './math.ts';
 import { deltaBetween, rateSeries, windowVelocity } from './velocity.ts';
 import type { WindowVelocity } from './velocity.ts';
 
@@ -139,14 +139,27 @@ export function theilSenCI(
   // iterations no longer read two-element arrays, which a cold process runs several times slower)
   const px = Float64Array.from(pts, (p) => p[0]);
   const py = Float64Array.from(pts, (p) => p[1]);
+  // counts for the order statistics below: NaN slopes (∞/∞ of overflowing differences), negative slopes and −0 slopes
+  let nans = 0;
+  let negatives = 0;
+  let negZeros = 0;
   for (let i = 0; i < m; i++) {
     const xi = px[i]!;
     const yi = py[i]!;
-    for (let j = i + 1; j < m; j++) if (px[j]! !== xi) slopes[k++] = (py[j]! - yi) / (px[j]! - xi);
+    for (let j = i + 1; j < m; j++) {
+      if (px[j]! !== xi) {
+        const s = (py[j]! - yi) / (px[j]! - xi);
+        slopes[k++] = s;
+        if (s < 0) negatives++;
+        else if (s !== s) nans++;
+        else if (s === 0 && 1 / s < 0) negZeros++;
+      }
+    }
   }
   if (k === 0) return null;
-  const sorted = slopes.subarray(0, k).sort();
-  const slope = k % 2 === 1 ? sorted[k >> 1]! : (sorted[(k >> 1) - 1]! + sorted[k >> 1]!) / 2;
+  const all = slopes.subarray(0, k);
+  const at = nans > 0 ? sortedRank(all.sort()) : selectedRank(all, negatives, negZeros);
+  const slope = k % 2 === 1 ? at(k >> 1) : (at((k >> 1) - 1) + at(k >> 1)) / 2;
   const intercept = median(pts.map(([x, y]) => y - slope * x));
   const resid = pts.map(([x, y]) => y - intercept - slope * x);
   let num = 0;
@@ -160,7 +173,25 @@ export function theilSenCI(
   const c = normalQuantile2(opts.confidence ?? 0.95) * Math.sqrt((n * (n - 1) * (2 * n + 5)) / 18) * Math.sqrt((1 + rho) / (1 - rho)) * (k / ((n * (n - 1)) / 2));
   const lo = Math.max(0, Math.floor((k - c) / 2) - 1);
   const hi = Math.min(k - 1, Math.ceil((k + c) / 2));
-  return { slope, intercept, n: m, slopeLow: Math.min(slope, sorted[lo]!), slopeHigh: Math.max(slope, sorted[hi]!), rho };
+  return { slope, intercept, n: m, slopeLow: Math.min(slope, at(lo)), slopeHigh: Math.max(slope, at(hi)), rho };
+}
+
+/** The value of rank r of an ascending `TypedArray.prototype.sort`ed array. */
+const sortedRank = (sorted: Float64Array) => (r: number): number => sorted[r]!;
+
+/**
+ * The value of rank r of `slopes` in the order `TypedArray.prototype.sort` gives them (−0 before +0; `slopes` holds no
+ * NaN), by selection instead of a full sort: the four ranks the interval needs in O(k) each rather than O(k log k)
+ * (k = m(m−1)/2 pairs; the sort was ~40 % of a report's computation, issue 15 figure 7h). `quickselect` orders by `<`,
+ * under which −0 and +0 are one value, so a zero of rank r is −0 exactly when r falls among the −0s, which the sort
+ * puts after the `negatives` negative slopes. Every rank is a value of the array, so the results are the sorted
+ * array's, bit for bit (tests/unit/analytics/theilsen-equivalence.test.ts, against the sorting version).
+ */
+function selectedRank(slopes: Float64Array, negatives: number, negZeros: number): (r: number) => number {
+  return (r: number): number => {
+    const v = quickselect(slopes, r);
+    return v === 0 ? (r < negatives + negZeros ? -0 : 0) : v;
+  };
 }
 
 /** Period-over-period growth in percent: (v_now / v_prev − 1)·100; null if either is unknown or v_prev = 0. */
