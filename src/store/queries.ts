@@ -18,15 +18,18 @@ export { ObservationRow } from './columns.ts';
 const OBSERVATION_COLUMNS = 'observed_at, value, exact, step, precision, source, method, collector_version, slot, fetched_at, provenance, note, time_precision';
 const SERIES_PARAMS = z.object({ platform: z.string(), tag: z.string(), metric: z.string(), from: chTimeParamOr(MIN_TIME), to: chTimeParamOr(MAX_TIME) });
 
+/** The rows of one tag's series in [from, to], deduplicated (FINAL), by primary-key range: `series` and `report_input`. */
+const SERIES_FROM = `FROM ${T.observations} FINAL
+WHERE platform = {platform:String} AND tag = {tag:String} AND metric = {metric:String}
+  AND observed_at >= {from:DateTime64(3, 'UTC')} AND observed_at <= {to:DateTime64(3, 'UTC')}`;
+
 /** One tag's series, deduplicated (FINAL), read by primary-key range. */
 export const seriesQuery = defineQuery({
   name: 'series',
   params: SERIES_PARAMS,
   row: ObservationRow,
   sql: `SELECT ${OBSERVATION_COLUMNS}
-FROM ${T.observations} FINAL
-WHERE platform = {platform:String} AND tag = {tag:String} AND metric = {metric:String}
-  AND observed_at >= {from:DateTime64(3, 'UTC')} AND observed_at <= {to:DateTime64(3, 'UTC')}
+${SERIES_FROM}
 ORDER BY observed_at`,
 });
 
@@ -213,8 +216,8 @@ WHERE platform = {platform:String} AND tag = {tag:String}`,
 });
 
 /**
- * A single-tag report's input in one round trip (services/series.ts `loadReportInput`): the rows of `series` (the very
- * query as a subquery: the same FINAL read, the same rows) as one row of columns holding the fields the report uses
+ * A single-tag report's input in one round trip (services/series.ts `loadReportInput`): the rows of `series` (its FROM
+ * and WHERE, `SERIES_FROM`: the same FINAL read, the same rows) as one row of columns holding the fields the report uses
  * (services/series.ts `toPoints`, services/readings.ts `findConflicts`), each as `ObservationRow` parses it (times
  * through `fromChTime`, as `chTime`; UInt64 as exact decimal strings), with the row count and the tag's tracked cadence (`tracked_tag`
  * as a scalar subquery: its `every_ms`, none when never tracked). Rows are in time order; rows at one instant in the
@@ -248,9 +251,8 @@ SELECT count() AS observations,
   (SELECT groupArray(every_ms) FROM (
 ${trackedTagQuery.sql}
   )) AS cadence
-FROM (
-${seriesQuery.sql}
-))`,
+${SERIES_FROM}
+)`,
 });
 export type ReportInputRow = z.output<typeof ReportInputRow>;
 
