@@ -41,8 +41,8 @@ export interface ReportData {
 }
 
 /**
- * One tag's report input in one query (`report_input`): the rows of `loadSeries` (no range start: the same `series`
- * read as a subquery) with only the fields the report uses, read as one row of columns, and the tag's tracked cadence
+ * One tag's report input in one query (`report_input`): the rows of `loadSeries` without a range start (the FROM and
+ * WHERE of `series`) with only the fields the report uses, read as one row of columns, and the tag's tracked cadence
  * from the same round trip. The property test in tests/integration/analytics/report-input.test.ts proves the same
  * rows, the same `toPoints` and the same `findConflicts` as `loadSeries` on random rows, and the cadence of
  * `trackedCadenceMs`.
