@@ -67,7 +67,7 @@ export type LifecycleOptions = Partial<typeof LIFECYCLE_DEFAULTS> & {
 };
 
 /** Increments on grid bins, time in days since `t0`, values scaled by `scale`. */
-interface FitData {
+export interface FitData {
   t0: number;
   scale: number;
   a: Float64Array;
@@ -81,7 +81,7 @@ export function shape(model: LifecycleModel, r: number, m: number, t: number): n
   return model === 'logistic' ? 1 / (1 + Math.exp(z)) : Math.exp(-Math.exp(z));
 }
 
-interface ProfiledFit {
+export interface ProfiledFit {
   /** ln r */
   lr: number;
   m: number;
@@ -213,8 +213,101 @@ function levenbergMarquardt(model: LifecycleModel, d: FitData, start: ProfiledFi
   return cur;
 }
 
-/** Grid search over (ln r, m) for starting values, then LM. */
-function fitModel(model: LifecycleModel, d: FitData, maxIter: number): ProfiledFit {
+/** Scratch of `profileBoth` (h_i of each curve), grown as needed. */
+let bothScratchL = new Float64Array(0);
+let bothScratchG = new Float64Array(0);
+
+/**
+ * `profile` of both curves at one (ln r, m), sharing what they share: the same z = −r(t − m) at every edge, and its
+ * e^z, which the logistic curve (1/(1 + e^z)) and the Gompertz curve (e^{−e^z}) both take. Each curve's h, K and SSE are
+ * the expressions of `profile` in its order, so each result is the one `profile` gives, bit for bit: the grid's 2 × 651
+ * profiles of ~370 edges were ~97 % of a lifecycle fit (issue 15, figure 7j), and this evaluates 2 instead of 3
+ * exponentials per edge. tests/unit/analytics/lifecycle-equivalence.test.ts pins the fits against the code before.
+ */
+function profileBoth(d: FitData, lr: number, m: number): [ProfiledFit, ProfiledFit] {
+  const r = Math.exp(lr);
+  const n = d.y.length;
+  if (bothScratchL.length < n) {
+    bothScratchL = new Float64Array(n);
+    bothScratchG = new Float64Array(n);
+  }
+  const hL = bothScratchL;
+  const hG = bothScratchG;
+  let shhL = 0;
+  let syhL = 0;
+  let shhG = 0;
+  let syhG = 0;
+  // contiguous bins share edges (b_i = a_{i+1}): each curve once per edge, as in `profile`
+  let gPrevL = Number.NaN;
+  let gPrevG = Number.NaN;
+  let prevEnd = Number.NaN;
+  for (let i = 0; i < n; i++) {
+    let gaL: number;
+    let gaG: number;
+    if (d.a[i] === prevEnd) {
+      gaL = gPrevL;
+      gaG = gPrevG;
+    } else {
+      const z = -r * (d.a[i]! - m);
+      if (z < SAT_ONE_BELOW) {
+        gaL = 1;
+        gaG = 1;
+      } else if (z > LOGISTIC_ZERO_ABOVE) {
+        gaL = 0;
+        gaG = 0;
+      } else {
+        const e = Math.exp(z);
+        gaL = 1 / (1 + e);
+        gaG = z > GOMPERTZ_ZERO_ABOVE ? 0 : Math.exp(-e);
+      }
+    }
+    let gbL: number;
+    let gbG: number;
+    const z = -r * (d.b[i]! - m);
+    if (z < SAT_ONE_BELOW) {
+      gbL = 1;
+      gbG = 1;
+    } else if (z > LOGISTIC_ZERO_ABOVE) {
+      gbL = 0;
+      gbG = 0;
+    } else {
+      const e = Math.exp(z);
+      gbL = 1 / (1 + e);
+      gbG = z > GOMPERTZ_ZERO_ABOVE ? 0 : Math.exp(-e);
+    }
+    prevEnd = d.b[i]!;
+    gPrevL = gbL;
+    gPrevG = gbG;
+    const hiL = gbL - gaL;
+    const hiG = gbG - gaG;
+    hL[i] = hiL;
+    hG[i] = hiG;
+    shhL += hiL * hiL;
+    syhL += d.y[i]! * hiL;
+    shhG += hiG * hiG;
+    syhG += d.y[i]! * hiG;
+  }
+  const kL = shhL > 0 ? syhL / shhL : 0;
+  const kG = shhG > 0 ? syhG / shhG : 0;
+  let sseL = 0;
+  let sseG = 0;
+  for (let i = 0; i < n; i++) {
+    const eL = d.y[i]! - kL * hL[i]!;
+    sseL += eL * eL;
+    const eG = d.y[i]! - kG * hG[i]!;
+    sseG += eG * eG;
+  }
+  return [
+    { lr, m, k: kL, sse: Number.isFinite(sseL) ? sseL : Infinity },
+    { lr, m, k: kG, sse: Number.isFinite(sseG) ? sseG : Infinity },
+  ];
+}
+
+/**
+ * Grid search over (ln r, m) for both curves' starting values: for each, the best grid point with K > 0 (exported for
+ * tests/unit/analytics/lifecycle-equivalence.test.ts, which checks it against a grid of `shape` expressions).
+ */
+export function gridStarts(d: FitData): Record<LifecycleModel, ProfiledFit> {
   const n = d.y.length;
   const tStart = d.a[0]!;
   const tEnd = d.b[n - 1]!;
@@ -222,17 +315,24 @@ function fitModel(model: LifecycleModel, d: FitData, maxIter: number): ProfiledF
   const w = Math.max(d.b[0]! - d.a[0]!, 1e-6);
   const lrLo = Math.log(1 / span);
   const lrHi = Math.log(4 / w);
-  let best: ProfiledFit = { lr: 0, m: 0, k: 0, sse: Infinity };
+  let logistic: ProfiledFit = { lr: 0, m: 0, k: 0, sse: Infinity };
+  let gompertz: ProfiledFit = { lr: 0, m: 0, k: 0, sse: Infinity };
   const NR = 21;
   const NM = 31;
   for (let i = 0; i < NR; i++) {
     const lr = lrLo + ((lrHi - lrLo) * i) / (NR - 1);
     for (let j = 0; j < NM; j++) {
       const m = tStart + (span * j) / (NM - 1);
-      const f = profile(model, d, lr, m);
-      if (f.k > 0 && f.sse < best.sse) best = f;
+      const [fL, fG] = profileBoth(d, lr, m);
+      if (fL.k > 0 && fL.sse < logistic.sse) logistic = fL;
+      if (fG.k > 0 && fG.sse < gompertz.sse) gompertz = fG;
     }
   }
+  return { logistic, gompertz };
+}
+
+/** LM from the grid's best point (none with K > 0: that point as it is). */
+function fitModel(model: LifecycleModel, d: FitData, best: ProfiledFit, maxIter: number): ProfiledFit {
   if (!Number.isFinite(best.sse)) return best;
   return levenbergMarquardt(model, d, best, maxIter);
 }
@@ -302,8 +402,9 @@ export function fitLifecycle(series: readonly CounterPoint[], opts: LifecycleOpt
     y: Float64Array.from(bins, (b) => b.increment / scale),
   };
   const n = d.y.length;
+  const starts = gridStarts(d);
   const fits = (['logistic', 'gompertz'] as const).map((model) => {
-    const f = fitModel(model, d, o.maxIterations);
+    const f = fitModel(model, d, starts[model], o.maxIterations);
     const aic = n * Math.log(Math.max(f.sse, 1e-300) / n) + 2 * 3;
     return { model, f, aic };
   });

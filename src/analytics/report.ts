@@ -307,7 +307,9 @@ function latestObservation(clean: CleanSeries): Report['latest'] {
  * cadence). The cadence enters the report only through the hourly bins' gap threshold, gapFactor × max(median
  * interval, 1 h, cadence) (`binGapThresholdMs`), which it can only raise: a report with no gap has none with any
  * cadence, and a cadence of at most an hour leaves the threshold as it is. In both cases the report is the same, field
- * for field (tests/unit/analytics/report-fit-memo.test.ts checks both on random series).
+ * for field (tests/unit/analytics/report-fit-memo.test.ts checks both on random series). services/report.ts now reads the
+ * cadence with the rows (one query) and always passes it; this rule is why that gives the reports the earlier
+ * read-it-only-when-it-can-matter code gave (tests/integration/analytics/report-input.test.ts).
  */
 export function cadenceCanChange(report: Pick<Report, 'gaps'>, cadenceMs?: number): boolean {
   return report.gaps.length > 0 && (cadenceMs === undefined || cadenceMs > MS_PER_HOUR);

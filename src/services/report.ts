@@ -1,9 +1,9 @@
 /** Report of one tag: load its series (one primary-key range read) and run the analytics. */
 import type { Store } from '../store/store.ts';
-import { ANALYTICS_VERSION, ReportFitMemo, cadenceCanChange, computeReport, type Report } from '../analytics/report.ts';
+import { ANALYTICS_VERSION, ReportFitMemo, computeReport, type Report } from '../analytics/report.ts';
 import { eventImpact, eventYearOverYear, type EventImpact, type EventYear } from '../analytics/events.ts';
 import { resolveEvent, type EventInfo } from './events.ts';
-import { loadSeries, toPoints } from './series.ts';
+import { loadReportInput, loadSeries, toPoints } from './series.ts';
 import { findConflicts, type Conflict } from './readings.ts';
 import { normalizeTag } from '../schema/tag.ts';
 import { trackedCadenceMs } from './tracking.ts';
@@ -30,18 +30,19 @@ export const reportFitMemo = new ReportFitMemo(64);
 export async function buildReport(store: Store, input: ReportInput): Promise<Report & { observations: number; conflicts: Conflict[] }> {
   const tag = normalizeTag(input.tag);
   const atMs = input.at ? Date.parse(input.at) : undefined;
-  const rows = await loadSeries(store, { platform: input.platform, tag, metric: input.metric }, input.at ? { to: input.at } : {});
+  // the rows and the tag's cadence in one query (loadReportInput: the rows of loadSeries, tests/integration/analytics/
+  // report-input.test.ts). A tracked tag's cadence: late samples are not gaps (the overview passes the same cadence).
+  const { rows, cadenceMs } = await loadReportInput(store, { platform: input.platform, tag, metric: input.metric }, input.at ? { to: input.at } : {});
   const points = toPoints(rows);
-  const opts = { platform: input.platform, tag, metric: input.metric, ...(atMs !== undefined ? { at: atMs } : {}), now: Date.now(), fitMemo: reportFitMemo };
-  // A tracked tag's cadence (late samples are not gaps; the overview passes the same cadence) can change a report only
-  // when the report has gaps and the cadence is over an hour (analytics `cadenceCanChange`): the cadence is read, by the
-  // tag's key, only for a report with gaps, and the report recomputed only when the cadence can change it. A gap-free
-  // report skips that second chDB query (~5–8 ms per report, figure 7h).
-  let report = computeReport(points, opts);
-  if (cadenceCanChange(report)) {
-    const cadenceMs = await trackedCadenceMs(store, input.platform, tag);
-    if (cadenceMs !== undefined && cadenceCanChange(report, cadenceMs)) report = computeReport(points, { ...opts, cadenceMs });
-  }
+  const report = computeReport(points, {
+    platform: input.platform,
+    tag,
+    metric: input.metric,
+    ...(atMs !== undefined ? { at: atMs } : {}),
+    now: Date.now(),
+    ...(cadenceMs !== undefined ? { cadenceMs } : {}),
+    fitMemo: reportFitMemo,
+  });
   return { ...report, observations: rows.length, conflicts: findConflicts(rows, input.metric) };
 }
 

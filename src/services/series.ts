@@ -1,6 +1,6 @@
 /** Loading one tag's series from the store, as analytics input. */
 import type { Store } from '../store/store.ts';
-import { seriesQuery, seriesRangeQuery, seriesJsonQuery, seriesRangeJsonQuery, readingsManyQuery, readingsManyRangeQuery, chosenManyQuery, chosenManyRangeQuery, MIN_TIME, MAX_TIME, type ObservationRow, type ReadingManyRow } from '../store/queries.ts';
+import { seriesQuery, seriesRangeQuery, seriesJsonQuery, seriesRangeJsonQuery, readingsManyQuery, readingsManyRangeQuery, chosenManyQuery, chosenManyRangeQuery, reportInputQuery, MIN_TIME, MAX_TIME, type ObservationRow, type ReadingManyRow } from '../store/queries.ts';
 import type { SeriesPoint } from '../analytics/types.ts';
 import { choosePerInstant, type ReadingRow } from './readings.ts';
 
@@ -27,6 +27,34 @@ export async function loadSeries(store: Store, key: SeriesKey, range: { from?: s
 export async function loadSeriesJson(store: Store, key: SeriesKey, range: { from?: string; to?: string } = {}): Promise<Buffer> {
   const params = { ...key, from: range.from ?? MIN_TIME, to: range.to ?? MAX_TIME };
   return store.exportBytes(range.from ? seriesRangeJsonQuery : seriesJsonQuery, params, 'JSONEachRow');
+}
+
+/** A stored row with the fields a report uses (`toPoints`, `findConflicts`), each as `loadSeries` gives it. */
+export type ReportReading = Pick<ObservationRow, 'observed_at' | 'value' | 'step' | 'precision' | 'source' | 'method' | 'provenance'>;
+
+/** A single-tag report's input: its rows and the tag's tracked cadence. */
+export interface ReportData {
+  /** The rows `loadSeries` gives for the key and range, in time order (rows at one instant: see `report_input`). */
+  rows: ReportReading[];
+  /** `trackedCadenceMs` of the tag (services/tracking.ts): its last cadence, undefined when never tracked. */
+  cadenceMs: number | undefined;
+}
+
+/**
+ * One tag's report input in one query (`report_input`): the rows of `loadSeries` without a range start (the FROM and
+ * WHERE of `series`) with only the fields the report uses, read as one row of columns, and the tag's tracked cadence
+ * from the same round trip. The property test in tests/integration/analytics/report-input.test.ts proves the same
+ * rows, the same `toPoints` and the same `findConflicts` as `loadSeries` on random rows, and the cadence of
+ * `trackedCadenceMs`.
+ */
+export async function loadReportInput(store: Store, key: SeriesKey, range: { to?: string } = {}): Promise<ReportData> {
+  const [r] = await store.run(reportInputQuery, { ...key, from: MIN_TIME, to: range.to ?? MAX_TIME });
+  if (!r) return { rows: [], cadenceMs: undefined };
+  const rows: ReportReading[] = new Array(r.observations);
+  for (let i = 0; i < r.observations; i++) {
+    rows[i] = { observed_at: r.times[i]!, value: r.values[i]!, step: r.steps[i]!, precision: r.precisions[i]!, source: r.sources[i]!, method: r.methods[i]!, provenance: r.provenances[i]! };
+  }
+  return { rows, cadenceMs: r.cadence.length ? Number(r.cadence[0]) : undefined };
 }
 
 /** A reading as `loadReadingsMany` gives it: the columns the choice per instant needs. */

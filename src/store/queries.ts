@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { defineQuery } from './query.ts';
 import { T } from './migrations.ts';
 import { ORIGIN_KEY_ORDER_SQL, SOURCE_RANK_SQL } from './identity.ts';
+import { fromChTime } from './time.ts';
 import { ObservationRow, boolish, chTime, chTimeParam, chTimeParamOr, u64 } from './columns.ts';
 
 export const MIN_TIME = '1970-01-01T00:00:00.000Z';
@@ -17,15 +18,18 @@ export { ObservationRow } from './columns.ts';
 const OBSERVATION_COLUMNS = 'observed_at, value, exact, step, precision, source, method, collector_version, slot, fetched_at, provenance, note, time_precision';
 const SERIES_PARAMS = z.object({ platform: z.string(), tag: z.string(), metric: z.string(), from: chTimeParamOr(MIN_TIME), to: chTimeParamOr(MAX_TIME) });
 
+/** The rows of one tag's series in [from, to], deduplicated (FINAL), by primary-key range: `series` and `report_input`. */
+const SERIES_FROM = `FROM ${T.observations} FINAL
+WHERE platform = {platform:String} AND tag = {tag:String} AND metric = {metric:String}
+  AND observed_at >= {from:DateTime64(3, 'UTC')} AND observed_at <= {to:DateTime64(3, 'UTC')}`;
+
 /** One tag's series, deduplicated (FINAL), read by primary-key range. */
 export const seriesQuery = defineQuery({
   name: 'series',
   params: SERIES_PARAMS,
   row: ObservationRow,
   sql: `SELECT ${OBSERVATION_COLUMNS}
-FROM ${T.observations} FINAL
-WHERE platform = {platform:String} AND tag = {tag:String} AND metric = {metric:String}
-  AND observed_at >= {from:DateTime64(3, 'UTC')} AND observed_at <= {to:DateTime64(3, 'UTC')}
+${SERIES_FROM}
 ORDER BY observed_at`,
 });
 
@@ -212,6 +216,47 @@ WHERE platform = {platform:String} AND tag = {tag:String}`,
 });
 
 /**
+ * A single-tag report's input in one round trip (services/series.ts `loadReportInput`): the rows of `series` (its FROM
+ * and WHERE, `SERIES_FROM`: the same FINAL read, the same rows) as one row of columns holding the fields the report uses
+ * (services/series.ts `toPoints`, services/readings.ts `findConflicts`), each as `ObservationRow` parses it (times
+ * through `fromChTime`, as `chTime`; UInt64 as exact decimal strings), with the row count and the tag's tracked cadence (`tracked_tag`
+ * as a scalar subquery: its `every_ms`, none when never tracked). Rows are in time order; rows at one instant in the
+ * order of their whole tuple, where `series` leaves them in no defined order. Reading 735 rows as a few arrays instead
+ * of 735 checked objects, and the cadence without a second query, is what the report's read cost beyond the plain read
+ * (issue 15, figure 7h). tests/integration/analytics/report-input.test.ts proves the same rows, points and conflicts as
+ * `loadSeries` on random rows.
+ */
+const ReportInputRow = z
+  .object({
+    observations: u64.transform(Number),
+    times: arrayOf<string>('strings', (x) => typeof x === 'string').transform((a) => a.map(fromChTime)),
+    // UInt64 quoted (output_format_json_quote_64bit_integers): a bare number could have lost digits, so it is refused
+    values: arrayOf<string>('strings', (x) => typeof x === 'string'),
+    steps: arrayOf<string>('strings', (x) => typeof x === 'string'),
+    precisions: arrayOf<'exact' | 'rounded' | 'lower_bound'>('exact | rounded | lower_bound', (x) => PRECISIONS.has(x)),
+    sources: arrayOf<string>('strings', (x) => typeof x === 'string'),
+    methods: arrayOf<string>('strings', (x) => typeof x === 'string'),
+    provenances: arrayOf<string>('strings', (x) => typeof x === 'string'),
+    cadence: arrayOf<string | number>('UInt64', (x) => typeof x === 'string' || typeof x === 'number'),
+  })
+  .refine((r) => [r.times, r.values, r.steps, r.precisions, r.sources, r.methods, r.provenances].every((a) => a.length === r.observations), { message: 'every column holds one value per row' });
+export const reportInputQuery = defineQuery({
+  name: 'report_input',
+  params: SERIES_PARAMS,
+  row: ReportInputRow,
+  sql: `SELECT observations, times, values, steps, precisions, sources, methods, provenances, cadence FROM (
+SELECT count() AS observations,
+  arraySort(groupArray(tuple(observed_at, value, step, precision, source, method, provenance))) AS sorted,
+  sorted.1 AS times, sorted.2 AS values, sorted.3 AS steps, sorted.4 AS precisions, sorted.5 AS sources, sorted.6 AS methods, sorted.7 AS provenances,
+  (SELECT groupArray(every_ms) FROM (
+${trackedTagQuery.sql}
+  )) AS cadence
+${SERIES_FROM}
+)`,
+});
+export type ReportInputRow = z.output<typeof ReportInputRow>;
+
+/**
  * Latest observation per (platform, tag, metric) for the given tracked keys, from the raw table's sort-key prefix. Two
  * sources at the same latest instant: the preferred one (SOURCE_RANK_SQL, then the greater value, as services/readings.ts).
  */
@@ -351,4 +396,4 @@ export const eventsQuery = defineQuery({
 });
 
 import { registerQueries } from './registry.ts';
-registerQueries(seriesQuery, seriesRangeQuery, seriesJsonQuery, seriesRangeJsonQuery, readingsManyQuery, readingsManyRangeQuery, chosenManyQuery, chosenManyRangeQuery, rawCountQuery, trackedQuery, trackedTagQuery, latestQuery, tagsWithDataQuery, recentFailuresQuery, failuresForTagQuery, observedTimesQuery, importedAtKeysQuery, importedSeriesQuery, eventsQuery);
+registerQueries(seriesQuery, seriesRangeQuery, seriesJsonQuery, seriesRangeJsonQuery, readingsManyQuery, readingsManyRangeQuery, chosenManyQuery, chosenManyRangeQuery, rawCountQuery, trackedQuery, trackedTagQuery, reportInputQuery, latestQuery, tagsWithDataQuery, recentFailuresQuery, failuresForTagQuery, observedTimesQuery, importedAtKeysQuery, importedSeriesQuery, eventsQuery);

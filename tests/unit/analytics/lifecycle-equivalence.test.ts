@@ -9,11 +9,15 @@
  * GOMPERTZ_ZERO_ABOVE, LOGISTIC_ZERO_ABOVE; pinned below against the expressions on both sides of each bound), and
  * Levenberg–Marquardt keeps an accepted step's residuals instead of recomputing them. Both must leave every result
  * unchanged, also with the acceptance checks off (so every fit that converges is returned, not only the accepted ones).
+ *
+ * Figure 7j (branch report4): the grid search profiles both curves in one pass (`gridStarts`, `profileBoth`), sharing
+ * each edge's z and e^z. Its two starting points must be, bit for bit, the ones a grid of `shape` expressions gives per
+ * curve, including where no grid point has K > 0, on non-contiguous bins, and where the curves saturate.
  */
 import { describe, expect, it } from 'vitest';
 import { fitLifecycle, type CounterPoint } from '../../../src/analytics/index.ts';
-import { GOMPERTZ_ZERO_ABOVE, LOGISTIC_ZERO_ABOVE, SAT_ONE_BELOW } from '../../../src/analytics/lifecycle.ts';
-import { fitLifecycle as fitLifecycleBefore } from './reference/lifecycle-before-issue15.ts';
+import { GOMPERTZ_ZERO_ABOVE, LOGISTIC_ZERO_ABOVE, SAT_ONE_BELOW, gridStarts, type FitData, type LifecycleModel, type ProfiledFit } from '../../../src/analytics/lifecycle.ts';
+import { fitLifecycle as fitLifecycleBefore, shape as shapeBefore } from './reference/lifecycle-before-issue15.ts';
 import { HOUR, T0, gauss, randInt, rng } from './helpers.ts';
 
 /** A counter whose velocity rises and falls (a wave) on top of a base rate, sampled irregularly. */
@@ -108,3 +112,76 @@ describe('the saturation bounds of profile give the values the expressions give'
   });
 });
 
+/** The grid of the code before figure 7j, per curve, written with the reference `shape` (the expressions `profile` spells out). */
+function gridBefore(model: LifecycleModel, d: FitData): ProfiledFit {
+  const n = d.y.length;
+  const profile = (lr: number, m: number): ProfiledFit => {
+    const r = Math.exp(lr);
+    const h = new Float64Array(n);
+    let shh = 0;
+    let syh = 0;
+    for (let i = 0; i < n; i++) {
+      const hi = shapeBefore(model, r, m, d.b[i]!) - shapeBefore(model, r, m, d.a[i]!);
+      h[i] = hi;
+      shh += hi * hi;
+      syh += d.y[i]! * hi;
+    }
+    const k = shh > 0 ? syh / shh : 0;
+    let sse = 0;
+    for (let i = 0; i < n; i++) {
+      const e = d.y[i]! - k * h[i]!;
+      sse += e * e;
+    }
+    return { lr, m, k, sse: Number.isFinite(sse) ? sse : Infinity };
+  };
+  const tStart = d.a[0]!;
+  const span = Math.max(d.b[n - 1]! - tStart, 1e-6);
+  const w = Math.max(d.b[0]! - d.a[0]!, 1e-6);
+  const lrLo = Math.log(1 / span);
+  const lrHi = Math.log(4 / w);
+  let best: ProfiledFit = { lr: 0, m: 0, k: 0, sse: Infinity };
+  for (let i = 0; i < 21; i++) {
+    const lr = lrLo + ((lrHi - lrLo) * i) / 20;
+    for (let j = 0; j < 31; j++) {
+      const f = profile(lr, tStart + (span * j) / 30);
+      if (f.k > 0 && f.sse < best.sse) best = f;
+    }
+  }
+  return best;
+}
+
+describe('the grid profiles both curves in one pass (gridStarts) = a grid per curve', () => {
+  it('on 300 random increment series: contiguous and not, negative and zero increments, saturating and huge rates', () => {
+    const r = rng(7071);
+    let noPositiveK = 0;
+    let saturated = 0;
+    for (let c = 0; c < 300; c++) {
+      const n = randInt(r, 1, 120);
+      const width = [1 / 24, 1 / 12, 1, 1e-7, 30][c % 5]!;
+      const a = new Float64Array(n);
+      const b = new Float64Array(n);
+      const y = new Float64Array(n);
+      let t = r() * 3;
+      const peak = n * width * r();
+      for (let i = 0; i < n; i++) {
+        if (c % 3 === 1 && r() < 0.3) t += width * randInt(r, 1, 5); // a hole: the next bin does not start where this ended
+        a[i] = t;
+        t += width;
+        b[i] = t;
+        const x = (a[i]! - peak) / (width * (1 + 10 * r()));
+        // rise-and-fall increments, or noise around zero (no grid point with K > 0 for some), or all zero
+        y[i] = c % 7 === 0 ? 0 : c % 4 === 3 ? r() - 0.6 : 1 / (2 + Math.exp(x) + Math.exp(-x)) + 0.05 * (r() - 0.5);
+      }
+      const d: FitData = { t0: 0, scale: 1, a, b, y };
+      const got = gridStarts(d);
+      for (const model of ['logistic', 'gompertz'] as const) {
+        const want = gridBefore(model, d);
+        for (const f of ['lr', 'm', 'k', 'sse'] as const) expect(Object.is(got[model][f], want[f]), `case ${c} ${model} ${f}: ${got[model][f]} vs ${want[f]}`).toBe(true);
+        if (!Number.isFinite(want.sse)) noPositiveK++;
+        if (Math.exp(want.lr) * (b[n - 1]! - a[0]!) > 40) saturated++;
+      }
+    }
+    expect(noPositiveK, 'cases where no grid point has K > 0').toBeGreaterThan(20);
+    expect(saturated, 'starting points whose curve saturates inside the data').toBeGreaterThan(20);
+  });
+});
