@@ -124,7 +124,7 @@ export class ClickHouseStore implements Store {
           // '' = no token: chDB keeps per-query settings for its session, so the step must not inherit an earlier one.
           insert_deduplication_token: '',
           ...(this.#ddl.topology === 'cluster' ? { insert_distributed_sync: 1, parallel_distributed_insert_select: '2' } : {}),
-        });
+        }, step.settings);
         this.#log.info({ migration: m.version, step: step.why, ms: Math.round(performance.now() - started) }, 'migration data step done');
       }
       await this.#client.insert({
@@ -148,11 +148,26 @@ export class ClickHouseStore implements Store {
     return { applied };
   }
 
-  async #exec(sql: string, name: string, settings: ClickHouseSettings = {}): Promise<void> {
-    await this.#client.command({
-      query: sql,
-      clickhouse_settings: { log_comment: name, ...(this.#ddl.topology === 'cluster' ? { wait_end_of_query: 1 } : {}), ...settings },
-    });
+  /**
+   * Run one statement. `scoped`: settings for this statement only. chDB keeps a query's settings for the rest of its
+   * session, so on chDB their earlier values are read first and set again afterwards (a migration step's single thread
+   * must not become the process's).
+   */
+  async #exec(sql: string, name: string, settings: ClickHouseSettings = {}, scoped: Record<string, string | number> = {}): Promise<void> {
+    const keys = Object.keys(scoped).filter((k) => /^\w+$/.test(k));
+    let previous: Record<string, string> | undefined;
+    if (this.backend === 'chdb' && keys.length) {
+      const r = await this.#client.query({ query: `SELECT ${keys.map((k) => `toString(getSetting('${k}')) AS ${k}`).join(', ')}`, format: 'JSONEachRow', clickhouse_settings: READ_SETTINGS });
+      previous = ((await r.json()) as Record<string, string>[])[0];
+    }
+    try {
+      await this.#client.command({
+        query: sql,
+        clickhouse_settings: { log_comment: name, ...(this.#ddl.topology === 'cluster' ? { wait_end_of_query: 1 } : {}), ...settings, ...scoped },
+      });
+    } finally {
+      if (previous) await this.#client.command({ query: 'SELECT 1', clickhouse_settings: previous as ClickHouseSettings });
+    }
   }
 
   async insertObservations(rows: Observation[], opts: InsertOptions = {}): Promise<number> {
@@ -289,7 +304,7 @@ export class ClickHouseStore implements Store {
     if (tables.has(stageTable(stage))) {
       for (const v of OBSERVATION_VIEWS) {
         if (v.to === T.keys || tables.has(stageTable(stage, v.to))) continue;
-        await this.#exec(`INSERT INTO ${v.to} ${viewSelectFrom(v, stageTable(stage))}`, 'import_stage_commit', { optimize_aggregation_in_order: 1 });
+        await this.#exec(`INSERT INTO ${v.to} ${viewSelectFrom(v, stageTable(stage))}`, 'import_stage_commit', {}, { optimize_aggregation_in_order: 1 });
       }
     }
     // A stage opened before migration 32 has no keys table (the view that fills observation_keys_v1 did not exist

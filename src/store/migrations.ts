@@ -17,6 +17,8 @@ export interface DataStep {
   sql: string;
   /** What the step does, for logs and `migrate --print`. */
   why: string;
+  /** Query settings of the step (an INSERT … SELECT's block sizes apply only as query settings, not in its SETTINGS clause). */
+  settings?: Record<string, string | number>;
 }
 
 export interface Migration {
@@ -600,14 +602,17 @@ FROM ${source}`,
 /**
  * Migration 10, data: a rollup derived from the raw table by its view's own SELECT, over the raw table FINAL (each key
  * once, as every reader of raw rows sees it: a value an import replaced is not brought back). Aggregated in the raw
- * table's order (platform, tag, metric first), so memory holds one series' buckets at a time, not the whole table.
+ * table's order (platform, tag, metric first), so the aggregation holds one series' buckets at a time, on one thread,
+ * and written in blocks of 65,536 rollup rows. With ClickHouse's defaults (one insert block of up to 1M rows, several
+ * threads) a 1,000,000-row store's copy took 1.27 GB of RSS; with these, about 0.7 GB (measured 2026-12-05).
  */
 function rollupFromRaw(v: ViewDef, ctx: DdlContext): DataStep {
   const target = ctx.topology === 'cluster' ? v.to : localName(v.to, ctx);
   const source = ctx.topology === 'cluster' ? T.observations : localName(T.observations, ctx);
   return {
     why: `derive ${v.to} from ${T.observations} with the view's SELECT`,
-    sql: `INSERT INTO ${target}\n${viewSelectFrom(v, `${source} FINAL`)}\nSETTINGS optimize_aggregation_in_order = 1`,
+    sql: `INSERT INTO ${target}\n${viewSelectFrom(v, `${source} FINAL`)}`,
+    settings: { optimize_aggregation_in_order: 1, max_threads: 1, max_block_size: 65536, min_insert_block_size_rows: 65536, min_insert_block_size_bytes: 0 },
   };
 }
 
@@ -621,5 +626,10 @@ export function renderAll(ctx: DdlContext): string[] {
 
 /** The data steps, in order, as `migrate --print` shows them (they run once, when their migration is not recorded). */
 export function renderData(ctx: DdlContext): string[] {
-  return migrations.flatMap((m) => (m.data?.(ctx) ?? []).map((d) => `-- migration ${m.version} (runs once): ${d.why}\n${d.sql}`));
+  return migrations.flatMap((m) =>
+    (m.data?.(ctx) ?? []).map((d) => {
+      const settings = d.settings ? ` with settings ${Object.entries(d.settings).map(([k, v]) => `${k} = ${v}`).join(', ')}` : '';
+      return `-- migration ${m.version} (runs once${settings}): ${d.why}\n${d.sql}`;
+    }),
+  );
 }

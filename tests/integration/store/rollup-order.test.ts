@@ -306,7 +306,12 @@ describe('migration 10 on a store filled by the old code (v2 rollups with tuple 
     expect(hourlyBefore.size).toBeGreaterThan(50);
     expect([...hourlyBefore.keys()].some((k) => k.includes('mig_stage'))).toBe(false);
 
+    const session = async () => (await (await store.client.query({ query: "SELECT getSetting('max_threads') AS t, getSetting('min_insert_block_size_rows') AS m, getSetting('optimize_aggregation_in_order') AS o", format: 'JSONEachRow' })).json());
+    const sessionBefore = await session();
     expect((await store.migrate()).applied).toEqual([10]);
+    // the copy's settings (one thread, small blocks) were for the copy only: chDB keeps a query's settings for its
+    // session, and the store sets the earlier values again
+    expect(await session()).toEqual(sessionBefore);
     const tables = ((await (await store.client.query({ query: 'SELECT name FROM system.tables WHERE database = currentDatabase()', format: 'JSONEachRow' })).json()) as { name: string }[]).map((t) => t.name);
     for (const gone of [T_V2.hourly, T_V2.daily, T_V2.hourlyMv, T_V2.dailyMv]) expect(tables).not.toContain(gone);
     expect(tables.filter((t) => t.startsWith('import_stage_'))).toEqual([]);
@@ -337,9 +342,15 @@ describe('migration 10 on a store filled by the old code (v2 rollups with tuple 
     expect([...(await rollupBins(store, T.hourly, 'mig_after')).values()].map((b) => b.last)).toEqual(['5']);
 
     // the data steps run again (a migration interrupted after them, before it was recorded): the same numbers
-    const beforeRerun = [await rollupBins(store, T.hourly, 'mig_'), await rollupBins(store, T.daily, 'mig_')];
+    // (except which of two tied steps a tie bin holds: the extra copies merge in another order)
+    const raw2 = await rawFinal(store, 'mig_');
+    const tiesAs = async (table: string, bucket: (ms: number) => number) => {
+      const want = expectedBins(raw2, bucket);
+      return new Map([...(await rollupBins(store, table, 'mig_'))].map(([k, b]) => [k, { ...b, firstStep: want.get(k)!.firstSteps.length > 1 ? 'tie' : b.firstStep, lastStep: want.get(k)!.lastSteps.length > 1 ? 'tie' : b.lastStep }]));
+    };
+    const beforeRerun = [await tiesAs(T.hourly, hourOf), await tiesAs(T.daily, dayOf)];
     for (const step of migrations.find((m) => m.version === 10)!.data!(ctx)) await store.client.command({ query: step.sql });
-    expect([await rollupBins(store, T.hourly, 'mig_'), await rollupBins(store, T.daily, 'mig_')]).toEqual(beforeRerun);
+    expect([await tiesAs(T.hourly, hourOf), await tiesAs(T.daily, dayOf)]).toEqual(beforeRerun);
     await expectRollupsEqualDefinition(store, 'mig_');
   }, 180_000);
 });
