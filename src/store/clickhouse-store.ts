@@ -25,7 +25,7 @@ import { identityOf } from '../schema/identity.ts';
 import type { CollectionFailure } from '../schema/failure.ts';
 import type { TrackedTag } from '../schema/tracked.ts';
 import { logger, type Logger } from '../util/log.ts';
-import { renderView, type DdlContext, type Topology } from './ddl.ts';
+import { renderView, viewSelectFrom, type DdlContext, type Topology } from './ddl.ts';
 import { migrations, OBSERVATION_VIEWS, T } from './migrations.ts';
 import type { NamedQuery, QueryParams, QueryRow, QueryStats } from './query.ts';
 import type { AlertDeliveryWrite, EventRow, ExportFormat, InsertOptions, Store, TagSummaryWrite } from './store.ts';
@@ -124,7 +124,7 @@ export class ClickHouseStore implements Store {
           // '' = no token: chDB keeps per-query settings for its session, so the step must not inherit an earlier one.
           insert_deduplication_token: '',
           ...(this.#ddl.topology === 'cluster' ? { insert_distributed_sync: 1, parallel_distributed_insert_select: '2' } : {}),
-        });
+        }, step.settings);
         this.#log.info({ migration: m.version, step: step.why, ms: Math.round(performance.now() - started) }, 'migration data step done');
       }
       await this.#client.insert({
@@ -148,11 +148,26 @@ export class ClickHouseStore implements Store {
     return { applied };
   }
 
-  async #exec(sql: string, name: string, settings: ClickHouseSettings = {}): Promise<void> {
-    await this.#client.command({
-      query: sql,
-      clickhouse_settings: { log_comment: name, ...(this.#ddl.topology === 'cluster' ? { wait_end_of_query: 1 } : {}), ...settings },
-    });
+  /**
+   * Run one statement. `scoped`: settings for this statement only. chDB keeps a query's settings for the rest of its
+   * session, so on chDB their earlier values are read first and set again afterwards (a migration step's single thread
+   * must not become the process's).
+   */
+  async #exec(sql: string, name: string, settings: ClickHouseSettings = {}, scoped: Record<string, string | number> = {}): Promise<void> {
+    const keys = Object.keys(scoped).filter((k) => /^\w+$/.test(k));
+    let previous: Record<string, string> | undefined;
+    if (this.backend === 'chdb' && keys.length) {
+      const r = await this.#client.query({ query: `SELECT ${keys.map((k) => `toString(getSetting('${k}')) AS ${k}`).join(', ')}`, format: 'JSONEachRow', clickhouse_settings: READ_SETTINGS });
+      previous = ((await r.json()) as Record<string, string>[])[0];
+    }
+    try {
+      await this.#client.command({
+        query: sql,
+        clickhouse_settings: { log_comment: name, ...(this.#ddl.topology === 'cluster' ? { wait_end_of_query: 1 } : {}), ...settings, ...scoped },
+      });
+    } finally {
+      if (previous) await this.#client.command({ query: 'SELECT 1', clickhouse_settings: previous as ClickHouseSettings });
+    }
   }
 
   async insertObservations(rows: Observation[], opts: InsertOptions = {}): Promise<number> {
@@ -281,6 +296,17 @@ export class ClickHouseStore implements Store {
         this.#hook?.('recorded', step);
       }
     }
+    // A stage opened before migration 10 has clones of the v2 rollups (another state type) and none of the current
+    // ones: its current rollup rows come from its raw rows (still here: the stage is dropped only below), by the view's
+    // own SELECT, straight into the real rollup (the v2 clones are dropped with the stage). Re-running it after an
+    // interruption adds the same states again, which changes no argMax/argMin/max/min. The same holds for a stage
+    // whose clone was dropped by an interrupted #dropStage: its rows are all attached already, and this adds nothing new.
+    if (tables.has(stageTable(stage))) {
+      for (const v of OBSERVATION_VIEWS) {
+        if (v.to === T.keys || tables.has(stageTable(stage, v.to))) continue;
+        await this.#exec(`INSERT INTO ${v.to} ${viewSelectFrom(v, stageTable(stage))}`, 'import_stage_commit', {}, { optimize_aggregation_in_order: 1 });
+      }
+    }
     // A stage opened before migration 32 has no keys table (the view that fills observation_keys_v1 did not exist
     // then): its keys come from its raw rows, which are still here (the stage is dropped only below). The keys table
     // must hold every key of observations_v2 (the on-read summary refresh looks for tags there). Re-running it adds
@@ -323,9 +349,19 @@ export class ClickHouseStore implements Store {
   }
 
   async #dropStage(stage: string): Promise<void> {
-    // Views first: nothing feeds a dropped table. The commit log last: while it exists, the stage is a commit to finish.
-    for (const v of OBSERVATION_VIEWS) await this.#exec(`DROP VIEW IF EXISTS ${stageView(stage, v.to)} SYNC`, 'import_stage_drop');
-    for (const v of OBSERVATION_VIEWS) await this.#exec(`DROP TABLE IF EXISTS ${stageTable(stage, v.to)} SYNC`, 'import_stage_drop');
+    // Every table of the stage, whatever version of tagpulse made it (a stage opened before migration 10 has clones of
+    // the v2 rollups). Views first: nothing feeds a dropped table. Then the rollup clones, then the raw clone. The commit
+    // log last: while it exists, the stage is a commit to finish.
+    const r = await this.#client.query({
+      query: 'SELECT name, engine FROM system.tables WHERE database = currentDatabase() AND startsWith(name, {p:String})',
+      query_params: { p: `${stageTable(stage)}__` },
+      format: 'JSONEachRow',
+      clickhouse_settings: READ_SETTINGS,
+    });
+    const parts = (await r.json()) as { name: string; engine: string }[];
+    const own = (name: string) => name.startsWith(`${stageTable(stage)}__`) && /^[\w]+$/.test(name);
+    for (const t of parts) if (own(t.name) && t.engine === 'MaterializedView') await this.#exec(`DROP VIEW IF EXISTS ${t.name} SYNC`, 'import_stage_drop');
+    for (const t of parts) if (own(t.name) && t.engine !== 'MaterializedView' && t.name !== commitLog(stage)) await this.#exec(`DROP TABLE IF EXISTS ${t.name} SYNC`, 'import_stage_drop');
     await this.#exec(`DROP TABLE IF EXISTS ${stageTable(stage)} SYNC`, 'import_stage_drop');
     await this.#exec(`DROP TABLE IF EXISTS ${commitLog(stage)} SYNC`, 'import_stage_drop');
     this.#stages.delete(stage);

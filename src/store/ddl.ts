@@ -105,8 +105,24 @@ export function renderView(v: ViewDef, rawLocal: string, ctx: DdlContext): strin
   return [
     `-- ${v.why.replace(/\n/g, '\n-- ')}`,
     `CREATE MATERIALIZED VIEW IF NOT EXISTS ${quoteIdent(localName(v.name, ctx))}${onCluster(ctx)} TO ${inner(localName(v.to, ctx), ctx)}`,
-    `AS ${v.select.replace(/\{raw\}/g, inner(rawLocal, ctx))}`,
+    `AS ${viewSelectFrom(v, inner(rawLocal, ctx))}`,
   ].join('\n');
+}
+
+/** A view's SELECT reading `from` (a table name, quoted as needed, optionally with FINAL): the one text of the view. */
+export function viewSelectFrom(v: ViewDef, from: string): string {
+  return v.select.replace(/\{raw\}/g, from);
+}
+
+/** DROP VIEW of a view created by renderView (its local name, on every node of a cluster); idempotent. */
+export function renderDropView(name: string, why: string, ctx: DdlContext): string {
+  return `-- ${why.replace(/\n/g, '\n-- ')}\nDROP VIEW IF EXISTS ${quoteIdent(localName(name, ctx))}${onCluster(ctx)} SYNC`;
+}
+
+/** DROP TABLE of a table created by renderTable (in a cluster its Distributed front, then its local tables); idempotent. */
+export function renderDropTable(name: string, why: string, ctx: DdlContext): string[] {
+  const drop = (n: string) => `-- ${why.replace(/\n/g, '\n-- ')}\nDROP TABLE IF EXISTS ${quoteIdent(n)}${onCluster(ctx)} SYNC`;
+  return ctx.topology === 'cluster' ? [drop(name), drop(localName(name, ctx))] : [drop(name)];
 }
 
 /**

@@ -27,3 +27,14 @@ export const SOURCE_RANK_SQL = `toUInt8(multiIf(precision = 'exact', if(method I
  * twice the cost (issue 15, figure 7d). tests/integration/analytics/compare-chosen.test.ts checks it on such keys.
  */
 export const ORIGIN_KEY_ORDER_SQL = `convertCharset(concat(if(method = 'import', concat('import:', provenance), toString(method)), char(0), source), 'UTF-8', 'UTF-16BE')`;
+
+/**
+ * The order of readings in a rollup bucket (argMin/argMax), as one Int128: observed_at in ms, then `rank` (a UInt8
+ * expression: SOURCE_RANK_SQL, or 255 minus it for the first reading), then the value — the lexicographic order of the
+ * tuple (observed_at, rank, value), packed as ms·2^72 + rank·2^64 + value. rank·2^64 + value < 2^72, so integer order
+ * is the tuple's order; |ms| < 2^45 for every DateTime64(3) (years 1900–2299), so the product stays far inside Int128,
+ * negative times included. A fixed-size key keeps the aggregate states small (migration 10); the property test
+ * (tests/integration/store/rollup-order.test.ts) proves it picks what the tuple picks, ties included.
+ */
+export const READING_ORDER_SQL = (rank: string) =>
+  `toInt128(toUnixTimestamp64Milli(observed_at)) * toInt128('4722366482869645213696') + toInt128(${rank}) * toInt128('18446744073709551616') + toInt128(value)`;

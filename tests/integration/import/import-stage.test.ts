@@ -154,13 +154,13 @@ describe('import stage: checked blocks are staged while the file is read; only a
     const views = async (like: string) =>
       ((await (await store.client.query({ query: `SELECT name, create_table_query AS q FROM system.tables WHERE database = currentDatabase() AND engine = 'MaterializedView' AND name LIKE {like:String} ORDER BY name`, query_params: { like }, format: 'JSONEachRow' })).json()) as { name: string; q: string }[]);
     // the two rollup views and (issue 15, migration 32) the keys view
-    const live = [...(await views('observations_%_mv_v2')), ...(await views('observation_keys_mv_v1'))];
+    const live = [...(await views('observations_%_mv_v3')), ...(await views('observation_keys_mv_v1'))];
     const staged = await views(`import_stage_${stage}%`);
     expect(live).toHaveLength(3);
     expect(staged).toHaveLength(3);
     // The same statement once the stage's names are put back (and the database-qualified names made plain).
-    const plain = (q: string) => q.replace(/\b[\w]+\.(`?)(observations|observation_keys|import_stage)/g, '$1$2').replace(new RegExp(`import_stage_${stage}__(observations_\\w+_v2|observation_keys_v1)_mv`, 'g'), '$1').replace(new RegExp(`import_stage_${stage}__`, 'g'), '').replace(new RegExp(`import_stage_${stage}`, 'g'), T.observations);
-    const byTarget = (q: string) => /TO\s+\S*?(observations_\w+_v2|observation_keys_v1)/.exec(plain(q))?.[1];
+    const plain = (q: string) => q.replace(/\b[\w]+\.(`?)(observations|observation_keys|import_stage)/g, '$1$2').replace(new RegExp(`import_stage_${stage}__(observations_\\w+_v3|observation_keys_v1)_mv`, 'g'), '$1').replace(new RegExp(`import_stage_${stage}__`, 'g'), '').replace(new RegExp(`import_stage_${stage}`, 'g'), T.observations);
+    const byTarget = (q: string) => /TO\s+\S*?(observations_\w+_v3|observation_keys_v1)/.exec(plain(q))?.[1];
     for (const v of live) {
       const twin = staged.find((x) => byTarget(x.q) === byTarget(v.q));
       expect(twin, v.name).toBeDefined();

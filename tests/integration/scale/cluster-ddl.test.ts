@@ -21,6 +21,8 @@ const creates = (sqls: string[]) => sqls.filter((s) => /\nCREATE (TABLE|MATERIAL
 const cluster = creates(renderAll({ topology: 'cluster', cluster: '{cluster}' }));
 /** Tables (not views) of the single-node schema: the names every query is written against. */
 const queriedTables = creates(renderAll({ topology: 'embedded', cluster: '{cluster}' })).filter((s) => !s.includes('MATERIALIZED VIEW'));
+/** DROP statements (migration 10 drops the v2 rollups and their views). */
+const drops = (sqls: string[]) => sqls.map((s) => /\nDROP (?:TABLE|VIEW) IF EXISTS `([^`]+)`/.exec(`\n${s.replace(/^(--[^\n]*\n)+/, '')}`)?.[1]).filter((x): x is string => !!x);
 const created = (sql: string) => /CREATE (?:TABLE|MATERIALIZED VIEW) IF NOT EXISTS `([^`]+)`/.exec(sql)?.[1];
 const columnsOf = (list: string) => list.replace(/^\(|\)$/g, '').split(',').map((c) => c.trim());
 
@@ -48,7 +50,7 @@ describe('DDL of every topology', () => {
     for (const ctx of TOPOLOGIES) {
       for (const sql of renderAll(ctx)) {
         const formatted = await format(sql);
-        expect(formatted, sql).toMatch(/^(CREATE (TABLE|MATERIALIZED VIEW) IF NOT EXISTS |ALTER TABLE \S+( ON CLUSTER \S+)?\s+\(?ADD COLUMN IF NOT EXISTS )/);
+        expect(formatted, sql).toMatch(/^(CREATE (TABLE|MATERIALIZED VIEW) IF NOT EXISTS |ALTER TABLE \S+( ON CLUSTER \S+)?\s+\(?ADD COLUMN IF NOT EXISTS |DROP (TABLE|VIEW) IF EXISTS \S+( ON CLUSTER \S+)? SYNC$)/);
         expect(await format(formatted)).toBe(formatted);
         n++;
       }
@@ -64,10 +66,12 @@ describe('DDL of every topology', () => {
     expect((await store.migrate()).applied).toEqual([]);
     const rs = await store.client.query({ query: 'SELECT name, engine FROM system.tables WHERE database = currentDatabase() ORDER BY name', format: 'JSONEachRow' });
     const tables = Object.fromEntries(((await rs.json()) as { name: string; engine: string }[]).map((t) => [t.name, t.engine]));
-    expect(Object.keys(tables).sort()).toEqual(creates(single).map(created).sort());
+    // every table and view created, minus the v2 rollups and views migration 10 drops
+    expect(Object.keys(tables).sort()).toEqual(creates(single).map(created).filter((t) => !drops(single).includes(t!)).sort());
+    expect(drops(single).sort()).toEqual(['observations_daily_mv_v2', 'observations_daily_v2', 'observations_hourly_mv_v2', 'observations_hourly_v2']);
     expect(tables[T.observations]).toBe('ReplacingMergeTree');
     expect(tables[T.hourly]).toBe('AggregatingMergeTree');
-    expect(tables.observations_hourly_mv_v2).toBe('MaterializedView');
+    expect(tables.observations_hourly_mv_v3).toBe('MaterializedView');
 
     await store.insertObservations([
       obs({ tag: 'ddlcheck', observedAt: '2030-01-01T10:05:00.000Z', value: '100' }),
@@ -126,33 +130,41 @@ describe('DDL of every topology', () => {
     const all = cluster.filter((s) => s.includes('MATERIALIZED VIEW'));
     // v1 (kept for the pre-migration table) and v2 (the current one, fed at the corrected observed_at), and (issue 15,
     // migration 32) the keys view, which also reads the raw LOCAL table and writes its shard's LOCAL keys table
-    expect(all).toHaveLength(5);
+    // (issue 10, migration 10) and v3, the current rollups with an Int128 order of readings
+    expect(all).toHaveLength(7);
     const keysViews = all.filter((v) => v.includes('observation_keys_mv_v1_local'));
     expect(keysViews).toHaveLength(1);
     expect(keysViews[0]).toMatch(/TO `observation_keys_v1_local`\nAS SELECT/);
     expect(keysViews[0]).toContain(`FROM \`${T.observations}_local\``);
     const views = all.filter((v) => !keysViews.includes(v));
-    for (const version of ['v1', 'v2']) {
+    for (const version of ['v1', 'v2', 'v3']) {
       const of = views.filter((v) => v.includes(`_mv_${version}_local`));
       expect(of).toHaveLength(2);
       for (const v of of) {
         expect(v).toMatch(new RegExp(`TO \`observations_(hourly|daily)_${version}_local\`\nAS SELECT`));
-        expect(v).toContain(`FROM \`observations_${version}_local\``);
+        expect(v).toContain(`FROM \`observations_${version === 'v1' ? 'v1' : 'v2'}_local\``);
         expect(v).not.toMatch(/FROM `observations_v[12]`/);
       }
     }
-    expect(views.filter((v) => v.includes(`FROM \`${T.observations}_local\``))).toHaveLength(2);
+    expect(views.filter((v) => v.includes(`FROM \`${T.observations}_local\``))).toHaveLength(4);
   });
 
   it('the data step of migration 8 parses in every topology and reads/writes the Distributed tables in a cluster', async () => {
     for (const ctx of TOPOLOGIES) {
       const steps = renderData(ctx);
-      // migration 8's copy, then (issue 15) migration 32's copy of the keys
-      expect(steps).toHaveLength(2);
+      // migration 8's copy, (issue 10) migration 10's two rollups derived from the raw table, then (issue 15) migration
+      // 32's copy of the keys
+      expect(steps).toHaveLength(4);
       const sql = steps[0]!.replace(/^--[^\n]*\n/, '');
       expect(await format(sql)).toMatch(/^INSERT INTO observations_v2/);
       expect(sql).toContain('FROM observations_v1');
-      const keys = steps[1]!.replace(/^--[^\n]*\n/, '');
+      for (const [i, grain] of [[1, 'hourly'], [2, 'daily']] as const) {
+        const rollup = steps[i]!.replace(/^--[^\n]*\n/, '');
+        expect(await format(rollup)).toMatch(new RegExp(`^INSERT INTO observations_${grain}_v3`));
+        expect(rollup).toContain('FROM observations_v2 FINAL');
+        expect(rollup).not.toContain('_local');
+      }
+      const keys = steps[3]!.replace(/^--[^\n]*\n/, '');
       expect(await format(keys)).toMatch(/^INSERT INTO observation_keys_v1/);
       expect(keys).toContain('FROM observations_v2');
       expect(keys).not.toContain('_local');
