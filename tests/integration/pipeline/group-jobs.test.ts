@@ -255,6 +255,18 @@ describe('the request rate limit counts requests, not jobs', () => {
     const q = app.queues.get('tiktok')!;
     const tags = ['rl_a', 'rl_b', 'rl_c', 'rl_d'];
     const slot = '2031-03-01T00:00:00.000Z';
+    // The limiter must be idle first: an earlier test's requests may have reserved turns up to ~500 ms ahead, which
+    // would leave this group one turn within its wait instead of two (on a quiet machine the tests follow that closely).
+    const key = (app.workers.find((w) => 'requestLimiter' in w) as unknown as { requestLimiter: RequestLimiter }).requestLimiter.key;
+    const r = new Redis({ path: redis.socket });
+    try {
+      await waitUntil(async () => {
+        const [[sec, us], tat] = await Promise.all([r.time(), r.get(key)]);
+        return tat === null || Number(tat) <= Number(sec) * 1000 + Number(us) / 1000;
+      }, { timeoutMs: 10_000, what: 'request limiter idle' });
+    } finally {
+      r.disconnect();
+    }
     await q.add('collect', { platform: 'tiktok', tags, slot, reason: 'manual' }, { jobId: 'rl-group', attempts: 3 });
     await waitUntil(async () => (await Promise.all(tags.map((tag) => app.store!.run(seriesQuery, { platform: 'tiktok', tag, metric: 'views' })))).every((r) => r.length === 1), { timeoutMs: 20_000, what: 'every tag stored' });
     const group = await q.getJob('rl-group');
