@@ -27,7 +27,10 @@ import { ok, drop, type StepResult } from '../schema/results.ts';
 interface Pending {
   observations: Observation[];
   failures: CollectionFailure[];
-  resolve: () => void;
+  /** The loaded marks of these rows (queue/loaded-marks.ts), written once they are stored. */
+  marks: string[];
+  /** Settles with the marks still to write (none when markStored wrote them). */
+  resolve: (unmarked: string[]) => void;
   reject: (e: unknown) => void;
 }
 
@@ -35,6 +38,8 @@ interface Pending {
 export interface LoadPart {
   observations: Observation[];
   failures: CollectionFailure[];
+  /** The loaded marks of its rows: the batcher writes them (opts.markStored) right after the insert, before anything else. */
+  marks?: string[];
 }
 
 export type { LoadedBatch };
@@ -64,19 +69,34 @@ export class Batcher {
      * maxJobs: how many jobs the worker runs at once. When all of them wait on the batcher, no further job can arrive
      * before a flush, so the batch is flushed at once instead of after flushMs (small jobs never fill batchSize).
      */
-    private readonly opts: { batchSize: number; flushMs: number; maxJobs?: number; onLoaded?: (b: LoadedBatch) => void | Promise<void> },
+    private readonly opts: {
+      batchSize: number;
+      flushMs: number;
+      maxJobs?: number;
+      onLoaded?: (b: LoadedBatch) => void | Promise<void>;
+      /**
+       * Writes the loaded marks of rows just stored, awaited before their parts settle and before the post-load hooks
+       * run: a re-delivered slot checked meanwhile finds them (otherwise the marks waited behind the hooks and a
+       * re-delivery in that window inserted its rows a second time; FINAL kept one, the raw table held two). A
+       * failure here is logged and left to the worker, which marks what it got back unmarked.
+       */
+      markStored?: (marks: string[]) => Promise<void>;
+    },
   ) {}
 
   add(observations: Observation[], failures: CollectionFailure[]): Promise<void> {
-    return this.addParts([{ observations, failures }])[0]!;
+    return this.addParts([{ observations, failures }])[0]!.then(() => undefined);
   }
 
-  /** One job's rows as parts (one per sample): each part's promise settles on its own (a refused part does not fail the others). */
-  addParts(parts: LoadPart[]): Promise<void>[] {
+  /**
+   * One job's rows as parts (one per sample): each part's promise settles on its own (a refused part does not fail the
+   * others), with the part's marks that are still to be written (none once `markStored` wrote them).
+   */
+  addParts(parts: LoadPart[]): Promise<string[]>[] {
     const promises = parts.map(
       (p) =>
-        new Promise<void>((resolve, reject) => {
-          this.#pending.push({ observations: p.observations, failures: p.failures, resolve, reject });
+        new Promise<string[]>((resolve, reject) => {
+          this.#pending.push({ observations: p.observations, failures: p.failures, marks: p.marks ?? [], resolve, reject });
           this.#rows += p.observations.length + p.failures.length;
         }),
     );
@@ -155,8 +175,9 @@ export class Batcher {
       } finally {
         this.#insertingRows -= observations.length + failures.length;
       }
+      await this.#markStored(batch);
       if (this.#log.isLevelEnabled('debug')) this.#log.debug({ observations: observations.length, failures: failures.length, parts, ms: Math.round(performance.now() - started) }, 'batch inserted');
-      for (const p of batch) p.resolve();
+      for (const p of batch) p.resolve(p.marks);
     } catch (e) {
       if (!isRetryable(e) && batch.length > 1) {
         await this.#isolateRejected(batch, e);
@@ -174,6 +195,18 @@ export class Batcher {
   async #insert(observations: Observation[], failures: CollectionFailure[]): Promise<void> {
     if (observations.length) await this.store.insertObservations(observations);
     if (failures.length) await this.store.insertFailures(failures);
+  }
+
+  /** Write the stored parts' marks (never throws; marked parts are flagged so the worker does not mark them again). */
+  async #markStored(parts: Pending[]): Promise<void> {
+    const marks = parts.flatMap((p) => p.marks);
+    if (!this.opts.markStored || !marks.length) return;
+    try {
+      await this.opts.markStored(marks);
+      for (const p of parts) p.marks = [];
+    } catch (e) {
+      this.#log.warn({ err: (e as Error).message }, 'loaded marks not written after the insert; the load job writes them');
+    }
   }
 
   async #afterLoad(observations: Observation[], failures: CollectionFailure[]): Promise<void> {
@@ -200,7 +233,8 @@ export class Batcher {
             parts.flatMap((p) => p.observations),
             parts.flatMap((p) => p.failures),
           );
-          for (const p of parts) p.resolve();
+          await this.#markStored(parts);
+          for (const p of parts) p.resolve(p.marks);
           stored.push(...parts);
           return;
         } catch (e) {
@@ -289,9 +323,9 @@ export function createLoadWorker(o: LoadWorkerOptions): { worker: Worker; batche
   const log = logger('loader');
   // High concurrency lets many small jobs share one insert.
   const concurrency = o.concurrency ?? Math.max(16, Math.min(512, o.batchSize));
-  const batcher = new Batcher(o.store, { batchSize: o.batchSize, flushMs: o.flushMs, maxJobs: concurrency, ...(o.onLoaded ? { onLoaded: o.onLoaded } : {}) });
   const queueName = qname(LOAD_QUEUE, o.naming);
   const marks = new LoadedMarks(o.connection, `${o.naming.prefix}:${queueName}:loaded`);
+  const batcher = new Batcher(o.store, { batchSize: o.batchSize, flushMs: o.flushMs, maxJobs: concurrency, markStored: (m) => marks.mark(m), ...(o.onLoaded ? { onLoaded: o.onLoaded } : {}) });
   const worker = new Worker(
     queueName,
     async (job: Job) => {
@@ -318,8 +352,10 @@ export function createLoadWorker(o: LoadWorkerOptions): { worker: Worker; batche
       // The post-load hooks (alerts, format drift) still see a re-delivered load, as when it was inserted again: they
       // are idempotent (an alert is delivered once per episode).
       if (duplicates && o.onLoaded) await runHook(o.onLoaded, all, seen, log);
-      // Mark what was stored before the job completes or fails, so a retry or a re-delivery does not write it twice.
-      await marks.mark(parts.filter((_, i) => settled[i]!.status === 'fulfilled').flatMap((p) => p.marks));
+      // Mark what was stored before the job completes or fails, so a retry or a re-delivery does not write it twice
+      // (the batcher marked it already, right after the insert, unless that failed: those marks come back here).
+      const unmarked = settled.flatMap((s) => (s.status === 'fulfilled' ? s.value : []));
+      if (unmarked.length) await marks.mark(unmarked);
       const refused = settled.flatMap((s, i) => (s.status === 'rejected' ? [{ part: parts[i]!, err: s.reason as unknown }] : []));
       if (refused.length) {
         const e = refused.find((r) => isRetryable(r.err))?.err ?? refused[0]!.err;

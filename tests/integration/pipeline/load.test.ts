@@ -8,6 +8,7 @@ import type { Store } from '../../../src/store/store.ts';
 import { createLoadWorker } from '../../../src/workers/load.ts';
 import { connectProducer, connectionFor } from '../../../src/queue/redis.ts';
 import { LOAD_QUEUE, qname, loadJobOptions } from '../../../src/queue/queues.ts';
+import { LoadedMarks, observationMark } from '../../../src/queue/loaded-marks.ts';
 import { seriesQuery, rawCountQuery } from '../../../src/store/queries.ts';
 import { startTestRedis, type TestRedis } from '../../helpers/redis.ts';
 import { tempDir, randomName } from '../../helpers/tmp.ts';
@@ -122,6 +123,57 @@ describe('load worker', () => {
       await batcher.close();
       await q.close();
       producer.disconnect();
+    }
+  });
+  it('marks rows as stored right after their insert, before the post-load hooks: a re-delivery during a slow hook is not inserted again', async () => {
+    const naming = { prefix: 'tp', suffix: randomName('q') };
+    const producer = await connectProducer(redis.target);
+    const q = new Queue(qname(LOAD_QUEUE, naming), { connection: producer, prefix: naming.prefix });
+    const tag = 'slow_hook';
+    const slot = '2024-06-01T10:00:00.000Z';
+    const first = obs({ tag, observedAt: '2024-06-01T10:00:02.000Z', slot, value: '900' });
+    const again = obs({ tag, observedAt: '2024-06-01T10:00:09.000Z', slot, value: '901' });
+    const marksRedis = connectionFor(redis.target, 'producer');
+    const marks = new LoadedMarks(marksRedis, `${naming.prefix}:${qname(LOAD_QUEUE, naming)}:loaded`);
+    let markedInHook: boolean[] | undefined;
+    let releaseHook!: () => void;
+    const hookHeld = new Promise<void>((r) => (releaseHook = r));
+    let hooks = 0;
+    const { worker, batcher } = createLoadWorker({
+      store,
+      connection: connectionFor(redis.target, 'worker'),
+      naming,
+      batchSize: 500,
+      flushMs: 20,
+      lockDurationMs: 10_000,
+      stalledIntervalMs: 5000,
+      onLoaded: async () => {
+        if (hooks++) return;
+        // the first load's hook: its rows are marked already, and it stays busy while the slot comes again
+        markedInHook = await marks.stored([observationMark(first)]);
+        await hookHeld;
+      },
+    });
+    try {
+      await q.add('batch', { observations: [first], failures: [] }, { ...loadJobOptions(), jobId: 'first' });
+      await waitUntil(async () => markedInHook, { what: 'first load in its post-load hook' });
+      expect(markedInHook).toEqual([true]);
+      await q.add('batch', { observations: [again], failures: [] }, { ...loadJobOptions(), jobId: 'again' });
+      await waitUntil(async () => (await q.getJobState('again')) === 'completed', { what: 'second delivery loaded' });
+      expect((await q.getJob('again'))!.returnvalue).toMatchObject({ duplicates: 1 });
+      releaseHook();
+      await waitUntil(async () => (await q.getJobState('first')) === 'completed', { what: 'first delivery completed' });
+      const rows = await store.run(seriesQuery, { platform: 'tiktok', tag, metric: 'views' });
+      expect(rows.map((r) => [r.slot, r.value])).toEqual([[slot, '900']]);
+      const [raw] = await store.run(rawCountQuery, { platform: 'tiktok', tag });
+      expect(raw).toEqual({ rows: '1', keys: '1' });
+    } finally {
+      releaseHook();
+      await worker.close();
+      await batcher.close();
+      await q.close();
+      producer.disconnect();
+      marksRedis.disconnect();
     }
   });
 });
