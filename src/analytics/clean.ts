@@ -72,6 +72,17 @@ export function comparePreference(a: SeriesPoint, b: SeriesPoint): number {
   return sa < sb ? -1 : 1;
 }
 
+/** Whether the points' times are finite and strictly increasing: then `sortAndDedupe` gives a copy of them. */
+export function isStrictlyIncreasing(points: readonly SeriesPoint[]): boolean {
+  let prevT = Number.NEGATIVE_INFINITY;
+  for (let i = 0; i < points.length; i++) {
+    const t = points[i]!.t;
+    if (!Number.isFinite(t) || !(t > prevT)) return false;
+    prevT = t;
+  }
+  return true;
+}
+
 /**
  * Sort points by time and keep one point per timestamp (the preferred one by `comparePreference`).
  * Points with a non-finite time are dropped. Input order never matters.
@@ -81,17 +92,7 @@ export function sortAndDedupe(points: readonly SeriesPoint[]): SeriesPoint[] {
   // every point, the sort has one possible order (no equal times for comparePreference to break) and nothing is a
   // duplicate, so the answer is a copy of the input. One pass instead of filter, sort and dedupe
   // (tests/unit/analytics/clean-equivalence.test.ts pins it against the general path).
-  let increasing = true;
-  let prevT = Number.NEGATIVE_INFINITY;
-  for (let i = 0; i < points.length; i++) {
-    const t = points[i]!.t;
-    if (!Number.isFinite(t) || !(t > prevT)) {
-      increasing = false;
-      break;
-    }
-    prevT = t;
-  }
-  if (increasing) return points.slice();
+  if (isStrictlyIncreasing(points)) return points.slice();
   const sorted = points
     .filter((p) => Number.isFinite(p.t))
     .slice()
@@ -354,21 +355,23 @@ export function cleanSeries(points: readonly SeriesPoint[], opts: CleanOptions =
 
   // every interval's local motion in one pass when k is a whole number (always, with the defaults); else per call
   const motions = Number.isInteger(k) && k >= 1 ? localMotions(ts, vs, k) : null;
-  const motionAt = (i: number): { rate: number; absRate: number; n: number } =>
-    motions ? { rate: motions.rate[i]!, absRate: motions.absRate[i]!, n: motions.n[i]! } : localMotion(ts, vs, i, k);
 
   const isShift = (a: number, b: number): { e: number; m: number } | null => {
     const pa = nonZero[a]!;
     const pb = nonZero[b]!;
     const dt = pb.t - pa.t;
-    const { rate, absRate, n } = motionAt(b === a + 1 ? b : a + 1);
+    const at = b === a + 1 ? b : a + 1;
+    const one = motions ? null : localMotion(ts, vs, at, k);
+    const rate = motions ? motions.rate[at]! : one!.rate;
+    const absRate = motions ? motions.absRate[at]! : one!.absRate;
+    const n = motions ? motions.n[at]! : one!.n;
     // vs holds Number(value); below 2^53 both values are exact there and so is their float difference, which is then
     // Number of the bigint difference (the bigint path stays for larger counters)
     const va = vs[a]!;
     const vb = vs[b]!;
     const safe = va <= Number.MAX_SAFE_INTEGER && vb <= Number.MAX_SAFE_INTEGER;
     const e = (safe ? vb - va : Number(pb.value - pa.value)) - rate * dt;
-    const q = Number(bigMax(pa.step, pb.step));
+    const q = pa.step === 0n && pb.step === 0n ? 0 : Number(bigMax(pa.step, pb.step));
     const limit = Math.max(2 * q, factor * absRate * dt, minRel * va);
     const bigDrop = (safe ? va - vb : Number(pa.value - pb.value)) > Math.max(2 * q, dropRel * va);
     // without a few neighbouring intervals there is no motion to depart from: only impossible drops count then
