@@ -106,10 +106,11 @@ export async function loadChosenMany(store: Store, key: { platform: string; metr
   if (!c) return out;
   const n = c.t.length;
   for (let i = 0; i < n; ) {
-    // one tag's rows: [i, end)
-    const tag = c.tag[i]!;
+    // one tag's rows: [i, end) (the tag by its position in params.tags)
+    const position = c.tag_index[i]!;
+    const tag = params.tags[position - 1];
     let end = i + 1;
-    while (end < n && c.tag[end] === tag) end++;
+    while (end < n && c.tag_index[end] === position) end++;
     const points: SeriesPoint[] = [];
     let exactRows = 0;
     for (let j = i; j < end; ) {
@@ -129,7 +130,7 @@ export async function loadChosenMany(store: Store, key: { platform: string; metr
       points.push({ t, value: BigInt(c.value[chosen]!), precision: c.precision[chosen]!, step: step === '0' ? 0n : BigInt(step), source: c.source[chosen]! });
       j = k;
     }
-    if (out.has(tag)) out.set(tag, { observations: end - i, exactRows, points });
+    if (tag !== undefined && out.has(tag)) out.set(tag, { observations: end - i, exactRows, points });
     i = end;
   }
   return out;

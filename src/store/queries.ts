@@ -127,7 +127,8 @@ export type ReadingManyRow = z.output<typeof ReadingManyRow>;
 
 /**
  * Compare's input for several tags in one query, as columns: the rows of `readings_many` / `readings_many_range` (the
- * same FINAL read, range rule, columns and (tag, time) order), the time as epoch ms, answered as one row whose fields
+ * same FINAL read, range rule, columns and (tag, time) order), the tag as its position in the `tags` parameter (from 1;
+ * a number, not the tag's text on every row), the time as epoch ms, answered as one row whose fields
  * are the result's columns (`columns: true`: JSONColumnsWithMetadata, one array per column). services/series.ts
  * `loadChosenMany` takes one reading per instant from them with the TypeScript rule itself (services/readings.ts
  * `preferredReading`) and counts the rows. Issue 15, figure 7d: the earlier chosen_many made the choice in SQL (window
@@ -143,20 +144,43 @@ const PRECISIONS: ReadonlySet<unknown> = new Set(['exact', 'rounded', 'lower_bou
  */
 const arrayOf = <T>(what: string, isElement: (x: unknown) => boolean) =>
   z.custom<T[]>((a) => Array.isArray(a) && a.every(isElement), { message: `expected an array of ${what}` });
-const isString = (x: unknown) => typeof x === 'string';
+/** arrayOf for strings, the most common column, as a plain loop (no call per element). */
+const strings = z.custom<string[]>(
+  (a) => {
+    if (!Array.isArray(a)) return false;
+    for (let i = 0; i < a.length; i++) if (typeof a[i] !== 'string') return false;
+    return true;
+  },
+  { message: 'expected an array of strings' },
+);
 const ReadingColumns = z
   .object({
-    tag: arrayOf<string>('strings', isString),
-    t: arrayOf<number>('finite numbers', (x) => typeof x === 'number' && Number.isFinite(x)),
-    value: arrayOf<string>('strings', isString),
-    step: arrayOf<string>('strings', isString),
+    tag_index: z.custom<number[]>(
+      (a) => {
+        if (!Array.isArray(a)) return false;
+        for (let i = 0; i < a.length; i++) if (typeof a[i] !== 'number' || !Number.isInteger(a[i]) || a[i] < 1) return false;
+        return true;
+      },
+      { message: 'expected an array of tag positions (whole numbers from 1)' },
+    ),
+    t: z.custom<number[]>(
+      (a) => {
+        if (!Array.isArray(a)) return false;
+        for (let i = 0; i < a.length; i++) if (typeof a[i] !== 'number' || !Number.isFinite(a[i])) return false;
+        return true;
+      },
+      { message: 'expected an array of finite numbers' },
+    ),
+    value: strings,
+    step: strings,
     precision: arrayOf<'exact' | 'rounded' | 'lower_bound'>('exact | rounded | lower_bound', (x) => PRECISIONS.has(x)),
-    source: arrayOf<string>('strings', isString),
-    method: arrayOf<string>('strings', isString),
-    provenance: arrayOf<string>('strings', isString),
+    source: strings,
+    method: strings,
+    provenance: strings,
   })
   .refine((c) => Object.values(c).every((a) => a.length === c.t.length), { message: 'columns of different lengths' });
-const readingColumnsSql = (where: string) => `SELECT tag, toFloat64(toUnixTimestamp64Milli(observed_at)) AS t, toString(value) AS value, toString(step) AS step,
+const readingColumnsSql = (where: string) => `SELECT toUInt32(indexOf({tags:Array(String)}, tag)) AS tag_index, toFloat64(toUnixTimestamp64Milli(observed_at)) AS t,
+  toString(value) AS value, toString(step) AS step,
   precision, source, method, if(method = 'import', provenance, '') AS provenance
 FROM ${T.observations} FINAL
 WHERE ${where}

@@ -165,6 +165,13 @@ describe('compare: loadChosenMany (reading_columns, one pass) = the TypeScript d
         }
       }
     }
+    // tags in another order, repeated: each tag's answer is its own (reading_columns names a tag by its first position)
+    const mixed = [TAGS[3]!, TAGS[0]!, TAGS[3]!, 'no_such_tag', TAGS[0]!, TAGS[7]!];
+    const alone = await loadChosenMany(store, { platform: 'tiktok', metric: 'views', tags: TAGS });
+    const got = await loadChosenMany(store, { platform: 'tiktok', metric: 'views', tags: mixed });
+    expect([...got.keys()]).toEqual([TAGS[3], TAGS[0], 'no_such_tag', TAGS[7]]);
+    for (const tag of [TAGS[3]!, TAGS[0]!, TAGS[7]!]) expect(got.get(tag)).toEqual(alone.get(tag));
+    expect(got.get('no_such_tag')).toEqual({ observations: 0, exactRows: 0, points: [] });
     expect(seen.points).toBeGreaterThan(2000);
     expect(seen.instantsWithSeveral).toBeGreaterThan(300);
     expect(seen.tiesOnRankAndValue).toBeGreaterThan(50);

@@ -8,10 +8,10 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { readingColumnsQuery, readingColumnsRangeQuery } from '../../../src/store/queries.ts';
 
-const COLUMNS = ['tag', 't', 'value', 'step', 'precision', 'source', 'method', 'provenance'] as const;
+const COLUMNS = ['tag_index', 't', 'value', 'step', 'precision', 'source', 'method', 'provenance'] as const;
 const reference = z
   .object({
-    tag: z.array(z.string()),
+    tag_index: z.array(z.number().int().min(1)),
     t: z.array(z.number()),
     value: z.array(z.string()),
     step: z.array(z.string()),
@@ -27,7 +27,7 @@ function rng(seed: number): () => number {
   return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
 }
 
-const ODD: unknown[] = [null, undefined, 1, -0, '1', 'exact', 'approx', true, {}, [], Number.NaN, Number.POSITIVE_INFINITY, '18446744073709551615'];
+const ODD: unknown[] = [null, undefined, 1, -0, 0, 2.5, -3, '1', 'exact', 'approx', true, {}, [], Number.NaN, Number.POSITIVE_INFINITY, '18446744073709551615'];
 
 describe('reading_columns schema = z.array columns of equal length', () => {
   it('accepts, rejects and returns the same on valid answers and answers with one wrong column, element or length', () => {
@@ -37,7 +37,7 @@ describe('reading_columns schema = z.array columns of equal length', () => {
     for (let c = 0; c < 800; c++) {
       const n = Math.floor(r() * 6);
       const cols: Record<string, unknown> = {
-        tag: Array.from({ length: n }, (_, i) => `rp${c}_${i >> 1}`),
+        tag_index: Array.from({ length: n }, (_, i) => 1 + (i >> 1)),
         t: Array.from({ length: n }, (_, i) => 1.7e12 + i * 3.6e6),
         value: Array.from({ length: n }, () => String(Math.floor(r() * 1e9))),
         step: Array.from({ length: n }, () => (r() < 0.5 ? '0' : '1000')),
