@@ -128,8 +128,9 @@ export type ReadingManyRow = z.output<typeof ReadingManyRow>;
 /**
  * Compare's input for several tags in one query, as columns: the rows of `readings_many` / `readings_many_range` (the
  * same FINAL read, range rule, columns and (tag, time) order), the tag as its position in the `tags` parameter (from 1;
- * a number, not the tag's text on every row), the time as epoch ms, answered as one row whose fields
- * are the result's columns (`columns: true`: JSONColumnsWithMetadata, one array per column). services/series.ts
+ * a number, not the tag's text on every row), the time as epoch ms, the precision as a code (1 exact, 2 rounded,
+ * 3 lower bound; the check gives the names back), answered as one row whose fields are the result's columns
+ * (`columns: true`: JSONColumnsWithMetadata, one array per column). services/series.ts
  * `loadChosenMany` takes one reading per instant from them with the TypeScript rule itself (services/readings.ts
  * `preferredReading`) and counts the rows. Issue 15, figure 7d: the earlier chosen_many made the choice in SQL (window
  * counts, ORDER BY … LIMIT 1 BY, a UTF-16 key, arrays per tag), and ClickHouse spent about as long planning that query
@@ -137,43 +138,38 @@ export type ReadingManyRow = z.output<typeof ReadingManyRow>;
  * needs no object, and no check, per row. tests/integration/analytics/compare-chosen.test.ts proves loadChosenMany equal
  * to `toPoints` of readings_many on random rows.
  */
-const PRECISIONS: ReadonlySet<unknown> = new Set(['exact', 'rounded', 'lower_bound']);
+/** The precisions in the order of reading_columns' precision codes (1, 2, 3; 0 would be a precision unknown here). */
+const PRECISION_NAMES = ['exact', 'rounded', 'lower_bound'] as const;
 /**
- * An array column checked in one loop: the same acceptance as z.array of the element schema (an array, every element
- * of that type), at a fraction of zod's per-element cost on compare's ~5,700-element columns.
+ * Array columns checked in one plain loop each: the same acceptance as z.array of the element schema (an array, every
+ * element of that type), without zod's per-element work or a call per element on compare's ~5,700-element columns.
  */
+const columnOf = <T>(what: string, isArray: (a: unknown[]) => boolean) =>
+  z.custom<T[]>((a) => Array.isArray(a) && isArray(a), { message: `expected an array of ${what}` });
+/** An array column whose elements are checked by a function (report_input's columns). */
 const arrayOf = <T>(what: string, isElement: (x: unknown) => boolean) =>
   z.custom<T[]>((a) => Array.isArray(a) && a.every(isElement), { message: `expected an array of ${what}` });
-/** arrayOf for strings, the most common column, as a plain loop (no call per element). */
-const strings = z.custom<string[]>(
-  (a) => {
-    if (!Array.isArray(a)) return false;
-    for (let i = 0; i < a.length; i++) if (typeof a[i] !== 'string') return false;
-    return true;
-  },
-  { message: 'expected an array of strings' },
-);
+const PRECISIONS: ReadonlySet<unknown> = new Set(PRECISION_NAMES);
+const strings = columnOf<string>('strings', (a) => {
+  for (let i = 0; i < a.length; i++) if (typeof a[i] !== 'string') return false;
+  return true;
+});
 const ReadingColumns = z
   .object({
-    tag_index: z.custom<number[]>(
-      (a) => {
-        if (!Array.isArray(a)) return false;
-        for (let i = 0; i < a.length; i++) if (typeof a[i] !== 'number' || !Number.isInteger(a[i]) || a[i] < 1) return false;
-        return true;
-      },
-      { message: 'expected an array of tag positions (whole numbers from 1)' },
-    ),
-    t: z.custom<number[]>(
-      (a) => {
-        if (!Array.isArray(a)) return false;
-        for (let i = 0; i < a.length; i++) if (typeof a[i] !== 'number' || !Number.isFinite(a[i])) return false;
-        return true;
-      },
-      { message: 'expected an array of finite numbers' },
-    ),
+    tag_index: columnOf<number>('tag positions (whole numbers from 1)', (a) => {
+      for (let i = 0; i < a.length; i++) if (typeof a[i] !== 'number' || !Number.isInteger(a[i]) || (a[i] as number) < 1) return false;
+      return true;
+    }),
+    t: columnOf<number>('finite numbers', (a) => {
+      for (let i = 0; i < a.length; i++) if (typeof a[i] !== 'number' || !Number.isFinite(a[i])) return false;
+      return true;
+    }),
     value: strings,
     step: strings,
-    precision: arrayOf<'exact' | 'rounded' | 'lower_bound'>('exact | rounded | lower_bound', (x) => PRECISIONS.has(x)),
+    precision: columnOf<number>(`precision codes 1–3 (${PRECISION_NAMES.join(', ')})`, (a) => {
+      for (let i = 0; i < a.length; i++) if (a[i] !== 1 && a[i] !== 2 && a[i] !== 3) return false;
+      return true;
+    }).transform((a) => a.map((code) => PRECISION_NAMES[code - 1]!)),
     source: strings,
     method: strings,
     provenance: strings,
@@ -181,7 +177,7 @@ const ReadingColumns = z
   .refine((c) => Object.values(c).every((a) => a.length === c.t.length), { message: 'columns of different lengths' });
 const readingColumnsSql = (where: string) => `SELECT toUInt32(indexOf({tags:Array(String)}, tag)) AS tag_index, toFloat64(toUnixTimestamp64Milli(observed_at)) AS t,
   toString(value) AS value, toString(step) AS step,
-  precision, source, method, if(method = 'import', provenance, '') AS provenance
+  toUInt8(indexOf([${PRECISION_NAMES.map((p) => `'${p}'`).join(', ')}], precision)) AS precision, source, method, if(method = 'import', provenance, '') AS provenance
 FROM ${T.observations} FINAL
 WHERE ${where}
 ORDER BY tag, observed_at`;

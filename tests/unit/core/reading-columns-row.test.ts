@@ -1,6 +1,6 @@
 /**
  * reading_columns (compare's readings as one row of columns, issue 15 figure 7d) checks its array columns in one loop
- * each instead of z.array of an element schema, as chosen_many's schema did before it (this replaces that test, whose
+ * each instead of z.array of an element schema (and maps its precision codes 1–3 back to their names), as chosen_many's schema did before it (this replaces that test, whose
  * query is gone). It must accept and reject exactly what the z.array schema does, plus columns of unequal length, give
  * the same data, and name the column that is wrong.
  */
@@ -15,7 +15,7 @@ const reference = z
     t: z.array(z.number()),
     value: z.array(z.string()),
     step: z.array(z.string()),
-    precision: z.array(z.enum(['exact', 'rounded', 'lower_bound'])),
+    precision: z.array(z.union([z.literal(1), z.literal(2), z.literal(3)])).transform((a) => a.map((code) => (['exact', 'rounded', 'lower_bound'] as const)[code - 1]!)),
     source: z.array(z.string()),
     method: z.array(z.string()),
     provenance: z.array(z.string()),
@@ -27,7 +27,7 @@ function rng(seed: number): () => number {
   return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
 }
 
-const ODD: unknown[] = [null, undefined, 1, -0, 0, 2.5, -3, '1', 'exact', 'approx', true, {}, [], Number.NaN, Number.POSITIVE_INFINITY, '18446744073709551615'];
+const ODD: unknown[] = [null, undefined, 1, 3, 4, -0, 0, 2.5, -3, '1', 'exact', 'approx', true, {}, [], Number.NaN, Number.POSITIVE_INFINITY, '18446744073709551615'];
 
 describe('reading_columns schema = z.array columns of equal length', () => {
   it('accepts, rejects and returns the same on valid answers and answers with one wrong column, element or length', () => {
@@ -41,7 +41,7 @@ describe('reading_columns schema = z.array columns of equal length', () => {
         t: Array.from({ length: n }, (_, i) => 1.7e12 + i * 3.6e6),
         value: Array.from({ length: n }, () => String(Math.floor(r() * 1e9))),
         step: Array.from({ length: n }, () => (r() < 0.5 ? '0' : '1000')),
-        precision: Array.from({ length: n }, () => (['exact', 'rounded', 'lower_bound'] as const)[Math.floor(r() * 3)]),
+        precision: Array.from({ length: n }, () => 1 + Math.floor(r() * 3)),
         source: Array.from({ length: n }, () => 'tiktok.api.statsV2'),
         method: Array.from({ length: n }, () => (r() < 0.8 ? 'http' : 'import')),
         provenance: Array.from({ length: n }, () => (r() < 0.8 ? '' : 'file.csv')),
