@@ -1,8 +1,8 @@
 /**
  * reading_columns (compare's readings as one row of columns, issue 15 figure 7d) checks its array columns in one loop
- * each instead of z.array of an element schema (and maps its precision codes 1–3 back to their names), as chosen_many's schema did before it (this replaces that test, whose
- * query is gone). It must accept and reject exactly what the z.array schema does, plus columns of unequal length, give
- * the same data, and name the column that is wrong.
+ * each instead of z.array of an element schema, as chosen_many's schema did before it (this replaces that test, whose
+ * query is gone), and maps its precision codes 1–3 back to their names. It must accept and reject exactly what the
+ * z.array schema does, plus columns of unequal length, give the same data, and name the column that is wrong.
  */
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
