@@ -4,7 +4,8 @@
  * process CPU time (the machine is shared: CPU time and paired ratios say more than wall time). `series` also times the
  * route as it was before series_json (rows parsed, checked and written out again, mounted here at /probe/old-series);
  * `parts` breaks the series answer down (store read, JSON text, the HTTP round trip of a body of the same size);
- * `cparts` breaks compare down and times compareTags against the code before chosen_many (readings_many + toPoints).
+ * `cparts` breaks compare down and times compareTags against the code before chosen_many and reading_columns
+ * (readings_many + toPoints).
  * Used for issue 15's series/compare work; figure 7 itself is bench/lib/read-path-run.ts (same tags, same baselines).
  *
  *   node bin/run-ts.js bench/series-probe.ts STORE_DIR [rounds=40] [what=series,compare,parts,cparts]
@@ -115,7 +116,7 @@ if (what.has('cparts')) {
     const res = await fetch(plainUrl);
     return res.text();
   };
-  // compareTags before chosen_many (readings_many + toPoints), for a paired comparison
+  // compareTags before chosen_many and reading_columns (readings_many + toPoints), for a paired comparison
   ops['compareTags (old)'] = async () => {
     const m = await loadReadingsMany(store, key);
     const series = fiveTags.map((t) => {

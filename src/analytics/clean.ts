@@ -72,6 +72,17 @@ export function comparePreference(a: SeriesPoint, b: SeriesPoint): number {
   return sa < sb ? -1 : 1;
 }
 
+/** Whether the points' times are finite and strictly increasing: then `sortAndDedupe` gives a copy of them. */
+export function isStrictlyIncreasing(points: readonly SeriesPoint[]): boolean {
+  let prevT = Number.NEGATIVE_INFINITY;
+  for (let i = 0; i < points.length; i++) {
+    const t = points[i]!.t;
+    if (!Number.isFinite(t) || !(t > prevT)) return false;
+    prevT = t;
+  }
+  return true;
+}
+
 /**
  * Sort points by time and keep one point per timestamp (the preferred one by `comparePreference`).
  * Points with a non-finite time are dropped. Input order never matters.
@@ -81,17 +92,7 @@ export function sortAndDedupe(points: readonly SeriesPoint[]): SeriesPoint[] {
   // every point, the sort has one possible order (no equal times for comparePreference to break) and nothing is a
   // duplicate, so the answer is a copy of the input. One pass instead of filter, sort and dedupe
   // (tests/unit/analytics/clean-equivalence.test.ts pins it against the general path).
-  let increasing = true;
-  let prevT = Number.NEGATIVE_INFINITY;
-  for (let i = 0; i < points.length; i++) {
-    const t = points[i]!.t;
-    if (!Number.isFinite(t) || !(t > prevT)) {
-      increasing = false;
-      break;
-    }
-    prevT = t;
-  }
-  if (increasing) return points.slice();
+  if (isStrictlyIncreasing(points)) return points.slice();
   const sorted = points
     .filter((p) => Number.isFinite(p.t))
     .slice()
@@ -187,77 +188,119 @@ interface Motions {
   n: Int32Array;
 }
 
+/** First index of the sorted s[0..c) whose value is not below x. */
+function lowerBound(s: Float64Array, c: number, x: number): number {
+  let lo = 0;
+  let hi = c;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (s[mid]! < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** Insert x into the sorted s[0..c) (before the values equal to it). */
+function sortedInsert(s: Float64Array, c: number, x: number): void {
+  const lo = lowerBound(s, c, x);
+  // shift by hand: a window is a few dozen numbers, where a copyWithin call costs more than the moves
+  for (let q = c; q > lo; q--) s[q] = s[q - 1]!;
+  s[lo] = x;
+}
+
+/** Remove one x (present) from the sorted s[0..c). */
+function sortedRemove(s: Float64Array, c: number, x: number): void {
+  for (let q = lowerBound(s, c, x); q < c - 1; q++) s[q] = s[q + 1]!;
+}
+
 /**
- * `localMotion(t, v, i, k)` for every i in one pass, for a whole number k ≥ 1: the window of interval i + 1 is that of
- * interval i with interval i − k leaving, i + 1 + k entering, i entering (it was the excluded middle) and i + 1 leaving
- * (the new middle), so two sorted windows (the rates and their absolute values) are kept up to date by binary search
- * instead of refilled and quickselected per sample. A median is an order statistic of the window's values (the mean
- * of the two middle ones when their count is even, as `medianInPlace` computes it), so it is the same number however
- * it is found; tests/unit/analytics/clean-equivalence.test.ts checks them against `localMotion` and the old cleaning.
+ * Replace one x (present) by y in the sorted s[0..c): the values between the two positions move by one, instead of all
+ * values after x moving down and all values after y moving up.
+ */
+function sortedReplace(s: Float64Array, c: number, x: number, y: number): void {
+  if (x === y) return;
+  const px = lowerBound(s, c, x);
+  const q = lowerBound(s, c, y);
+  if (y > x) {
+    // s[px] = x < y: the values in between move down, y goes just below the first value ≥ y
+    for (let r = px; r < q - 1; r++) s[r] = s[r + 1]!;
+    s[q - 1] = y;
+  } else {
+    // y < x: q ≤ px; the values in between move up
+    for (let r = px; r > q; r--) s[r] = s[r - 1]!;
+    s[q] = y;
+  }
+}
+
+/** The m-th smallest of the sorted s[0..c) without the value at index `skip` (skip ≥ c: nothing left out). */
+const orderStat = (s: Float64Array, m: number, skip: number): number => (m < skip ? s[m]! : s[m + 1]!);
+
+/** Median of the sorted s[0..c) without the value at `skip`, as `medianInPlace` computes it (count cw = c or c − 1). */
+const medianSkipping = (s: Float64Array, cw: number, skip: number): number =>
+  cw % 2 === 1 ? orderStat(s, cw >> 1, skip) : (orderStat(s, (cw >> 1) - 1, skip) + orderStat(s, cw >> 1, skip)) / 2;
+
+/**
+ * `localMotion(t, v, i, k)` for every i in one pass, for a whole number k ≥ 1. Two sorted windows (the rates and their
+ * absolute values) hold the intervals max(1, i − k)..min(n − 1, i + k), interval i included; from i to i + 1 one
+ * interval leaves and one enters, a single replacement in each window (binary search, then the values between the two
+ * positions move by one). The median of interval i's neighbours leaves interval i's own value out by index: it is an
+ * order statistic of the window without that value (any copy of an equal value: the same sorted numbers remain). A
+ * median is an order statistic of the window's values (the mean of the two middle ones when their count is even, as
+ * `medianInPlace` computes it, smaller one first), so it is the same number however it is found (rates are never −0:
+ * equal values give +0, and a difference of distinct values is not 0);
+ * tests/unit/analytics/clean-equivalence.test.ts checks them against `localMotion` and the old cleaning.
  */
 export function localMotions(t: readonly number[], v: readonly number[], k: number): Motions {
   const n = t.length;
   const out: Motions = { rate: new Float64Array(n), absRate: new Float64Array(n), n: new Int32Array(n) };
   if (n < 2) return out;
   const rates = new Float64Array(n);
+  const abs = new Float64Array(n);
   const ok = new Uint8Array(n);
   for (let j = 1; j < n; j++) {
     const dt = t[j]! - t[j - 1]!;
     if (dt > 0) {
       rates[j] = (v[j]! - v[j - 1]!) / dt;
+      abs[j] = Math.abs(rates[j]!);
       ok[j] = 1;
     }
   }
   const sr = new Float64Array(2 * k + 2);
   const sa = new Float64Array(2 * k + 2);
   let c = 0;
-  /** First index of the sorted window s[0..c) whose value is not below x. */
-  const lowerBound = (s: Float64Array, x: number): number => {
-    let lo = 0;
-    let hi = c;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (s[mid]! < x) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
-  };
-  const insert = (s: Float64Array, x: number): void => {
-    const lo = lowerBound(s, x);
-    // shift by hand: a window is a few dozen numbers, where a copyWithin call costs more than the moves
-    for (let q = c; q > lo; q--) s[q] = s[q - 1]!;
-    s[lo] = x;
-  };
-  const remove = (s: Float64Array, x: number): void => {
-    const lo = lowerBound(s, x);
-    for (let q = lo; q < c - 1; q++) s[q] = s[q + 1]!;
-  };
-  const add = (j: number): void => {
-    if (j < 1 || j > n - 1 || !ok[j]) return;
-    insert(sr, rates[j]!);
-    insert(sa, Math.abs(rates[j]!));
+  // the window of interval 1: intervals 1..1+k
+  for (let j = 1; j <= Math.min(n - 1, 1 + k); j++) {
+    if (!ok[j]) continue;
+    sortedInsert(sr, c, rates[j]!);
+    sortedInsert(sa, c, abs[j]!);
     c++;
-  };
-  const drop = (j: number): void => {
-    if (j < 1 || j > n - 1 || !ok[j]) return;
-    remove(sr, rates[j]!);
-    remove(sa, Math.abs(rates[j]!));
-    c--;
-  };
-  const med = (s: Float64Array): number => (c % 2 === 1 ? s[c >> 1]! : (s[(c >> 1) - 1]! + s[c >> 1]!) / 2);
-  // the window of interval 1: intervals 2..1+k
-  for (let j = 2; j <= 1 + k; j++) add(j);
+  }
   for (let i = 1; i < n; i++) {
     if (i > 1) {
-      drop(i - 1 - k); // leaves the window
-      add(i + k); // enters it
-      add(i - 1); // the old middle, now a neighbour
-      drop(i); // the new middle
+      const leaving = i - 1 - k; // leaves the window
+      const entering = i + k; // enters it
+      const outOk = leaving >= 1 && ok[leaving] === 1;
+      const inOk = entering <= n - 1 && ok[entering] === 1;
+      if (outOk && inOk) {
+        sortedReplace(sr, c, rates[leaving]!, rates[entering]!);
+        sortedReplace(sa, c, abs[leaving]!, abs[entering]!);
+      } else if (outOk) {
+        sortedRemove(sr, c, rates[leaving]!);
+        sortedRemove(sa, c, abs[leaving]!);
+        c--;
+      } else if (inOk) {
+        sortedInsert(sr, c, rates[entering]!);
+        sortedInsert(sa, c, abs[entering]!);
+        c++;
+      }
     }
-    out.n[i] = c;
-    if (c > 0) {
-      out.rate[i] = med(sr);
-      out.absRate[i] = med(sa);
+    // interval i's neighbours: the window without interval i itself
+    const own = ok[i]!;
+    const cw = c - own;
+    out.n[i] = cw;
+    if (cw > 0) {
+      out.rate[i] = medianSkipping(sr, cw, own ? lowerBound(sr, c, rates[i]!) : c);
+      out.absRate[i] = medianSkipping(sa, cw, own ? lowerBound(sa, c, abs[i]!) : c);
     }
   }
   return out;
@@ -312,21 +355,23 @@ export function cleanSeries(points: readonly SeriesPoint[], opts: CleanOptions =
 
   // every interval's local motion in one pass when k is a whole number (always, with the defaults); else per call
   const motions = Number.isInteger(k) && k >= 1 ? localMotions(ts, vs, k) : null;
-  const motionAt = (i: number): { rate: number; absRate: number; n: number } =>
-    motions ? { rate: motions.rate[i]!, absRate: motions.absRate[i]!, n: motions.n[i]! } : localMotion(ts, vs, i, k);
 
   const isShift = (a: number, b: number): { e: number; m: number } | null => {
     const pa = nonZero[a]!;
     const pb = nonZero[b]!;
     const dt = pb.t - pa.t;
-    const { rate, absRate, n } = motionAt(b === a + 1 ? b : a + 1);
+    const at = b === a + 1 ? b : a + 1;
+    const one = motions ? null : localMotion(ts, vs, at, k);
+    const rate = motions ? motions.rate[at]! : one!.rate;
+    const absRate = motions ? motions.absRate[at]! : one!.absRate;
+    const n = motions ? motions.n[at]! : one!.n;
     // vs holds Number(value); below 2^53 both values are exact there and so is their float difference, which is then
     // Number of the bigint difference (the bigint path stays for larger counters)
     const va = vs[a]!;
     const vb = vs[b]!;
     const safe = va <= Number.MAX_SAFE_INTEGER && vb <= Number.MAX_SAFE_INTEGER;
     const e = (safe ? vb - va : Number(pb.value - pa.value)) - rate * dt;
-    const q = Number(bigMax(pa.step, pb.step));
+    const q = pa.step === 0n && pb.step === 0n ? 0 : Number(bigMax(pa.step, pb.step));
     const limit = Math.max(2 * q, factor * absRate * dt, minRel * va);
     const bigDrop = (safe ? va - vb : Number(pa.value - pb.value)) > Math.max(2 * q, dropRel * va);
     // without a few neighbouring intervals there is no motion to depart from: only impossible drops count then

@@ -14,7 +14,7 @@
  */
 import type { CleanSeries, CounterPoint, SeriesPoint } from './types.ts';
 import { MS_PER_DAY, MS_PER_HOUR, median, toIso } from './math.ts';
-import { cleanSeries, sortAndDedupe } from './clean.ts';
+import { cleanSeries, isStrictlyIncreasing, sortAndDedupe } from './clean.ts';
 import { counterAt, locate, rateKnots, type CounterAt } from './velocity.ts';
 import { BREAKOUT_DEFINITION, GROWTH_DEFAULTS, MAD_SCALE, MEAN_AD_SCALE, robustZ, theilSenCI } from './growth.ts';
 import { RATE_BIN_LADDER_MS } from './velocity.ts';
@@ -74,9 +74,12 @@ export const METRIC_DEFAULTS = {
 
 /** Bin raw points into hourly first/last readings (the rollup's view of the data). Points after `atMs` are ignored. */
 export function binHourly(points: readonly SeriesPoint[], atMs?: number): HourBin[] {
-  const usable = sortAndDedupe(points).filter((p) => p.precision !== 'lower_bound' && p.value > 0n && (atMs === undefined || p.t <= atMs));
+  // input already in strictly increasing time (the store's readers): sortAndDedupe would return a copy of it, so it is
+  // read as it is (the same points in the same order, one copy fewer)
+  const ordered = isStrictlyIncreasing(points) ? points : sortAndDedupe(points);
   const out: HourBin[] = [];
-  for (const p of usable) {
+  for (const p of ordered) {
+    if (!(p.precision !== 'lower_bound' && p.value > 0n && (atMs === undefined || p.t <= atMs))) continue;
     const start = Math.floor(p.t / MS_PER_HOUR) * MS_PER_HOUR;
     const b = out[out.length - 1];
     if (b !== undefined && b.start === start) {
@@ -97,7 +100,10 @@ export function binReadings(bins: readonly HourBin[], atMs: number): SeriesPoint
   const h = Math.floor(atMs / MS_PER_HOUR) * MS_PER_HOUR;
   const out: SeriesPoint[] = [];
   const push = (t: number, value: bigint, step: bigint) => out.push({ t, value, step, precision: step > 0n ? 'rounded' : 'exact' });
-  for (const b of [...bins].sort((x, y) => x.start - y.start)) {
+  // bins from binHourly are already in increasing start order, which the (stable) sort would keep: no sorted copy then
+  let sorted = true;
+  for (let i = 1; i < bins.length && sorted; i++) sorted = bins[i]!.start >= bins[i - 1]!.start;
+  for (const b of sorted ? bins : [...bins].sort((x, y) => x.start - y.start)) {
     if (b.start > h || b.firstAt > atMs) continue;
     push(b.firstAt, b.first, b.firstStep);
     if (b.start < h && b.lastAt > b.firstAt) push(b.lastAt, b.last, b.lastStep);
@@ -126,7 +132,8 @@ export interface BinCleanOptions {
  */
 export function binClean(bins: readonly HourBin[], atMs: number, opts: BinCleanOptions = {}): CleanSeries {
   return cleanSeries(binReadings(bins, atMs), {
-    gapThresholdMs: binGapThresholdMs(bins.filter((b) => b.firstAt <= atMs), opts.cadenceMs ?? 0),
+    // every bin as of atMs (Infinity: all of them, without a filtered copy)
+    gapThresholdMs: binGapThresholdMs(bins.every((b) => b.firstAt <= atMs) ? bins : bins.filter((b) => b.firstAt <= atMs), opts.cadenceMs ?? 0),
     ...(opts.glitchMaxRunPoints !== undefined ? { glitchMaxRunPoints: opts.glitchMaxRunPoints } : {}),
     ...(opts.glitchMaxRunMs !== undefined ? { glitchMaxRunMs: opts.glitchMaxRunMs } : {}),
   });

@@ -62,8 +62,8 @@ export async function compareTags(store: Store, raw: CompareInput): Promise<Comp
   if (input.from && input.to && Date.parse(input.from) > Date.parse(input.to)) throw new AnalyticsInputError('from: is after to; swap them');
 
   const range = { ...(input.from ? { from: input.from } : {}), ...(input.to ? { to: input.to } : {}) };
-  // one query for all tags, with the choice of one reading per instant made in SQL (chosen_many: the same points as
-  // toPoints of readings_many, and the same row counts; tests/integration/analytics/compare-chosen.test.ts)
+  // one query for all tags, read as columns, one reading per instant taken in one pass (reading_columns: the same points
+  // as toPoints of readings_many, and the same row counts; tests/integration/analytics/compare-chosen.test.ts)
   const byTag = await loadChosenMany(store, { platform: input.platform, metric: input.metric, tags: input.tags }, range);
   const loaded = input.tags.map((tag) => ({ tag, ...byTag.get(tag)! }));
   const series: CompareSeriesInfo[] = loaded.map(({ tag, observations, exactRows, points }) => ({

@@ -43,10 +43,13 @@ export interface Conflict {
   values: ConflictValue[];
 }
 
-const originKey = (r: ReadingRow) => `${r.method === 'import' ? `import:${r.provenance ?? ''}` : r.method}\u0000${r.source}`;
+/** The fields the choice compares (a ReadingRow without its time). */
+export type ChoiceFields = Pick<ReadingRow, 'value' | 'precision' | 'step' | 'source' | 'method' | 'provenance'>;
+
+const originKey = (r: ChoiceFields) => `${r.method === 'import' ? `import:${r.provenance ?? ''}` : r.method}\u0000${r.source}`;
 
 /** Negative when a is preferred over b. */
-export function compareReadings(a: ReadingRow, b: ReadingRow): number {
+export function compareReadings(a: ChoiceFields, b: ChoiceFields): number {
   const rank = sourceRank(b) - sourceRank(a);
   if (rank) return rank;
   const va = BigInt(a.value);
@@ -69,9 +72,14 @@ function byInstant<R extends ReadingRow>(rows: R[]): R[][] {
   return [...groups.entries()].sort((a, b) => a[0] - b[0]).map(([, g]) => g);
 }
 
+/** The preferred reading of one instant's readings (the first by `compareReadings`; for equal ones, the earlier). */
+export function preferredReading<R extends ChoiceFields>(g: readonly R[]): R {
+  return g.length === 1 ? g[0]! : [...g].sort(compareReadings)[0]!;
+}
+
 /** One row per instant, the preferred one, in time order. */
 export function choosePerInstant<R extends ReadingRow>(rows: R[]): R[] {
-  return byInstant(rows).map((g) => (g.length === 1 ? g[0]! : [...g].sort(compareReadings)[0]!));
+  return byInstant(rows).map((g) => preferredReading(g));
 }
 
 /** [low, high] of the true count a reading allows (high null: unbounded). */

@@ -1,8 +1,8 @@
 /** Loading one tag's series from the store, as analytics input. */
 import type { Store } from '../store/store.ts';
-import { seriesQuery, seriesRangeQuery, seriesJsonQuery, seriesRangeJsonQuery, readingsManyQuery, readingsManyRangeQuery, chosenManyQuery, chosenManyRangeQuery, reportInputQuery, MIN_TIME, MAX_TIME, type ObservationRow, type ReadingManyRow } from '../store/queries.ts';
+import { seriesQuery, seriesRangeQuery, seriesJsonQuery, seriesRangeJsonQuery, readingsManyQuery, readingsManyRangeQuery, readingColumnsQuery, readingColumnsRangeQuery, reportInputQuery, MIN_TIME, MAX_TIME, type ObservationRow, type ReadingManyRow } from '../store/queries.ts';
 import type { SeriesPoint } from '../analytics/types.ts';
-import { choosePerInstant, type ReadingRow } from './readings.ts';
+import { choosePerInstant, preferredReading, type ReadingRow } from './readings.ts';
 
 export interface SeriesKey {
   platform: string;
@@ -92,23 +92,46 @@ export interface ChosenSeries {
 }
 
 /**
- * Several tags' analytics input in one query with the choice per instant made in SQL (`chosen_many`): for each tag,
- * exactly `toPoints(rows)`, `rows.length` and the number of exact rows, where rows are what `loadReadingsMany` gives
- * (the property test in tests/integration/analytics/compare-chosen.test.ts). Every asked tag is in the map.
+ * Several tags' analytics input in one query (`reading_columns`: the rows `loadReadingsMany` gives, as columns): for
+ * each tag, exactly `toPoints(rows)`, `rows.length` and the number of exact rows. The rows come in (tag, time) order,
+ * so one pass finds each instant's readings and takes the preferred one by the rule `toPoints` uses
+ * (`preferredReading`), building objects only for instants with several readings (tests/integration/analytics/
+ * compare-chosen.test.ts proves the equality on random rows). Every asked tag is in the map.
  */
 export async function loadChosenMany(store: Store, key: { platform: string; metric: string; tags: readonly string[] }, range: { from?: string; to?: string } = {}): Promise<Map<string, ChosenSeries>> {
   const out = new Map<string, ChosenSeries>(key.tags.map((t) => [t, { observations: 0, exactRows: 0, points: [] }]));
   if (!key.tags.length) return out;
   const params = { platform: key.platform, metric: key.metric, tags: [...key.tags], from: range.from ?? MIN_TIME, to: range.to ?? MAX_TIME };
-  for (const r of await store.run(range.from ? chosenManyRangeQuery : chosenManyQuery, params)) {
-    if (!out.has(r.tag)) continue;
-    const points: SeriesPoint[] = new Array(r.times.length);
-    for (let i = 0; i < r.times.length; i++) {
-      const step = r.steps[i]!;
+  const [c] = await store.run(range.from ? readingColumnsRangeQuery : readingColumnsQuery, params);
+  if (!c) return out;
+  const n = c.t.length;
+  for (let i = 0; i < n; ) {
+    // one tag's rows: [i, end) (the tag by its position in params.tags)
+    const position = c.tag_index[i]!;
+    const tag = params.tags[position - 1];
+    let end = i + 1;
+    while (end < n && c.tag_index[end] === position) end++;
+    const points: SeriesPoint[] = [];
+    let exactRows = 0;
+    for (let j = i; j < end; ) {
+      // one instant's readings: [j, k)
+      const t = c.t[j]!;
+      let k = j + 1;
+      while (k < end && c.t[k] === t) k++;
+      let chosen = j;
+      if (k - j > 1) {
+        const readings = [];
+        for (let r = j; r < k; r++) readings.push({ r, value: c.value[r]!, precision: c.precision[r]!, step: c.step[r]!, source: c.source[r]!, method: c.method[r]!, provenance: c.provenance[r]! });
+        chosen = preferredReading(readings).r;
+      }
+      for (let r = j; r < k; r++) if (c.precision[r] === 'exact') exactRows++;
+      const step = c.step[chosen]!;
       // most readings are exact (step 0): the same bigint without parsing the text
-      points[i] = { t: r.times[i]!, value: BigInt(r.values[i]!), precision: r.precisions[i]!, step: step === '0' ? 0n : BigInt(step), source: r.sources[i]! };
+      points.push({ t, value: BigInt(c.value[chosen]!), precision: c.precision[chosen]!, step: step === '0' ? 0n : BigInt(step), source: c.source[chosen]! });
+      j = k;
     }
-    out.set(r.tag, { observations: r.observations, exactRows: r.exact_rows, points });
+    if (tag !== undefined && out.has(tag)) out.set(tag, { observations: end - i, exactRows, points });
+    i = end;
   }
   return out;
 }

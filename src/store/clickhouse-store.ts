@@ -498,18 +498,26 @@ export class ClickHouseStore implements Store {
       query_params: p.data as Record<string, unknown>,
       // JSONCompact: the column names once in `meta`, each row an array (the JSON format repeats every name in every
       // row: a 5,000-row read decoded and parsed twice the bytes). Each row becomes the object JSON gave, key for key.
-      format: 'JSONCompact',
-      clickhouse_settings: { ...READ_SETTINGS, log_comment: q.name },
+      // A `columns` query: JSONColumnsWithMetadata, one array per column, checked once as one row.
+      format: q.columns ? 'JSONColumnsWithMetadata' : 'JSONCompact',
+      clickhouse_settings: { ...READ_SETTINGS, log_comment: q.name, ...(q.columns ? { output_format_json_pretty_print: 0 } : {}) },
     });
-    const body = (await rs.json()) as { meta: { name: string }[]; data: unknown[][]; statistics?: { rows_read: number; bytes_read: number; elapsed: number } };
-    const names = body.meta.map((m) => m.name);
+    const body = (await rs.json()) as { meta: { name: string }[]; data: unknown[][] | Record<string, unknown[]>; rows: number; statistics?: { rows_read: number; bytes_read: number; elapsed: number } };
     const rows: QueryRow<Q>[] = [];
-    for (const [i, values] of body.data.entries()) {
-      const raw: Record<string, unknown> = {};
-      for (let c = 0; c < names.length; c++) raw[names[c]!] = values[c];
-      const r = q.row.safeParse(raw);
-      if (!r.success) throw new QueryValidationError(`query ${q.name}: row ${i} does not match its schema — ${r.error.issues.map((x) => `${x.path.join('.')}: ${x.message}`).join('; ')}`);
+    if (q.columns) {
+      // no rows: ClickHouse writes `"data": {}`, without the (empty) columns
+      const r = q.row.safeParse(body.rows === 0 ? Object.fromEntries(body.meta.map((m) => [m.name, []])) : body.data);
+      if (!r.success) throw new QueryValidationError(`query ${q.name}: its columns do not match their schema — ${r.error.issues.map((x) => `${x.path.join('.')}: ${x.message}`).join('; ')}`);
       rows.push(r.data as QueryRow<Q>);
+    } else {
+      const names = body.meta.map((m) => m.name);
+      for (const [i, values] of (body.data as unknown[][]).entries()) {
+        const raw: Record<string, unknown> = {};
+        for (let c = 0; c < names.length; c++) raw[names[c]!] = values[c];
+        const r = q.row.safeParse(raw);
+        if (!r.success) throw new QueryValidationError(`query ${q.name}: row ${i} does not match its schema — ${r.error.issues.map((x) => `${x.path.join('.')}: ${x.message}`).join('; ')}`);
+        rows.push(r.data as QueryRow<Q>);
+      }
     }
     const stats: QueryStats = {
       rowsRead: Number(body.statistics?.rows_read ?? 0),

@@ -17,18 +17,6 @@ export const KEY_AT_SQL = `if(method IN ${LIVE_METHODS_SQL} AND time_precision =
 export const SOURCE_RANK_SQL = `toUInt8(multiIf(precision = 'exact', if(method IN ('import', 'manual'), 3, 4), precision = 'rounded', if(method IN ('import', 'manual'), 1, 2), 0))`;
 
 /**
- * The last tie-break of the choice per instant (services/readings.ts `compareReadings`: the greatest origin key
- * `method` or `import:<provenance>`, a NUL, then `source`) as a value ClickHouse orders the way JavaScript orders the
- * key's text. JavaScript compares UTF-16 code units and ClickHouse compares bytes; UTF-8's byte order differs from
- * UTF-16's only where characters U+E000–U+FFFF meet characters above U+FFFF (surrogate pairs in UTF-16, which sort below
- * U+E000). So the key is converted to UTF-16BE: its bytes, compared as ClickHouse compares strings (unsigned, then the
- * shorter first), are in the order of its 16-bit code units, which is JavaScript's order, NUL (0x0000) still the least.
- * One string function per row; the earlier byte-by-byte mapping of UTF-8 lead bytes gave the same order at about
- * twice the cost (issue 15, figure 7d). tests/integration/analytics/compare-chosen.test.ts checks it on such keys.
- */
-export const ORIGIN_KEY_ORDER_SQL = `convertCharset(concat(if(method = 'import', concat('import:', provenance), toString(method)), char(0), source), 'UTF-8', 'UTF-16BE')`;
-
-/**
  * The order of readings in a rollup bucket (argMin/argMax), as one Int128: observed_at in ms, then `rank` (a UInt8
  * expression: SOURCE_RANK_SQL, or 255 minus it for the first reading), then the value — the lexicographic order of the
  * tuple (observed_at, rank, value), packed as ms·2^72 + rank·2^64 + value. rank·2^64 + value < 2^72, so integer order

@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { defineQuery } from './query.ts';
 import { T } from './migrations.ts';
-import { ORIGIN_KEY_ORDER_SQL, SOURCE_RANK_SQL } from './identity.ts';
+import { SOURCE_RANK_SQL } from './identity.ts';
 import { fromChTime } from './time.ts';
 import { ObservationRow, boolish, chTime, chTimeParam, chTimeParamOr, u64 } from './columns.ts';
 
@@ -84,7 +84,7 @@ const SeriesManyParams = z.object({
 });
 
 /**
- * The rows of several tags' reads, one definition for readings_many and chosen_many: the tags' rows in [from, to]
+ * The rows of several tags' reads, one definition for readings_many and reading_columns: the tags' rows in [from, to]
  * (`MANY_WHERE`) or, for a range with a start, every row of an identity (key_at, origin) that has a row in it, still
  * within [from, to] (`MANY_RANGE_WHERE`, the range rule of `series_range`).
  */
@@ -126,63 +126,78 @@ ORDER BY tag, observed_at`,
 export type ReadingManyRow = z.output<typeof ReadingManyRow>;
 
 /**
- * Compare's input for several tags in one query, with the choice of one reading per instant made in SQL: for each tag,
- * the rows of `readings_many` / `readings_many_range` (the same FINAL read and range rule) reduced to one reading per
- * instant, the preferred one by the order of services/readings.ts `compareReadings` (source rank, then the greater
- * value, then the greatest origin key: ORIGIN_KEY_ORDER_SQL orders it as JavaScript does), as time-ordered columns
- * (time in epoch ms, value and step as exact decimal strings, precision, source), with the tag's row count and count of
- * exact rows (before the choice: compare's series info counts stored observations). A tag without rows has no row.
- * Reading 5,700 readings as five rows of arrays instead of 5,700 objects, and choosing in ClickHouse, is most of what
- * compare spent beyond the plain read (issue 15, figure 7d). services/series.ts `loadChosenMany` builds the analytics'
- * points from it; tests/integration/analytics/compare-chosen.test.ts proves them equal to `toPoints` of
- * `readings_many` on random rows (ties, conflicts between sources, rounded figures and lower bounds, gaps, UInt64 above 2^53).
+ * Compare's input for several tags in one query, as columns: the rows of `readings_many` / `readings_many_range` (the
+ * same FINAL read, range rule, columns and (tag, time) order), the tag as its position in the `tags` parameter (from 1;
+ * a number, not the tag's text on every row), the time as epoch ms, the precision as a code (1 exact, 2 rounded,
+ * 3 lower bound; the check gives the names back), answered as one row whose fields are the result's columns
+ * (`columns: true`: JSONColumnsWithMetadata, one array per column). services/series.ts
+ * `loadChosenMany` takes one reading per instant from them with the TypeScript rule itself (services/readings.ts
+ * `preferredReading`) and counts the rows. Issue 15, figure 7d: the earlier chosen_many restated that rule in SQL
+ * (window counts, ORDER BY … LIMIT 1 BY, the origin key converted to UTF-16 through ICU, arrays per tag), and
+ * ClickHouse spent about as long planning it as reading the rows. This plain read plans like the baseline's; writing and
+ * parsing 5,700 rows × 8 columns costs about what that planning did (measured: the two load at parity, ~0.9 of the
+ * baseline), but the choice now has one definition, in TypeScript, and needs no ICU on a server. Reading columns needs
+ * no object, and no check, per row. tests/integration/analytics/compare-chosen.test.ts proves loadChosenMany equal to
+ * `toPoints` of readings_many on random rows.
  */
-const PRECISIONS: ReadonlySet<unknown> = new Set(['exact', 'rounded', 'lower_bound']);
+/** The precisions in the order of reading_columns' precision codes (1, 2, 3; 0 would be a precision unknown here). */
+const PRECISION_NAMES = ['exact', 'rounded', 'lower_bound'] as const;
 /**
- * An array column checked in one loop: the same acceptance as z.array of the element schema (an array, every element
- * of that type), at a fraction of zod's per-element cost on compare's 5 × ~1,000-element columns.
+ * Array columns checked in one plain loop each: the same acceptance as z.array of the element schema (an array, every
+ * element of that type), without zod's per-element work or a call per element on compare's ~5,700-element columns.
  */
+const columnOf = <T>(what: string, isArray: (a: unknown[]) => boolean) =>
+  z.custom<T[]>((a) => Array.isArray(a) && isArray(a), { message: `expected an array of ${what}` });
+/** An array column whose elements are checked by a function (report_input's columns). */
 const arrayOf = <T>(what: string, isElement: (x: unknown) => boolean) =>
   z.custom<T[]>((a) => Array.isArray(a) && a.every(isElement), { message: `expected an array of ${what}` });
-const ChosenManyRow = z.object({
-  tag: z.string(),
-  observations: u64.transform(Number),
-  exact_rows: u64.transform(Number),
-  times: arrayOf<number>('finite numbers', (x) => typeof x === 'number' && Number.isFinite(x)),
-  values: arrayOf<string>('strings', (x) => typeof x === 'string'),
-  steps: arrayOf<string>('strings', (x) => typeof x === 'string'),
-  precisions: arrayOf<'exact' | 'rounded' | 'lower_bound'>('exact | rounded | lower_bound', (x) => PRECISIONS.has(x)),
-  sources: arrayOf<string>('strings', (x) => typeof x === 'string'),
+const PRECISIONS: ReadonlySet<unknown> = new Set(PRECISION_NAMES);
+const strings = columnOf<string>('strings', (a) => {
+  for (let i = 0; i < a.length; i++) if (typeof a[i] !== 'string') return false;
+  return true;
 });
-const chosenManySql = (where: string) => `SELECT tag, sum(n) AS observations, sum(n_exact) AS exact_rows,
-  arraySort(groupArray(tuple(t, v, s, p, src))) AS chosen,
-  arrayMap(x -> x.1, chosen) AS times, arrayMap(x -> x.2, chosen) AS values, arrayMap(x -> x.3, chosen) AS steps,
-  arrayMap(x -> x.4, chosen) AS precisions, arrayMap(x -> x.5, chosen) AS sources
-FROM (
-  SELECT tag, toFloat64(toUnixTimestamp64Milli(observed_at)) AS t, count() OVER instant AS n, countIf(precision = 'exact') OVER instant AS n_exact,
-    toString(value) AS v, toString(step) AS s, toString(precision) AS p, toString(source) AS src
-  FROM ${T.observations} FINAL
-  WHERE ${where}
-  WINDOW instant AS (PARTITION BY tag, observed_at)
-  ORDER BY tag, observed_at, ${SOURCE_RANK_SQL} DESC, value DESC, ${ORIGIN_KEY_ORDER_SQL} DESC
-  LIMIT 1 BY tag, observed_at
-)
-GROUP BY tag
-ORDER BY tag`;
-const CHOSEN_MANY_COLUMNS = 'tag, observations, exact_rows, times, values, steps, precisions, sources';
-export const chosenManyQuery = defineQuery({
-  name: 'chosen_many',
+const ReadingColumns = z
+  .object({
+    tag_index: columnOf<number>('tag positions (whole numbers from 1)', (a) => {
+      for (let i = 0; i < a.length; i++) if (typeof a[i] !== 'number' || !Number.isInteger(a[i]) || (a[i] as number) < 1) return false;
+      return true;
+    }),
+    t: columnOf<number>('finite numbers', (a) => {
+      for (let i = 0; i < a.length; i++) if (typeof a[i] !== 'number' || !Number.isFinite(a[i])) return false;
+      return true;
+    }),
+    value: strings,
+    step: strings,
+    precision: columnOf<number>(`precision codes 1–3 (${PRECISION_NAMES.join(', ')})`, (a) => {
+      for (let i = 0; i < a.length; i++) if (a[i] !== 1 && a[i] !== 2 && a[i] !== 3) return false;
+      return true;
+    }).transform((a) => a.map((code) => PRECISION_NAMES[code - 1]!)),
+    source: strings,
+    method: strings,
+    provenance: strings,
+  })
+  .refine((c) => Object.values(c).every((a) => a.length === c.t.length), { message: 'columns of different lengths' });
+const readingColumnsSql = (where: string) => `SELECT toUInt32(indexOf({tags:Array(String)}, tag)) AS tag_index, toFloat64(toUnixTimestamp64Milli(observed_at)) AS t,
+  toString(value) AS value, toString(step) AS step,
+  toUInt8(indexOf([${PRECISION_NAMES.map((p) => `'${p}'`).join(', ')}], precision)) AS precision, source, method, if(method = 'import', provenance, '') AS provenance
+FROM ${T.observations} FINAL
+WHERE ${where}
+ORDER BY tag, observed_at`;
+export const readingColumnsQuery = defineQuery({
+  name: 'reading_columns',
   params: SeriesManyParams,
-  row: ChosenManyRow,
-  sql: `SELECT ${CHOSEN_MANY_COLUMNS} FROM (${chosenManySql(MANY_WHERE)})`,
+  row: ReadingColumns,
+  columns: true,
+  sql: readingColumnsSql(MANY_WHERE),
 });
-export const chosenManyRangeQuery = defineQuery({
-  name: 'chosen_many_range',
+export const readingColumnsRangeQuery = defineQuery({
+  name: 'reading_columns_range',
   params: SeriesManyParams,
-  row: ChosenManyRow,
-  sql: `SELECT ${CHOSEN_MANY_COLUMNS} FROM (${chosenManySql(MANY_RANGE_WHERE)})`,
+  row: ReadingColumns,
+  columns: true,
+  sql: readingColumnsSql(MANY_RANGE_WHERE),
 });
-export type ChosenManyRow = z.output<typeof ChosenManyRow>;
+export type ReadingColumns = z.output<typeof ReadingColumns>;
 
 /** Row count and identity count (metric, key_at, origin: src/schema/identity.ts) without FINAL: tests and duplicate checks. */
 export const rawCountQuery = defineQuery({
@@ -396,4 +411,4 @@ export const eventsQuery = defineQuery({
 });
 
 import { registerQueries } from './registry.ts';
-registerQueries(seriesQuery, seriesRangeQuery, seriesJsonQuery, seriesRangeJsonQuery, readingsManyQuery, readingsManyRangeQuery, chosenManyQuery, chosenManyRangeQuery, rawCountQuery, trackedQuery, trackedTagQuery, reportInputQuery, latestQuery, tagsWithDataQuery, recentFailuresQuery, failuresForTagQuery, observedTimesQuery, importedAtKeysQuery, importedSeriesQuery, eventsQuery);
+registerQueries(seriesQuery, seriesRangeQuery, seriesJsonQuery, seriesRangeJsonQuery, readingsManyQuery, readingsManyRangeQuery, readingColumnsQuery, readingColumnsRangeQuery, rawCountQuery, trackedQuery, trackedTagQuery, reportInputQuery, latestQuery, tagsWithDataQuery, recentFailuresQuery, failuresForTagQuery, observedTimesQuery, importedAtKeysQuery, importedSeriesQuery, eventsQuery);

@@ -10,6 +10,12 @@ export interface NamedQuery<P extends z.ZodType = z.ZodType, R extends z.ZodType
   readonly row: R;
   /** SQL with {name:Type} placeholders only. {table} tokens are not allowed: table names are fixed in the text. */
   readonly sql: string;
+  /**
+   * The answer is one row whose fields are the result's columns, each an array of its values in row order
+   * (ClickHouse's JSONColumnsWithMetadata format), checked once by `row`: for reads of thousands of narrow rows, where an
+   * object and a check per row cost more than the query (compare's readings, issue 15).
+   */
+  readonly columns?: boolean;
 }
 
 export function defineQuery<P extends z.ZodType, R extends z.ZodType>(q: NamedQuery<P, R>): NamedQuery<P, R> {

@@ -1,9 +1,10 @@
 /**
- * Issue 15, figure 7d: compare makes the choice of one reading per instant in SQL (chosen_many, services/series.ts
- * loadChosenMany) instead of reading every row and choosing in TypeScript (toPoints → choosePerInstant). One
- * definition: on random rows in real chDB the SQL gives, for every tag and every kind of range, exactly what the
- * TypeScript definition gives on readings_many's rows — the same points (time, value, precision, step, source) and the
- * same row counts — and compareTags gives the same answer as the earlier code (kept here as the reference).
+ * Issue 15, figure 7d: compare reads its tags' readings as columns in one query (reading_columns; before it, chosen_many
+ * made the choice in SQL) and services/series.ts loadChosenMany takes one reading per instant from them in one pass,
+ * without an object per row. One definition: on random rows in real chDB it gives, for every tag and every kind of
+ * range, exactly what the TypeScript definition gives on readings_many's rows (toPoints → choosePerInstant) — the same
+ * points (time, value, precision, step, source) and the same row counts — and compareTags gives the same answer as the
+ * earlier code (kept here as the reference).
  *
  * The random rows hold what the choice has to get right: several origins at one instant (collected, archived,
  * imported, manual) with ties on rank and value (decided by the origin key), conflicts between sources, rounded
@@ -74,7 +75,7 @@ function randomObservations(seed: number): Observation[] {
   return out;
 }
 
-/** compareTags as it was before chosen_many: readings_many's rows, the choice per instant in TypeScript (the reference). */
+/** compareTags as it was before chosen_many and reading_columns: readings_many's rows, toPoints (the reference). */
 async function compareReference(store: Store, tags: string[], opts: { scale: CompareScale; stepMs: number; from?: string; to?: string; indexAt?: string }) {
   const range = { ...(opts.from ? { from: opts.from } : {}), ...(opts.to ? { to: opts.to } : {}) };
   const byTag = await loadReadingsMany(store, { platform: 'tiktok', metric: 'views', tags }, range);
@@ -104,7 +105,7 @@ const groupByInstant = (rows: Reading[]) => {
 };
 const originKeyText = (x: Reading) => `${x.method === 'import' ? `import:${x.provenance}` : x.method}\u0000${x.source}`;
 
-describe('compare: the choice per instant in SQL (chosen_many) = the TypeScript definition, on random rows (chDB)', () => {
+describe('compare: loadChosenMany (reading_columns, one pass) = the TypeScript definition, on random rows (chDB)', () => {
   let dir: { dir: string; cleanup: () => void };
   let store: ClickHouseStore;
 
@@ -164,6 +165,13 @@ describe('compare: the choice per instant in SQL (chosen_many) = the TypeScript 
         }
       }
     }
+    // tags in another order, repeated: each tag's answer is its own (reading_columns names a tag by its first position)
+    const mixed = [TAGS[3]!, TAGS[0]!, TAGS[3]!, 'no_such_tag', TAGS[0]!, TAGS[7]!];
+    const alone = await loadChosenMany(store, { platform: 'tiktok', metric: 'views', tags: TAGS });
+    const got = await loadChosenMany(store, { platform: 'tiktok', metric: 'views', tags: mixed });
+    expect([...got.keys()]).toEqual([TAGS[3], TAGS[0], 'no_such_tag', TAGS[7]]);
+    for (const tag of [TAGS[3]!, TAGS[0]!, TAGS[7]!]) expect(got.get(tag)).toEqual(alone.get(tag));
+    expect(got.get('no_such_tag')).toEqual({ observations: 0, exactRows: 0, points: [] });
     expect(seen.points).toBeGreaterThan(2000);
     expect(seen.instantsWithSeveral).toBeGreaterThan(300);
     expect(seen.tiesOnRankAndValue).toBeGreaterThan(50);
@@ -191,7 +199,7 @@ describe('compare: the choice per instant in SQL (chosen_many) = the TypeScript 
     expect(rows).toBeGreaterThan(2000);
   });
 
-  it('compare runs one query, chosen_many (chosen_many_range with a start), for all its tags', async () => {
+  it('compare runs one query, reading_columns (reading_columns_range with a start), for all its tags', async () => {
     const names: string[] = [];
     const watched: Store = new Proxy(store, {
       get(target, prop) {
@@ -207,6 +215,6 @@ describe('compare: the choice per instant in SQL (chosen_many) = the TypeScript 
     });
     await compareTags(watched, { tags: TAGS.slice(0, 5).join(',') });
     await compareTags(watched, { tags: TAGS.slice(0, 5).join(','), from: new Date(AT - 3 * DAY).toISOString() });
-    expect(names).toEqual(['chosen_many', 'chosen_many_range']);
+    expect(names).toEqual(['reading_columns', 'reading_columns_range']);
   });
 });

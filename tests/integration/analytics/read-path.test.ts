@@ -162,13 +162,13 @@ describe('read path: one query per answer, same answers (random data, chDB)', ()
   it('compare runs one query for all its tags (it ran one FINAL query per tag)', async () => {
     const c = counting(store);
     const r = await compareTags(c.store, { tags: TAGS.slice(0, 5).join(','), from: new Date(AT - 4 * DAY).toISOString(), to: new Date(AT).toISOString() });
-    // chosen_many(_range) since the choice per instant moved into SQL (compare-chosen.test.ts; was readings_many(_range))
-    expect(c.names).toEqual(['chosen_many_range']);
+    // reading_columns(_range): readings_many's rows as columns (compare-chosen.test.ts; was readings_many(_range), then chosen_many(_range))
+    expect(c.names).toEqual(['reading_columns_range']);
     expect(r.series.map((s) => s.tag)).toEqual(TAGS.slice(0, 5));
     expect(r.series.every((s) => s.observations > 0)).toBe(true);
     const all = counting(store);
     await compareTags(all.store, { tags: TAGS.slice(3, 8).join(',') });
-    expect(all.names).toEqual(['chosen_many']);
+    expect(all.names).toEqual(['reading_columns']);
   });
 
   it('compare reads all its tags in one query, with only the columns the choice per instant needs: loadReadingsMany = loadSeries of each tag projected, for every kind of range, and the comparison is unchanged', async () => {

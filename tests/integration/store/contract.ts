@@ -3,7 +3,8 @@
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import type { Store } from '../../../src/store/store.ts';
-import { seriesQuery, rawCountQuery, trackedQuery, latestQuery, recentFailuresQuery, observedTimesQuery } from '../../../src/store/queries.ts';
+import { seriesQuery, rawCountQuery, trackedQuery, latestQuery, recentFailuresQuery, observedTimesQuery, readingColumnsQuery } from '../../../src/store/queries.ts';
+import { loadChosenMany, loadReadingsMany, toPoints } from '../../../src/services/series.ts';
 import { obs } from '../../helpers/observations.ts';
 import { randomName } from '../../helpers/tmp.ts';
 import { observationLine } from '../../../src/store/rows.ts';
@@ -88,6 +89,34 @@ export function describeStoreContract(backend: string, open: () => Promise<{ sto
       ]);
       const [r] = await store.run(seriesQuery, { platform: 'tiktok', tag, metric: 'views' });
       expect(r).toMatchObject({ value: '16400000000', exact: false, precision: 'rounded', step: '100000000', source: 'tiktok.page.text', provenance: 'https://example.test/tag/x' });
+    });
+
+    it('answers a columns query (reading_columns) as one row of columns, also with no rows, and compare reads it', async () => {
+      const a = randomName('cols').replace(/-/g, '_');
+      const b = `${a}_b`;
+      await store.insertObservations([
+        obs({ tag: a, observedAt: '2024-04-01T00:00:00.000Z', value: '18446744073709551615' }),
+        obs({ tag: a, observedAt: '2024-04-01T00:00:00.000Z', value: '16400000000', exact: false, precision: 'rounded', step: '100000000', method: 'import', source: 'import', provenance: 'f.csv' }),
+        obs({ tag: b, observedAt: '2024-04-01T01:00:00.000Z', value: '7', precision: 'lower_bound', exact: false, method: 'manual', source: 'press' }),
+      ]);
+      const params = { platform: 'tiktok', metric: 'views', tags: [b, a] };
+      const [c] = await store.run(readingColumnsQuery, params);
+      expect(c).toEqual({
+        tag_index: [2, 2, 1],
+        t: [Date.parse('2024-04-01T00:00:00.000Z'), Date.parse('2024-04-01T00:00:00.000Z'), Date.parse('2024-04-01T01:00:00.000Z')],
+        value: expect.arrayContaining(['18446744073709551615', '16400000000']),
+        step: expect.arrayContaining(['0', '100000000']),
+        precision: expect.arrayContaining(['exact', 'rounded', 'lower_bound']),
+        source: expect.arrayContaining(['import', 'press']),
+        method: expect.arrayContaining(['import', 'manual']),
+        provenance: expect.arrayContaining(['f.csv', '']),
+      });
+      expect(await store.run(readingColumnsQuery, { ...params, tags: [`${a}_none`] })).toEqual([{ tag_index: [], t: [], value: [], step: [], precision: [], source: [], method: [], provenance: [] }]);
+      const chosen = await loadChosenMany(store, params);
+      const rows = await loadReadingsMany(store, params);
+      for (const tag of [a, b]) expect(chosen.get(tag)!.points).toEqual(toPoints(rows.get(tag)!));
+      expect(chosen.get(a)!.points.map((p) => p.value)).toEqual([18446744073709551615n]);
+      expect([chosen.get(a)!.observations, chosen.get(a)!.exactRows, chosen.get(b)!.observations, chosen.get(b)!.exactRows]).toEqual([2, 1, 1, 0]);
     });
 
     it('round-trips hostile tag text as data through bound parameters', async () => {

@@ -10,6 +10,8 @@ import { describe, expect, it } from 'vitest';
 import { cleanSeries, localMotion, localMotions, sortAndDedupe } from '../../../src/analytics/clean.ts';
 import type { SeriesPoint } from '../../../src/analytics/types.ts';
 import { cleanSeries as cleanSeriesBefore, sortAndDedupe as sortAndDedupeBefore } from './reference/clean-before-report.ts';
+import { binClean, binHourly, binReadings, type HourBin } from '../../../src/analytics/metrics.ts';
+import { binClean as binCleanBefore, binHourly as binHourlyBefore, binReadings as binReadingsBefore } from './reference/bins-before-compare3.ts';
 import { HOUR, T0, gauss, randInt, rng } from './helpers.ts';
 
 /** A counter with the troubles cleaning exists for. */
@@ -130,5 +132,43 @@ describe('localMotions = localMotion for every interval', () => {
         expect([all.rate[i], all.absRate[i], all.n[i]]).toEqual([one.rate, one.absRate, one.n]);
       }
     }
+  });
+});
+
+describe('binHourly, binReadings and binClean with their fast paths for ordered input equal their earlier versions', () => {
+  it('on ordered, shuffled, repeated-time and non-finite inputs, bins out of order and every kind of as-of time', () => {
+    const r = rng(2026);
+    const shuffle = <T>(xs: T[]): T[] => xs.map((x) => [r(), x] as const).sort((a, b) => a[0] - b[0]).map(([, x]) => x);
+    const kinds = { ordered: 0, general: 0, binsOrdered: 0, binsShuffled: 0 };
+    for (let c = 0; c < 96; c++) {
+      let points = troubled(r).slice(0, randInt(r, 2, 300));
+      const kind = c % 4;
+      // 0: as read (repeated times sometimes); 1: strictly increasing (the fast path); 2: shuffled; 3: a non-finite time
+      if (kind === 1) points = points.filter((p, i) => i === 0 || p.t > points[i - 1]!.t);
+      if (kind === 2) points = shuffle(points);
+      if (kind === 3) points.splice(randInt(r, 0, points.length), 0, { t: [Number.NaN, Number.POSITIVE_INFINITY][c % 2]!, value: 5n, step: 0n, precision: 'exact' });
+      const last = points[points.length - 1]!.t;
+      const ats = [[undefined, Number.POSITIVE_INFINITY][c % 2], T0 + (Number.isFinite(last) ? (last - T0) * r() : 0), T0 - HOUR];
+      for (const at of ats) {
+        const bins = binHourly(points, at);
+        expect(bins, `binHourly ${c} ${at}`).toEqual(binHourlyBefore(points, at));
+        const asOf = at ?? Number.POSITIVE_INFINITY;
+        const variants: HourBin[][] = [bins, shuffle(bins)];
+        if (bins.length > 2) variants.push(bins.map((b, i) => (i === 1 ? { ...b, start: Number.NaN } : b)), bins.map((b, i) => (i === bins.length - 1 ? { ...b, firstAt: Number.NaN } : b)));
+        for (const [v, bs] of variants.entries()) {
+          for (const a of [asOf, asOf - 7 * HOUR]) {
+            expect(binReadings(bs, a), `binReadings ${c} ${v} ${a}`).toEqual(binReadingsBefore(bs, a));
+            expect(binClean(bs, a), `binClean ${c} ${v} ${a}`).toEqual(binCleanBefore(bs, a));
+          }
+          if (v === 0) kinds.binsOrdered++;
+          else kinds.binsShuffled++;
+        }
+      }
+      if (kind === 1) kinds.ordered++;
+      else kinds.general++;
+    }
+    expect(kinds.ordered).toBeGreaterThan(20);
+    expect(kinds.general).toBeGreaterThan(60);
+    expect(kinds.binsShuffled).toBeGreaterThan(kinds.binsOrdered);
   });
 });
