@@ -18,9 +18,10 @@ describe('per-platform limits', () => {
   it('uses the platform entry, else the global limits', () => {
     const cfg = testConfig({ platformLimits: 'instagram=10/60s@1,youtube=20/1m', collectConcurrency: 6, rateLimitMax: 99, rateLimitDurationMs: 1000 });
     // Paced evenly: "M per D" becomes one request every D/M ms (see evenPacing).
-    expect(collectLimitsFor(cfg, 'instagram')).toEqual({ concurrency: 1, limiter: { max: 1, duration: 6000 } });
-    expect(collectLimitsFor(cfg, 'youtube')).toEqual({ concurrency: 6, limiter: { max: 1, duration: 3000 } });
-    expect(collectLimitsFor(cfg, 'tiktok')).toEqual({ concurrency: 6, limiter: { max: 1, duration: 10 } });
+    // The request limit (queue/request-limit.ts, one request per tag of a group job) is the same "M per D", unpaced.
+    expect(collectLimitsFor(cfg, 'instagram')).toEqual({ concurrency: 1, limiter: { max: 1, duration: 6000 }, requestLimit: { max: 10, durationMs: 60_000 } });
+    expect(collectLimitsFor(cfg, 'youtube')).toEqual({ concurrency: 6, limiter: { max: 1, duration: 3000 }, requestLimit: { max: 20, durationMs: 60_000 } });
+    expect(collectLimitsFor(cfg, 'tiktok')).toEqual({ concurrency: 6, limiter: { max: 1, duration: 10 }, requestLimit: { max: 99, durationMs: 1000 } });
   });
 
   it('paces "M per D" evenly so no span of D sees more than M + 1 requests', () => {
