@@ -134,28 +134,41 @@ interface RowSink {
 
 /**
  * The store's import stage (Store.openImportStage): each block is inserted into the stage (a clone of observations_v2
- * and its rollups) while the next is checked, one insert in flight; an accepted file's parts are then attached to the
+ * and its rollups) while the next is checked, up to two inserts in flight (one kept the check waiting on chDB: a paired
+ * 1M-row run gave 21.3k rows/s with one, 24.1k with two); an accepted file's parts are then attached to the
  * real tables.
  */
+/** Stage inserts in flight at once (two blocks of lines held besides the one being checked). */
+export const STAGE_INSERTS_IN_FLIGHT = 2;
+
 class StageSink implements RowSink {
   #blocks = 0;
-  #inflight: Promise<unknown> | undefined;
+  #inflight = new Set<Promise<void>>();
   #failed: { error: unknown } | undefined;
   constructor(
     private readonly store: Store,
     private readonly stage: string,
     private readonly token: string,
+    /** Inserts in flight at once while the next block is checked (each holds one block of lines). */
+    private readonly maxInflight = STAGE_INSERTS_IN_FLIGHT,
   ) {}
-  async #settle(): Promise<void> {
-    await this.#inflight;
-    this.#inflight = undefined;
+  /** Wait until fewer than `below` inserts are in flight; throw the first failure. */
+  async #settle(below = 1): Promise<void> {
+    while (this.#inflight.size >= below) await Promise.race(this.#inflight);
     if (this.#failed) throw this.#failed.error;
   }
   async add(lines: string): Promise<void> {
-    await this.#settle();
-    this.#inflight = this.store.stageObservationLines(this.stage, lines, { dedupToken: `${this.token}-${++this.#blocks}` }).catch((error: unknown) => {
-      this.#failed = { error };
-    });
+    await this.#settle(this.maxInflight);
+    const p: Promise<void> = this.store
+      .stageObservationLines(this.stage, lines, { dedupToken: `${this.token}-${++this.#blocks}` })
+      .then(
+        () => undefined,
+        (error: unknown) => {
+          this.#failed ??= { error };
+        },
+      )
+      .finally(() => this.#inflight.delete(p));
+    this.#inflight.add(p);
   }
   async commit(onLoaded: (rows: number) => void): Promise<number> {
     await this.#settle();
@@ -164,7 +177,7 @@ class StageSink implements RowSink {
     return rows;
   }
   async discard(): Promise<void> {
-    await this.#inflight;
+    await Promise.all(this.#inflight);
     await this.store.dropImportStage(this.stage);
   }
 }
