@@ -132,15 +132,15 @@ interface RowSink {
   discard(): Promise<void>;
 }
 
+/** Stage inserts in flight at once (two blocks of lines held besides the one being checked). */
+const STAGE_INSERTS_IN_FLIGHT = 2;
+
 /**
  * The store's import stage (Store.openImportStage): each block is inserted into the stage (a clone of observations_v2
  * and its rollups) while the next is checked, up to two inserts in flight (one kept the check waiting on chDB: a paired
  * 1M-row run gave 21.3k rows/s with one, 24.1k with two); an accepted file's parts are then attached to the
  * real tables.
  */
-/** Stage inserts in flight at once (two blocks of lines held besides the one being checked). */
-export const STAGE_INSERTS_IN_FLIGHT = 2;
-
 class StageSink implements RowSink {
   #blocks = 0;
   #inflight = new Set<Promise<void>>();
@@ -149,8 +149,6 @@ class StageSink implements RowSink {
     private readonly store: Store,
     private readonly stage: string,
     private readonly token: string,
-    /** Inserts in flight at once while the next block is checked (each holds one block of lines). */
-    private readonly maxInflight = STAGE_INSERTS_IN_FLIGHT,
   ) {}
   /** Wait until fewer than `below` inserts are in flight; throw the first failure. */
   async #settle(below = 1): Promise<void> {
@@ -158,7 +156,7 @@ class StageSink implements RowSink {
     if (this.#failed) throw this.#failed.error;
   }
   async add(lines: string): Promise<void> {
-    await this.#settle(this.maxInflight);
+    await this.#settle(STAGE_INSERTS_IN_FLIGHT);
     const p: Promise<void> = this.store
       .stageObservationLines(this.stage, lines, { dedupToken: `${this.token}-${++this.#blocks}` })
       .then(
