@@ -2,13 +2,13 @@
  * `npm run bench`: the benchmark figures of docs/reliability.md, each a ratio measured within this one run (so the
  * machine's speed cancels out), written to bench/results/<YYYY-MM-DD>.md and printed.
  *
- *   node bin/run-ts.js bench/run.ts [--quick] [--only 1,2,3,4,5,6,7] [--import-rows N] [--pipeline-samples N] [--read-store-dir DIR]
+ *   node bin/run-ts.js bench/run.ts [--quick] [--only 1,2,3,4,5,6,7] [--import-rows N] [--pipeline-samples N] [--pipeline-warmup N] [--read-store-dir DIR]
  *
  * --only 5 runs the import figures alone (--only 6 the CLI start, --only 7 the read path: its 10,000-tag store is
  * generated once and cached under bench/.data, see bench/lib/read-store.ts; --read-store-dir DIR or TAGPULSE_BENCH_READ_STORE
  * uses an existing generated store instead, never rebuilt); --import-rows N sets the large import file to N rows (the small one and the
- * rate rounds to N/10), for a busy machine where 2 million rows take too long. --pipeline-samples N sets figure 1's samples per
- * round (e.g. the 3,000 it used before, to compare).
+ * rate rounds to N/10), for a busy machine where 2 million rows take too long. --pipeline-samples N and --pipeline-warmup N set
+ * figure 1's samples per round and warm-up samples (e.g. 3,000 and 300, its sizes before, to compare).
  *
  * --quick uses the small sizes of the CI smoke test. Every loop is bounded in count and time. The 30-minute soak is a
  * separate script: bench/soak.ts.
@@ -32,10 +32,16 @@ const only = args.includes('--only') ? new Set((args[args.indexOf('--only') + 1]
 const base = quick ? BENCH_SIZES.quick : BENCH_SIZES.full;
 const importRows = args.includes('--import-rows') ? Number(args[args.indexOf('--import-rows') + 1]) : undefined;
 if (importRows !== undefined && !(Number.isInteger(importRows) && importRows >= 1000)) throw new Error('--import-rows takes a whole number ≥ 1000');
-const pipelineSamples = args.includes('--pipeline-samples') ? Number(args[args.indexOf('--pipeline-samples') + 1]) : undefined;
-if (pipelineSamples !== undefined && !(Number.isInteger(pipelineSamples) && pipelineSamples >= 100)) throw new Error('--pipeline-samples takes a whole number ≥ 100');
+const countArg = (name: string, min: number): number | undefined => {
+  if (!args.includes(name)) return undefined;
+  const n = Number(args[args.indexOf(name) + 1]);
+  if (!(Number.isInteger(n) && n >= min)) throw new Error(`${name} takes a whole number ≥ ${min}`);
+  return n;
+};
+const pipelineSamples = countArg('--pipeline-samples', 100);
+const pipelineWarmup = countArg('--pipeline-warmup', 10);
 const withImport = importRows ? { ...base, import: { ...base.import, bigRows: importRows, smallRows: Math.round(importRows / 10), rateRows: Math.min(base.import.rateRows, Math.round(importRows / 10)) } } : base;
-const sizes = pipelineSamples ? { ...withImport, pipeline: { ...withImport.pipeline, samples: pipelineSamples } } : withImport;
+const sizes = { ...withImport, pipeline: { ...withImport.pipeline, ...(pipelineSamples ? { samples: pipelineSamples } : {}), ...(pipelineWarmup ? { warmup: pipelineWarmup } : {}) } };
 const chromiumPath = loadConfig({ configFile: undefined }).chromiumPath;
 /** --read-store-dir DIR (or TAGPULSE_BENCH_READ_STORE): figure 7 uses this existing generated store instead of its cache. */
 const readStoreDir = args.includes('--read-store-dir') ? args[args.indexOf('--read-store-dir') + 1] : process.env.TAGPULSE_BENCH_READ_STORE;
