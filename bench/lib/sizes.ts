@@ -20,7 +20,7 @@ export interface BenchSizes {
 export const BENCH_SIZES: { full: BenchSizes; quick: BenchSizes } = {
   full: {
     // Figure 1: rounds of several seconds, so the loader's flush wait after a round's last sample (up to loadFlushMs) stays a
-    // small share of a throughput figure (it was 9–33 % of 3,000-sample rounds of about 1 s); a warm-up of 3,000 on both
+    // small share of a throughput figure (it was 7–33 % of 3,000-sample rounds of about 1 s); a warm-up of 3,000 on both
     // sides, because with 300 the first measured round was the slowest on both sides in most runs (quiet machine: round
     // ratios 0.29, 0.39, 0.39 and 0.32, 0.39, 0.40).
     pipeline: { samples: 15_000, warmup: 3000, concurrency: 16, timeoutMs: 300_000, rounds: 3 },
