@@ -41,11 +41,6 @@ export const CHANGEPOINT_DEFAULTS = {
   sigmaWindowBins: 25,
 };
 
-/** The mean-and-slope cost (or the mean cost) of `y` with noise σ. */
-function normalMeanCost0(y: readonly number[], sigma: number, slope: boolean): SegmentCost {
-  return slope ? normalMeanSlopeCost(y, sigma) : normalMeanCost(y, sigma);
-}
-
 /** Cost of the segment y[a..b) (half-open indices). */
 export type SegmentCost = (a: number, b: number) => number;
 
@@ -230,6 +225,99 @@ export function pelt(n: number, cost: SegmentCost, penalty: number, minSegment =
   return cps.reverse();
 }
 
+/**
+ * `pelt(n, normalMeanSlopeCost(y, sigma), penalty, minSegment, skip)` with the cost written into the loop: the same
+ * prefix sums, the same expressions in the same order (so the same values, bit for bit), and the same candidate
+ * order, so the same change points. On a series without changes PELT's pruning never fires (splitting always lowers
+ * the cost, so no candidate is ever worse than F(t)) and every (τ, t) pair is costed: ~60,000 costs for the bench's
+ * 359 bins, where the call through the closure and the reloads of the end sums were most of the time (figure 7j).
+ * tests/unit/analytics/changepoints-equivalence.test.ts checks it against `pelt` with the closure, and its optimal costs
+ * F(t) (written to `costsOut` when given, for that test) against the same recursion with the closure, bit for bit.
+ */
+export function peltMeanSlope(y: readonly number[], sigma: number, penalty: number, minSegment = 1, skip = 0, costsOut?: Float64Array): number[] {
+  const n = y.length;
+  const minSeg = Math.max(1, Math.floor(minSegment));
+  if (n < 2 * minSeg + skip) return [];
+  // the prefix sums of normalMeanSlopeCost
+  const cy = n > 0 ? y.reduce((s, v) => s + v, 0) / n : 0;
+  const cx = (n - 1) / 2;
+  const sx = new Float64Array(n + 1);
+  const sxx = new Float64Array(n + 1);
+  const sy = new Float64Array(n + 1);
+  const syy = new Float64Array(n + 1);
+  const sxy = new Float64Array(n + 1);
+  for (let i = 0; i < n; i++) {
+    const x = i - cx;
+    const v = y[i]! - cy;
+    sx[i + 1] = sx[i]! + x;
+    sxx[i + 1] = sxx[i]! + x * x;
+    sy[i + 1] = sy[i]! + v;
+    syy[i + 1] = syy[i]! + v * v;
+    sxy[i + 1] = sxy[i]! + x * v;
+  }
+  const inv = 1 / (sigma * sigma);
+  // the loop of `pelt`
+  const F = new Float64Array(n + 1).fill(Infinity);
+  const last = new Int32Array(n + 1).fill(-1);
+  F[0] = -penalty;
+  const R = new Int32Array(n + 1);
+  const vals = new Float64Array(n + 1);
+  const costed = new Uint8Array(n + 1);
+  let size = 1;
+  R[0] = 0;
+  for (let t = minSeg; t <= n; t++) {
+    let best = Infinity;
+    let arg = -1;
+    const sxB = sx[t]!;
+    const sxxB = sxx[t]!;
+    const syB = sy[t]!;
+    const syyB = syy[t]!;
+    const sxyB = sxy[t]!;
+    for (let r = 0; r < size; r++) {
+      const tau = R[r]!;
+      const s0 = tau === 0 ? 0 : tau + skip;
+      const fTau = F[tau]!;
+      if (t - s0 < minSeg || !Number.isFinite(fTau)) {
+        costed[r] = 0;
+        continue;
+      }
+      // normalMeanSlopeCost(s0, t); m ≥ minSeg ≥ 1 here, so its m ≤ 0 case cannot occur
+      const m = t - s0;
+      const X = sxB - sx[s0]!;
+      const Y = syB - sy[s0]!;
+      const Sxx = sxxB - sxx[s0]! - (X * X) / m;
+      const Syy = syyB - syy[s0]! - (Y * Y) / m;
+      const Sxy = sxyB - sxy[s0]! - (X * Y) / m;
+      const rss = Sxx > 0 ? Syy - (Sxy * Sxy) / Sxx : Syy;
+      const v = fTau + Math.max(0, rss) * inv;
+      vals[r] = v;
+      costed[r] = 1;
+      if (v + penalty < best) {
+        best = v + penalty;
+        arg = tau;
+      }
+    }
+    F[t] = best;
+    last[t] = arg;
+    let kept = 0;
+    for (let r = 0; r < size; r++) {
+      if (!costed[r] || vals[r]! <= best) R[kept++] = R[r]!;
+    }
+    size = kept;
+    if (Number.isFinite(best)) R[size++] = t;
+  }
+  if (costsOut) costsOut.set(F.subarray(0, Math.min(costsOut.length, n + 1)));
+  const cps: number[] = [];
+  let t = n;
+  while (t > 0) {
+    const tau = last[t]!;
+    if (tau <= 0) break;
+    cps.push(tau);
+    t = tau;
+  }
+  return cps.reverse();
+}
+
 /** A detected change of growth regime. */
 export interface ChangePoint {
   /** ISO start of the first bin of the new segment. */
@@ -283,8 +371,10 @@ export function detectChangePoints(series: readonly CounterPoint[], opts: Change
   for (let i = 1; i < series.length; i++) if (!series[i]!.gap) gapsMs.push(series[i]!.t - series[i - 1]!.t);
   const lag = Math.max(1, Math.ceil((gapsMs.length ? median(gapsMs) : 0) / rs.binMs));
   const sigma = Math.max(diffNoiseSigma(y, o.sigmaFloor, lag), estimateNoiseSigma(y, o.sigmaWindowBins, o.sigmaFloor));
-  const cost = slope ? normalMeanCost0(y, sigma, slope) : normalMeanCost(y, sigma);
-  const found = pelt(n, cost, o.penaltyMultiplier * (slope ? 3 : 2) * Math.log(n), Math.max(o.minSegmentBins, slope ? 3 : 1), 1);
+  const penalty = o.penaltyMultiplier * (slope ? 3 : 2) * Math.log(n);
+  const minSegment = Math.max(o.minSegmentBins, slope ? 3 : 1);
+  // the mean-and-slope cost written into PELT's loop (peltMeanSlope: the same change points as pelt with the cost)
+  const found = slope ? peltMeanSlope(y, sigma, penalty, minSegment, 1) : pelt(n, normalMeanCost(y, sigma), penalty, minSegment, 1);
   // no change point at a gap edge: a change during a gap cannot be located, and the bins beside it are partial
   const gapSpans: [number, number][] = [];
   for (let i = 1; i < series.length; i++) if (series[i]!.gap) gapSpans.push([series[i - 1]!.t, series[i]!.t]);

@@ -6,6 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { estimateNoiseSigma, median, normalMeanCost, normalMeanSlopeCost, pelt, runningMedianResiduals, type SegmentCost } from '../../../src/analytics/index.ts';
+import { peltMeanSlope } from '../../../src/analytics/changepoints.ts';
 import { gauss, randInt, rng } from './helpers.ts';
 
 // ---- the old implementations (src/analytics/changepoints.ts before this change), unchanged ----
@@ -139,5 +140,67 @@ describe('change-point internals equal the old implementations exactly', () => {
       const skip = randInt(r, 0, 1);
       expect(pelt(n, cost, 3, minSeg, skip)).toEqual(oldPelt(n, cost, 3, minSeg, skip));
     }
+  });
+});
+
+/**
+ * Figure 7j (branch report5): `peltMeanSlope`, PELT with the mean-and-slope cost written into its loop, gives the
+ * change points of `pelt` with `normalMeanSlopeCost` (and of the old PELT above), on series with and without changes,
+ * with ±Infinity and NaN values (costs that are NaN or infinite), every minimum segment and skip.
+ */
+/** F(t) of the old PELT above (the same recursion and pruning), with the cost as a closure. */
+function optimalCosts(n: number, cost: SegmentCost, penalty: number, minSegment: number, skip: number): Float64Array {
+  const minSeg = Math.max(1, Math.floor(minSegment));
+  const F = new Float64Array(n + 1).fill(Infinity);
+  F[0] = -penalty;
+  let R: number[] = [0];
+  for (let t = minSeg; t <= n; t++) {
+    let best = Infinity;
+    const vals = new Map<number, number>();
+    for (const tau of R) {
+      const s0 = tau === 0 ? 0 : tau + skip;
+      if (t - s0 < minSeg || !Number.isFinite(F[tau]!)) continue;
+      const v = F[tau]! + cost(s0, t);
+      vals.set(tau, v);
+      if (v + penalty < best) best = v + penalty;
+    }
+    F[t] = best;
+    R = R.filter((tau) => {
+      const v = vals.get(tau);
+      return v === undefined || v <= best;
+    });
+    if (Number.isFinite(best)) R.push(t);
+  }
+  return F;
+}
+
+describe('peltMeanSlope = pelt with normalMeanSlopeCost', () => {
+  it('on 600 random series (changes, none, noisy, constant runs, non-finite values)', () => {
+    const r = rng(7075);
+    let withChanges = 0;
+    let none = 0;
+    for (let c = 0; c < 600; c++) {
+      const n = randInt(r, 0, c < 560 ? 300 : 800);
+      const y = c % 5 === 4 ? Array.from({ length: n }, () => gauss(r) * 2) : randomSeries(r, n);
+      if (c % 11 === 10 && n > 0) y[randInt(r, 0, n - 1)] = [Infinity, -Infinity, Number.NaN][randInt(r, 0, 2)]!;
+      const sigma = [0.02 + r() * 0.5, 2.1, 0.05][c % 3]!;
+      const penalty = (0.2 + r() * 6) * Math.log(Math.max(2, n));
+      const minSeg = randInt(r, 0, 8);
+      const skip = randInt(r, 0, 1);
+      const want = pelt(n, normalMeanSlopeCost(y, sigma), penalty, minSeg, skip);
+      const F = new Float64Array(n + 1);
+      expect(peltMeanSlope(y, sigma, penalty, minSeg, skip, F), `case ${c}`).toEqual(want);
+      if (n >= 2 * Math.max(1, minSeg) + skip) {
+        const Fwant = optimalCosts(n, normalMeanSlopeCost(y, sigma), penalty, minSeg, skip);
+        let t = 0;
+        while (t <= n && Object.is(F[t], Fwant[t])) t++;
+        expect(t, `case ${c}: F(${t}) is ${F[t]}, the closure gives ${Fwant[t]}`).toBe(n + 1);
+      }
+      expect(want).toEqual(oldPelt(n, normalMeanSlopeCost(y, sigma), penalty, minSeg, skip));
+      if (want.length) withChanges++;
+      else if (n > 40) none++;
+    }
+    expect(withChanges, 'series with change points').toBeGreaterThan(150);
+    expect(none, 'longer series without one (every pair costed)').toBeGreaterThan(50);
   });
 });
