@@ -60,8 +60,31 @@ export function compareReadings(a: ChoiceFields, b: ChoiceFields): number {
   return ka === kb ? 0 : ka < kb ? 1 : -1;
 }
 
-/** Rows grouped by instant (ms), in time order. */
+/**
+ * Rows grouped by instant (ms), in time order; within an instant in their input order. Rows already in time order (as
+ * the store's reads give them: a report's rows, figure 7h) are grouped as they come, adjacent equal instants together:
+ * the same groups in the same order as the map below, without the map, its sort and its arrays. Any row out of order
+ * (or an unparsable time) falls back to the map.
+ */
 function byInstant<R extends ReadingRow>(rows: R[]): R[][] {
+  const out: R[][] = [];
+  let prev = -Infinity;
+  let group: R[] = [];
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i]!;
+    const t = Date.parse(r.observed_at);
+    if (t === prev) group.push(r);
+    else if (t > prev) {
+      group = [r];
+      out.push(group);
+      prev = t;
+    } else return byInstantUnordered(rows);
+  }
+  return out;
+}
+
+/** `byInstant` for rows in any order. */
+function byInstantUnordered<R extends ReadingRow>(rows: R[]): R[][] {
   const groups = new Map<number, R[]>();
   for (const r of rows) {
     const t = Date.parse(r.observed_at);
