@@ -24,11 +24,13 @@ export function bigMin(a: bigint, b: bigint): bigint {
 
 /**
  * k-th smallest element (0-based) of `a`, found in place with Hoare-style quickselect (median-of-three pivot).
- * Average O(n). Mutates the order of `a`.
+ * Average O(n). Mutates the order of `a`: afterwards a[k] holds that element, every element before it is ≤ it and every
+ * element after it ≥ it (by `<`). So a later rank can be looked for between two ranks already selected: `from`..`to`
+ * (default the whole array) must hold rank k, with everything before `from` ≤ and everything after `to` ≥ it.
  */
-export function quickselect(a: Float64Array, k: number): number {
-  let lo = 0;
-  let hi = a.length - 1;
+export function quickselect(a: Float64Array, k: number, from = 0, to = a.length - 1): number {
+  let lo = from;
+  let hi = to;
   while (hi > lo) {
     const mid = (lo + hi) >>> 1;
     // median-of-three pivot
