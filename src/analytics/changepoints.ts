@@ -12,7 +12,7 @@
  */
 import type { CounterPoint } from './types.ts';
 import { MS_PER_HOUR, median, medianInPlace, toIso } from './math.ts';
-import { rateSeries } from './velocity.ts';
+import { rateSeries, type RateSeriesMemo } from './velocity.ts';
 
 /** Segment cost families. 'mean': normal mean shift; 'meanSlope': normal mean-and-slope (growth-rate) change. */
 export type SegmentCostKind = 'mean' | 'meanSlope';
@@ -334,6 +334,8 @@ export type ChangePointOptions = Partial<typeof CHANGEPOINT_DEFAULTS> & {
   to?: number;
   /** Rounding rule of the grid (see `rateSeries`), default 2. */
   minSteps?: number;
+  /** The series' rate grids shared with another caller (`RateSeriesMemo` of this series; the same values without it). */
+  rates?: RateSeriesMemo;
 };
 
 /**
@@ -357,7 +359,7 @@ export function detectChangePoints(series: readonly CounterPoint[], opts: Change
     baseBinMs: o.baseBinMs,
     maxBins: o.maxBins,
     minSteps: opts.minSteps,
-  });
+  }, opts.rates);
   if (rs === null) return [];
   const bins = rs.bins;
   const pos = bins.filter((b) => b.velocityPerHour > 0);

@@ -14,7 +14,7 @@
  */
 import type { CounterPoint } from './types.ts';
 import { MS_PER_DAY, MS_PER_HOUR, mulberry32, quantileSorted, median, roundToBigInt, toIso } from './math.ts';
-import { rateSeries } from './velocity.ts';
+import { rateSeries, type RateSeriesMemo } from './velocity.ts';
 
 /** Curve families. */
 export type LifecycleModel = 'logistic' | 'gompertz';
@@ -64,6 +64,8 @@ export const LIFECYCLE_DEFAULTS = {
 export type LifecycleOptions = Partial<typeof LIFECYCLE_DEFAULTS> & {
   /** Rounding rule of the grid (see `rateSeries`), default 2. */
   minSteps?: number;
+  /** The series' rate grids shared with another caller (`RateSeriesMemo` of this series; the same values without it). */
+  rates?: RateSeriesMemo;
 };
 
 /** Increments on grid bins, time in days since `t0`, values scaled by `scale`. */
@@ -469,7 +471,7 @@ export function fitLifecycle(series: readonly CounterPoint[], opts: LifecycleOpt
     baseBinMs: o.baseBinMs,
     maxBins: o.maxBins,
     minSteps: opts.minSteps,
-  });
+  }, opts.rates);
   if (rs === null || rs.bins.length < o.minBins) return null;
   if (!peakObserved(rs.bins.map((b) => b.velocityPerHour), o.smoothingBins, o.peakDropFraction)) return null;
 

@@ -12,6 +12,7 @@ import { BREAKOUT_DEFINITION, GROWTH_DEFAULTS, MAD_SCALE, MEAN_AD_SCALE } from '
 import { CHANGEPOINT_DEFAULTS, detectChangePoints } from './changepoints.ts';
 import { LIFECYCLE_DEFAULTS, fitLifecycle } from './lifecycle.ts';
 import { METRIC_DEFAULTS, binHourly, computeMetrics, type WindowMetric } from './metrics.ts';
+import { RateSeriesMemo } from './velocity.ts';
 
 /** Version of the analytics methods; bump on any change that can alter a report. */
 export const ANALYTICS_VERSION = '2.0.0';
@@ -382,10 +383,14 @@ export function computeReport(points: readonly SeriesPoint[], opts: ReportOption
     minPeakWidthBins: p.lifecycleMinPeakWidthBins,
     minSteps: p.roundingMinSteps,
   };
-  const fitsOf = (): ReportFits => ({
-    changePoints: detectChangePoints(adjusted, changePointOptions).filter((c) => Number.isFinite(c.before) && Number.isFinite(c.after)),
-    lifecycle: fitLifecycle(adjusted, lifecycleOptions),
-  });
+  const fitsOf = (): ReportFits => {
+    // both fits bin the same adjusted series, usually at the same width: its rate grid once (RateSeriesMemo)
+    const rates = new RateSeriesMemo(adjusted);
+    return {
+      changePoints: detectChangePoints(adjusted, { ...changePointOptions, rates }).filter((c) => Number.isFinite(c.before) && Number.isFinite(c.after)),
+      lifecycle: fitLifecycle(adjusted, { ...lifecycleOptions, rates }),
+    };
+  };
   const { changePoints, lifecycle } = opts.fitMemo ? opts.fitMemo.fits(adjusted, [changePointOptions, lifecycleOptions], fitsOf) : fitsOf();
   const cg = m.counterGrowth;
   const vg = m.velocityGrowth;

@@ -281,7 +281,29 @@ export function rateSeries(
   from: number,
   to: number,
   opts: { baseBinMs: number; maxBins: number; minSteps?: number },
+  memo?: RateSeriesMemo,
 ): RateSeries | null {
+  const shared = memo !== undefined && memo.counter === counter ? memo : undefined;
+  const g = shared ? shared.grid(from, to, opts) : rateGrid(counter, from, to, opts);
+  if (g === null) return null;
+  const width = rateWidth(g, opts.maxBins);
+  if (width === null) return null;
+  return shared ? shared.bins(g, width) : rateBins(g, width);
+}
+
+/** What `rateSeries` derives before it picks the width: everything that does not depend on `maxBins`. */
+interface RateGrid {
+  series: CounterPoint[];
+  lo: number;
+  hi: number;
+  span: number;
+  delta: number;
+  q: number;
+  minSteps: number;
+  finest: number;
+}
+
+function rateGrid(counter: readonly CounterPoint[], from: number, to: number, opts: { baseBinMs: number; minSteps?: number }): RateGrid | null {
   const series = rateKnots(counter);
   const n = series.length;
   if (n < 2) return null;
@@ -302,25 +324,57 @@ export function rateSeries(
   gaps.sort((a, b) => a - b);
   const medianGapMs = gaps.length ? gaps[gaps.length >> 1]! : 0;
   const finest = Math.max(opts.baseBinMs, RATE_BIN_LADDER_MS.find((w) => w >= medianGapMs) ?? opts.baseBinMs);
-  const candidates = RATE_BIN_LADDER_MS.filter((w) => w >= finest && span / w <= opts.maxBins);
+  return { series, lo, hi, span, delta: total.delta, q, minSteps, finest };
+}
+
+/** The bin width `rateSeries` uses for at most `maxBins` bins, or null when no width gives so few. */
+function rateWidth(g: RateGrid, maxBins: number): number | null {
+  const candidates = RATE_BIN_LADDER_MS.filter((w) => w >= g.finest && g.span / w <= maxBins);
   if (candidates.length === 0) return null;
-  let width: number | undefined;
   for (const w of candidates) {
-    if (q === 0 || (total.delta * w) / span >= minSteps * q) {
-      width = w;
-      break;
-    }
+    if (g.q === 0 || (g.delta * w) / g.span >= g.minSteps * g.q) return w;
   }
-  if (width === undefined) {
-    const ok = candidates.filter((w) => span / w >= 3);
-    width = ok.length > 0 ? ok[ok.length - 1]! : candidates[0]!;
-  }
-  const start = Math.ceil(lo / width) * width;
-  const end = Math.floor(hi / width) * width;
+  const ok = candidates.filter((w) => g.span / w >= 3);
+  return ok.length > 0 ? ok[ok.length - 1]! : candidates[0]!;
+}
+
+function rateBins(g: RateGrid, width: number): RateSeries {
+  const start = Math.ceil(g.lo / width) * width;
+  const end = Math.floor(g.hi / width) * width;
   if (!(end > start)) return { binMs: width, bins: [] };
   const hours = width / MS_PER_HOUR;
-  const bins = rebin(series, start, end, width)
+  const bins = rebin(g.series, start, end, width)
     .filter((b): b is Bin & { increment: number } => b.increment !== null)
     .map((b) => ({ start: b.start, end: b.end, increment: b.increment, velocityPerHour: b.increment / hours }));
   return { binMs: width, bins };
+}
+
+/**
+ * `rateSeries` of one counter shared by several callers (a report's change points and lifecycle fit, figure 7j): the
+ * part before the width is chosen is computed once per (from, to, baseBinMs, minSteps), the bins once per width. Both
+ * callers' options usually give the same width (the change points allow 1,000 bins, the lifecycle 400; a month of
+ * hourly samples is 2-hourly in both), and then the second call costs nothing. The same values as without it: the
+ * same functions on the same input. The bins are shared, so callers must not change them (none does). Bound to one
+ * counter array; `rateSeries` ignores a memo of another one.
+ */
+export class RateSeriesMemo {
+  readonly #grids = new Map<string, RateGrid | null>();
+  readonly #bins = new Map<RateGrid, Map<number, RateSeries>>();
+  constructor(readonly counter: readonly CounterPoint[]) {}
+  grid(from: number, to: number, opts: { baseBinMs: number; minSteps?: number }): RateGrid | null {
+    const key = `${from}|${to}|${opts.baseBinMs}|${opts.minSteps ?? 2}`;
+    let g = this.#grids.get(key);
+    if (g === undefined) {
+      g = rateGrid(this.counter, from, to, opts);
+      this.#grids.set(key, g);
+    }
+    return g;
+  }
+  bins(g: RateGrid, width: number): RateSeries {
+    let byWidth = this.#bins.get(g);
+    if (!byWidth) this.#bins.set(g, (byWidth = new Map()));
+    let rs = byWidth.get(width);
+    if (!rs) byWidth.set(width, (rs = rateBins(g, width)));
+    return { binMs: rs.binMs, bins: rs.bins };
+  }
 }
