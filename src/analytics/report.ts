@@ -227,49 +227,85 @@ interface ReportFits {
  * every adjusted point (t, value, step, raw, precision, gap) and both option objects, spelled out in full. A hit is
  * therefore the answer the computation gives for that input, and any change of the tag's data that reaches the fits (a
  * new, revised or deleted observation, a later as-of time that admits one more point, another cadence that moves a gap)
- * is another key; a change that does not reach them cannot change their answer. Map keys compare the full strings, so
- * two inputs never share an entry. Least recently used entries go first; hits return copies, so no caller can change
- * a kept answer. Held by the service that builds reports (services/report.ts), cleared by nothing else.
+ * is another key; a change that does not reach them cannot change their answer. A kept input is compared with the asked
+ * one field by field (`sameInput`), so two inputs never share an entry. Least recently used entries go first; hits
+ * return copies, so no caller can change a kept answer. Held by the service that builds reports (services/report.ts), cleared by nothing else.
  */
 export class ReportFitMemo {
-  readonly #entries = new Map<string, ReportFits>();
+  /** Most recently used last. */
+  readonly #entries: FitEntry[] = [];
   /** Calls answered from the memo and calls that computed (for tests and the benchmark). */
   hits = 0;
   misses = 0;
   constructor(readonly capacity = 64) {}
   get size(): number {
-    return this.#entries.size;
+    return this.#entries.length;
   }
   clear(): void {
-    this.#entries.clear();
+    this.#entries.length = 0;
   }
   /** The kept fits of this input, or the computed ones (then kept). */
   fits(adjusted: readonly AdjustedPoint[], options: unknown, compute: () => ReportFits): ReportFits {
-    const key = fitKey(adjusted, options);
-    let hit = this.#entries.get(key);
-    if (hit !== undefined) {
+    const optionsKey = optionsText(options);
+    const i = this.#entries.findIndex((e) => e.optionsKey === optionsKey && sameInput(e, adjusted));
+    let hit: FitEntry;
+    if (i >= 0) {
       this.hits++;
-      this.#entries.delete(key);
+      hit = this.#entries.splice(i, 1)[0]!;
     } else {
       this.misses++;
-      hit = compute();
-      if (this.#entries.size >= this.capacity) this.#entries.delete(this.#entries.keys().next().value!);
+      hit = { optionsKey, ...inputCopy(adjusted), fits: compute() };
+      if (this.#entries.length >= this.capacity) this.#entries.shift();
     }
-    this.#entries.set(key, hit);
-    return { changePoints: hit.changePoints.map((c) => ({ ...c })), lifecycle: hit.lifecycle === null ? null : { ...hit.lifecycle } };
+    this.#entries.push(hit);
+    return { changePoints: hit.fits.changePoints.map((c) => ({ ...c })), lifecycle: hit.fits.lifecycle === null ? null : { ...hit.fits.lifecycle } };
   }
 }
 
-/** The memo key: the options (JSON) and every field of every point, in a fixed order. */
-function fitKey(adjusted: readonly AdjustedPoint[], options: unknown): string {
-  const parts = new Array<string>(adjusted.length + 1);
-  // numbers spelled by String (JSON would write NaN and ±Infinity as null), −0 apart from 0
-  parts[0] = JSON.stringify(options, (_k, v: unknown) => (typeof v === 'number' ? `n:${Object.is(v, -0) ? '-0' : String(v)}` : v));
-  for (let i = 0; i < adjusted.length; i++) {
+/**
+ * One kept input and its fits. The input is a copy of every field of every adjusted point, compared field by field on
+ * lookup (numbers by `Object.is`, bigints and strings by value, `gap` as true, false or absent): the whole input is the
+ * key, as the text key before it spelled out, without writing ~700 points as text on every report (figure 7h).
+ */
+interface FitEntry {
+  optionsKey: string;
+  t: Float64Array;
+  value: bigint[];
+  step: bigint[];
+  raw: bigint[];
+  precision: string[];
+  gap: (boolean | undefined)[];
+  fits: ReportFits;
+}
+
+function inputCopy(adjusted: readonly AdjustedPoint[]): Omit<FitEntry, 'optionsKey' | 'fits'> {
+  const n = adjusted.length;
+  const out = { t: new Float64Array(n), value: new Array<bigint>(n), step: new Array<bigint>(n), raw: new Array<bigint>(n), precision: new Array<string>(n), gap: new Array<boolean | undefined>(n) };
+  for (let i = 0; i < n; i++) {
     const p = adjusted[i]!;
-    parts[i + 1] = `${p.t},${p.value},${p.step},${p.raw},${p.precision},${p.gap === true ? 1 : p.gap === false ? 0 : '-'}`;
+    out.t[i] = p.t;
+    out.value[i] = p.value;
+    out.step[i] = p.step;
+    out.raw[i] = p.raw;
+    out.precision[i] = p.precision;
+    out.gap[i] = p.gap;
   }
-  return parts.join(';');
+  return out;
+}
+
+function sameInput(e: FitEntry, adjusted: readonly AdjustedPoint[]): boolean {
+  const n = adjusted.length;
+  if (e.t.length !== n) return false;
+  for (let i = 0; i < n; i++) {
+    const p = adjusted[i]!;
+    if (!Object.is(e.t[i], p.t) || e.value[i] !== p.value || e.step[i] !== p.step || e.raw[i] !== p.raw || e.precision[i] !== p.precision || e.gap[i] !== p.gap) return false;
+  }
+  return true;
+}
+
+/** The options as text: numbers spelled by String (JSON would write NaN and ±Infinity as null), −0 apart from 0. */
+function optionsText(options: unknown): string {
+  return JSON.stringify(options, (_k, v: unknown) => (typeof v === 'number' ? `n:${Object.is(v, -0) ? '-0' : String(v)}` : v));
 }
 
 const finiteOrNull = (x: number | null | undefined): number | null =>
