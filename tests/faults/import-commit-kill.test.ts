@@ -22,11 +22,12 @@ import { once } from 'node:events';
 import { describe, it, expect } from 'vitest';
 import { drainPending } from 'chdb';
 import { openClickHouseStore, type ClickHouseStore } from '../../src/store/clickhouse-store.ts';
-import { OBSERVATION_VIEWS, T } from '../../src/store/migrations.ts';
+import { T } from '../../src/store/migrations.ts';
 import { schemaStamped } from '../../src/store/schema-stamp.ts';
 import { refreshSummaries } from '../../src/services/tag-summaries.ts';
 import { importFile } from '../../src/services/import.ts';
 import { tempDir } from '../helpers/tmp.ts';
+import { rollupVsRaw as sharedRollupVsRaw } from '../helpers/rollup-invariant.ts';
 import { COLLECTED, IMPORTED, TAGS } from './import-commit-data.ts';
 
 type Counts = Record<string, number>;
@@ -50,21 +51,7 @@ async function rows<R>(store: ClickHouseStore, query: string): Promise<R[]> {
 const n = async (store: ClickHouseStore, query: string) => Number((await rows<{ n: string }>(store, query))[0]!.n);
 const TAGS_SQL = 'tag IN ({tags:Array(String)})';
 
-/** A rollup's merged buckets for the tags, and the same buckets computed from the raw rows (FINAL) by the view's own SELECT. */
-async function rollupVsRaw(store: ClickHouseStore, table: string): Promise<{ stored: unknown[]; fromRaw: unknown[] }> {
-  const view = OBSERVATION_VIEWS.find((v) => v.to === table)!;
-  const cols = `platform, metric, tag, toString(toDateTime(bucket, 'UTC')) AS b`;
-  const stored = await rows(store, `SELECT ${cols}, toString(argMaxMerge(last_value)) AS lv, toString(argMinMerge(first_value)) AS fv,
-      toString(argMaxMerge(last_step)) AS ls, toString(argMinMerge(first_step)) AS fs, toString(max(last_at)) AS la, toString(min(first_at)) AS fa,
-      toString(max(max_value)) AS mx, toString(min(min_value)) AS mn
-    FROM ${table} WHERE ${TAGS_SQL} GROUP BY platform, metric, tag, bucket ORDER BY platform, metric, tag, b`);
-  const select = view.select.replace('{raw}', `(SELECT * FROM ${T.observations} FINAL WHERE ${TAGS_SQL})`);
-  const fromRaw = await rows(store, `SELECT ${cols}, toString(finalizeAggregation(last_value)) AS lv, toString(finalizeAggregation(first_value)) AS fv,
-      toString(finalizeAggregation(last_step)) AS ls, toString(finalizeAggregation(first_step)) AS fs, toString(last_at) AS la, toString(first_at) AS fa,
-      toString(max_value) AS mx, toString(min_value) AS mn
-    FROM (${select}) ORDER BY platform, metric, tag, b`);
-  return { stored, fromRaw };
-}
+const rollupVsRaw = (store: ClickHouseStore, table: string) => sharedRollupVsRaw(store, table, TAGS);
 
 /** Open the store (the hook records which steps the recovery merged), run f, close. */
 async function withStore<R>(dataDir: string, f: (s: ClickHouseStore, merged: string[]) => Promise<R>): Promise<R> {
