@@ -403,6 +403,21 @@ WHERE (platform, tag, metric) IN (SELECT arrayJoin(arrayZip({platforms:Array(Str
 GROUP BY platform, tag, metric`,
 });
 
+/**
+ * Which of the given identities (platform, tag, metric, key_at, origin — src/schema/identity.ts) observations_v2
+ * holds: what the loader asks for rows whose insert may have happened in a process that died before marking them
+ * (queue/loaded-marks.ts). A primary-key lookup.
+ */
+export const storedIdentitiesQuery = defineQuery({
+  name: 'stored_identities',
+  params: z.object({ platforms: z.array(z.string()), tags: z.array(z.string()), metrics: z.array(z.string()), keyAts: z.array(chTimeParam), origins: z.array(z.string()) }),
+  row: z.object({ platform: z.string(), tag: z.string(), metric: z.string(), key_at: chTime, origin: z.string() }),
+  sql: `SELECT DISTINCT platform, tag, metric, key_at, toString(origin) AS origin
+FROM ${T.observations}
+WHERE (platform, tag, metric, key_at, origin) IN (
+    SELECT arrayJoin(arrayZip({platforms:Array(String)}, {tags:Array(String)}, {metrics:Array(String)}, {keyAts:Array(DateTime64(3, 'UTC'))}, {origins:Array(String)})))`,
+});
+
 export const eventsQuery = defineQuery({
   name: 'events',
   params: z.object({}),
@@ -411,4 +426,4 @@ export const eventsQuery = defineQuery({
 });
 
 import { registerQueries } from './registry.ts';
-registerQueries(seriesQuery, seriesRangeQuery, seriesJsonQuery, seriesRangeJsonQuery, readingsManyQuery, readingsManyRangeQuery, readingColumnsQuery, readingColumnsRangeQuery, rawCountQuery, trackedQuery, trackedTagQuery, reportInputQuery, latestQuery, tagsWithDataQuery, recentFailuresQuery, failuresForTagQuery, observedTimesQuery, importedAtKeysQuery, importedSeriesQuery, eventsQuery);
+registerQueries(seriesQuery, seriesRangeQuery, seriesJsonQuery, seriesRangeJsonQuery, readingsManyQuery, readingsManyRangeQuery, readingColumnsQuery, readingColumnsRangeQuery, rawCountQuery, trackedQuery, trackedTagQuery, reportInputQuery, latestQuery, tagsWithDataQuery, recentFailuresQuery, failuresForTagQuery, observedTimesQuery, importedAtKeysQuery, importedSeriesQuery, storedIdentitiesQuery, eventsQuery);

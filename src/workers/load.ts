@@ -3,7 +3,11 @@
  * (queue/load-buffer.ts); many load jobs are processed concurrently and their rows gathered into one insert (up to
  * batchSize rows or flushMs), and each job completes only when its rows are stored. Rows whose identity was stored
  * already (a re-delivered slot) are dropped before the insert and every stored row is marked before its job completes
- * (queue/loaded-marks.ts). A retryable insert failure fails every job of that batch, and BullMQ retries them: the
+ * (queue/loaded-marks.ts). Right before each insert the rows are checked again, where the worker's early check could not
+ * see everything: each identity once per insert, none marked meanwhile (a re-fetch of a slot whose first reading was
+ * inserted while this job waited), and none a process that died between its insert and its marks had stored (the
+ * loading set; the store is asked). The first stored reading of a slot is kept, so raw FINAL and the rollups, which
+ * fold every inserted reading, hold the same one (issue 10). A retryable insert failure fails every job of that batch, and BullMQ retries them: the
  * queue is the buffer while the store is down. A permanent one (the store refused the rows: clickhouse-errors.ts) is
  * isolated to the samples whose rows were refused (halving the batch until it finds them); their job fails at once
  * without retries and stays in the failed set, while its other samples are stored and marked. The same rows re-sent
@@ -13,6 +17,7 @@ import { UnrecoverableError, Worker, type Job, type ConnectionOptions } from 'bu
 import type { Redis } from 'ioredis';
 import { LoadJob, type LoadedBatch } from '../schema/jobs.ts';
 import type { Observation } from '../schema/observation.ts';
+import { identityOf } from '../schema/identity.ts';
 import type { CollectionFailure } from '../schema/failure.ts';
 import type { Store } from '../store/store.ts';
 import { logger } from '../util/log.ts';
@@ -22,6 +27,7 @@ import { LogThrottle } from '../util/log-throttle.ts';
 import { faultKindOf } from '../util/os-errors.ts';
 import { LOAD_QUEUE, qname, type QueueNaming } from '../queue/queues.ts';
 import { LoadedMarks, observationMark, failureMark } from '../queue/loaded-marks.ts';
+import { storedIdentitiesQuery } from '../store/queries.ts';
 import { ok, drop, type StepResult } from '../schema/results.ts';
 
 interface Pending {
@@ -81,6 +87,11 @@ export class Batcher {
        * failure here is logged and left to the worker, which marks what it got back unmarked.
        */
       markStored?: (marks: string[]) => Promise<void>;
+      /**
+       * The loaded marks (queue/loaded-marks.ts), read again right before each insert and written ahead of it (the
+       * loading set), so that a reading of an identity stored already is never inserted beside it.
+       */
+      marks?: Pick<LoadedMarks, 'states' | 'markLoading'>;
     },
   ) {}
 
@@ -166,14 +177,16 @@ export class Batcher {
   /** One insert's parts; returns the error when it failed retryably (the store is down), else undefined. */
   async #flushChunk(batch: Pending[]): Promise<unknown> {
     const parts = batch.length;
-    const observations = batch.flatMap((p) => p.observations);
+    let observations = batch.flatMap((p) => p.observations);
     const failures = batch.flatMap((p) => p.failures);
     try {
       const started = performance.now();
+      const counted = observations.length + failures.length;
       try {
+        if (await this.#dropStored(batch)) observations = batch.flatMap((p) => p.observations);
         await this.#insert(observations, failures);
       } finally {
-        this.#insertingRows -= observations.length + failures.length;
+        this.#insertingRows -= counted;
       }
       await this.#markStored(batch);
       if (this.#log.isLevelEnabled('debug')) this.#log.debug({ observations: observations.length, failures: failures.length, parts, ms: Math.round(performance.now() - started) }, 'batch inserted');
@@ -190,6 +203,51 @@ export class Batcher {
     }
     await this.#afterLoad(observations, failures);
     return undefined;
+  }
+
+  /**
+   * Right before an insert, leave out of `batch` every reading whose identity (platform, tag, metric, slot, origin) is
+   * in the insert already or stored already: the first stored reading of an identity is the one kept. Stored already:
+   * marked since the job's own check, or written ahead of an insert (loading set) by a process that died before marking
+   * it, and found in the store. Then writes the kept identities ahead of the insert. Returns whether it left any out
+   * (their marks stay with their parts: the identity is stored, and is marked with them).
+   */
+  async #dropStored(batch: Pending[]): Promise<boolean> {
+    const rows = batch.flatMap((p) => p.observations.map((o) => ({ o, mark: observationMark(o) })));
+    if (!rows.length) return false;
+    const drop = new Set<Observation>();
+    const kept = new Map<string, Observation>();
+    for (const r of rows) {
+      if (kept.has(r.mark)) drop.add(r.o);
+      else kept.set(r.mark, r.o);
+    }
+    const marks = this.opts.marks;
+    if (marks) {
+      const unique = [...kept];
+      const states = await marks.states(unique.map(([m]) => m));
+      const maybe: Observation[] = [];
+      unique.forEach(([, o], i) => {
+        if (states[i] === 'stored') drop.add(o);
+        else if (states[i] === 'maybe') maybe.push(o);
+      });
+      if (maybe.length) {
+        const ids = maybe.map((o) => identityOf(o));
+        const found = await this.store.run(storedIdentitiesQuery, {
+          platforms: ids.map((i) => i.platform),
+          tags: ids.map((i) => i.tag),
+          metrics: ids.map((i) => i.metric),
+          keyAts: ids.map((i) => i.keyAt),
+          origins: ids.map((i) => i.origin),
+        });
+        const have = new Set(found.map((f) => `o|${f.platform}|${f.tag}|${f.metric}|${new Date(f.key_at).toISOString()}|${f.origin}`));
+        for (const o of maybe) if (have.has(observationMark(o))) drop.add(o);
+      }
+      await marks.markLoading(unique.filter(([, o]) => !drop.has(o)).map(([m]) => m));
+    }
+    if (!drop.size) return false;
+    for (const p of batch) p.observations = p.observations.filter((o) => !drop.has(o));
+    this.#log.info({ left: drop.size }, 'readings of identities stored already (re-fetched or re-delivered slots) left out of the insert: the first stored reading is kept');
+    return true;
   }
 
   async #insert(observations: Observation[], failures: CollectionFailure[]): Promise<void> {
@@ -325,7 +383,7 @@ export function createLoadWorker(o: LoadWorkerOptions): { worker: Worker; batche
   const concurrency = o.concurrency ?? Math.max(16, Math.min(512, o.batchSize));
   const queueName = qname(LOAD_QUEUE, o.naming);
   const marks = new LoadedMarks(o.connection, `${o.naming.prefix}:${queueName}:loaded`);
-  const batcher = new Batcher(o.store, { batchSize: o.batchSize, flushMs: o.flushMs, maxJobs: concurrency, markStored: (m) => marks.mark(m), ...(o.onLoaded ? { onLoaded: o.onLoaded } : {}) });
+  const batcher = new Batcher(o.store, { batchSize: o.batchSize, flushMs: o.flushMs, maxJobs: concurrency, markStored: (m) => marks.mark(m), marks, ...(o.onLoaded ? { onLoaded: o.onLoaded } : {}) });
   const worker = new Worker(
     queueName,
     async (job: Job) => {
