@@ -28,7 +28,7 @@ import { logger, type Logger } from '../util/log.ts';
 import { renderView, viewSelectFrom, type DdlContext, type Topology } from './ddl.ts';
 import { migrations, OBSERVATION_VIEWS, T } from './migrations.ts';
 import type { NamedQuery, QueryParams, QueryRow, QueryStats } from './query.ts';
-import type { AlertDeliveryWrite, CommitStageOptions, EventRow, ExportFormat, InsertOptions, StagedReading, Store, TagSummaryWrite } from './store.ts';
+import type { AlertDeliveryWrite, CommitStageOptions, RollupHour, EventRow, ExportFormat, InsertOptions, StagedReading, Store, TagSummaryWrite } from './store.ts';
 import { toChTime } from './time.ts';
 import { IMPORT_STAGE_ID, IMPORT_STAGE_PREFIX } from './stage.ts';
 import { countLines, observationInsertRow, OBSERVATION_COLUMNS } from './rows.ts';
@@ -153,7 +153,7 @@ export class ClickHouseStore implements Store {
    * session, so on chDB their earlier values are read first and set again afterwards (a migration step's single thread
    * must not become the process's).
    */
-  async #exec(sql: string, name: string, settings: ClickHouseSettings = {}, scoped: Record<string, string | number> = {}): Promise<void> {
+  async #exec(sql: string, name: string, settings: ClickHouseSettings = {}, scoped: Record<string, string | number> = {}, params: Record<string, unknown> = {}): Promise<void> {
     const keys = Object.keys(scoped).filter((k) => /^\w+$/.test(k));
     let previous: Record<string, string> | undefined;
     if (this.backend === 'chdb' && keys.length) {
@@ -163,6 +163,7 @@ export class ClickHouseStore implements Store {
     try {
       await this.#client.command({
         query: sql,
+        ...(Object.keys(params).length ? { query_params: params } : {}),
         clickhouse_settings: { log_comment: name, ...(this.#ddl.topology === 'cluster' ? { wait_end_of_query: 1 } : {}), ...settings, ...scoped },
       });
     } finally {
@@ -360,7 +361,7 @@ WHERE (platform, tag, metric, key_at) IN (
     // (delete the buckets, derive them again): a kill anywhere in it is finished by the recovery, which runs it again.
     if (tables.has(rebuildTable(stage)) && !done.has('rebuild')) {
       this.#hook?.('rebuild', stage);
-      await this.#rebuildBuckets(rebuildTable(stage));
+      await this.#rebuildBuckets(`SELECT platform, tag, metric, hour FROM ${rebuildTable(stage)}`);
       await log('rebuild');
       this.#hook?.('rebuilt', stage);
     }
@@ -378,25 +379,36 @@ WHERE (platform, tag, metric, key_at) IN (
     await this.#dropStage(stage);
   }
 
+  async rebuildRollups(hours: RollupHour[]): Promise<void> {
+    if (!hours.length) return;
+    await this.#rebuildBuckets(
+      `SELECT arrayJoin(arrayZip({rp:Array(String)}, {rt:Array(String)}, {rm:Array(String)}, {rh:Array(DateTime('UTC'))})) AS x, x.1 AS platform, x.2 AS tag, x.3 AS metric, x.4 AS hour`,
+      { rp: hours.map((h) => h.platform), rt: hours.map((h) => h.tag), rm: hours.map((h) => h.metric), rh: hours.map((h) => new Date(Math.floor(Date.parse(h.hour) / 3_600_000) * 3_600_000).toISOString().slice(0, 19).replace('T', ' ')) },
+    );
+  }
+
   /**
-   * Rebuild the hourly and daily rollup buckets of the hours listed in `hours` (a table: platform, tag, metric, hour)
-   * from observations_v2 FINAL: delete their rows (a synchronous mutation), then insert what the view's own SELECT
-   * gives over the raw rows of their days. Rows the views add meanwhile (a collect) are in raw too, and a reading
-   * folded in twice changes no argMax/argMin/max/min, so a concurrent insert leaves the buckets right.
+   * Rebuild the hourly and daily rollup buckets of the hours `hours` selects (columns platform, tag, metric, hour; its
+   * values bound in `params`) from observations_v2 FINAL: delete their rows (a synchronous mutation), then insert what
+   * the view's own SELECT gives over the raw rows of their days. Rows the views add meanwhile (a collect) are in raw
+   * too, and a reading folded in twice changes no argMax/argMin/max/min, so a concurrent insert leaves the buckets right.
    */
-  async #rebuildBuckets(hours: string): Promise<void> {
+  async #rebuildBuckets(hoursSql: string, params: Record<string, unknown> = {}): Promise<void> {
+    const hours = `(${hoursSql})`;
     const days = `SELECT DISTINCT platform, tag, metric, toStartOfDay(hour, 'UTC') FROM ${hours}`;
     // Every raw row of the listed series on the listed days: a superset of both rollups' buckets.
     const raw = `(SELECT * FROM ${T.observations} FINAL WHERE (platform, tag, metric, toStartOfDay(observed_at, 'UTC')) IN (${days}))`;
     for (const v of OBSERVATION_VIEWS) {
       if (v.to === T.keys) continue;
       const buckets = v.to === T.daily ? days : `SELECT DISTINCT platform, tag, metric, hour FROM ${hours}`;
-      await this.#exec(`ALTER TABLE ${v.to} DELETE WHERE (platform, tag, metric, bucket) IN (${buckets})`, 'import_stage_rebuild', {}, { mutations_sync: 1 });
+      await this.#exec(`ALTER TABLE ${v.to} DELETE WHERE (platform, tag, metric, bucket) IN (${buckets})`, 'rollup_rebuild', {}, { mutations_sync: 1 }, params);
       this.#hook?.('rebuild-deleted', v.to);
       await this.#exec(
         `INSERT INTO ${v.to} SELECT * FROM (${viewSelectFrom(v, raw)}) WHERE (platform, tag, metric, bucket) IN (${buckets})`,
-        'import_stage_rebuild',
+        'rollup_rebuild',
         { insert_deduplication_token: '' },
+        {},
+        params,
       );
     }
   }

@@ -154,6 +154,12 @@ export interface Store {
    */
   importStageReadings(stage: string, keys: { platform: string; tag: string; metric: string; observedAt: string }[]): Promise<StagedReading[]>;
   /**
+   * Rebuild the hourly and daily rollup buckets of these hours (and their days) from observations_v2 FINAL, by the
+   * views' own SELECT: after a write that replaced readings of an identity (the views had folded the replaced ones in).
+   * Idempotent; a reading inserted meanwhile is kept.
+   */
+  rebuildRollups(hours: RollupHour[]): Promise<void>;
+  /**
    * Drop a stage and what it holds (a refused or failed import). Dropping a missing stage is a no-op; so is dropping
    * one whose commit has begun (it is finished, never taken back half way).
    */

@@ -17,7 +17,13 @@ import { UnrecoverableError, Worker, type Job, type ConnectionOptions } from 'bu
 import type { Redis } from 'ioredis';
 import { LoadJob, type LoadedBatch } from '../schema/jobs.ts';
 import type { Observation } from '../schema/observation.ts';
-import { identityOf } from '../schema/identity.ts';
+import { identityOf, keyAtOf, LIVE_METHODS } from '../schema/identity.ts';
+import type { RollupHour } from '../store/store.ts';
+
+/** A live sample identified by its slot (schema/identity.ts): its first stored reading is kept. */
+function isSlot(o: Observation): boolean {
+  return (LIVE_METHODS as readonly string[]).includes(o.method) && keyAtOf(o) === o.slot && (o.timePrecision ?? 'instant') === 'instant';
+}
 import type { CollectionFailure } from '../schema/failure.ts';
 import type { Store } from '../store/store.ts';
 import { logger } from '../util/log.ts';
@@ -183,8 +189,13 @@ export class Batcher {
       const started = performance.now();
       const counted = observations.length + failures.length;
       try {
-        if (await this.#dropStored(batch)) observations = batch.flatMap((p) => p.observations);
+        const checked = await this.#dropStored(batch);
+        if (checked.dropped) observations = batch.flatMap((p) => p.observations);
         await this.#insert(observations, failures);
+        // Readings that rewrote their identity (by design: a re-queried Research API day): the views folded the old
+        // reading in too, so their buckets are rebuilt from raw FINAL before the rows are marked (a kill before the
+        // marks re-delivers the job, which finds them stored and rebuilds again).
+        if (checked.rewritten.length) await this.store.rebuildRollups(checked.rewritten);
       } finally {
         this.#insertingRows -= counted;
       }
@@ -206,30 +217,44 @@ export class Batcher {
   }
 
   /**
-   * Right before an insert, leave out of `batch` every reading whose identity (platform, tag, metric, slot, origin) is
-   * in the insert already or stored already: the first stored reading of an identity is the one kept. Stored already:
-   * marked since the job's own check, or written ahead of an insert (loading set) by a process that died before marking
-   * it, and found in the store. Then writes the kept identities ahead of the insert. Returns whether it left any out
-   * (their marks stay with their parts: the identity is stored, and is marked with them).
+   * Right before an insert, check `batch` against what is stored, so that raw FINAL and the rollups (whose views fold
+   * in every inserted reading) keep the same reading of each identity:
+   *  - a live sample's slot (method http/browser/api, time precision instant) keeps its first stored reading: a
+   *    reading of an identity in the insert already, marked since the job's own check, or written ahead of an insert
+   *    (loading set) by a process that died before marking it and found in the store, is left out (its mark stays with
+   *    its part: the identity is stored);
+   *  - any other row (a Research API day, a capture, a manual value) is identified by its own time and a later reading
+   *    of it replaces the earlier one, as documented: one reading per identity goes in (the last), and the hours of those
+   *    whose identity the store holds already are returned, to be rebuilt from raw FINAL after the insert.
+   * Then writes the kept identities ahead of the insert (the loading set).
    */
-  async #dropStored(batch: Pending[]): Promise<boolean> {
+  async #dropStored(batch: Pending[]): Promise<{ dropped: boolean; rewritten: RollupHour[] }> {
     const rows = batch.flatMap((p) => p.observations.map((o) => ({ o, mark: observationMark(o) })));
-    if (!rows.length) return false;
+    const rewritten: RollupHour[] = [];
+    if (!rows.length) return { dropped: false, rewritten };
     const drop = new Set<Observation>();
     const kept = new Map<string, Observation>();
     for (const r of rows) {
-      if (kept.has(r.mark)) drop.add(r.o);
-      else kept.set(r.mark, r.o);
+      const earlier = kept.get(r.mark);
+      if (!earlier) kept.set(r.mark, r.o);
+      else if (isSlot(r.o)) drop.add(r.o);
+      else {
+        drop.add(earlier); // identified by its own time: the later reading replaces it
+        kept.set(r.mark, r.o);
+      }
     }
     const marks = this.opts.marks;
-    if (marks) {
-      const unique = [...kept];
-      const states = await marks.states(unique.map(([m]) => m));
-      const maybe: Observation[] = [];
-      unique.forEach(([, o], i) => {
+    const unique = [...kept];
+    const states = marks ? await marks.states(unique.map(([m]) => m)) : unique.map(() => 'new' as const);
+    const ask: Observation[] = [];
+    unique.forEach(([, o], i) => {
+      if (isSlot(o)) {
         if (states[i] === 'stored') drop.add(o);
-        else if (states[i] === 'maybe') maybe.push(o);
-      });
+        else if (states[i] === 'maybe') ask.push(o);
+      } else ask.push(o); // a replacement of a stored reading needs its buckets rebuilt, whatever the marks say
+    });
+    {
+      const maybe = ask;
       if (maybe.length) {
         const ids = maybe.map((o) => identityOf(o));
         const found = await this.store.run(storedIdentitiesQuery, {
@@ -240,14 +265,23 @@ export class Batcher {
           origins: ids.map((i) => i.origin),
         });
         const have = new Set(found.map((f) => `o|${f.platform}|${f.tag}|${f.metric}|${new Date(f.key_at).toISOString()}|${f.origin}`));
-        for (const o of maybe) if (have.has(observationMark(o))) drop.add(o);
+        const hours = new Map<string, RollupHour>();
+        for (const o of maybe) {
+          if (!have.has(observationMark(o))) continue;
+          if (isSlot(o)) drop.add(o);
+          else {
+            const hour = new Date(Math.floor(Date.parse(o.observedAt) / 3_600_000) * 3_600_000).toISOString();
+            hours.set(`${o.platform}|${o.tag}|${o.metric}|${hour}`, { platform: o.platform, tag: o.tag, metric: o.metric, hour });
+          }
+        }
+        rewritten.push(...hours.values());
       }
-      await marks.markLoading(unique.filter(([, o]) => !drop.has(o)).map(([m]) => m));
     }
-    if (!drop.size) return false;
+    if (marks) await marks.markLoading(unique.filter(([, o]) => !drop.has(o)).map(([m]) => m));
+    if (!drop.size) return { dropped: false, rewritten };
     for (const p of batch) p.observations = p.observations.filter((o) => !drop.has(o));
-    this.#log.info({ left: drop.size }, 'readings of identities stored already (re-fetched or re-delivered slots) left out of the insert: the first stored reading is kept');
-    return true;
+    this.#log.info({ left: drop.size }, 'readings of identities in this insert or stored already left out: a slot keeps its first stored reading, a reading identified by its own time its last');
+    return { dropped: true, rewritten };
   }
 
   async #insert(observations: Observation[], failures: CollectionFailure[]): Promise<void> {

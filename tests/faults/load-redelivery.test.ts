@@ -8,7 +8,9 @@
  *    reading that arrives next is checked against the store (the identity was written ahead, in the loading set) and
  *    left out; the re-delivered job of the first adds nothing;
  *  - two readings of one slot in one insert: one is kept;
- *  - a re-fetch whose job was checked while the first reading's insert was under way: checked again before its insert.
+ *  - a re-fetch whose job was checked while the first reading's insert was under way: checked again before its insert;
+ *  - a reading identified by its own time that is meant to replace the earlier one (a Research API day re-queried after
+ *    the marks' retention, with a revised count): inserted, and its buckets rebuilt from raw FINAL.
  * After each, the rollups give what raw FINAL gives (tests/helpers/rollup-invariant.ts) and raw holds one row.
  */
 import { spawn } from 'node:child_process';
@@ -147,6 +149,29 @@ describe('collect path: a re-fetched slot never leaves its dropped reading in th
         await expectRollupsMatchRaw(store, [tag]);
         expect((await store.run(seriesQuery, { platform: 'tiktok', tag, metric: 'views' })).map((r) => r.value)).toEqual(['8500', '9000', '9100']);
         expect(await rawRows(store, tag)).toBe(3);
+      } finally {
+        await batcher.close();
+        producer.disconnect();
+      }
+    }, 60_000);
+
+    it('a Research API day re-queried after the marks expired, with a revised count: raw FINAL and the rollups hold the new count', async () => {
+      const tag = 'research_day';
+      const producer = await connectProducer(redis.target);
+      // Retention 0: every mark has expired by the next check (as after an hour), so only the store can tell.
+      const marks = new LoadedMarks(producer, `tp:${randomName('loaded')}`, 0);
+      const batcher = new Batcher(store, { batchSize: 100, flushMs: 10_000, markStored: (m) => marks.mark(m), marks });
+      const day = (value: string, note: string) =>
+        obs({ platform: 'tiktok_research', metric: 'videos_created', tag, method: 'api', timePrecision: 'day', observedAt: '2026-11-19T23:59:59.999Z', slot: '2026-11-20T06:00:00.000Z', value, note });
+      const other = obs({ platform: 'tiktok_research', metric: 'videos_created', tag, method: 'api', timePrecision: 'day', observedAt: '2026-11-18T23:59:59.999Z', slot: '2026-11-20T06:00:00.000Z', value: '300' });
+      try {
+        for (const rows of [[other, day('520', 'first query')], [day('480', 'second query: two videos removed')]]) {
+          const parts = batcher.addParts([{ observations: rows, failures: [], marks: rows.map(observationMark) }]);
+          await batcher.flush();
+          await Promise.all(parts);
+        }
+        await expectRollupsMatchRaw(store, [tag]);
+        expect((await store.run(seriesQuery, { platform: 'tiktok_research', tag, metric: 'videos_created' })).map((r) => r.value)).toEqual(['300', '480']);
       } finally {
         await batcher.close();
         producer.disconnect();
