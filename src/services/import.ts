@@ -361,10 +361,12 @@ async function checkAndLoad(store: Store | undefined, req: ImportRequest, sink: 
   /** A valid row and what the lookups decided for it. */
   type Pending = { item: Extract<ImportItem, { ok: true }>; flag: Flag; maybeRepeat?: boolean };
   /**
-   * Keys seen so far, as a Bloom filter (a few bytes a row, sized from the file: memory stays bounded): a row whose
-   * key it may have seen is checked exactly against the rows of its block and the stage.
+   * Keys seen so far, as a Bloom filter (2 bytes a row, sized from the file at ~40 bytes a row: memory stays bounded):
+   * a row whose key it may have seen is held aside (`held`, at most CHECK_CHUNK rows) and checked exactly, in one
+   * lookup of the stage per CHECK_CHUNK held rows, before it is staged or left out.
    */
-  const seenKeys = new KeyFilter(Math.max(1024, Math.ceil(totalBytes / 24)));
+  const seenKeys = new KeyFilter(Math.max(1024, Math.ceil(totalBytes / 40)));
+  let held: Pending[] = [];
   const rowKey = (o: Observation) => `${keyOf(o.platform, o.tag, o.metric, String(Date.parse(o.observedAt)))}\u0000${originOf(o)}`;
   const seriesKey = (o: Observation) => `${o.platform}\u0000${o.tag}\u0000${o.metric}`;
   /** Per series: the time range of its earlier imported rows, or null when it has none. */
@@ -436,46 +438,58 @@ async function checkAndLoad(store: Store | undefined, req: ImportRequest, sink: 
     for (const p of rows) await route(p);
   };
   /**
-   * Rows whose key the filter may have seen: compared with the earlier row of that key, in this block or in the stage.
-   * The same reading is left out (stored once); another reading is a conflict that refuses the file. A key found in
-   * neither place was a false positive of the filter.
+   * The held rows (their key may have been seen), in file order, compared with the earlier row of their key: an
+   * earlier held row, or a row in the stage (every block before is staged: the sink settles its inserts first). The
+   * same reading is left out (stored once); another reading is a conflict, which refuses the file. A key found in
+   * neither place was a false alarm of the filter: the row is staged now.
    */
-  const resolveRepeats = async (rows: Pending[], to: RowSink) => {
-    if (!rows.some((p) => p.maybeRepeat)) return;
-    const firstInBlock = new Map<string, Pending>();
+  const resolveHeld = async (to: RowSink) => {
+    const rows = held;
+    held = [];
+    if (!rows.length) return;
+    type Reading = { value: string; step: string; precision: string; source: string; note: string; time_precision: string };
+    const firstHeld = new Map<string, Pending>();
     const ask: Pending[] = [];
-    const earlier = new Map<Pending, { value: string; step: string; precision: string; source: string; note: string; time_precision: string }>();
+    const earlier = new Map<Pending, Reading>();
     for (const p of rows) {
       const k = rowKey(p.item.obs);
-      const e = firstInBlock.get(k);
+      const e = firstHeld.get(k);
       if (e) earlier.set(p, { ...e.item.obs, time_precision: e.item.obs.timePrecision ?? 'instant' });
       else {
-        firstInBlock.set(k, p);
-        if (p.maybeRepeat) ask.push(p);
+        firstHeld.set(k, p);
+        ask.push(p);
       }
     }
     for (let i = 0; i < ask.length; i += CHECK_CHUNK) {
       const chunk = ask.slice(i, i + CHECK_CHUNK);
       const found = await to.readings(chunk.map((p) => ({ platform: p.item.obs.platform, tag: p.item.obs.tag, metric: p.item.obs.metric, observedAt: p.item.obs.observedAt })));
-      if (!found) return; // a spool cannot tell (a cluster): left to the table key, as before
+      if (!found) break; // a spool cannot tell (a cluster): the rows go in as they are, left to the table key
       const byKey = new Map(found.map((r) => [`${keyOf(r.platform, r.tag, r.metric, String(Date.parse(r.observedAt)))}\u0000${r.origin}`, r]));
       for (const p of chunk) {
         const r = byKey.get(rowKey(p.item.obs));
         if (r) earlier.set(p, { value: r.value, step: r.step, precision: r.precision, source: r.source, note: r.note, time_precision: r.timePrecision });
       }
     }
-    for (const [p, e] of earlier) {
+    let lines = '';
+    let n = 0;
+    for (const p of rows) {
+      const e = earlier.get(p);
       const o = p.item.obs;
-      if (p.flag === 1) continue; // stored identically by an earlier import: not staged anyway
-      if (sameStored(o, e)) {
-        p.flag = 1; // left out: the file's earlier row holds it
-        out.duplicates.identical++;
-        continue;
+      if (e && p.flag !== 1) {
+        if (sameStored(o, e)) {
+          p.flag = 1; // left out: the file's earlier row holds it
+          out.duplicates.identical++;
+        } else {
+          out.duplicates.conflicting++;
+          p.flag = 1; // never staged: the file is refused
+          if (out.duplicates.examples.length < EXAMPLES) out.duplicates.examples.push({ platform: o.platform, tag: o.tag, metric: o.metric, observedAt: o.observedAt, values: [e.value, o.value], lines: [] });
+        }
       }
-      out.duplicates.conflicting++;
-      p.flag = 1; // never staged: the file is refused
-      if (out.duplicates.examples.length < EXAMPLES) out.duplicates.examples.push({ platform: o.platform, tag: o.tag, metric: o.metric, observedAt: o.observedAt, values: [e.value, o.value], lines: [] });
+      if (p.flag === 1) continue;
+      lines += observationLine(o) + '\n';
+      n++;
     }
+    if (n) await to.add(lines, n);
   };
   /** The rows since the last block went to the sink, in file order. */
   let block: Pending[] = [];
@@ -490,15 +504,19 @@ async function checkAndLoad(store: Store | undefined, req: ImportRequest, sink: 
     const rows = block;
     block = [];
     if (!sink) return;
-    await resolveRepeats(rows, sink);
     let lines = '';
     let n = 0;
     for (const p of rows) {
+      if (p.maybeRepeat) {
+        held.push(p);
+        continue;
+      }
       if (p.flag === 1) continue;
       lines += observationLine(p.item.obs) + '\n';
       n++;
     }
     if (n) await sink.add(lines, n);
+    if (held.length >= CHECK_CHUNK) await resolveHeld(sink);
   };
   try {
     const source = readFile(req.file, (n) => {
@@ -530,6 +548,7 @@ async function checkAndLoad(store: Store | undefined, req: ImportRequest, sink: 
       }
     }
     await flushBlock();
+    if (sink) await resolveHeld(sink);
   } catch (e) {
     if (!(e instanceof ImportFileError)) throw e;
     out.fileError = { line: e.line, message: e.message };

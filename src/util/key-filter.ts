@@ -37,6 +37,11 @@ export class KeyFilter {
     h1 ^= h1 >>> 13;
     h1 = Math.imul(h1, 0xc2b2ae35);
     h1 ^= h1 >>> 16;
+    h2 ^= h2 >>> 16;
+    h2 = Math.imul(h2, 0x85ebca6b);
+    h2 ^= h2 >>> 13;
+    h2 = Math.imul(h2, 0xc2b2ae35);
+    h2 ^= h2 >>> 16;
     const base = (h1 & this.#blockMask) * BLOCK_WORDS;
     const step = (h2 >>> 9) | 1;
     let seen = true;
