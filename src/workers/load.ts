@@ -264,14 +264,18 @@ export class Batcher {
           keyAts: ids.map((i) => i.keyAt),
           origins: ids.map((i) => i.origin),
         });
-        const have = new Set(found.map((f) => `o|${f.platform}|${f.tag}|${f.metric}|${new Date(f.key_at).toISOString()}|${f.origin}`));
+        const have = new Map(found.map((f) => [`o|${f.platform}|${f.tag}|${f.metric}|${new Date(f.key_at).toISOString()}|${f.origin}`, f]));
         const hours = new Map<string, RollupHour>();
         for (const o of maybe) {
-          if (!have.has(observationMark(o))) continue;
+          const stored = have.get(observationMark(o));
+          if (!stored) continue;
           if (isSlot(o)) drop.add(o);
-          else {
-            const hour = new Date(Math.floor(Date.parse(o.observedAt) / 3_600_000) * 3_600_000).toISOString();
-            hours.set(`${o.platform}|${o.tag}|${o.metric}|${hour}`, { platform: o.platform, tag: o.tag, metric: o.metric, hour });
+          else if (Date.parse(stored.observed_at) !== Date.parse(o.observedAt) || stored.value !== o.value || stored.step !== o.step || stored.precision !== o.precision) {
+            // the same reading again folds in the same states: only another one needs its buckets rebuilt
+            for (const at of new Set([o.observedAt, stored.observed_at].map((x) => Math.floor(Date.parse(x) / 3_600_000) * 3_600_000))) {
+              const hour = new Date(at).toISOString();
+              hours.set(`${o.platform}|${o.tag}|${o.metric}|${hour}`, { platform: o.platform, tag: o.tag, metric: o.metric, hour });
+            }
           }
         }
         rewritten.push(...hours.values());

@@ -160,18 +160,29 @@ describe('collect path: a re-fetched slot never leaves its dropped reading in th
       const producer = await connectProducer(redis.target);
       // Retention 0: every mark has expired by the next check (as after an hour), so only the store can tell.
       const marks = new LoadedMarks(producer, `tp:${randomName('loaded')}`, 0);
-      const batcher = new Batcher(store, { batchSize: 100, flushMs: 10_000, markStored: (m) => marks.mark(m), marks });
+      const rebuilt: string[][] = [];
+      const counting = Object.assign(Object.create(store) as ClickHouseStore, {
+        insertObservations: store.insertObservations.bind(store),
+        run: store.run.bind(store),
+        rebuildRollups: async (hours: Parameters<ClickHouseStore['rebuildRollups']>[0]) => {
+          rebuilt.push(hours.map((h) => h.hour));
+          return store.rebuildRollups(hours);
+        },
+      });
+      const batcher = new Batcher(counting, { batchSize: 100, flushMs: 10_000, markStored: (m) => marks.mark(m), marks });
       const day = (value: string, note: string) =>
         obs({ platform: 'tiktok_research', metric: 'videos_created', tag, method: 'api', timePrecision: 'day', observedAt: '2026-11-19T23:59:59.999Z', slot: '2026-11-20T06:00:00.000Z', value, note });
       const other = obs({ platform: 'tiktok_research', metric: 'videos_created', tag, method: 'api', timePrecision: 'day', observedAt: '2026-11-18T23:59:59.999Z', slot: '2026-11-20T06:00:00.000Z', value: '300' });
       try {
-        for (const rows of [[other, day('520', 'first query')], [day('480', 'second query: two videos removed')]]) {
+        // The third query reads the same count again: nothing the rollups hold changes, so nothing is rebuilt.
+        for (const rows of [[other, day('520', 'first query')], [day('480', 'second query: two videos removed')], [day('480', 'third query')]]) {
           const parts = batcher.addParts([{ observations: rows, failures: [], marks: rows.map(observationMark) }]);
           await batcher.flush();
           await Promise.all(parts);
         }
         await expectRollupsMatchRaw(store, [tag]);
         expect((await store.run(seriesQuery, { platform: 'tiktok_research', tag, metric: 'videos_created' })).map((r) => r.value)).toEqual(['300', '480']);
+        expect(rebuilt).toEqual([['2026-11-19T23:00:00.000Z']]);
       } finally {
         await batcher.close();
         producer.disconnect();
