@@ -247,7 +247,10 @@ export class Batcher {
     const unique = [...kept];
     const states = marks ? await marks.states(unique.map(([m]) => m)) : unique.map(() => 'new' as const);
     const ask: Observation[] = [];
+    /** Rows an earlier insert (of a process that died before its marks, or before its rebuild) may have stored. */
+    const unsure = new Set<Observation>();
     unique.forEach(([, o], i) => {
+      if (states[i] === 'maybe') unsure.add(o);
       if (isSlot(o)) {
         if (states[i] === 'stored') drop.add(o);
         else if (states[i] === 'maybe') ask.push(o);
@@ -270,8 +273,10 @@ export class Batcher {
           const stored = have.get(observationMark(o));
           if (!stored) continue;
           if (isSlot(o)) drop.add(o);
-          else if (Date.parse(stored.observed_at) !== Date.parse(o.observedAt) || stored.value !== o.value || stored.step !== o.step || stored.precision !== o.precision) {
-            // the same reading again folds in the same states: only another one needs its buckets rebuilt
+          else if (unsure.has(o) || Date.parse(stored.observed_at) !== Date.parse(o.observedAt) || stored.value !== o.value || stored.step !== o.step || stored.precision !== o.precision) {
+            // The same reading again folds in the same states: only another one needs its buckets rebuilt — or one an
+            // earlier insert may have stored without its rebuild (killed in between: the store then holds this reading
+            // already, and what it replaced is unknown).
             for (const at of new Set([o.observedAt, stored.observed_at].map((x) => Math.floor(Date.parse(x) / 3_600_000) * 3_600_000))) {
               const hour = new Date(at).toISOString();
               hours.set(`${o.platform}|${o.tag}|${o.metric}|${hour}`, { platform: o.platform, tag: o.tag, metric: o.metric, hour });

@@ -188,5 +188,43 @@ describe('collect path: a re-fetched slot never leaves its dropped reading in th
         producer.disconnect();
       }
     }, 60_000);
+
+    it('a replacing day reading whose rebuild did not run (the insert done, then the process gone): the retried job rebuilds', async () => {
+      const tag = 'research_unsure';
+      const producer = await connectProducer(redis.target);
+      const marks = new LoadedMarks(producer, `tp:${randomName('loaded')}`, 60_000);
+      let dies = false;
+      const failing = Object.assign(Object.create(store) as ClickHouseStore, {
+        insertObservations: store.insertObservations.bind(store),
+        run: store.run.bind(store),
+        rebuildRollups: async (hours: Parameters<ClickHouseStore['rebuildRollups']>[0]) => {
+          if (dies) throw new Error('process gone before the rebuild (injected)');
+          return store.rebuildRollups(hours);
+        },
+      });
+      const batcher = new Batcher(failing, { batchSize: 100, flushMs: 10_000, markStored: (m) => marks.mark(m), marks });
+      const day = (value: string) => obs({ platform: 'tiktok_research', metric: 'videos_created', tag, method: 'api', timePrecision: 'day', observedAt: '2026-11-19T23:59:59.999Z', slot: '2026-11-20T06:00:00.000Z', value });
+      const send = async (o: ReturnType<typeof day>) => {
+        const parts = batcher.addParts([{ observations: [o], failures: [], marks: [observationMark(o)] }]);
+        await batcher.flush();
+        return Promise.allSettled(parts);
+      };
+      try {
+        expect((await send(day('520')))[0]!.status).toBe('fulfilled');
+        // The marks of the first reading are gone (their retention passed); the re-query's insert goes in, its rebuild not.
+        await producer.del(`${marks.key}`);
+        dies = true;
+        expect((await send(day('480')))[0]!.status).toBe('rejected');
+        dies = false;
+        // The job is retried with the same reading: the store holds it already, the loading set says it may have been
+        // stored without its rebuild, so the buckets are rebuilt now.
+        expect((await send(day('480')))[0]!.status).toBe('fulfilled');
+        await expectRollupsMatchRaw(store, [tag]);
+        expect((await store.run(seriesQuery, { platform: 'tiktok_research', tag, metric: 'videos_created' })).map((r) => r.value)).toEqual(['480']);
+      } finally {
+        await batcher.close();
+        producer.disconnect();
+      }
+    }, 60_000);
   });
 });
