@@ -4,8 +4,12 @@
  * so the loader remembers which rows it stored instead: one Redis sorted set per load queue, member = the row's
  * identity (the same identity the store's ReplacingMergeTree keys on, schema/identity.ts), score = when it was stored.
  * A row whose identity is already there is dropped before the insert; rows are marked after their insert succeeded and
- * before their job completes. A crash between the insert and the mark re-inserts the same rows on retry (the insert's
- * content token or FINAL then keeps one); it never loses one. Members older than retentionMs are trimmed on each mark
+ * before their job completes. So the first stored reading of a slot is the one kept: a re-fetch of the slot (a
+ * re-delivered collect job: another value, another read time) is dropped, never inserted beside it — the raw table
+ * would keep the later one (FINAL) while the rollups' views had folded in both (issue 10, truth of the record).
+ * A crash between the insert and the mark would leave rows stored but unmarked; so before each insert their
+ * identities are written to a second set, `<key>:loading` (write-ahead). A row found there but not in the loaded set
+ * may have been stored by a process that died: the loader asks the store (workers/load.ts) before inserting it. Members older than retentionMs are trimmed on each mark
  * (one hour: what completed load jobs were kept for when their ids did this job). One key, so it works on Redis
  * Cluster too (it shares the queue's hash-tagged prefix).
  */
@@ -33,6 +37,40 @@ export class LoadedMarks {
     readonly key: string,
     private readonly retentionMs = LOADED_RETENTION_MS,
   ) {}
+
+  /** The write-ahead set: identities about to be inserted (see the top of this file). */
+  get loadingKey(): string {
+    return `${this.key}:loading`;
+  }
+
+  /**
+   * For each mark: 'stored' (marked within the retention), 'maybe' (written ahead of an insert but never marked: the
+   * process may have died after storing it) or 'new'. One round trip.
+   */
+  async states(marks: string[], nowMs = Date.now()): Promise<('stored' | 'maybe' | 'new')[]> {
+    if (!marks.length) return [];
+    const res = await (this.redis as Pick<Redis, 'multi'>).multi().zmscore(this.key, ...marks).zmscore(this.loadingKey, ...marks).exec();
+    const err = res?.find(([e]) => e)?.[0];
+    if (err) throw err;
+    const since = nowMs - this.retentionMs;
+    const loaded = res![0]![1] as (string | null)[];
+    const loading = res![1]![1] as (string | null)[];
+    return marks.map((_, i) => (loaded[i] !== null && Number(loaded[i]) >= since ? 'stored' : loading[i] !== null && Number(loading[i]) >= since ? 'maybe' : 'new'));
+  }
+
+  /** Write marks ahead of their insert (the loading set), and trim its old ones. One round trip. */
+  async markLoading(marks: string[], nowMs = Date.now()): Promise<void> {
+    if (!marks.length) return;
+    const args: (string | number)[] = [];
+    for (const m of marks) args.push(nowMs, m);
+    const res = await this.redis
+      .multi()
+      .zadd(this.loadingKey, ...args)
+      .zremrangebyscore(this.loadingKey, '-inf', nowMs - this.retentionMs)
+      .exec();
+    const err = res?.find(([e]) => e)?.[0];
+    if (err) throw err;
+  }
 
   /** For each mark: was it stored already (within the retention)? One round trip. */
   async stored(marks: string[], nowMs = Date.now()): Promise<boolean[]> {

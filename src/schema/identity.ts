@@ -5,7 +5,8 @@
  *    a Wayback capture, the time written in an imported file).
  *  - identity: (platform, tag, metric, keyAt, origin).
  *      keyAt  = the scheduled slot of a live sample (method http, browser or api, time precision instant), so a
- *               re-delivered or re-fetched job of one slot rewrites its one row whenever it ran; observedAt for every
+ *               re-delivered or re-fetched job of one slot has its one row whenever it ran (the loader keeps the
+ *               slot's first stored reading, so raw FINAL and the rollups agree: workers/load.ts); observedAt for every
  *               other row (imports, captures and Research API day rows are identified by their own time).
  *      origin = where the row came from: 'collect' (http, browser, api), 'wayback', 'import' or 'manual'. Two
  *               origins never replace each other: an import never overwrites a collected reading, nor the other way

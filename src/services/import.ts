@@ -26,7 +26,9 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Transform } from 'node:stream';
 import { finished } from 'node:stream/promises';
-import type { Store } from '../store/store.ts';
+import type { RollupHour, StagedReading, Store } from '../store/store.ts';
+import { originOf } from '../schema/identity.ts';
+import { KeyFilter } from '../util/key-filter.ts';
 import { refreshAfterWrite, type TagKey } from './tag-summaries.ts';
 import { importedAtKeysQuery, importedSeriesQuery } from '../store/queries.ts';
 import { observationLine } from '../store/rows.ts';
@@ -90,6 +92,13 @@ export interface ImportOutcome {
   alreadyStored: number;
   /** Rows whose identity (key and origin 'import') holds a different value from an earlier import, of any file. */
   replacements: { count: number; examples: Replacement[] };
+  /**
+   * Rows that give a key (platform, tag, metric, observed_at) an earlier row of the same file gave already (not on
+   * the adjacent line: those are bad rows, series-import.ts). `identical`: the same reading again, stored once.
+   * `conflicting`: another reading — the file is refused (which one is right is the user's to say), with examples,
+   * their values and all their lines. Checked where the rows are staged (not in a dry run, nor a cluster's spool).
+   */
+  duplicates: { identical: number; conflicting: number; examples: { platform: string; tag: string; metric: string; observedAt: string; values: string[]; lines: number[] }[] };
   /** Whether the store was compared at all (a dry run without a store cannot). */
   comparedWithStore: boolean;
   /** Rows inserted (0 when refused or dry-run). */
@@ -126,8 +135,10 @@ function readFile(file: string, onBytes?: (n: number) => void): AsyncIterable<Ui
  */
 interface RowSink {
   add(lines: string, rows: number): Promise<void>;
-  /** Store everything added; returns the rows stored. */
-  commit(onLoaded: (rows: number) => void): Promise<number>;
+  /** The readings added at these keys (undefined where the sink cannot tell: the spool). */
+  readings(keys: { platform: string; tag: string; metric: string; observedAt: string }[]): Promise<StagedReading[] | undefined>;
+  /** Store everything added; returns the rows stored. `rebuild`: the rollup hours whose rows it replaces. */
+  commit(onLoaded: (rows: number) => void, rebuild: RollupHour[]): Promise<number>;
   /** Nothing added is stored; whatever holds it is removed. */
   discard(): Promise<void>;
 }
@@ -168,9 +179,13 @@ class StageSink implements RowSink {
       .finally(() => this.#inflight.delete(p));
     this.#inflight.add(p);
   }
-  async commit(onLoaded: (rows: number) => void): Promise<number> {
+  async readings(keys: { platform: string; tag: string; metric: string; observedAt: string }[]): Promise<StagedReading[]> {
     await this.#settle();
-    const rows = await this.store.commitImportStage(this.stage);
+    return this.store.importStageReadings(this.stage, keys);
+  }
+  async commit(onLoaded: (rows: number) => void, rebuild: RollupHour[]): Promise<number> {
+    await this.#settle();
+    const rows = await this.store.commitImportStage(this.stage, rebuild.length ? { rebuild } : {});
     onLoaded(rows);
     return rows;
   }
@@ -211,6 +226,9 @@ class SpoolSink implements RowSink {
     const text = this.#buf;
     this.#buf = '';
     if (text && !this.#out.write(text)) await once(this.#out, 'drain');
+  }
+  async readings(): Promise<undefined> {
+    return undefined;
   }
   async commit(onLoaded: (rows: number) => void): Promise<number> {
     await this.#flush();
@@ -313,12 +331,18 @@ async function checkAndLoad(store: Store | undefined, req: ImportRequest, sink: 
     rounded: [],
     alreadyStored: 0,
     replacements: { count: 0, examples: [] },
+    duplicates: { identical: 0, conflicting: 0, examples: [] },
     comparedWithStore: Boolean(store),
     loaded: 0,
     refused: [],
   };
   const ctx: ImportContext = req.ctx;
   const rounding = new RoundingCheck();
+  /**
+   * The hours (per series) of the rows that replace an earlier import's value: the commit rebuilds their rollup
+   * buckets from the raw table (the views folded the replaced readings in). One entry per distinct hour, not per row.
+   */
+  const replacedHours = new Map<string, RollupHour>();
   /** Tags of the valid rows: their per-tag summaries are refreshed once, after the load (services/tag-summaries.ts). */
   const written = new Map<string, TagKey>();
   const totalBytes = statSync(req.file).size;
@@ -335,7 +359,15 @@ async function checkAndLoad(store: Store | undefined, req: ImportRequest, sink: 
 
   // Pass 1: check.
   /** A valid row and what the lookups decided for it. */
-  type Pending = { item: Extract<ImportItem, { ok: true }>; flag: Flag };
+  type Pending = { item: Extract<ImportItem, { ok: true }>; flag: Flag; maybeRepeat?: boolean };
+  /**
+   * Keys seen so far, as a Bloom filter (2 bytes a row, sized from the file at ~40 bytes a row: memory stays bounded):
+   * a row whose key it may have seen is held aside (`held`, at most CHECK_CHUNK rows) and checked exactly, in one
+   * lookup of the stage per CHECK_CHUNK held rows, before it is staged or left out.
+   */
+  const seenKeys = new KeyFilter(Math.max(1024, Math.ceil(totalBytes / 40)));
+  let held: Pending[] = [];
+  const rowKey = (o: Observation) => `${keyOf(o.platform, o.tag, o.metric, String(Date.parse(o.observedAt)))}\u0000${originOf(o)}`;
   const seriesKey = (o: Observation) => `${o.platform}\u0000${o.tag}\u0000${o.metric}`;
   /** Per series: the time range of its earlier imported rows, or null when it has none. */
   const history = new Map<string, { firstMs: number; lastMs: number } | null>();
@@ -367,6 +399,8 @@ async function checkAndLoad(store: Store | undefined, req: ImportRequest, sink: 
       } else {
         p.flag = 2;
         out.replacements.count++;
+        const hour = new Date(Math.floor(Date.parse(o.observedAt) / 3_600_000) * 3_600_000).toISOString();
+        replacedHours.set(keyOf(o.platform, o.tag, o.metric, hour), { platform: o.platform, tag: o.tag, metric: o.metric, hour });
         if (out.replacements.examples.length < EXAMPLES) {
           out.replacements.examples.push({
             platform: o.platform,
@@ -403,6 +437,60 @@ async function checkAndLoad(store: Store | undefined, req: ImportRequest, sink: 
     }
     for (const p of rows) await route(p);
   };
+  /**
+   * The held rows (their key may have been seen), in file order, compared with the earlier row of their key: an
+   * earlier held row, or a row in the stage (every block before is staged: the sink settles its inserts first). The
+   * same reading is left out (stored once); another reading is a conflict, which refuses the file. A key found in
+   * neither place was a false alarm of the filter: the row is staged now.
+   */
+  const resolveHeld = async (to: RowSink) => {
+    const rows = held;
+    held = [];
+    if (!rows.length) return;
+    type Reading = { value: string; step: string; precision: string; source: string; note: string; time_precision: string };
+    const firstHeld = new Map<string, Pending>();
+    const ask: Pending[] = [];
+    const earlier = new Map<Pending, Reading>();
+    for (const p of rows) {
+      const k = rowKey(p.item.obs);
+      const e = firstHeld.get(k);
+      if (e) earlier.set(p, { ...e.item.obs, time_precision: e.item.obs.timePrecision ?? 'instant' });
+      else {
+        firstHeld.set(k, p);
+        ask.push(p);
+      }
+    }
+    for (let i = 0; i < ask.length; i += CHECK_CHUNK) {
+      const chunk = ask.slice(i, i + CHECK_CHUNK);
+      const found = await to.readings(chunk.map((p) => ({ platform: p.item.obs.platform, tag: p.item.obs.tag, metric: p.item.obs.metric, observedAt: p.item.obs.observedAt })));
+      if (!found) break; // a spool cannot tell (a cluster): the rows go in as they are, left to the table key
+      const byKey = new Map(found.map((r) => [`${keyOf(r.platform, r.tag, r.metric, String(Date.parse(r.observedAt)))}\u0000${r.origin}`, r]));
+      for (const p of chunk) {
+        const r = byKey.get(rowKey(p.item.obs));
+        if (r) earlier.set(p, { value: r.value, step: r.step, precision: r.precision, source: r.source, note: r.note, time_precision: r.timePrecision });
+      }
+    }
+    let lines = '';
+    let n = 0;
+    for (const p of rows) {
+      const e = earlier.get(p);
+      const o = p.item.obs;
+      if (e && p.flag !== 1) {
+        if (sameStored(o, e)) {
+          p.flag = 1; // left out: the file's earlier row holds it
+          out.duplicates.identical++;
+        } else {
+          out.duplicates.conflicting++;
+          p.flag = 1; // never staged: the file is refused
+          if (out.duplicates.examples.length < EXAMPLES) out.duplicates.examples.push({ platform: o.platform, tag: o.tag, metric: o.metric, observedAt: o.observedAt, values: [e.value, o.value], lines: [] });
+        }
+      }
+      if (p.flag === 1) continue;
+      lines += observationLine(o) + '\n';
+      n++;
+    }
+    if (n) await to.add(lines, n);
+  };
   /** The rows since the last block went to the sink, in file order. */
   let block: Pending[] = [];
   /**
@@ -419,11 +507,16 @@ async function checkAndLoad(store: Store | undefined, req: ImportRequest, sink: 
     let lines = '';
     let n = 0;
     for (const p of rows) {
+      if (p.maybeRepeat) {
+        held.push(p);
+        continue;
+      }
       if (p.flag === 1) continue;
       lines += observationLine(p.item.obs) + '\n';
       n++;
     }
     if (n) await sink.add(lines, n);
+    if (held.length >= CHECK_CHUNK) await resolveHeld(sink);
   };
   try {
     const source = readFile(req.file, (n) => {
@@ -442,6 +535,7 @@ async function checkAndLoad(store: Store | undefined, req: ImportRequest, sink: 
         if (item.assumedExact) out.assumedExact++;
         out.rows++;
         const p: Pending = { item, flag: 0 };
+        if (seenKeys.addAndCheck(rowKey(item.obs))) p.maybeRepeat = true;
         block.push(p);
         if (store) {
           const h = history.get(seriesKey(item.obs));
@@ -454,6 +548,7 @@ async function checkAndLoad(store: Store | undefined, req: ImportRequest, sink: 
       }
     }
     await flushBlock();
+    if (sink) await resolveHeld(sink);
   } catch (e) {
     if (!(e instanceof ImportFileError)) throw e;
     out.fileError = { line: e.line, message: e.message };
@@ -470,18 +565,45 @@ async function checkAndLoad(store: Store | undefined, req: ImportRequest, sink: 
         'Re-run with --replace to replace them (they are listed), or fix the file.',
     );
   }
+  if (out.duplicates.conflicting) {
+    const d = out.duplicates;
+    const lines = await linesOf(req, d.examples);
+    for (const e of d.examples) e.lines = lines.get(keyOf(e.platform, e.tag, e.metric, String(Date.parse(e.observedAt)))) ?? [];
+    const shown = d.examples.map((e) => `${e.platform} #${e.tag} ${e.metric} at ${e.observedAt}: ${e.values.join(' and ')} (lines ${e.lines.join(', ')})`);
+    out.refused.push(
+      `${d.conflicting} row(s) give a key an earlier row of the file gave already, with another value (same platform, tag, metric and observed_at): ${shown.join('; ')}${d.conflicting > shown.length ? '; …' : ''}. ` +
+        'A series has one value per time: keep the right row of each and import again.',
+    );
+  }
   if (out.refused.length || req.dryRun || !store) return out;
 
   // Pass 2: the file is accepted. Pass 1 refused it if a replacement was found without `replace`, and left out the
   // rows already stored identically: store everything the sink holds.
   if (!sink) throw new Error('importFile: nowhere to load the checked rows from');
-  const toStore = out.rows - out.alreadyStored;
+  const toStore = out.rows - out.alreadyStored - out.duplicates.identical;
   tick({ phase: 'load', done: 0, total: toStore, unit: 'rows' }, true);
-  out.loaded = await sink.commit((loaded) => tick({ phase: 'load', done: loaded, total: toStore, unit: 'rows' }));
+  out.loaded = await sink.commit((loaded) => tick({ phase: 'load', done: loaded, total: toStore, unit: 'rows' }), [...replacedHours.values()]);
   if (out.loaded !== toStore) throw new Error(`import stored ${out.loaded} row(s), the check pass accepted ${toStore}`);
   if (out.loaded > 0) await refreshAfterWrite(store, [...written.values()]);
   tick({ phase: 'load', done: out.loaded, total: toStore, unit: 'rows' }, true);
   return out;
+}
+
+/** The lines of the file that give each of `keys` (a second read, only for a refused file's few examples). */
+async function linesOf(req: ImportRequest, keys: { platform: string; tag: string; metric: string; observedAt: string }[]): Promise<Map<string, number[]>> {
+  const found = new Map<string, number[]>(keys.map((k) => [keyOf(k.platform, k.tag, k.metric, String(Date.parse(k.observedAt))), []]));
+  try {
+    for await (const items of importItemBatches(readFile(req.file), req.format, req.ctx, req.encoding ? { encoding: req.encoding } : {})) {
+      for (const item of items) {
+        if (!item.ok) continue;
+        const lines = found.get(keyOf(item.obs.platform, item.obs.tag, item.obs.metric, String(Date.parse(item.obs.observedAt))));
+        if (lines && lines.length < 10) lines.push(item.line);
+      }
+    }
+  } catch (e) {
+    if (!(e instanceof ImportFileError)) throw e;
+  }
+  return found;
 }
 
 /** What to do about series that look display-rounded. */

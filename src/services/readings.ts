@@ -6,8 +6,12 @@
  * instant; it is chosen here, deterministically, and never silently: a contradiction is reported as a conflict.
  *
  *  - Choice: the highest source preference (sourceRank: exact collected > exact import > rounded collected > rounded
- *    import > lower bound), then the greater value, then the lexically greatest (origin, source) so the choice does not
- *    depend on row order. The rollups and the tag chart order by the same (rank, value) in SQL (SOURCE_RANK_SQL).
+ *    import > lower bound), then the greater value, then the lexically greatest (origin, source), then the smaller
+ *    step (the narrower interval), then the lexically greatest provenance. The order is total over the fields it
+ *    compares: two readings it ties on are equal in every one of them, so the choice never depends on row order — the
+ *    report (rows by time) and compare (columns by tag and time) read the same instant's readings in different orders
+ *    and choose the same one (a full tie on rank, value and origin used to be decided by that order: issue 10).
+ *    The rollups and the tag chart order by (rank, value) in SQL (SOURCE_RANK_SQL).
  *  - Conflict: readings at the same instant that no single true count can satisfy — their intervals (exact: the value;
  *    rounded: value ± step/2; lower bound: value and up) do not all overlap. An exact count inside a rounded figure's
  *    interval, or two equal values, agree.
@@ -57,7 +61,13 @@ export function compareReadings(a: ChoiceFields, b: ChoiceFields): number {
   if (va !== vb) return va > vb ? -1 : 1;
   const ka = originKey(a);
   const kb = originKey(b);
-  return ka === kb ? 0 : ka < kb ? 1 : -1;
+  if (ka !== kb) return ka < kb ? 1 : -1;
+  const sa = BigInt(a.step);
+  const sb = BigInt(b.step);
+  if (sa !== sb) return sa < sb ? -1 : 1;
+  const pa = a.provenance ?? '';
+  const pb = b.provenance ?? '';
+  return pa === pb ? 0 : pa < pb ? 1 : -1;
 }
 
 /**

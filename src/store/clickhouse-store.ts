@@ -28,7 +28,7 @@ import { logger, type Logger } from '../util/log.ts';
 import { renderView, viewSelectFrom, type DdlContext, type Topology } from './ddl.ts';
 import { migrations, OBSERVATION_VIEWS, T } from './migrations.ts';
 import type { NamedQuery, QueryParams, QueryRow, QueryStats } from './query.ts';
-import type { AlertDeliveryWrite, EventRow, ExportFormat, InsertOptions, Store, TagSummaryWrite } from './store.ts';
+import type { AlertDeliveryWrite, CommitStageOptions, RollupHour, EventRow, ExportFormat, InsertOptions, StagedReading, Store, TagSummaryWrite } from './store.ts';
 import { toChTime } from './time.ts';
 import { IMPORT_STAGE_ID, IMPORT_STAGE_PREFIX } from './stage.ts';
 import { countLines, observationInsertRow, OBSERVATION_COLUMNS } from './rows.ts';
@@ -50,7 +50,7 @@ const STALE_STAGE_MS = 24 * 3_600_000;
 const STALE_COMMIT_MS = 10 * 60_000;
 
 /** Where a commit of an import stage is (fault tests kill the process at one of these points). */
-export type ImportCommitPoint = 'begin' | 'attached' | 'merged' | 'recorded' | 'summaries';
+export type ImportCommitPoint = 'begin' | 'attached' | 'merged' | 'recorded' | 'rebuild' | 'rebuild-deleted' | 'rebuilt' | 'summaries';
 
 /** Settings on every read: UInt64 as strings (exact), ISO-like times. */
 const READ_SETTINGS: ClickHouseSettings = {
@@ -153,7 +153,7 @@ export class ClickHouseStore implements Store {
    * session, so on chDB their earlier values are read first and set again afterwards (a migration step's single thread
    * must not become the process's).
    */
-  async #exec(sql: string, name: string, settings: ClickHouseSettings = {}, scoped: Record<string, string | number> = {}): Promise<void> {
+  async #exec(sql: string, name: string, settings: ClickHouseSettings = {}, scoped: Record<string, string | number> = {}, params: Record<string, unknown> = {}): Promise<void> {
     const keys = Object.keys(scoped).filter((k) => /^\w+$/.test(k));
     let previous: Record<string, string> | undefined;
     if (this.backend === 'chdb' && keys.length) {
@@ -163,6 +163,7 @@ export class ClickHouseStore implements Store {
     try {
       await this.#client.command({
         query: sql,
+        ...(Object.keys(params).length ? { query_params: params } : {}),
         clickhouse_settings: { log_comment: name, ...(this.#ddl.topology === 'cluster' ? { wait_end_of_query: 1 } : {}), ...settings, ...scoped },
       });
     } finally {
@@ -226,12 +227,52 @@ export class ClickHouseStore implements Store {
     return this.#insertLines(stageTable(stage), lines, opts);
   }
 
-  async commitImportStage(stage: string): Promise<number> {
+  async importStageReadings(stage: string, keys: { platform: string; tag: string; metric: string; observedAt: string }[]): Promise<StagedReading[]> {
+    if (!keys.length) return [];
+    const r = await this.#client.query({
+      query: `SELECT platform, tag, metric, toString(observed_at) AS at, toString(origin) AS origin, toString(value) AS value, toString(step) AS step,
+  toString(precision) AS precision, toString(source) AS source, note, toString(time_precision) AS tp
+FROM ${stageTable(stage)}
+WHERE (platform, tag, metric, key_at) IN (
+  SELECT arrayJoin(arrayZip({p:Array(String)}, {t:Array(String)}, {m:Array(String)}, {at:Array(DateTime64(3, 'UTC'))})))`,
+      query_params: { p: keys.map((k) => k.platform), t: keys.map((k) => k.tag), m: keys.map((k) => k.metric), at: keys.map((k) => toChTime(k.observedAt)) },
+      format: 'JSONEachRow',
+      clickhouse_settings: READ_SETTINGS,
+    });
+    return ((await r.json()) as Record<string, string>[]).map((x) => ({
+      platform: x.platform!,
+      tag: x.tag!,
+      metric: x.metric!,
+      observedAt: new Date(`${x.at!.replace(' ', 'T')}Z`).toISOString(),
+      origin: x.origin!,
+      value: x.value!,
+      step: x.step!,
+      precision: x.precision!,
+      source: x.source!,
+      note: x.note!,
+      timePrecision: x.tp!,
+    }));
+  }
+
+  async commitImportStage(stage: string, opts: CommitStageOptions = {}): Promise<number> {
     const raw = stageTable(stage);
     this.#committing.add(stage);
     try {
       const r = await this.#client.query({ query: `SELECT count() AS n FROM ${raw}`, format: 'JSONEachRow', clickhouse_settings: READ_SETTINGS });
       const rows = Number(((await r.json()) as { n: string }[])[0]?.n ?? 0);
+      // The rollup hours this commit replaces rows in, written before the intent: a stage with a commit log has its
+      // whole list (one killed before the log is dropped with it).
+      if (opts.rebuild?.length) {
+        await this.#exec(`CREATE TABLE IF NOT EXISTS ${rebuildTable(stage)} (platform String, tag String, metric String, hour DateTime('UTC')) ENGINE = MergeTree ORDER BY tuple()`, 'import_stage_commit');
+        for (let i = 0; i < opts.rebuild.length; i += 100_000) {
+          await this.#client.insert({
+            table: rebuildTable(stage),
+            values: opts.rebuild.slice(i, i + 100_000).map((h) => ({ platform: h.platform, tag: h.tag, metric: h.metric, hour: Math.floor(Date.parse(h.hour) / 1000) })),
+            format: 'JSONEachRow',
+            clickhouse_settings: { ...INSERT_SETTINGS, insert_deduplication_token: '' },
+          });
+        }
+      }
       // Embedded: a short command skips migrate() while the schema stamp is current; without it the next open runs
       // migrate(), which finishes this commit if the process dies before it ends.
       const stamped = this.#dataDir !== undefined && schemaStamped(this.#dataDir);
@@ -314,6 +355,16 @@ export class ClickHouseStore implements Store {
     if (tables.has(stageTable(stage)) && !tables.has(stageTable(stage, T.keys))) {
       await this.#exec(`INSERT INTO ${T.keys} (platform, tag) SELECT DISTINCT platform, tag FROM ${stageTable(stage)}`, 'import_stage_commit');
     }
+    // The rollup buckets whose raw rows this commit replaced (an import with --replace). The views folded the replaced
+    // rows' readings into them when those were stored, and only raw FINAL drops a replaced row: rebuilt from
+    // observations_v2 FINAL by the views' own SELECT, after every attach, so they give what raw gives. Idempotent
+    // (delete the buckets, derive them again): a kill anywhere in it is finished by the recovery, which runs it again.
+    if (tables.has(rebuildTable(stage)) && !done.has('rebuild')) {
+      this.#hook?.('rebuild', stage);
+      await this.#rebuildBuckets(`SELECT platform, tag, metric, hour FROM ${rebuildTable(stage)}`);
+      await log('rebuild');
+      this.#hook?.('rebuilt', stage);
+    }
     // Recovery only (a live import refreshes its tags' summaries itself once committed): the overview's per-tag
     // summaries of these tags were computed without the file; remove them, so the next read computes them again
     // (missing, never stale). Re-running this after an interruption changes nothing.
@@ -326,6 +377,46 @@ export class ClickHouseStore implements Store {
     }
     this.#hook?.('summaries', stage);
     await this.#dropStage(stage);
+  }
+
+  async rebuildRollups(hours: RollupHour[]): Promise<void> {
+    if (!hours.length) return;
+    // A cluster would need the mutation ON CLUSTER on the local rollups and the re-insert through the Distributed
+    // fronts: not done (as the import stage). Its rollups keep a replaced reading folded in, as before.
+    if (this.#ddl.topology === 'cluster') {
+      this.#log.warn({ hours: hours.length }, 'rollup buckets not rebuilt: a cluster store cannot rebuild them yet (a replaced reading stays folded into them)');
+      return;
+    }
+    await this.#rebuildBuckets(
+      `SELECT arrayJoin(arrayZip({rp:Array(String)}, {rt:Array(String)}, {rm:Array(String)}, {rh:Array(DateTime('UTC'))})) AS x, x.1 AS platform, x.2 AS tag, x.3 AS metric, x.4 AS hour`,
+      { rp: hours.map((h) => h.platform), rt: hours.map((h) => h.tag), rm: hours.map((h) => h.metric), rh: hours.map((h) => new Date(Math.floor(Date.parse(h.hour) / 3_600_000) * 3_600_000).toISOString().slice(0, 19).replace('T', ' ')) },
+    );
+  }
+
+  /**
+   * Rebuild the hourly and daily rollup buckets of the hours `hours` selects (columns platform, tag, metric, hour; its
+   * values bound in `params`) from observations_v2 FINAL: delete their rows (a synchronous mutation), then insert what
+   * the view's own SELECT gives over the raw rows of their days. Rows the views add meanwhile (a collect) are in raw
+   * too, and a reading folded in twice changes no argMax/argMin/max/min, so a concurrent insert leaves the buckets right.
+   */
+  async #rebuildBuckets(hoursSql: string, params: Record<string, unknown> = {}): Promise<void> {
+    const hours = `(${hoursSql})`;
+    const days = `SELECT DISTINCT platform, tag, metric, toStartOfDay(hour, 'UTC') FROM ${hours}`;
+    // Every raw row of the listed series on the listed days: a superset of both rollups' buckets.
+    const raw = `(SELECT * FROM ${T.observations} FINAL WHERE (platform, tag, metric, toStartOfDay(observed_at, 'UTC')) IN (${days}))`;
+    for (const v of OBSERVATION_VIEWS) {
+      if (v.to === T.keys) continue;
+      const buckets = v.to === T.daily ? days : `SELECT DISTINCT platform, tag, metric, hour FROM ${hours}`;
+      await this.#exec(`ALTER TABLE ${v.to} DELETE WHERE (platform, tag, metric, bucket) IN (${buckets})`, 'rollup_rebuild', {}, { mutations_sync: 1 }, params);
+      this.#hook?.('rebuild-deleted', v.to);
+      await this.#exec(
+        `INSERT INTO ${v.to} SELECT * FROM (${viewSelectFrom(v, raw)}) WHERE (platform, tag, metric, bucket) IN (${buckets})`,
+        'rollup_rebuild',
+        { insert_deduplication_token: '' },
+        {},
+        params,
+      );
+    }
   }
 
   async #stageTableNames(stage: string): Promise<Set<string>> {
@@ -571,6 +662,11 @@ function stageTable(id: string, of?: string): string {
 /** The stage's commit log: created when its commit begins (the intent), one row per (table, partition) attached. */
 function commitLog(id: string): string {
   return stageTable(id, 'commit_log');
+}
+
+/** The rollup hours a stage's commit replaces rows in (CommitStageOptions.rebuild), written before its commit log. */
+function rebuildTable(id: string): string {
+  return stageTable(id, 'rebuild');
 }
 
 /** The stage's copy of the view that feeds rollup `of`. */

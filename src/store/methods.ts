@@ -10,7 +10,7 @@ import { Observation } from '../schema/observation.ts';
 import { CollectionFailure } from '../schema/failure.ts';
 import { TrackedTag } from '../schema/tracked.ts';
 import type { NamedQuery } from './query.ts';
-import type { AlertDeliveryWrite, EventRow, ExportFormat, Store, TagSummaryWrite } from './store.ts';
+import type { AlertDeliveryWrite, CommitStageOptions, EventRow, RollupHour, ExportFormat, Store, TagSummaryWrite } from './store.ts';
 import { QueryValidationError, StoreError } from './errors.ts';
 import { checkObservationLines } from './rows.ts';
 import { IMPORT_STAGE_ID } from './stage.ts';
@@ -18,6 +18,11 @@ import { IMPORT_STAGE_ID } from './stage.ts';
 const StageId = z.string().regex(IMPORT_STAGE_ID, 'an import stage id (openImportStage)');
 const InsertOptions = z.object({ dedupToken: z.string().max(200).optional() }).default({});
 const IsoTime = z.string().min(1).max(40);
+/** Rollup hours to rebuild (rebuildRollups, or at a commit: an import with --replace), one per distinct hour of a series. */
+const RollupHours = z.array(z.object({ platform: z.string().max(50), tag: z.string().max(200), metric: z.string().max(64), hour: z.iso.datetime({ offset: true }) }));
+const CommitStageOptionsSchema = z
+  .object({ rebuild: RollupHours.max(1_000_000).optional() })
+  .default({}) satisfies z.ZodType<CommitStageOptions>;
 /** Largest block of preformatted rows a remote caller may send (the owner API reads bodies up to 50 MiB). */
 const MAX_LINES_BYTES = 40 * 1024 * 1024;
 
@@ -145,7 +150,27 @@ export const STORE_METHODS = {
     toWire: (stage: string, lines: string | Uint8Array, opts?: z.input<typeof InsertOptions>) => ({ stage, lines: typeof lines === 'string' ? lines : Buffer.from(lines).toString('utf8'), opts }),
     call: (s, a) => s.stageObservationLines(a.stage, a.lines, a.opts),
   }),
-  commitImportStage: method({ side: 'write', args: z.object({ stage: StageId }), toWire: (stage: string) => ({ stage }), call: (s, a) => s.commitImportStage(a.stage) }),
+  commitImportStage: method({
+    side: 'write',
+    args: z.object({ stage: StageId, opts: CommitStageOptionsSchema }),
+    toWire: (stage: string, opts?: CommitStageOptions) => ({ stage, opts }),
+    call: (s, a) => s.commitImportStage(a.stage, a.opts),
+  }),
+  importStageReadings: method({
+    side: 'write',
+    args: z.object({
+      stage: StageId,
+      keys: z.array(z.object({ platform: z.string().max(50), tag: z.string().max(200), metric: z.string().max(64), observedAt: z.iso.datetime({ offset: true }) })).max(10_000),
+    }),
+    toWire: (stage: string, keys: { platform: string; tag: string; metric: string; observedAt: string }[]) => ({ stage, keys }),
+    call: (s, a) => s.importStageReadings(a.stage, a.keys),
+  }),
+  rebuildRollups: method({
+    side: 'write',
+    args: z.object({ hours: RollupHours.max(100_000) }),
+    toWire: (hours: RollupHour[]) => ({ hours }),
+    call: (s, a) => s.rebuildRollups(a.hours),
+  }),
   dropImportStage: method({ side: 'write', args: z.object({ stage: StageId }), toWire: (stage: string) => ({ stage }), call: (s, a) => s.dropImportStage(a.stage) }),
   insertFailures: method({
     side: 'write',

@@ -403,6 +403,24 @@ WHERE (platform, tag, metric) IN (SELECT arrayJoin(arrayZip({platforms:Array(Str
 GROUP BY platform, tag, metric`,
 });
 
+/**
+ * Which of the given identities (platform, tag, metric, key_at, origin — src/schema/identity.ts) observations_v2
+ * holds, with the reading it holds (the latest write, as FINAL keeps it): what the loader asks for rows whose insert
+ * may have happened in a process that died before marking them (queue/loaded-marks.ts), and for readings that replace
+ * a stored one (their rollup buckets are rebuilt only when what the rollups fold in differs). A primary-key lookup.
+ */
+export const storedIdentitiesQuery = defineQuery({
+  name: 'stored_identities',
+  params: z.object({ platforms: z.array(z.string()), tags: z.array(z.string()), metrics: z.array(z.string()), keyAts: z.array(chTimeParam), origins: z.array(z.string()) }),
+  row: z.object({ platform: z.string(), tag: z.string(), metric: z.string(), key_at: chTime, origin: z.string(), observed_at: chTime, value: u64, step: u64, precision: z.string() }),
+  sql: `SELECT platform, tag, metric, key_at, toString(origin) AS origin, argMax(observed_at, ingested_at) AS observed_at,
+  argMax(value, ingested_at) AS value, argMax(step, ingested_at) AS step, toString(argMax(precision, ingested_at)) AS precision
+FROM ${T.observations}
+WHERE (platform, tag, metric, key_at, origin) IN (
+    SELECT arrayJoin(arrayZip({platforms:Array(String)}, {tags:Array(String)}, {metrics:Array(String)}, {keyAts:Array(DateTime64(3, 'UTC'))}, {origins:Array(String)})))
+GROUP BY platform, tag, metric, key_at, origin`,
+});
+
 export const eventsQuery = defineQuery({
   name: 'events',
   params: z.object({}),
@@ -411,4 +429,4 @@ export const eventsQuery = defineQuery({
 });
 
 import { registerQueries } from './registry.ts';
-registerQueries(seriesQuery, seriesRangeQuery, seriesJsonQuery, seriesRangeJsonQuery, readingsManyQuery, readingsManyRangeQuery, readingColumnsQuery, readingColumnsRangeQuery, rawCountQuery, trackedQuery, trackedTagQuery, reportInputQuery, latestQuery, tagsWithDataQuery, recentFailuresQuery, failuresForTagQuery, observedTimesQuery, importedAtKeysQuery, importedSeriesQuery, eventsQuery);
+registerQueries(seriesQuery, seriesRangeQuery, seriesJsonQuery, seriesRangeJsonQuery, readingsManyQuery, readingsManyRangeQuery, readingColumnsQuery, readingColumnsRangeQuery, rawCountQuery, trackedQuery, trackedTagQuery, reportInputQuery, latestQuery, tagsWithDataQuery, recentFailuresQuery, failuresForTagQuery, observedTimesQuery, importedAtKeysQuery, importedSeriesQuery, storedIdentitiesQuery, eventsQuery);

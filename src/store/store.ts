@@ -80,6 +80,41 @@ export interface InsertOptions {
   dedupToken?: string;
 }
 
+/**
+ * One rollup bucket to rebuild from the raw table (Store.commitImportStage's `rebuild`): the hour (ISO, its start) of
+ * a (platform, tag, metric) series; the hour's day is rebuilt in the daily rollup too.
+ */
+export interface RollupHour {
+  platform: string;
+  tag: string;
+  metric: string;
+  hour: string;
+}
+
+export interface CommitStageOptions {
+  /**
+   * The hours whose raw rows this commit replaces (an import with --replace): their rollup buckets, which the views
+   * folded the replaced rows into, are rebuilt from observations_v2 FINAL by the views' own SELECT, as a logged step of
+   * the commit (finished by the recovery like the attaches).
+   */
+  rebuild?: RollupHour[];
+}
+
+/** One reading held by an import stage (Store.importStageReadings). Times ISO; UInt64 as decimal strings. */
+export interface StagedReading {
+  platform: string;
+  tag: string;
+  metric: string;
+  observedAt: string;
+  origin: string;
+  value: string;
+  step: string;
+  precision: string;
+  source: string;
+  note: string;
+  timePrecision: string;
+}
+
 export type ExportFormat = 'CSVWithNames' | 'TSVWithNames' | 'JSONEachRow' | 'Parquet';
 
 export interface Store {
@@ -109,9 +144,21 @@ export interface Store {
   /**
    * Attach a stage's rows (and its rollups' rows) to the real tables, then drop it; returns the raw rows moved. Once it
    * has begun (its commit log exists), the file is stored whole: a commit that fails or is killed half way is finished
-   * by the next migrate() or openImportStage().
+   * by the next migrate() or openImportStage(). `rebuild`: rollup buckets whose raw rows this commit replaces
+   * (CommitStageOptions), rebuilt from the raw table after the attaches, as a step of the same commit.
    */
-  commitImportStage(stage: string): Promise<number>;
+  commitImportStage(stage: string, opts?: CommitStageOptions): Promise<number>;
+  /**
+   * The readings a stage holds at the given (platform, tag, metric, observed_at) keys: what an import compares a row
+   * with when its file may give that key a second time (its own earlier row, staged already).
+   */
+  importStageReadings(stage: string, keys: { platform: string; tag: string; metric: string; observedAt: string }[]): Promise<StagedReading[]>;
+  /**
+   * Rebuild the hourly and daily rollup buckets of these hours (and their days) from observations_v2 FINAL, by the
+   * views' own SELECT: after a write that replaced readings of an identity (the views had folded the replaced ones in).
+   * Idempotent; a reading inserted meanwhile is kept.
+   */
+  rebuildRollups(hours: RollupHour[]): Promise<void>;
   /**
    * Drop a stage and what it holds (a refused or failed import). Dropping a missing stage is a no-op; so is dropping
    * one whose commit has begun (it is finished, never taken back half way).

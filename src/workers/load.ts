@@ -3,7 +3,11 @@
  * (queue/load-buffer.ts); many load jobs are processed concurrently and their rows gathered into one insert (up to
  * batchSize rows or flushMs), and each job completes only when its rows are stored. Rows whose identity was stored
  * already (a re-delivered slot) are dropped before the insert and every stored row is marked before its job completes
- * (queue/loaded-marks.ts). A retryable insert failure fails every job of that batch, and BullMQ retries them: the
+ * (queue/loaded-marks.ts). Right before each insert the rows are checked again, where the worker's early check could not
+ * see everything: each identity once per insert, none marked meanwhile (a re-fetch of a slot whose first reading was
+ * inserted while this job waited), and none a process that died between its insert and its marks had stored (the
+ * loading set; the store is asked). The first stored reading of a slot is kept, so raw FINAL and the rollups, which
+ * fold every inserted reading, hold the same one (issue 10). A retryable insert failure fails every job of that batch, and BullMQ retries them: the
  * queue is the buffer while the store is down. A permanent one (the store refused the rows: clickhouse-errors.ts) is
  * isolated to the samples whose rows were refused (halving the batch until it finds them); their job fails at once
  * without retries and stays in the failed set, while its other samples are stored and marked. The same rows re-sent
@@ -13,6 +17,13 @@ import { UnrecoverableError, Worker, type Job, type ConnectionOptions } from 'bu
 import type { Redis } from 'ioredis';
 import { LoadJob, type LoadedBatch } from '../schema/jobs.ts';
 import type { Observation } from '../schema/observation.ts';
+import { identityOf, keyAtOf, LIVE_METHODS } from '../schema/identity.ts';
+import type { RollupHour } from '../store/store.ts';
+
+/** A live sample identified by its slot (schema/identity.ts): its first stored reading is kept. */
+function isSlot(o: Observation): boolean {
+  return (LIVE_METHODS as readonly string[]).includes(o.method) && keyAtOf(o) === o.slot && (o.timePrecision ?? 'instant') === 'instant';
+}
 import type { CollectionFailure } from '../schema/failure.ts';
 import type { Store } from '../store/store.ts';
 import { logger } from '../util/log.ts';
@@ -22,6 +33,7 @@ import { LogThrottle } from '../util/log-throttle.ts';
 import { faultKindOf } from '../util/os-errors.ts';
 import { LOAD_QUEUE, qname, type QueueNaming } from '../queue/queues.ts';
 import { LoadedMarks, observationMark, failureMark } from '../queue/loaded-marks.ts';
+import { storedIdentitiesQuery } from '../store/queries.ts';
 import { ok, drop, type StepResult } from '../schema/results.ts';
 
 interface Pending {
@@ -81,6 +93,11 @@ export class Batcher {
        * failure here is logged and left to the worker, which marks what it got back unmarked.
        */
       markStored?: (marks: string[]) => Promise<void>;
+      /**
+       * The loaded marks (queue/loaded-marks.ts), read again right before each insert and written ahead of it (the
+       * loading set), so that a reading of an identity stored already is never inserted beside it.
+       */
+      marks?: Pick<LoadedMarks, 'states' | 'markLoading'>;
     },
   ) {}
 
@@ -166,14 +183,21 @@ export class Batcher {
   /** One insert's parts; returns the error when it failed retryably (the store is down), else undefined. */
   async #flushChunk(batch: Pending[]): Promise<unknown> {
     const parts = batch.length;
-    const observations = batch.flatMap((p) => p.observations);
+    let observations = batch.flatMap((p) => p.observations);
     const failures = batch.flatMap((p) => p.failures);
     try {
       const started = performance.now();
+      const counted = observations.length + failures.length;
       try {
+        const checked = await this.#dropStored(batch);
+        if (checked.dropped) observations = batch.flatMap((p) => p.observations);
         await this.#insert(observations, failures);
+        // Readings that rewrote their identity (by design: a re-queried Research API day): the views folded the old
+        // reading in too, so their buckets are rebuilt from raw FINAL before the rows are marked (a kill before the
+        // marks re-delivers the job, which finds them stored and rebuilds again).
+        if (checked.rewritten.length) await this.store.rebuildRollups(checked.rewritten);
       } finally {
-        this.#insertingRows -= observations.length + failures.length;
+        this.#insertingRows -= counted;
       }
       await this.#markStored(batch);
       if (this.#log.isLevelEnabled('debug')) this.#log.debug({ observations: observations.length, failures: failures.length, parts, ms: Math.round(performance.now() - started) }, 'batch inserted');
@@ -190,6 +214,83 @@ export class Batcher {
     }
     await this.#afterLoad(observations, failures);
     return undefined;
+  }
+
+  /**
+   * Right before an insert, check `batch` against what is stored, so that raw FINAL and the rollups (whose views fold
+   * in every inserted reading) keep the same reading of each identity:
+   *  - a live sample's slot (method http/browser/api, time precision instant) keeps its first stored reading: a
+   *    reading of an identity in the insert already, marked since the job's own check, or written ahead of an insert
+   *    (loading set) by a process that died before marking it and found in the store, is left out (its mark stays with
+   *    its part: the identity is stored);
+   *  - any other row (a Research API day, a capture, a manual value) is identified by its own time and a later reading
+   *    of it replaces the earlier one, as documented: one reading per identity goes in (the last), and the hours of those
+   *    whose identity the store holds already are returned, to be rebuilt from raw FINAL after the insert.
+   * Then writes the kept identities ahead of the insert (the loading set).
+   */
+  async #dropStored(batch: Pending[]): Promise<{ dropped: boolean; rewritten: RollupHour[] }> {
+    const rows = batch.flatMap((p) => p.observations.map((o) => ({ o, mark: observationMark(o) })));
+    const rewritten: RollupHour[] = [];
+    if (!rows.length) return { dropped: false, rewritten };
+    const drop = new Set<Observation>();
+    const kept = new Map<string, Observation>();
+    for (const r of rows) {
+      const earlier = kept.get(r.mark);
+      if (!earlier) kept.set(r.mark, r.o);
+      else if (isSlot(r.o)) drop.add(r.o);
+      else {
+        drop.add(earlier); // identified by its own time: the later reading replaces it
+        kept.set(r.mark, r.o);
+      }
+    }
+    const marks = this.opts.marks;
+    const unique = [...kept];
+    const states = marks ? await marks.states(unique.map(([m]) => m)) : unique.map(() => 'new' as const);
+    const ask: Observation[] = [];
+    /** Rows an earlier insert (of a process that died before its marks, or before its rebuild) may have stored. */
+    const unsure = new Set<Observation>();
+    unique.forEach(([, o], i) => {
+      if (states[i] === 'maybe') unsure.add(o);
+      if (isSlot(o)) {
+        if (states[i] === 'stored') drop.add(o);
+        else if (states[i] === 'maybe') ask.push(o);
+      } else ask.push(o); // a replacement of a stored reading needs its buckets rebuilt, whatever the marks say
+    });
+    {
+      const maybe = ask;
+      if (maybe.length) {
+        const ids = maybe.map((o) => identityOf(o));
+        const found = await this.store.run(storedIdentitiesQuery, {
+          platforms: ids.map((i) => i.platform),
+          tags: ids.map((i) => i.tag),
+          metrics: ids.map((i) => i.metric),
+          keyAts: ids.map((i) => i.keyAt),
+          origins: ids.map((i) => i.origin),
+        });
+        const have = new Map(found.map((f) => [`o|${f.platform}|${f.tag}|${f.metric}|${new Date(f.key_at).toISOString()}|${f.origin}`, f]));
+        const hours = new Map<string, RollupHour>();
+        for (const o of maybe) {
+          const stored = have.get(observationMark(o));
+          if (!stored) continue;
+          if (isSlot(o)) drop.add(o);
+          else if (unsure.has(o) || Date.parse(stored.observed_at) !== Date.parse(o.observedAt) || stored.value !== o.value || stored.step !== o.step || stored.precision !== o.precision) {
+            // The same reading again folds in the same states: only another one needs its buckets rebuilt — or one an
+            // earlier insert may have stored without its rebuild (killed in between: the store then holds this reading
+            // already, and what it replaced is unknown).
+            for (const at of new Set([o.observedAt, stored.observed_at].map((x) => Math.floor(Date.parse(x) / 3_600_000) * 3_600_000))) {
+              const hour = new Date(at).toISOString();
+              hours.set(`${o.platform}|${o.tag}|${o.metric}|${hour}`, { platform: o.platform, tag: o.tag, metric: o.metric, hour });
+            }
+          }
+        }
+        rewritten.push(...hours.values());
+      }
+    }
+    if (marks) await marks.markLoading(unique.filter(([, o]) => !drop.has(o)).map(([m]) => m));
+    if (!drop.size) return { dropped: false, rewritten };
+    for (const p of batch) p.observations = p.observations.filter((o) => !drop.has(o));
+    this.#log.info({ left: drop.size }, 'readings of identities in this insert or stored already left out: a slot keeps its first stored reading, a reading identified by its own time its last');
+    return { dropped: true, rewritten };
   }
 
   async #insert(observations: Observation[], failures: CollectionFailure[]): Promise<void> {
@@ -325,7 +426,7 @@ export function createLoadWorker(o: LoadWorkerOptions): { worker: Worker; batche
   const concurrency = o.concurrency ?? Math.max(16, Math.min(512, o.batchSize));
   const queueName = qname(LOAD_QUEUE, o.naming);
   const marks = new LoadedMarks(o.connection, `${o.naming.prefix}:${queueName}:loaded`);
-  const batcher = new Batcher(o.store, { batchSize: o.batchSize, flushMs: o.flushMs, maxJobs: concurrency, markStored: (m) => marks.mark(m), ...(o.onLoaded ? { onLoaded: o.onLoaded } : {}) });
+  const batcher = new Batcher(o.store, { batchSize: o.batchSize, flushMs: o.flushMs, maxJobs: concurrency, markStored: (m) => marks.mark(m), marks, ...(o.onLoaded ? { onLoaded: o.onLoaded } : {}) });
   const worker = new Worker(
     queueName,
     async (job: Job) => {

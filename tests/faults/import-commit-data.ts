@@ -30,3 +30,9 @@ export const IMPORTED: Row[] = [
   ...imported('crash_b', '2025-03-11T06:00:00.000Z', 4, 30, 70_000_001),
   ...imported('crash_b', '2026-11-30T22:10:00.000Z', 10, 45, 80_000_009),
 ];
+
+/**
+ * A re-import with --replace of every third imported reading, each 500 lower: the hour's last and largest reading of
+ * many buckets changes, so a rollup that still folds the replaced reading in shows it.
+ */
+export const REPLACED: Row[] = IMPORTED.filter((_, i) => i % 3 === 0).map((o) => ({ ...o, value: String(BigInt(o.value) - 500n), provenance: 'crash-fixed.csv' }));

@@ -22,18 +22,20 @@ import { once } from 'node:events';
 import { describe, it, expect } from 'vitest';
 import { drainPending } from 'chdb';
 import { openClickHouseStore, type ClickHouseStore } from '../../src/store/clickhouse-store.ts';
-import { OBSERVATION_VIEWS, T } from '../../src/store/migrations.ts';
+import { T } from '../../src/store/migrations.ts';
 import { schemaStamped } from '../../src/store/schema-stamp.ts';
 import { refreshSummaries } from '../../src/services/tag-summaries.ts';
 import { importFile } from '../../src/services/import.ts';
 import { tempDir } from '../helpers/tmp.ts';
-import { COLLECTED, IMPORTED, TAGS } from './import-commit-data.ts';
+import { rollupVsRaw as sharedRollupVsRaw } from '../helpers/rollup-invariant.ts';
+import { COLLECTED, IMPORTED, REPLACED, TAGS } from './import-commit-data.ts';
+import { expectRollupsMatchRaw, rollupMismatches } from '../helpers/rollup-invariant.ts';
 
 type Counts = Record<string, number>;
 
 /** Run the child until it commits or is killed at (point, step); its pre-commit counts and how it ended. */
-async function runChild(dataDir: string, point: string, step: string): Promise<{ counts: { stage: string; pre: Counts; staged: Counts }; signal: string | null; out: string }> {
-  const child = spawn(process.execPath, ['bin/run-ts.js', 'tests/faults/import-commit-child.ts', dataDir, point, step], { stdio: ['ignore', 'pipe', 'pipe'] });
+async function runChild(dataDir: string, point: string, step: string, mode?: 'replace'): Promise<{ counts: { stage: string; pre: Counts; staged: Counts }; signal: string | null; out: string }> {
+  const child = spawn(process.execPath, ['bin/run-ts.js', 'tests/faults/import-commit-child.ts', dataDir, point, step, ...(mode ? [mode] : [])], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout.on('data', (b: Buffer) => (out += b.toString()));
   child.stderr.on('data', (b: Buffer) => (out += b.toString()));
@@ -50,21 +52,7 @@ async function rows<R>(store: ClickHouseStore, query: string): Promise<R[]> {
 const n = async (store: ClickHouseStore, query: string) => Number((await rows<{ n: string }>(store, query))[0]!.n);
 const TAGS_SQL = 'tag IN ({tags:Array(String)})';
 
-/** A rollup's merged buckets for the tags, and the same buckets computed from the raw rows (FINAL) by the view's own SELECT. */
-async function rollupVsRaw(store: ClickHouseStore, table: string): Promise<{ stored: unknown[]; fromRaw: unknown[] }> {
-  const view = OBSERVATION_VIEWS.find((v) => v.to === table)!;
-  const cols = `platform, metric, tag, toString(toDateTime(bucket, 'UTC')) AS b`;
-  const stored = await rows(store, `SELECT ${cols}, toString(argMaxMerge(last_value)) AS lv, toString(argMinMerge(first_value)) AS fv,
-      toString(argMaxMerge(last_step)) AS ls, toString(argMinMerge(first_step)) AS fs, toString(max(last_at)) AS la, toString(min(first_at)) AS fa,
-      toString(max(max_value)) AS mx, toString(min(min_value)) AS mn
-    FROM ${table} WHERE ${TAGS_SQL} GROUP BY platform, metric, tag, bucket ORDER BY platform, metric, tag, b`);
-  const select = view.select.replace('{raw}', `(SELECT * FROM ${T.observations} FINAL WHERE ${TAGS_SQL})`);
-  const fromRaw = await rows(store, `SELECT ${cols}, toString(finalizeAggregation(last_value)) AS lv, toString(finalizeAggregation(first_value)) AS fv,
-      toString(finalizeAggregation(last_step)) AS ls, toString(finalizeAggregation(first_step)) AS fs, toString(last_at) AS la, toString(first_at) AS fa,
-      toString(max_value) AS mx, toString(min_value) AS mn
-    FROM (${select}) ORDER BY platform, metric, tag, b`);
-  return { stored, fromRaw };
-}
+const rollupVsRaw = (store: ClickHouseStore, table: string) => sharedRollupVsRaw(store, table, TAGS);
 
 /** Open the store (the hook records which steps the recovery merged), run f, close. */
 async function withStore<R>(dataDir: string, f: (s: ClickHouseStore, merged: string[]) => Promise<R>): Promise<R> {
@@ -196,4 +184,38 @@ describe('fault: an import killed with SIGKILL while it commits its stage (real 
       t.cleanup();
     }
   }, 120_000);
+
+  // Issue 10, truth of the record: an import with --replace rebuilds the replaced hours' rollup buckets from raw FINAL
+  // (the views had folded the replaced readings in). The rebuild is a step of the commit: a kill before it, or between
+  // its delete and its insert, is finished by the next open.
+  const rebuildKills: [string, string, string][] = [
+    ['after the last attach, before the rebuild', 'rebuild', '*'],
+    ['between the hourly rollup\'s delete and its re-insert', 'rebuild-deleted', T.hourly],
+    ['between the daily rollup\'s delete and its re-insert', 'rebuild-deleted', T.daily],
+  ];
+  it.each(rebuildKills)('--replace killed %s: the next open finishes the rebuild; rollups equal raw FINAL', async (_what, point, step) => {
+    const t = tempDir('tagpulse-rebuild-kill-');
+    try {
+      const child = await runChild(t.dir, point, step, 'replace');
+      expect(child.signal, child.out).toBe('SIGKILL');
+      expect(child.out).not.toContain('committed');
+      await withStore(t.dir, async (store) => {
+        // What the kill left: raw holds the new readings, the rollups disagree with it (the replaced readings are
+        // still folded in, or the buckets being rebuilt are gone).
+        expect(await rollupMismatches(store, TAGS)).toBeGreaterThan(0);
+        await store.migrate();
+        expect(await stageTables(store)).toEqual([]);
+        await expectRollupsMatchRaw(store, TAGS);
+        // Raw FINAL holds the replacements, each key once.
+        const imported = await rows<{ at: string; v: string }>(store, `SELECT toString(observed_at) AS at, toString(value) AS v FROM ${T.observations} FINAL WHERE ${TAGS_SQL} AND method = 'import' ORDER BY tag, observed_at`);
+        expect(imported).toHaveLength(IMPORTED.length);
+        const replaced = new Set(REPLACED.map((o) => o.value));
+        expect(imported.filter((r) => replaced.has(r.v))).toHaveLength(REPLACED.length);
+        // The overview summary computed before the replacement is gone; recomputed, its latest value is raw's.
+        expect(await n(store, `SELECT count() AS n FROM ${T.summary} FINAL WHERE ${TAGS_SQL}`)).toBe(0);
+      });
+    } finally {
+      t.cleanup();
+    }
+  }, 180_000);
 });

@@ -148,6 +148,7 @@ function report(out: ImportOutcome, opts: ImportOptions, io: Io, shown: number):
   const parts = [
     `${opts.dryRun ? 'would import' : 'imported'} ${opts.dryRun ? out.rows - out.alreadyStored - (opts.replace ? 0 : r.count) : out.loaded} observation(s) from ${opts.file} (${out.format})`,
     ...(out.alreadyStored ? [`${out.alreadyStored} already stored by an earlier import (unchanged, not added again)`] : []),
+    ...(out.duplicates?.identical ? [`${out.duplicates.identical} row(s) repeat an earlier row of the file exactly (same key and value): stored once`] : []),
     ...(r.count && opts.replace ? [`${r.count} ${opts.dryRun ? 'would replace' : 'replaced'} earlier imported value(s)`] : []),
     ...(out.badRows ? [`${out.badRows} bad row(s) skipped`] : []),
     ...(opts.dryRun && !out.comparedWithStore ? ['not compared with the store (there is none yet)'] : []),

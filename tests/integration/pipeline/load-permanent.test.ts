@@ -99,6 +99,8 @@ describe('load worker and permanent store errors', () => {
         inserts++;
         return store.insertObservations(r);
       },
+      // A refused insert leaves its rows "maybe stored" (loaded marks' write-ahead set): the manual retry asks the store.
+      run: store.run.bind(store),
     });
     const { worker, batcher } = createLoadWorker({ store: counting, connection: connectionFor(redis.target, 'worker'), naming, batchSize: 100, flushMs: 100, lockDurationMs: 10_000, stalledIntervalMs: 5000 });
     try {

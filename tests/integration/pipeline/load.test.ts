@@ -73,6 +73,8 @@ describe('load worker', () => {
         return store.insertObservations(rows);
       },
       insertFailures: (rows: Parameters<Store['insertFailures']>[0]) => store.insertFailures(rows),
+      // A failed insert leaves its rows "maybe stored" (loaded marks' write-ahead set): the retry asks the store.
+      run: store.run.bind(store),
     });
     const producer = await connectProducer(redis.target);
     const q = new Queue(qname(LOAD_QUEUE, naming), { connection: producer, prefix: naming.prefix });

@@ -8,6 +8,7 @@ import { loadChosenMany, loadReadingsMany, toPoints } from '../../../src/service
 import { obs } from '../../helpers/observations.ts';
 import { randomName } from '../../helpers/tmp.ts';
 import { observationLine } from '../../../src/store/rows.ts';
+import { leaderboardHourlyQuery } from '../../../src/store/analytics-queries.ts';
 
 export function describeStoreContract(backend: string, open: () => Promise<{ store: Store; cleanup: () => Promise<void> }>): void {
   describe(`store contract: ${backend}`, () => {
@@ -80,6 +81,26 @@ export function describeStoreContract(backend: string, open: () => Promise<{ sto
       expect((await store.run(rawCountQuery, { platform: 'tiktok', tag }))[0]).toEqual({ rows: '2', keys: '2' });
       await expect(store.stageObservationLines(dropped, lines('8', '2024-02-03T03:00:00.000Z'))).rejects.toThrow();
       await expect(store.commitImportStage('x; DROP TABLE observations_v2')).rejects.toThrow(/stage/);
+    });
+
+    it('a replacing commit rebuilds its hours: the hourly rollup holds the new reading; the stage answers readings at keys; rebuildRollups is idempotent', async () => {
+      // Issue 10 (truth of the record): without the rebuild the replaced 2,000 stayed the hour's last value.
+      const tag = randomName('rebuild').replace(/-/g, '_');
+      const line = (value: string, at: string) => observationLine(obs({ tag, observedAt: at, value, method: 'import', source: 'import', provenance: 'f.csv' })) + '\n';
+      const first = (await store.openImportStage())!;
+      await store.stageObservationLines(first, line('1000', '2024-03-01T10:10:00.000Z') + line('2000', '2024-03-01T10:30:00.000Z'));
+      await store.commitImportStage(first);
+      const second = (await store.openImportStage())!;
+      await store.stageObservationLines(second, line('1500', '2024-03-01T10:30:00.000Z'));
+      expect(await store.importStageReadings(second, [{ platform: 'tiktok', tag, metric: 'views', observedAt: '2024-03-01T10:30:00.000Z' }])).toMatchObject([
+        { platform: 'tiktok', tag, metric: 'views', observedAt: '2024-03-01T10:30:00.000Z', origin: 'import', value: '1500', precision: 'exact' },
+      ]);
+      await store.commitImportStage(second, { rebuild: [{ platform: 'tiktok', tag, metric: 'views', hour: '2024-03-01T10:00:00.000Z' }] });
+      const bins = async () => (await store.run(leaderboardHourlyQuery, { platform: 'tiktok', metric: 'views', at: '2024-03-01T12:00:00.000Z', since: '2024-03-01T00:00:00.000Z' })).find((r) => r.tag === tag);
+      expect((await bins())?.last_values.map(String)).toEqual(['1500']);
+      expect((await bins())?.first_values.map(String)).toEqual(['1000']);
+      await store.rebuildRollups([{ platform: 'tiktok', tag, metric: 'views', hour: '2024-03-01T10:00:00.000Z' }]);
+      expect((await bins())?.last_values.map(String)).toEqual(['1500']);
     });
 
     it('records precision, step, source and provenance', async () => {

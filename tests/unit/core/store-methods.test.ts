@@ -27,6 +27,8 @@ function recordingStore(calls: string[]): Store {
     stageObservationLines: rec('stageObservationLines', 0) as Store['stageObservationLines'],
     commitImportStage: rec('commitImportStage', 0) as Store['commitImportStage'],
     dropImportStage: rec('dropImportStage') as Store['dropImportStage'],
+    importStageReadings: rec('importStageReadings', []) as Store['importStageReadings'],
+    rebuildRollups: rec('rebuildRollups') as Store['rebuildRollups'],
     insertFailures: rec('insertFailures', 0) as Store['insertFailures'],
     upsertTracked: rec('upsertTracked') as Store['upsertTracked'],
     upsertEvents: rec('upsertEvents') as Store['upsertEvents'],
