@@ -122,13 +122,6 @@ function agentFor(allowPrivate: boolean): Agent {
   return (guardedAgent ??= new Agent({ keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS, connect: { lookup: guardedLookup(false) } }));
 }
 
-/** Close the kept-alive connections (idle ones never hold the process open; this is for callers that want them gone now). */
-export async function closeHttpAgents(): Promise<void> {
-  const agents = [guardedAgent, configuredAgent];
-  guardedAgent = configuredAgent = undefined;
-  await Promise.all(agents.map((a) => a?.close()));
-}
-
 /**
  * Headers node:http keeps only the first of when repeated (the rest are joined with ", "): kept so a response reads
  * the same as it did through node:http.
