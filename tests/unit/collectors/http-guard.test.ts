@@ -62,4 +62,16 @@ describe('SSRF guard', () => {
     expect(res.status).toBe(302);
     expect(res.headers.location).toBe(`${target.url}/admin`);
   });
+  it('a kept-alive connection made for a configured origin is not reused by a request that was not allowed there', async () => {
+    // Issue 15 (undici port): node's global agent pooled sockets by host and port only, so an idle keep-alive socket
+    // opened for `localhost` as a configured origin served the next, unconfigured request to the same name without
+    // the connect-time check. Connections now live in separate agents for configured and guarded requests.
+    const byName = target.url.replace('127.0.0.1', 'localhost');
+    const before = hits.length;
+    const ok = await httpRequest(`${byName}/allowed`, { allowPrivateOrigins: [byName] });
+    expect(ok.status).toBe(200);
+    expect(hits.slice(before)).toEqual(['/allowed']);
+    await expect(httpRequest(`${byName}/not-allowed`)).rejects.toThrow(/non-public address/);
+    expect(hits.slice(before)).toEqual(['/allowed']);
+  });
 });
