@@ -18,14 +18,8 @@ import type { Redis } from 'ioredis';
 import { LoadJob, type LoadedBatch } from '../schema/jobs.ts';
 import type { Observation } from '../schema/observation.ts';
 import { identityOf, keyAtOf, LIVE_METHODS } from '../schema/identity.ts';
-import type { RollupHour } from '../store/store.ts';
-
-/** A live sample identified by its slot (schema/identity.ts): its first stored reading is kept. */
-function isSlot(o: Observation): boolean {
-  return (LIVE_METHODS as readonly string[]).includes(o.method) && keyAtOf(o) === o.slot && (o.timePrecision ?? 'instant') === 'instant';
-}
 import type { CollectionFailure } from '../schema/failure.ts';
-import type { Store } from '../store/store.ts';
+import type { RollupHour, Store } from '../store/store.ts';
 import { logger } from '../util/log.ts';
 import { isRetryable } from '../errors.ts';
 import { guardWorker, type WorkerGuardOptions } from '../queue/worker-guard.ts';
@@ -35,6 +29,11 @@ import { LOAD_QUEUE, qname, type QueueNaming } from '../queue/queues.ts';
 import { LoadedMarks, observationMark, failureMark } from '../queue/loaded-marks.ts';
 import { storedIdentitiesQuery } from '../store/queries.ts';
 import { ok, drop, type StepResult } from '../schema/results.ts';
+
+/** A live sample identified by its slot (schema/identity.ts): its first stored reading is kept. */
+function isSlot(o: Observation): boolean {
+  return (LIVE_METHODS as readonly string[]).includes(o.method) && keyAtOf(o) === o.slot && (o.timePrecision ?? 'instant') === 'instant';
+}
 
 interface Pending {
   observations: Observation[];
