@@ -31,7 +31,7 @@ import { originOf } from '../schema/identity.ts';
 import { KeyFilter } from '../util/key-filter.ts';
 import { refreshAfterWrite, type TagKey } from './tag-summaries.ts';
 import { importedAtKeysQuery, importedSeriesQuery } from '../store/queries.ts';
-import { observationLine } from '../store/rows.ts';
+import { ObservationLineWriter } from '../store/rows.ts';
 import type { Observation } from '../schema/observation.ts';
 import { ImportFileError, importItemBatches, RoundingCheck, type ImportContext, type ImportFormat, type ImportItem, type RoundedSeries } from '../importers/series-import.ts';
 
@@ -42,8 +42,8 @@ const SERIES_CHUNK = 5000;
 /** Examples of replaced values named in the report. */
 const EXAMPLES = 5;
 const NL = 0x0a;
-/** Spool text gathered before one write (bounded memory; few, large writes). */
-const SPOOL_WRITE_CHARS = 1 << 20;
+/** Spool bytes gathered before one write (bounded memory; few, large writes). */
+const SPOOL_WRITE_BYTES = 1 << 20;
 
 export interface ImportRequest {
   file: string;
@@ -134,7 +134,8 @@ function readFile(file: string, onBytes?: (n: number) => void): AsyncIterable<Ui
  * their rows' final decision (rows already stored identically are left out), in file order.
  */
 interface RowSink {
-  add(lines: string, rows: number): Promise<void>;
+  /** A block of JSONEachRow lines (each ending in a line break) as UTF-8 bytes; the sink may keep it. */
+  add(lines: Buffer, rows: number): Promise<void>;
   /** The readings added at these keys (undefined where the sink cannot tell: the spool). */
   readings(keys: { platform: string; tag: string; metric: string; observedAt: string }[]): Promise<StagedReading[] | undefined>;
   /** Store everything added; returns the rows stored. `rebuild`: the rollup hours whose rows it replaces. */
@@ -166,7 +167,7 @@ class StageSink implements RowSink {
     while (this.#inflight.size >= below) await Promise.race(this.#inflight);
     if (this.#failed) throw this.#failed.error;
   }
-  async add(lines: string): Promise<void> {
+  async add(lines: Buffer): Promise<void> {
     await this.#settle(STAGE_INSERTS_IN_FLIGHT);
     const p: Promise<void> = this.store
       .stageObservationLines(this.stage, lines, { dedupToken: `${this.token}-${++this.#blocks}` })
@@ -203,7 +204,8 @@ class StageSink implements RowSink {
 class SpoolSink implements RowSink {
   readonly file: string;
   readonly #out: WriteStream;
-  #buf = '';
+  #pieces: Buffer[] = [];
+  #held = 0;
   #error: unknown;
   constructor(
     dir: string,
@@ -217,15 +219,17 @@ class SpoolSink implements RowSink {
     this.#out = createWriteStream(this.file, { flags: 'wx', mode: 0o600 });
     this.#out.on('error', (e) => (this.#error ??= e));
   }
-  async add(lines: string): Promise<void> {
-    this.#buf += lines;
-    if (this.#buf.length >= SPOOL_WRITE_CHARS) await this.#flush();
+  async add(lines: Buffer): Promise<void> {
+    this.#pieces.push(lines);
+    this.#held += lines.length;
+    if (this.#held >= SPOOL_WRITE_BYTES) await this.#flush();
   }
   async #flush(): Promise<void> {
     if (this.#error) throw this.#error;
-    const text = this.#buf;
-    this.#buf = '';
-    if (text && !this.#out.write(text)) await once(this.#out, 'drain');
+    const bytes = this.#pieces.length === 1 ? this.#pieces[0]! : Buffer.concat(this.#pieces);
+    this.#pieces = [];
+    this.#held = 0;
+    if (bytes.length && !this.#out.write(bytes)) await once(this.#out, 'drain');
   }
   async readings(): Promise<undefined> {
     return undefined;
@@ -343,8 +347,13 @@ async function checkAndLoad(store: Store | undefined, req: ImportRequest, sink: 
    * buckets from the raw table (the views folded the replaced readings in). One entry per distinct hour, not per row.
    */
   const replacedHours = new Map<string, RollupHour>();
-  /** Tags of the valid rows: their per-tag summaries are refreshed once, after the load (services/tag-summaries.ts). */
-  const written = new Map<string, TagKey>();
+  /**
+   * Tags of the valid rows, per platform (no key text built per row): their per-tag summaries are refreshed once, after
+   * the load (services/tag-summaries.ts).
+   */
+  const written = new Map<string, Map<string, TagKey>>();
+  /** Formats the staged rows: one buffer of JSONEachRow lines per block (src/store/rows.ts). */
+  const lines = new ObservationLineWriter();
   const totalBytes = statSync(req.file).size;
   let bytes = 0;
   let lastTick = 0;
@@ -470,8 +479,7 @@ async function checkAndLoad(store: Store | undefined, req: ImportRequest, sink: 
         if (r) earlier.set(p, { value: r.value, step: r.step, precision: r.precision, source: r.source, note: r.note, time_precision: r.timePrecision });
       }
     }
-    let lines = '';
-    let n = 0;
+    const toStage: Observation[] = [];
     for (const p of rows) {
       const e = earlier.get(p);
       const o = p.item.obs;
@@ -486,10 +494,9 @@ async function checkAndLoad(store: Store | undefined, req: ImportRequest, sink: 
         }
       }
       if (p.flag === 1) continue;
-      lines += observationLine(o) + '\n';
-      n++;
+      toStage.push(o);
     }
-    if (n) await to.add(lines, n);
+    if (toStage.length) await to.add(lines.block(toStage), toStage.length);
   };
   /** The rows since the last block went to the sink, in file order. */
   let block: Pending[] = [];
@@ -504,18 +511,15 @@ async function checkAndLoad(store: Store | undefined, req: ImportRequest, sink: 
     const rows = block;
     block = [];
     if (!sink) return;
-    let lines = '';
-    let n = 0;
+    const toStage: Observation[] = [];
     for (const p of rows) {
       if (p.maybeRepeat) {
         held.push(p);
         continue;
       }
-      if (p.flag === 1) continue;
-      lines += observationLine(p.item.obs) + '\n';
-      n++;
+      if (p.flag !== 1) toStage.push(p.item.obs);
     }
-    if (n) await sink.add(lines, n);
+    if (toStage.length) await sink.add(lines.block(toStage), toStage.length);
     if (held.length >= CHECK_CHUNK) await resolveHeld(sink);
   };
   try {
@@ -531,14 +535,17 @@ async function checkAndLoad(store: Store | undefined, req: ImportRequest, sink: 
           req.onBadRow?.(item.line, item.message);
           continue;
         }
-        written.set(`${item.obs.platform}\u0000${item.obs.tag}`, { platform: item.obs.platform, tag: item.obs.tag });
+        const o = item.obs;
+        let tags = written.get(o.platform);
+        if (!tags) written.set(o.platform, (tags = new Map()));
+        if (!tags.has(o.tag)) tags.set(o.tag, { platform: o.platform, tag: o.tag });
         if (item.assumedExact) out.assumedExact++;
         out.rows++;
         const p: Pending = { item, flag: 0 };
-        if (seenKeys.addAndCheck(rowKey(item.obs))) p.maybeRepeat = true;
+        if (seenKeys.addAndCheck(rowKey(o))) p.maybeRepeat = true;
         block.push(p);
         if (store) {
-          const h = history.get(seriesKey(item.obs));
+          const h = history.get(seriesKey(o));
           if (h === undefined) {
             unknown.push(p);
             if (unknown.length >= SERIES_CHUNK) await resolveSeries();
@@ -584,7 +591,7 @@ async function checkAndLoad(store: Store | undefined, req: ImportRequest, sink: 
   tick({ phase: 'load', done: 0, total: toStore, unit: 'rows' }, true);
   out.loaded = await sink.commit((loaded) => tick({ phase: 'load', done: loaded, total: toStore, unit: 'rows' }), [...replacedHours.values()]);
   if (out.loaded !== toStore) throw new Error(`import stored ${out.loaded} row(s), the check pass accepted ${toStore}`);
-  if (out.loaded > 0) await refreshAfterWrite(store, [...written.values()]);
+  if (out.loaded > 0) await refreshAfterWrite(store, [...written.values()].flatMap((tags) => [...tags.values()]));
   tick({ phase: 'load', done: out.loaded, total: toStore, unit: 'rows' }, true);
   return out;
 }

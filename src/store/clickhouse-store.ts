@@ -67,7 +67,15 @@ export interface ClickHouseStoreOptions {
   dataDir?: string;
   /** Called at each point of an import stage's commit (fault tests: kill -9 there). */
   onImportCommitStep?: (point: ImportCommitPoint, step: string) => void;
+  /**
+   * chDB only: its raw insert (`connection.chdb.rawInsert`), which takes the bytes of preformatted lines as they are
+   * (no copy to a string and back, settings scoped to the one INSERT). Without it, lines go through the client's exec.
+   */
+  rawInsert?: RawLinesInsert;
 }
+
+/** chDB's raw passthrough insert, as used for preformatted JSONEachRow lines. */
+export type RawLinesInsert = (p: { table: string; values: Buffer; format: 'JSONEachRow'; columns: readonly string[]; settings: Record<string, string | number> }) => Promise<unknown>;
 
 export class ClickHouseStore implements Store {
   readonly backend: 'chdb' | 'server';
@@ -82,6 +90,7 @@ export class ClickHouseStore implements Store {
   /** Stages whose commit is running in this store. */
   readonly #committing = new Set<string>();
   readonly #hook?: (point: ImportCommitPoint, step: string) => void;
+  readonly #rawInsert?: RawLinesInsert;
 
   constructor(opts: ClickHouseStoreOptions) {
     this.backend = opts.backend;
@@ -91,6 +100,7 @@ export class ClickHouseStore implements Store {
     this.#onClose = opts.onClose;
     this.#dataDir = opts.dataDir;
     this.#hook = opts.onImportCommitStep;
+    this.#rawInsert = opts.rawInsert;
   }
 
   get client(): ClickHouseClient {
@@ -187,6 +197,18 @@ export class ClickHouseStore implements Store {
     if (!rows) return 0;
     const token = opts.dedupToken ?? `obsl-${createHash('sha256').update(body).digest('hex').slice(0, 32)}`;
     try {
+      if (this.#rawInsert) {
+        // chDB: the bytes go to the engine as they are, and the settings apply to this INSERT only (a client SET
+        // would stay for the rest of the session, token included).
+        await this.#rawInsert({
+          table,
+          values: body,
+          format: 'JSONEachRow',
+          columns: OBSERVATION_COLUMNS,
+          settings: { async_insert: 0, deduplicate_blocks_in_dependent_materialized_views: 1, insert_deduplication_token: token },
+        });
+        return rows;
+      }
       // The lines are already JSONEachRow text: exec sends them as the body, unlike insert, which would encode
       // column objects again.
       const r = await this.#client.exec({
@@ -773,8 +795,11 @@ export async function openClickHouseStore(opts: OpenClickHouseOptions): Promise<
   const { createChdbConnection } = await import('chdb/connection');
   const chdb = await import('chdb');
   let client: ClickHouseClient;
+  let rawInsert: RawLinesInsert;
   try {
-    client = createClient({ connection: createChdbConnection({ path: chdbDir }) } as Parameters<typeof createClient>[0]);
+    const connection = createChdbConnection({ path: chdbDir });
+    rawInsert = (p) => connection.chdb.rawInsert({ ...p, columns: [...p.columns] });
+    client = createClient({ connection } as Parameters<typeof createClient>[0]);
     const r = await client.query({ query: 'SELECT 1', format: 'JSONEachRow' });
     await r.json();
   } catch (e) {
@@ -788,6 +813,7 @@ export async function openClickHouseStore(opts: OpenClickHouseOptions): Promise<
     ddl: { topology: 'embedded', cluster: '{cluster}' },
     log,
     dataDir: opts.dataDir,
+    rawInsert,
     ...(opts.onImportCommitStep ? { onImportCommitStep: opts.onImportCommitStep } : {}),
     onClose: async () => {
       await chdb.drainPending();

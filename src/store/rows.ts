@@ -56,26 +56,82 @@ export function observationInsertRow(o: Observation): ObservationInsertRow {
 }
 
 const q = JSON.stringify;
-/** The last fetched_at converted (an import's rows share one). */
-let lastFetched = { iso: '', ch: '' };
 
 /**
- * One JSONEachRow line (no line break) of the row insertObservations would write for `o`: the same text as
- * JSON.stringify(observationInsertRow(o)) (tests/unit/core/store-rows.test.ts), built without the intermediate object
- * because a big import formats millions of them. Times come from toChTime (digits and punctuation only); every other
- * value goes through JSON.stringify.
+ * Writes observations as JSONEachRow lines: the one definition of a line (observationLine uses it), the same text as
+ * JSON.stringify(observationInsertRow(o)) (tests/unit/core/store-rows.test.ts, a property test over random sequences),
+ * built without the intermediate object because a big import formats millions of them. An import's rows repeat most
+ * fields from one row to the next (method, version, fetched_at, provenance, precision…), so the quoted text of each
+ * run of repeated fields is kept and reused while the fields stay equal; only the fields that change are quoted again.
+ * Times come from toChTime (digits and punctuation only); every other value goes through JSON.stringify.
+ * `block` writes a block of lines straight into one buffer (the bytes the store sends), with no string per block.
  */
+export class ObservationLineWriter {
+  #platform = { raw: '', text: '' };
+  #tag = { raw: '', text: '' };
+  #metric = { raw: '', text: '' };
+  #at = { raw: '', text: '' };
+  #mid: { exact: boolean | undefined; step: string; precision: string; source: string; method: string; version: string; text: string } = { exact: undefined, step: '', precision: '', source: '', method: '', version: '', text: '' };
+  #tail: { fetchedAt: string; provenance: string; note: string; timePrecision: string | undefined; text: string } | undefined;
+
+  /** One line (no line break). */
+  line(o: Observation): string {
+    if (o.platform !== this.#platform.raw) this.#platform = { raw: o.platform, text: q(o.platform) };
+    if (o.tag !== this.#tag.raw) this.#tag = { raw: o.tag, text: q(o.tag) };
+    if (o.metric !== this.#metric.raw) this.#metric = { raw: o.metric, text: q(o.metric) };
+    if (o.observedAt !== this.#at.raw) this.#at = { raw: o.observedAt, text: toChTime(o.observedAt) };
+    const observedAt = this.#at.text;
+    // An import's slot is its observed_at.
+    const slot = o.slot === o.observedAt ? observedAt : toChTime(o.slot);
+    const m = this.#mid;
+    if (o.exact !== m.exact || o.step !== m.step || o.precision !== m.precision || o.source !== m.source || o.method !== m.method || o.collectorVersion !== m.version) {
+      this.#mid = {
+        exact: o.exact,
+        step: o.step,
+        precision: o.precision,
+        source: o.source,
+        method: o.method,
+        version: o.collectorVersion,
+        text: `,"exact":${o.exact ? 'true' : 'false'},"step":${q(o.step)},"precision":${q(o.precision)},"source":${q(o.source)},"method":${q(o.method)},"collector_version":${q(o.collectorVersion)},"slot":"`,
+      };
+    }
+    const t = this.#tail;
+    if (!t || o.fetchedAt !== t.fetchedAt || o.provenance !== t.provenance || o.note !== t.note || o.timePrecision !== t.timePrecision) {
+      this.#tail = {
+        fetchedAt: o.fetchedAt,
+        provenance: o.provenance,
+        note: o.note,
+        timePrecision: o.timePrecision,
+        text: `","fetched_at":"${toChTime(o.fetchedAt)}","provenance":${q(o.provenance)},"note":${q(o.note)},"time_precision":${q(o.timePrecision ?? 'instant')}}`,
+      };
+    }
+    return `{"platform":${this.#platform.text},"tag":${this.#tag.text},"metric":${this.#metric.text},"observed_at":"${observedAt}","value":${q(o.value)}${this.#mid.text}${slot}${this.#tail!.text}`;
+  }
+
+  /** The lines of `rows`, each ending in "\n", as UTF-8 bytes (what insertObservationLines and the stage take). */
+  block(rows: readonly Observation[]): Buffer {
+    let buf = Buffer.allocUnsafe(Math.max(1024, rows.length * 400));
+    let at = 0;
+    for (const o of rows) {
+      const line = this.line(o);
+      // A UTF-16 unit is at most 3 UTF-8 bytes: make room for the worst case before writing.
+      if (at + 3 * line.length + 1 > buf.length) {
+        const bigger = Buffer.allocUnsafe(Math.max(buf.length * 2, at + 3 * line.length + 1));
+        buf.copy(bigger, 0, 0, at);
+        buf = bigger;
+      }
+      at += buf.write(line, at, 'utf8');
+      buf[at++] = 0x0a;
+    }
+    return buf.subarray(0, at);
+  }
+}
+
+const lineWriter = new ObservationLineWriter();
+
+/** One JSONEachRow line (no line break) of the row insertObservations would write for `o` (see ObservationLineWriter). */
 export function observationLine(o: Observation): string {
-  const observedAt = toChTime(o.observedAt);
-  // An import's slot is its observed_at, and its fetched_at the same for every row: convert each time once.
-  const slot = o.slot === o.observedAt ? observedAt : toChTime(o.slot);
-  if (o.fetchedAt !== lastFetched.iso) lastFetched = { iso: o.fetchedAt, ch: toChTime(o.fetchedAt) };
-  return (
-    `{"platform":${q(o.platform)},"tag":${q(o.tag)},"metric":${q(o.metric)},"observed_at":"${observedAt}","value":${q(o.value)},` +
-    `"exact":${o.exact ? 'true' : 'false'},"step":${q(o.step)},"precision":${q(o.precision)},"source":${q(o.source)},"method":${q(o.method)},` +
-    `"collector_version":${q(o.collectorVersion)},"slot":"${slot}","fetched_at":"${lastFetched.ch}","provenance":${q(o.provenance)},` +
-    `"note":${q(o.note)},"time_precision":${q(o.timePrecision ?? 'instant')}}`
-  );
+  return lineWriter.line(o);
 }
 
 const ChTimeText = z.string().regex(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}$/, "expected DateTime64(3) text 'YYYY-MM-DD HH:MM:SS.mmm' (UTC)");

@@ -4,7 +4,8 @@
  * free text holds, and a remote caller's lines are checked with the rules of Observation before they reach the store.
  */
 import { describe, expect, it } from 'vitest';
-import { checkObservationLines, countLines, observationInsertRow, observationLine } from '../../../src/store/rows.ts';
+import { checkObservationLines, countLines, observationInsertRow, observationLine, ObservationLineWriter } from '../../../src/store/rows.ts';
+import type { Observation } from '../../../src/schema/observation.ts';
 import { dispatchStoreCall } from '../../../src/store/methods.ts';
 import { QueryValidationError } from '../../../src/store/errors.ts';
 import { getQuery } from '../../../src/store/registry.ts';
@@ -73,5 +74,49 @@ describe('observation lines', () => {
     expect(calls).toEqual([]);
     expect(await dispatchStoreCall(store, 'stageObservationLines', { stage, lines: good }, getQuery)).toBe(1);
     expect(calls).toEqual([`${stage}:${good}`]);
+  });
+
+  it('ObservationLineWriter (reused quoted fields, lines written straight into a buffer) writes what JSON.stringify of each row writes, over random sequences', () => {
+    // Property test: fields drawn from small pools, so consecutive rows repeat some fields and change others in every
+    // combination — the writer's reuse of the quoted text of repeated fields must never leak a previous row's value.
+    let seed = 20261205;
+    const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
+    const long = 'é🙂中'.repeat(600);
+    const texts = ['', 'f.csv', ...HOSTILE, long];
+    const times = ['2024-01-02T03:04:05.678Z', '2024-01-02T03:04:05.679Z', '2029-12-31T23:00:00.000Z', '1999-02-28T00:00:00.000Z'];
+    const random = (): Observation => {
+      const observedAt = pick(times);
+      return {
+        platform: pick(['tiktok', 'instagram', 'youtube']),
+        tag: pick(['a', 'b_1', 'café', 'x'.repeat(100)]),
+        metric: pick(['views', 'posts']),
+        observedAt,
+        value: pick(['1', '18446744073709551615', '1000000', '42']),
+        exact: pick([true, false]),
+        step: pick(['0', '100000000']),
+        precision: pick(['exact', 'rounded', 'lower_bound'] as const),
+        source: pick(['import', 'import.tracker_tsv', `s ${HOSTILE[0]}`]),
+        method: pick(['import', 'http'] as const),
+        collectorVersion: pick(['import/1.0.0', 'test']),
+        slot: rnd() < 0.8 ? observedAt : pick(times),
+        fetchedAt: pick(['2026-12-05T10:00:00.000Z', '2026-12-05T10:00:00Z', '2026-12-05T10:00:01.000Z']),
+        provenance: pick(texts),
+        note: pick(texts),
+        ...(rnd() < 0.3 ? {} : { timePrecision: pick(['instant', 'day', 'month'] as const) }),
+      };
+    };
+    const writer = new ObservationLineWriter();
+    for (let round = 0; round < 200; round++) {
+      const rows = Array.from({ length: 1 + Math.floor(rnd() * 60) }, random);
+      // A run of identical rows, then one field changed: the cases the reuse is for.
+      rows.push({ ...rows[rows.length - 1]! }, { ...rows[rows.length - 1]!, note: pick(texts), fetchedAt: pick(['2026-12-05T11:00:00.000Z']) });
+      const expected = rows.map((o) => JSON.stringify(observationInsertRow(o)));
+      expect(rows.map((o) => writer.line(o))).toEqual(expected);
+      expect(rows.map((o) => observationLine(o))).toEqual(expected);
+      // The block is the same lines as UTF-8 bytes (it grows past its first guess for the long non-ASCII notes).
+      expect(writer.block(rows).toString('utf8')).toBe(expected.map((l) => l + '\n').join(''));
+    }
+    expect(writer.block([]).length).toBe(0);
   });
 });
