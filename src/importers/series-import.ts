@@ -202,8 +202,13 @@ class RepeatedTimeCheck {
     const o = r.obs;
     const key = `${o.platform}\u0000${o.tag}\u0000${o.metric}\u0000${o.source}`;
     const prev = this.#last.get(key);
-    if (prev && prev.at === o.observedAt) return { line, ok: false, message: `same platform, tag, metric, source and observed_at as line ${prev.line}: a series has one value per time (keep one of the two rows)` };
-    this.#last.set(key, { at: o.observedAt, line });
+    if (!prev) this.#last.set(key, { at: o.observedAt, line });
+    else if (prev.at === o.observedAt) return { line, ok: false, message: `same platform, tag, metric, source and observed_at as line ${prev.line}: a series has one value per time (keep one of the two rows)` };
+    else {
+      // Updated in place: one entry per series for the whole file, not one object per row.
+      prev.at = o.observedAt;
+      prev.line = line;
+    }
     return { line, ok: true, obs: o, assumedExact: r.assumedExact };
   }
 }

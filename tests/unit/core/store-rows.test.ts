@@ -87,6 +87,7 @@ describe('observation lines', () => {
     const times = ['2024-01-02T03:04:05.678Z', '2024-01-02T03:04:05.679Z', '2029-12-31T23:00:00.000Z', '1999-02-28T00:00:00.000Z'];
     const random = (): Observation => {
       const observedAt = pick(times);
+      // timePrecision is left out of some rows (an Observation made before it existed): written as 'instant'.
       return {
         platform: pick(['tiktok', 'instagram', 'youtube']),
         tag: pick(['a', 'b_1', 'café', 'x'.repeat(100)]),
@@ -104,7 +105,7 @@ describe('observation lines', () => {
         provenance: pick(texts),
         note: pick(texts),
         ...(rnd() < 0.3 ? {} : { timePrecision: pick(['instant', 'day', 'month'] as const) }),
-      };
+      } as Observation;
     };
     const writer = new ObservationLineWriter();
     for (let round = 0; round < 200; round++) {
