@@ -18,6 +18,7 @@
  * preference below picks the one an analysis uses (and the conflict is reported, never merged silently).
  */
 import type { Observation } from './observation.ts';
+import { canonicalInstant } from '../util/time.ts';
 
 /** Methods of live, scheduled samples: their time is the fetch time and their identity the slot. */
 export const LIVE_METHODS = ['http', 'browser', 'api'] as const;
@@ -35,7 +36,7 @@ export function keyAtOf(o: Pick<IdentityFields, 'method' | 'slot' | 'observedAt'
 }
 
 export function identityOf(o: Observation): { platform: string; tag: string; metric: string; keyAt: string; origin: string } {
-  return { platform: o.platform, tag: o.tag, metric: o.metric, keyAt: new Date(keyAtOf(o)).toISOString(), origin: originOf(o) };
+  return { platform: o.platform, tag: o.tag, metric: o.metric, keyAt: canonicalInstant(keyAtOf(o)), origin: originOf(o) };
 }
 
 /**

@@ -37,6 +37,7 @@ import { storeErrorFrom } from './clickhouse-errors.ts';
 import { chdbLockState, describeHolder, readHolder } from './owner.ts';
 import { schemaStamped, schemaStampFile, writeSchemaStamp } from './schema-stamp.ts';
 import { adviceFor, EnvironmentFaultError, faultKindOf, type FaultKind } from '../util/os-errors.ts';
+import { canonicalInstant } from '../util/time.ts';
 
 /** Settings on every insert: synchronous (our batches are already large) and deduplicated by token. */
 const INSERT_SETTINGS: ClickHouseSettings = {
@@ -704,7 +705,7 @@ function stageView(id: string, of: string): string {
  */
 function obsKey(o: Observation): string {
   const id = identityOf(o);
-  return [id.platform, id.tag, id.metric, id.keyAt, id.origin, new Date(o.observedAt).toISOString(), o.value, o.precision, o.step, o.source, o.method].join('|');
+  return [id.platform, id.tag, id.metric, id.keyAt, id.origin, canonicalInstant(o.observedAt), o.value, o.precision, o.step, o.source, o.method].join('|');
 }
 
 /** A deterministic dedup token from the batch content: the same rows re-sent give the same token. */

@@ -103,3 +103,31 @@ export const TimeInput = z
     }
     return r.iso;
   });
+
+/** `YYYY-MM-DDTHH:MM:SS.sssZ`, the shape toISOString writes for years 0000–9999. */
+const CANONICAL_INSTANT = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d\d\dZ$/;
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+const digits = (s: string, from: number, n: number): number => {
+  let v = 0;
+  for (let i = from; i < from + n; i++) v = v * 10 + (s.charCodeAt(i) - 48);
+  return v;
+};
+
+/**
+ * An instant already read (ISO text with a zone, as stored rows and jobs carry it) as canonical UTC ISO text: exactly
+ * `new Date(s).toISOString()`. Row identities and insert tokens spell every time this way, once per row on the
+ * loader's hot path, where the Date round trip was most of their cost: text already in the canonical shape with every
+ * field in range (a real calendar date, hours 00–23, minutes and seconds 00–59) is its own canonical form and is
+ * returned as it is; anything else goes through Date (tests/unit/core/canonical-instant.test.ts proves the two equal).
+ */
+export function canonicalInstant(s: string): string {
+  if (s.length === 24 && CANONICAL_INSTANT.test(s)) {
+    const y = digits(s, 0, 4);
+    const m = digits(s, 5, 2);
+    const d = digits(s, 8, 2);
+    const leap = (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
+    const days = m === 2 && leap ? 29 : DAYS_IN_MONTH[m - 1];
+    if (m >= 1 && m <= 12 && d >= 1 && days !== undefined && d <= days && digits(s, 11, 2) <= 23 && digits(s, 14, 2) <= 59 && digits(s, 17, 2) <= 59) return s;
+  }
+  return new Date(s).toISOString();
+}
