@@ -25,18 +25,10 @@ import { observationLine } from '../../../src/store/rows.ts';
 import type { Observation } from '../../../src/schema/observation.ts';
 import { obs } from '../../helpers/observations.ts';
 import { tempDir } from '../../helpers/tmp.ts';
+import { mulberry32 } from '../../../src/analytics/math.ts';
 
-/** mulberry32: a seeded generator, so a failure can be replayed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32 (src/analytics/math.ts): a seeded generator, so a failure reproduces. */
+const rng = mulberry32;
 
 const H = 3_600_000;
 const T0 = Date.UTC(2026, 2, 1);

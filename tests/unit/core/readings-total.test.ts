@@ -7,18 +7,10 @@
  */
 import { describe, it, expect } from 'vitest';
 import { compareReadings, preferredReading, type ChoiceFields } from '../../../src/services/readings.ts';
+import { mulberry32 } from '../../../src/analytics/math.ts';
 
-/** mulberry32: a seeded generator, so a failure reproduces. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32 (src/analytics/math.ts): a seeded generator, so a failure reproduces. */
+const rng = mulberry32;
 
 const pick = <T>(r: () => number, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
 
