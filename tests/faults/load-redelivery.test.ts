@@ -114,10 +114,13 @@ describe('collect path: a re-fetched slot never leaves its dropped reading in th
       return { producer, marks: new LoadedMarks(producer, `tp:${randomName('loaded')}`) };
     };
 
-    it('two readings of one slot in one insert: the first is kept, raw and rollups agree', async () => {
-      const tag = 'race_one_insert';
+    /**
+     * A slot's first reading (with two readings around it) and a re-fetch of the slot, given to one Batcher as two parts;
+     * `batchSize` rows per insert decides whether they share an insert. The first reading is kept either way.
+     */
+    const firstReadingKept = async (tag: string, batchSize: number) => {
       const { producer, marks } = await marksFor();
-      const batcher = new Batcher(store, { batchSize: 100, flushMs: 10_000, markStored: (m) => marks.mark(m), marks });
+      const batcher = new Batcher(store, { batchSize, flushMs: 10_000, markStored: (m) => marks.mark(m), marks });
       try {
         const parts = batcher.addParts([
           { observations: [first(tag), ...around(tag)], failures: [], marks: [first(tag), ...around(tag)].map(observationMark) },
@@ -132,27 +135,16 @@ describe('collect path: a re-fetched slot never leaves its dropped reading in th
         await batcher.close();
         producer.disconnect();
       }
+    };
+
+    it('two readings of one slot in one insert: the first is kept, raw and rollups agree', async () => {
+      await firstReadingKept('race_one_insert', 100);
     }, 60_000);
 
     it('a re-fetch checked while the first reading was being inserted is checked again before its own insert', async () => {
-      const tag = 'race_two_inserts';
-      const { producer, marks } = await marksFor();
-      // batchSize 1 part a chunk: the first reading's insert and marks complete before the re-fetch's insert begins.
-      const batcher = new Batcher(store, { batchSize: 3, flushMs: 10_000, markStored: (m) => marks.mark(m), marks });
-      try {
-        const parts = batcher.addParts([
-          { observations: [first(tag), ...around(tag)], failures: [], marks: [first(tag), ...around(tag)].map(observationMark) },
-          { observations: [refetch(tag)], failures: [], marks: [observationMark(refetch(tag))] },
-        ]);
-        await batcher.flush();
-        await Promise.all(parts);
-        await expectRollupsMatchRaw(store, [tag]);
-        expect((await store.run(seriesQuery, { platform: 'tiktok', tag, metric: 'views' })).map((r) => r.value)).toEqual(['8500', '9000', '9100']);
-        expect(await rawRows(store, tag)).toBe(3);
-      } finally {
-        await batcher.close();
-        producer.disconnect();
-      }
+      // batchSize 3 rows: the first part (3 rows) is one insert, and its insert and marks complete before the
+      // re-fetch's insert begins.
+      await firstReadingKept('race_two_inserts', 3);
     }, 60_000);
 
     it('a Research API day re-queried after the marks expired, with a revised count: raw FINAL and the rollups hold the new count', async () => {
