@@ -10,7 +10,8 @@
  * A crash between the insert and the mark would leave rows stored but unmarked; so before each insert their
  * identities are written to a second set, `<key>:loading` (write-ahead). A row found there but not in the loaded set
  * may have been stored by a process that died: the loader asks the store (workers/load.ts) before inserting it. Members older than retentionMs are trimmed on each mark
- * (one hour: what completed load jobs were kept for when their ids did this job). One key, so it works on Redis
+ * (one hour: what completed load jobs were kept for when their ids did this job); a slot older than that may have a
+ * reading whose mark is gone, so the loader asks the store about it instead of trusting the marks. One key, so it works on Redis
  * Cluster too (it shares the queue's hash-tagged prefix).
  */
 import type { Redis } from 'ioredis';
@@ -35,7 +36,8 @@ export class LoadedMarks {
     private readonly redis: Pick<Redis, 'zmscore' | 'multi'>,
     /** e.g. `<prefix>:<load queue>:loaded` */
     readonly key: string,
-    private readonly retentionMs = LOADED_RETENTION_MS,
+    /** How long a mark is kept: an identity stored longer ago than this is no longer known here (the loader then asks the store). */
+    readonly retentionMs = LOADED_RETENTION_MS,
   ) {}
 
   /** The write-ahead set: identities about to be inserted (see the top of this file). */

@@ -31,6 +31,9 @@ import { storedIdentitiesQuery } from '../store/queries.ts';
 import { ok, drop, type StepResult } from '../schema/results.ts';
 
 /** A live sample identified by its slot (schema/identity.ts): its first stored reading is kept. */
+/** Clocks of the scheduler (which names the slot) and the loader (which scores the marks) may differ by this much. */
+const MARK_CLOCK_SKEW_MS = 5 * 60_000;
+
 function isSlot(o: Observation): boolean {
   return (LIVE_METHODS as readonly string[]).includes(o.method) && keyAtOf(o) === o.slot && (o.timePrecision ?? 'instant') === 'instant';
 }
@@ -96,7 +99,7 @@ export class Batcher {
        * The loaded marks (queue/loaded-marks.ts), read again right before each insert and written ahead of it (the
        * loading set), so that a reading of an identity stored already is never inserted beside it.
        */
-      marks?: Pick<LoadedMarks, 'states' | 'markLoading'>;
+      marks?: Pick<LoadedMarks, 'states' | 'markLoading' | 'retentionMs'>;
     },
   ) {}
 
@@ -220,8 +223,8 @@ export class Batcher {
    * in every inserted reading) keep the same reading of each identity:
    *  - a live sample's slot (method http/browser/api, time precision instant) keeps its first stored reading: a
    *    reading of an identity in the insert already, marked since the job's own check, or written ahead of an insert
-   *    (loading set) by a process that died before marking it and found in the store, is left out (its mark stays with
-   *    its part: the identity is stored);
+   *    (loading set) by a process that died before marking it and found in the store, or a slot older than the marks'
+   *    retention found in the store (its mark expired), is left out (its mark stays with its part: the identity is stored);
    *  - any other row (a Research API day, a capture, a manual value) is identified by its own time and a later reading
    *    of it replaces the earlier one, as documented: one reading per identity goes in (the last), and the hours of those
    *    whose identity the store holds already are returned, to be rebuilt from raw FINAL after the insert.
@@ -248,11 +251,15 @@ export class Batcher {
     const ask: Observation[] = [];
     /** Rows an earlier insert (of a process that died before its marks, or before its rebuild) may have stored. */
     const unsure = new Set<Observation>();
+    // A slot's first reading is stored at or after the slot's time, and its mark lives retentionMs from then: a slot
+    // older than that (a re-fetch after a worker slept, a job re-delivered hours late) may have a reading stored whose
+    // mark is gone, so only the store can tell. Live samples' slots are minutes old: no query for them.
+    const marksForgetBefore = marks ? Date.now() - marks.retentionMs + MARK_CLOCK_SKEW_MS : -Infinity;
     unique.forEach(([, o], i) => {
       if (states[i] === 'maybe') unsure.add(o);
       if (isSlot(o)) {
         if (states[i] === 'stored') drop.add(o);
-        else if (states[i] === 'maybe') ask.push(o);
+        else if (states[i] === 'maybe' || Date.parse(o.slot) < marksForgetBefore) ask.push(o);
       } else ask.push(o); // a replacement of a stored reading needs its buckets rebuilt, whatever the marks say
     });
     {

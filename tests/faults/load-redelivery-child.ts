@@ -17,6 +17,7 @@ const naming = { prefix: 'tp', suffix };
 const store = await openClickHouseStore({ dataDir });
 await store.migrate();
 const dying: Store = Object.assign(Object.create(store) as Store, {
+  run: store.run.bind(store),
   insertObservations: async (rows: Parameters<Store['insertObservations']>[0]) => {
     const n = await store.insertObservations(rows);
     process.stdout.write('inserted\n');

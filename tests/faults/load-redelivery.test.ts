@@ -9,6 +9,8 @@
  *    left out; the re-delivered job of the first adds nothing;
  *  - two readings of one slot in one insert: one is kept;
  *  - a re-fetch whose job was checked while the first reading's insert was under way: checked again before its insert;
+ *  - a re-fetch that comes after the first reading's mark expired (a slot older than the marks' retention): the store
+ *    is asked, and the re-fetch left out;
  *  - a reading identified by its own time that is meant to replace the earlier one (a Research API day re-queried after
  *    the marks' retention, with a revised count): inserted, and its buckets rebuilt from raw FINAL.
  * After each, the rollups give what raw FINAL gives (tests/helpers/rollup-invariant.ts) and raw holds one row.
@@ -145,6 +147,29 @@ describe('collect path: a re-fetched slot never leaves its dropped reading in th
       // batchSize 3 rows: the first part (3 rows) is one insert, and its insert and marks complete before the
       // re-fetch's insert begins.
       await firstReadingKept('race_two_inserts', 3);
+    }, 60_000);
+
+    it('a slot re-fetched after its mark expired (a worker that slept for hours): the store is asked, the first reading kept', async () => {
+      const tag = 'refetch_after_retention';
+      const producer = await connectProducer(redis.target);
+      // Retention 0: the first reading's mark has expired by the re-fetch's check, as when the re-fetch comes hours later.
+      const marks = new LoadedMarks(producer, `tp:${randomName('loaded')}`, 0);
+      const batcher = new Batcher(store, { batchSize: 100, flushMs: 10_000, markStored: (m) => marks.mark(m), marks });
+      const send = async (rows: ReturnType<typeof obs>[]) => {
+        const parts = batcher.addParts([{ observations: rows, failures: [], marks: rows.map(observationMark) }]);
+        await batcher.flush();
+        await Promise.all(parts);
+      };
+      try {
+        await send([first(tag), ...around(tag)]);
+        await send([refetch(tag)]);
+        await expectRollupsMatchRaw(store, [tag]);
+        expect((await store.run(seriesQuery, { platform: 'tiktok', tag, metric: 'views' })).map((r) => r.value)).toEqual(['8500', '9000', '9100']);
+        expect(await rawRows(store, tag)).toBe(3);
+      } finally {
+        await batcher.close();
+        producer.disconnect();
+      }
     }, 60_000);
 
     it('a Research API day re-queried after the marks expired, with a revised count: raw FINAL and the rollups hold the new count', async () => {

@@ -35,6 +35,7 @@ describe('load worker', () => {
     const naming = { prefix: 'tp', suffix: randomName('q') };
     let inserts = 0;
     const counting: Store = Object.assign(Object.create(store) as Store, {
+      run: store.run.bind(store),
       insertObservations: async (rows: Parameters<Store['insertObservations']>[0]) => {
         inserts++;
         return store.insertObservations(rows);
