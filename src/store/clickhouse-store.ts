@@ -129,7 +129,8 @@ export class ClickHouseStore implements Store {
       for (const sql of m.statements(this.#ddl)) await this.#exec(sql, `migration_${m.version}`);
       // Data steps run only until the version is recorded, and the version is recorded only after all of them
       // succeeded: an interrupted migration runs its (re-runnable) data steps again on the next open.
-      for (const [i, step] of (m.data?.(this.#ddl) ?? []).entries()) {
+      const dataDone = m.dataDoneBy?.some((v) => applied.includes(v)) ?? false;
+      for (const [i, step] of (dataDone ? [] : (m.data?.(this.#ddl) ?? [])).entries()) {
         const started = performance.now();
         await this.#exec(step.sql, `migration_${m.version}_data_${i + 1}`, {
           // '' = no token: chDB keeps per-query settings for its session, so the step must not inherit an earlier one.

@@ -125,6 +125,11 @@ export function renderDropTable(name: string, why: string, ctx: DdlContext): str
   return ctx.topology === 'cluster' ? [drop(name), drop(localName(name, ctx))] : [drop(name)];
 }
 
+/** TRUNCATE of a table created by renderTable (in a cluster its local tables on every shard); idempotent. */
+export function renderTruncate(name: string, ctx: DdlContext): string {
+  return `TRUNCATE TABLE IF EXISTS ${quoteIdent(localName(name, ctx))}${onCluster(ctx)} SYNC`;
+}
+
 /**
  * ADD COLUMN IF NOT EXISTS, idempotent like every migration (they all re-run on open). In a cluster the column is
  * added to the local tables ON CLUSTER and to the Distributed table, which does not follow its local table by itself.

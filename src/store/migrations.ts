@@ -6,10 +6,10 @@
  *    schema_migrations_v1, and the version is recorded only after they all succeeded. Each data step must be safe to
  *    run again after an interruption (e.g. an INSERT … SELECT into a ReplacingMergeTree keyed so a repeated copy of a
  *    row collapses into the same row, feeding rollups that only use argMax/argMin/max/min).
- * Never edit a released migration: add the next number. Version ranges in use: 8–12 (time and identity; 10: the rollups' order of readings), 20–24
+ * Never edit a released migration: add the next number. Version ranges in use: 8–12 (time and identity; 10: the rollups' order of readings; 11: the rollups derived again from raw FINAL), 20–24
  * (collectors: raw evidence), 30–34 (read path: the per-tag summary).
  */
-import { type DdlContext, type TableDef, type ViewDef, localName, renderAddColumn, renderDropTable, renderDropView, renderTable, renderView, viewSelectFrom } from './ddl.ts';
+import { type DdlContext, type TableDef, type ViewDef, localName, renderAddColumn, renderDropTable, renderDropView, renderTable, renderTruncate, renderView, viewSelectFrom } from './ddl.ts';
 import { ORIGIN_SQL, KEY_AT_SQL, SOURCE_RANK_SQL, LIVE_METHODS_SQL, READING_ORDER_SQL } from './identity.ts';
 
 /** One data step of a migration: a statement plus the settings it needs for a topology. */
@@ -27,6 +27,11 @@ export interface Migration {
   statements(ctx: DdlContext): string[];
   /** Run once (until the version is recorded); must be safe to re-run after an interruption. */
   data?(ctx: DdlContext): DataStep[];
+  /**
+   * The data steps are not needed when one of these migrations was applied in the same migrate() (e.g. on a new
+   * store): their own data steps have just produced what these would.
+   */
+  dataDoneBy?: number[];
 }
 
 export const T = {
@@ -536,6 +541,25 @@ export const migrations: Migration[] = [
       ...renderDropTable(T_V2.daily, `Derived data, replaced by ${T.daily} (derived again from the raw table by the data step).`, ctx),
     ],
     data: (ctx) => [rollupFromRaw(hourlyMv, ctx), rollupFromRaw(dailyMv, ctx)],
+  },
+  // Issue 10, truth of the record: until the loader kept a slot's first stored reading (and `import --replace` rebuilt
+  // the hours it replaced), a re-fetched slot or a replaced import row reached the raw table beside the reading it
+  // duplicated: raw FINAL kept one, but the rollups' views had folded in both, so a bucket's max, first value or first
+  // time could be a reading the raw table no longer holds. The rollups are derived data: emptied and derived again
+  // from raw FINAL, as migration 10 did. Re-running after an interruption empties and derives them again. While it
+  // runs (about 86 s for 11M rows, measured 2026-12-05), readers of the rollups see fewer buckets: it runs at the
+  // first open after the upgrade, before the workers and the API start.
+  {
+    version: 11,
+    name: 'rollups_rederived_from_raw_final',
+    statements: () => [],
+    dataDoneBy: [10],
+    data: (ctx) => [
+      { why: `empty ${T.hourly} (derived again from ${T.observations} FINAL by the next step)`, sql: renderTruncate(T.hourly, ctx) },
+      rollupFromRaw(hourlyMv, ctx),
+      { why: `empty ${T.daily} (derived again from ${T.observations} FINAL by the next step)`, sql: renderTruncate(T.daily, ctx) },
+      rollupFromRaw(dailyMv, ctx),
+    ],
   },
   {
     version: 20,

@@ -152,9 +152,9 @@ describe('DDL of every topology', () => {
   it('the data step of migration 8 parses in every topology and reads/writes the Distributed tables in a cluster', async () => {
     for (const ctx of TOPOLOGIES) {
       const steps = renderData(ctx);
-      // migration 8's copy, (issue 10) migration 10's two rollups derived from the raw table, then (issue 15) migration
-      // 32's copy of the keys
-      expect(steps).toHaveLength(4);
+      // migration 8's copy, (issue 10) migration 10's two rollups derived from the raw table, migration 11's two
+      // rollups emptied and derived again, then (issue 15) migration 32's copy of the keys
+      expect(steps).toHaveLength(8);
       const sql = steps[0]!.replace(/^--[^\n]*\n/, '');
       expect(await format(sql)).toMatch(/^INSERT INTO observations_v2/);
       expect(sql).toContain('FROM observations_v1');
@@ -164,7 +164,14 @@ describe('DDL of every topology', () => {
         expect(rollup).toContain('FROM observations_v2 FINAL');
         expect(rollup).not.toContain('_local');
       }
-      const keys = steps[3]!.replace(/^--[^\n]*\n/, '');
+      for (const [i, grain] of [[3, 'hourly'], [5, 'daily']] as const) {
+        const truncate = steps[i]!.replace(/^--[^\n]*\n/, '');
+        expect(await format(truncate)).toMatch(new RegExp(`^TRUNCATE TABLE IF EXISTS observations_${grain}_v3${ctx.topology === 'cluster' ? '_local ON CLUSTER' : ' '}`));
+        const rollup = steps[i + 1]!.replace(/^--[^\n]*\n/, '');
+        expect(rollup).toContain('FROM observations_v2 FINAL');
+        expect(rollup).not.toContain('_local');
+      }
+      const keys = steps[7]!.replace(/^--[^\n]*\n/, '');
       expect(await format(keys)).toMatch(/^INSERT INTO observation_keys_v1/);
       expect(keys).toContain('FROM observations_v2');
       expect(keys).not.toContain('_local');
