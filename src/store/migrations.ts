@@ -546,7 +546,7 @@ export const migrations: Migration[] = [
   // the hours it replaced), a re-fetched slot or a replaced import row reached the raw table beside the reading it
   // duplicated: raw FINAL kept one, but the rollups' views had folded in both, so a bucket's max, first value or first
   // time could be a reading the raw table no longer holds. The rollups are derived data: emptied and derived again
-  // from raw FINAL, as migration 10 did. Re-running after an interruption empties and derives them again. While it
+  // from raw FINAL, as migration 10 did; the per-tag summary (computed from them) is emptied and refilled on read. Re-running after an interruption empties and derives them again. While it
   // runs (about 86 s for 11M rows, measured 2026-12-05), readers of the rollups see fewer buckets: it runs at the
   // first open after the upgrade, before the workers and the API start.
   {
@@ -559,6 +559,7 @@ export const migrations: Migration[] = [
       rollupFromRaw(hourlyMv, ctx),
       { why: `empty ${T.daily} (derived again from ${T.observations} FINAL by the next step)`, sql: renderTruncate(T.daily, ctx) },
       rollupFromRaw(dailyMv, ctx),
+      { why: `empty ${T.summary}, computed from the rollups before they were derived again (the overview's first read refills it)`, sql: renderTruncate(T.summary, ctx) },
     ],
   },
   {

@@ -153,8 +153,8 @@ describe('DDL of every topology', () => {
     for (const ctx of TOPOLOGIES) {
       const steps = renderData(ctx);
       // migration 8's copy, (issue 10) migration 10's two rollups derived from the raw table, migration 11's two
-      // rollups emptied and derived again, then (issue 15) migration 32's copy of the keys
-      expect(steps).toHaveLength(8);
+      // rollups emptied and derived again and the summary emptied, then (issue 15) migration 32's copy of the keys
+      expect(steps).toHaveLength(9);
       const sql = steps[0]!.replace(/^--[^\n]*\n/, '');
       expect(await format(sql)).toMatch(/^INSERT INTO observations_v2/);
       expect(sql).toContain('FROM observations_v1');
@@ -171,7 +171,8 @@ describe('DDL of every topology', () => {
         expect(rollup).toContain('FROM observations_v2 FINAL');
         expect(rollup).not.toContain('_local');
       }
-      const keys = steps[7]!.replace(/^--[^\n]*\n/, '');
+      expect(await format(steps[7]!.replace(/^--[^\n]*\n/, ''))).toMatch(/^TRUNCATE TABLE IF EXISTS tag_summary_v1/);
+      const keys = steps[8]!.replace(/^--[^\n]*\n/, '');
       expect(await format(keys)).toMatch(/^INSERT INTO observation_keys_v1/);
       expect(keys).toContain('FROM observations_v2');
       expect(keys).not.toContain('_local');
