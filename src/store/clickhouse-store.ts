@@ -92,6 +92,16 @@ export class ClickHouseStore implements Store {
   readonly #committing = new Set<string>();
   readonly #hook?: (point: ImportCommitPoint, step: string) => void;
   readonly #rawInsert?: RawLinesInsert;
+  /**
+   * The embedded store's cadence dictionary (migrations.ts trackedCadenceDictionary) and whether a read may use it
+   * (`#cadenceDictionaryCurrent`). Writes of the tracked table (`upsertTracked`, the only writer: one process per
+   * chDB dir) bump the generation before and after; the dictionary holds the generation it was loaded at. It is read
+   * only when no write is running and no write happened since its load; otherwise the query's plain SQL is run, and the
+   * next read loads it again. A failed load turns it off for this store (plain SQL from then on).
+   */
+  #trackedGeneration = 0;
+  #trackedWrites = 0;
+  #cadenceDictionary: { state: 'unused' | 'on' | 'off'; generation: number } = { state: 'unused', generation: -1 };
 
   constructor(opts: ClickHouseStoreOptions) {
     this.backend = opts.backend;
@@ -547,12 +557,20 @@ WHERE (platform, tag, metric, key_at) IN (
   async upsertTracked(rows: TrackedTag[]): Promise<void> {
     if (!rows.length) return;
     const now = Date.now();
-    await this.#insert(
+    // the cadence dictionary is not read from here until it is loaded again (#cadenceDictionaryCurrent)
+    this.#trackedGeneration++;
+    this.#trackedWrites++;
+    try {
+      await this.#insert(
       T.tracked,
       // updated_at increases within the batch so the last write of a key in one call wins deterministically.
-      rows.map((t, i) => ({ platform: t.platform, tag: t.tag, every_ms: t.everyMs, added_at: toChTime(t.addedAt), active: t.active, updated_at: toChTime(now + i) })),
-      undefined,
-    );
+        rows.map((t, i) => ({ platform: t.platform, tag: t.tag, every_ms: t.everyMs, added_at: toChTime(t.addedAt), active: t.active, updated_at: toChTime(now + i) })),
+        undefined,
+      );
+    } finally {
+      this.#trackedWrites--;
+      this.#trackedGeneration++;
+    }
   }
 
   async upsertEvents(rows: EventRow[]): Promise<void> {
@@ -608,8 +626,9 @@ WHERE (platform, tag, metric, key_at) IN (
     const p = q.params.safeParse(params);
     if (!p.success) throw new QueryValidationError(`query ${q.name}: invalid parameters — ${p.error.issues.map((i) => `${i.path.join('.') || 'params'}: ${i.message}`).join('; ')}`);
     const started = performance.now();
+    const sql = q.embeddedSql !== undefined && (await this.#cadenceDictionaryCurrent()) ? q.embeddedSql : q.sql;
     const rs = await this.#client.query({
-      query: q.sql,
+      query: sql,
       query_params: p.data as Record<string, unknown>,
       // JSONCompact: the column names once in `meta`, each row an array (the JSON format repeats every name in every
       // row: a 5,000-row read decoded and parsed twice the bytes). Each row becomes the object JSON gave, key for key.
@@ -641,6 +660,37 @@ WHERE (platform, tag, metric, key_at) IN (
     };
     this.#log.debug({ query: q.name, rows: rows.length, rowsRead: stats.rowsRead }, 'query');
     return { rows, stats };
+  }
+
+  /**
+   * Whether a query's `embeddedSql` may be run now: the embedded store, its cadence dictionary loaded since the last
+   * write of the tracked table, no write running. Its first use in a store runs the plain SQL and only marks it wanted:
+   * a one-shot command (`tagpulse report`) reads one tag once, and loading every tracked tag's cadence would cost it
+   * more than the subquery. From the second on, the dictionary is loaded (SYSTEM RELOAD DICTIONARY: a FINAL read of
+   * the tracked table) whenever it is behind, then read. No migration 33 (an older dir opened without migrate) or any
+   * failed load: off for this store, the plain SQL from then on.
+   */
+  async #cadenceDictionaryCurrent(): Promise<boolean> {
+    const d = this.#cadenceDictionary;
+    if (this.backend !== 'chdb' || d.state === 'off') return false;
+    if (d.state === 'unused') {
+      d.state = 'on';
+      return false;
+    }
+    if (this.#trackedWrites > 0) return false;
+    if (d.generation === this.#trackedGeneration) return true;
+    const generation = this.#trackedGeneration;
+    try {
+      await this.#client.command({ query: `SYSTEM RELOAD DICTIONARY ${T.trackedCadence}`, clickhouse_settings: { log_comment: 'tracked_cadence_reload' } });
+    } catch (e) {
+      d.state = 'off';
+      this.#log.warn({ err: (e as Error).message }, 'the tracked cadence dictionary could not be loaded; reports read the cadence by a subquery');
+      return false;
+    }
+    // a write that began or ended during the load may be missing from it: not current (loaded again next time)
+    if (this.#trackedWrites > 0 || this.#trackedGeneration !== generation) return false;
+    d.generation = generation;
+    return true;
   }
 
   async exportBytes<Q extends NamedQuery>(q: Q, params: QueryParams<Q>, format: ExportFormat): Promise<Buffer> {

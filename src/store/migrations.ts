@@ -7,7 +7,7 @@
  *    run again after an interruption (e.g. an INSERT … SELECT into a ReplacingMergeTree keyed so a repeated copy of a
  *    row collapses into the same row, feeding rollups that only use argMax/argMin/max/min).
  * Never edit a released migration: add the next number. Version ranges in use: 8–12 (time and identity; 10: the rollups' order of readings; 11: the rollups derived again from raw FINAL), 20–24
- * (collectors: raw evidence), 30–34 (read path: the per-tag summary).
+ * (collectors: raw evidence), 30–34 (read path: the per-tag summary; 33: the embedded store's cadence dictionary).
  */
 import { type DdlContext, type TableDef, type ViewDef, localName, renderAddColumn, renderDropTable, renderDropView, renderTable, renderTruncate, renderView, viewSelectFrom } from './ddl.ts';
 import { ORIGIN_SQL, KEY_AT_SQL, SOURCE_RANK_SQL, LIVE_METHODS_SQL, READING_ORDER_SQL } from './identity.ts';
@@ -45,6 +45,8 @@ export const T = {
   alerts: 'alert_deliveries_v1',
   summary: 'tag_summary_v1',
   keys: 'observation_keys_v1',
+  /** Embedded store only (migration 33): a dictionary of the tracked cadences, see trackedCadenceDictionary. */
+  trackedCadence: 'tracked_cadence_v1',
 } as const;
 
 /** The rollups of migration 8, replaced by migration 10 (their views and tables are dropped there). */
@@ -594,6 +596,9 @@ SELECT DISTINCT platform, tag FROM ${ctx.topology === 'cluster' ? T.observations
       },
     ],
   },
+  // Issue 15, figure 7h: the embedded store's dictionary of tracked cadences (trackedCadenceDictionary). A server or a
+  // cluster gets none (no statement): its readers keep the scalar subquery (queries.ts report_input).
+  { version: 33, name: 'create_tracked_cadence_dictionary', statements: (ctx) => (ctx.topology === 'embedded' ? [trackedCadenceDictionary()] : []) },
 ];
 
 /**
@@ -639,6 +644,25 @@ function rollupFromRaw(v: ViewDef, ctx: DdlContext): DataStep {
     sql: `INSERT INTO ${target}\n${viewSelectFrom(v, `${source} FINAL`)}`,
     settings: { optimize_aggregation_in_order: 1, max_threads: 1, max_block_size: 65536, min_insert_block_size_rows: 65536, min_insert_block_size_bytes: 0 },
   };
+}
+
+/**
+ * Migration 33 (embedded store only): every tracked tag's cadence, `every_ms` of its tracked row as a FINAL read gives
+ * it (active or not: what `tracked_tag` reads), as a ClickHouse dictionary held in memory, so the report's one query
+ * (queries.ts report_input) looks the cadence up by key instead of planning and running a second pipeline for it
+ * (~2.5 ms of a ~14 ms read, issue 15). LIFETIME(0): never reloaded on a timer; ClickHouseStore loads it itself and
+ * loads it again before the first read after any write of the tracked table (`#cadenceDictionaryCurrent`), and reads
+ * through it only while it holds what the table holds. The source is a local query (no host, no credentials): on a
+ * server it would need a user of its own, so only the embedded store (one process per data dir, which makes every
+ * write of the table itself) has it.
+ */
+function trackedCadenceDictionary(): string {
+  return `-- The tracked cadences, by (platform, tag), for the report's single read (loaded and reloaded by the store).
+CREATE DICTIONARY IF NOT EXISTS ${T.trackedCadence} (platform String, tag String, every_ms UInt64)
+PRIMARY KEY platform, tag
+SOURCE(CLICKHOUSE(QUERY 'SELECT platform, tag, every_ms FROM ${T.tracked} FINAL'))
+LAYOUT(COMPLEX_KEY_HASHED())
+LIFETIME(0)`;
 }
 
 /** The rows migration 8 corrects (same condition in the test that proves it). */

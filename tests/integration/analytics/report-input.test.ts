@@ -239,3 +239,76 @@ describe('the report input in one query (report_input) = loadSeries + trackedCad
     expect(gapped).toBeGreaterThan(2);
   });
 });
+
+/**
+ * Issue 15 (read6), figure 7h: on the embedded store report_input reads the cadence from a dictionary of the tracked
+ * table (migration 33, queries.ts `embeddedSql`) instead of a scalar subquery. One definition: after every write of a
+ * random sequence (new tags, other platforms, cadence changes, stops, restarts, several writes of one tag in one
+ * batch, batches written concurrently with reads) the cadence of loadReportInput is `trackedCadenceMs`'s, and the
+ * dictionary is really read (the SQL sent is watched). Fails when upsertTracked does not mark the dictionary behind
+ * (it then serves the cadence of its last load).
+ */
+describe('report_input on the embedded store: the cadence dictionary = the tracked table after every write (chDB)', () => {
+  let dir: { dir: string; cleanup: () => void };
+  let store: ClickHouseStore;
+  const sent: string[] = [];
+
+  beforeAll(async () => {
+    dir = tempDir();
+    store = await openClickHouseStore({ dataDir: dir.dir });
+    await store.migrate();
+    await store.insertObservations([obs({ tag: 'cd_0', observedAt: '2025-06-01T00:00:00.000Z', value: '10' }), obs({ tag: 'cd_0', observedAt: '2025-06-01T09:00:00.000Z', value: '20' })]);
+    const query = store.client.query.bind(store.client);
+    (store.client as { query: typeof query }).query = ((p: Parameters<typeof query>[0]) => {
+      sent.push(p.query);
+      return query(p);
+    }) as typeof query;
+  }, 60_000);
+
+  afterAll(async () => {
+    await store?.close();
+    dir?.cleanup();
+  });
+
+  const viaDictionary = () => sent.filter((q) => q.includes('dictGet(')).length;
+
+  it('gives the cadence of trackedCadenceMs after each of 60 random writes, through the dictionary', async () => {
+    const r = rng(33);
+    const tags = Array.from({ length: 6 }, (_, i) => `cd_${i}`);
+    const keys = [...tags.map((tag) => ({ platform: 'tiktok', tag })), { platform: 'instagram', tag: 'cd_1' }, { platform: 'youtube', tag: 'never' }];
+    const check = async (what: string) => {
+      for (const k of keys) {
+        const input = await loadReportInput(store, { ...k, metric: 'views' });
+        expect(input.cadenceMs, `${what}: ${k.platform} ${k.tag}`).toBe(await trackedCadenceMs(store, k.platform, k.tag));
+      }
+    };
+    await check('before any write');
+    let changed = 0;
+    for (let w = 0; w < 60; w++) {
+      const batch = Array.from({ length: randInt(r, 1, 4) }, () => {
+        const k = keys[randInt(r, 0, keys.length - 2)]!;
+        return { ...k, everyMs: randInt(r, 1, 48) * 30 * 60_000, addedAt: '2025-06-01T00:00:00.000Z', active: r() < 0.7 };
+      });
+      const before = await Promise.all(batch.map((b) => trackedCadenceMs(store, b.platform, b.tag)));
+      if (r() < 0.3) {
+        // a write while reads run: whatever each concurrent read gives, the reads after it give the new cadence
+        await Promise.all([store.upsertTracked(batch), loadReportInput(store, { ...batch[0]!, metric: 'views' }), loadReportInput(store, { platform: 'tiktok', tag: 'cd_0', metric: 'views' })]);
+      } else {
+        await store.upsertTracked(batch);
+      }
+      const after = await Promise.all(batch.map((b) => trackedCadenceMs(store, b.platform, b.tag)));
+      if (after.some((x, i) => x !== before[i])) changed++;
+      await check(`after write ${w}`);
+    }
+    expect(changed, 'the writes changed cadences').toBeGreaterThan(30);
+    expect(viaDictionary(), 'the dictionary was read').toBeGreaterThan(400);
+  });
+
+  it('a store whose dictionary cannot be loaded reads the cadence by the subquery, the same cadence', async () => {
+    await store.client.command({ query: 'DROP DICTIONARY IF EXISTS tracked_cadence_v1' });
+    await store.upsertTracked([{ platform: 'tiktok', tag: 'cd_0', everyMs: 7 * HOUR, addedAt: '2025-06-01T00:00:00.000Z', active: true }]);
+    const n = viaDictionary();
+    for (let i = 0; i < 3; i++) expect((await loadReportInput(store, { platform: 'tiktok', tag: 'cd_0', metric: 'views' })).cadenceMs).toBe(7 * HOUR);
+    expect(viaDictionary()).toBe(n);
+  });
+});

@@ -6,7 +6,20 @@ describe('DDL per topology', () => {
     const sql = renderAll({ topology: 'embedded', cluster: '{cluster}' }).join('\n');
     expect(sql).toContain('ENGINE = ReplacingMergeTree(ingested_at)');
     expect(sql).not.toMatch(/ON CLUSTER|Replicated|Distributed/);
-    expect(renderAll({ topology: 'single', cluster: '{cluster}' })).toEqual(renderAll({ topology: 'embedded', cluster: '{cluster}' }));
+    // the same DDL, except the embedded store's cadence dictionary (migration 33, issue 15)
+    const embeddedOnly = migrations.find((m) => m.version === 33)!.statements({ topology: 'embedded', cluster: '{cluster}' });
+    expect(renderAll({ topology: 'single', cluster: '{cluster}' })).toEqual(renderAll({ topology: 'embedded', cluster: '{cluster}' }).filter((x) => !embeddedOnly.includes(x)));
+  });
+
+  it('migration 33 creates the tracked cadence dictionary on the embedded store only (a server keeps the subquery)', () => {
+    const m = migrations.find((x) => x.version === 33)!;
+    const [ddl, ...more] = m.statements({ topology: 'embedded', cluster: '{cluster}' });
+    expect(more).toEqual([]);
+    expect(ddl).toMatch(/^--[^\n]*\nCREATE DICTIONARY IF NOT EXISTS tracked_cadence_v1 \(platform String, tag String, every_ms UInt64\)/);
+    expect(ddl).toContain("SOURCE(CLICKHOUSE(QUERY 'SELECT platform, tag, every_ms FROM tracked_tags_v1 FINAL'))");
+    expect(ddl).toContain('LIFETIME(0)');
+    expect(m.statements({ topology: 'single', cluster: '{cluster}' })).toEqual([]);
+    expect(m.statements({ topology: 'cluster', cluster: 'tp' })).toEqual([]);
   });
 
   it('cluster uses Replicated engines with macros, ON CLUSTER and Distributed sharded by tag', () => {
@@ -36,7 +49,7 @@ describe('DDL per topology', () => {
 
   it('every statement is idempotent and explains itself', () => {
     for (const m of migrations) {
-      for (const s of m.statements({ topology: 'cluster', cluster: 'tp' })) {
+      for (const s of [...m.statements({ topology: 'cluster', cluster: 'tp' }), ...m.statements({ topology: 'embedded', cluster: '{cluster}' })]) {
         // CREATE … IF NOT EXISTS, ALTER … ADD COLUMN IF NOT EXISTS, or (migration 10: the v2 rollups) DROP … IF EXISTS
         expect(s).toMatch(/IF NOT EXISTS|\nDROP (VIEW|TABLE) IF EXISTS /);
         expect(s.startsWith('--')).toBe(true);
