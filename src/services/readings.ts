@@ -21,6 +21,11 @@ import { sourceRank } from '../schema/identity.ts';
 /** The columns a choice and a conflict need (a subset of ObservationRow). */
 export interface ReadingRow {
   observed_at: string;
+  /**
+   * `Date.parse(observed_at)`, when the reader has the time as a number too (services/series.ts `loadReportInput`):
+   * the grouping by instant and `toPoints` use it instead of parsing the text again (2,200 parses of a 735-row report).
+   */
+  t?: number;
   value: string;
   precision: string;
   step: string;
@@ -82,7 +87,7 @@ function byInstant<R extends ReadingRow>(rows: R[]): R[][] {
   let group: R[] = [];
   for (let i = 0; i < rows.length; i++) {
     const r = rows[i]!;
-    const t = Date.parse(r.observed_at);
+    const t = r.t ?? Date.parse(r.observed_at);
     if (t === prev) group.push(r);
     else if (t > prev) {
       group = [r];
@@ -97,7 +102,7 @@ function byInstant<R extends ReadingRow>(rows: R[]): R[][] {
 function byInstantUnordered<R extends ReadingRow>(rows: R[]): R[][] {
   const groups = new Map<number, R[]>();
   for (const r of rows) {
-    const t = Date.parse(r.observed_at);
+    const t = r.t ?? Date.parse(r.observed_at);
     const g = groups.get(t);
     if (g) g.push(r);
     else groups.set(t, [r]);

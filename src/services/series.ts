@@ -30,7 +30,10 @@ export async function loadSeriesJson(store: Store, key: SeriesKey, range: { from
 }
 
 /** A stored row with the fields a report uses (`toPoints`, `findConflicts`), each as `loadSeries` gives it. */
-export type ReportReading = Pick<ObservationRow, 'observed_at' | 'value' | 'step' | 'precision' | 'source' | 'method' | 'provenance'>;
+export type ReportReading = Pick<ObservationRow, 'observed_at' | 'value' | 'step' | 'precision' | 'source' | 'method' | 'provenance'> & {
+  /** `Date.parse(observed_at)`, read from the query as a number (ReadingRow `t`). */
+  t: number;
+};
 
 /** A single-tag report's input: its rows and the tag's tracked cadence. */
 export interface ReportData {
@@ -52,7 +55,7 @@ export async function loadReportInput(store: Store, key: SeriesKey, range: { to?
   if (!r) return { rows: [], cadenceMs: undefined };
   const rows: ReportReading[] = new Array(r.observations);
   for (let i = 0; i < r.observations; i++) {
-    rows[i] = { observed_at: r.times[i]!, value: r.values[i]!, step: r.steps[i]!, precision: r.precisions[i]!, source: r.sources[i]!, method: r.methods[i]!, provenance: r.provenances[i]! };
+    rows[i] = { observed_at: r.times[i]!, value: r.values[i]!, step: r.steps[i]!, precision: r.precisions[i]!, source: r.sources[i]!, method: r.methods[i]!, provenance: r.provenances[i]!, t: r.ts[i]! };
   }
   return { rows, cadenceMs: r.cadence.length ? Number(r.cadence[0]) : undefined };
 }
@@ -78,7 +81,7 @@ export async function loadReadingsMany(store: Store, key: { platform: string; me
  * used (choosePerInstant, services/readings.ts) and the report lists the conflict (findConflicts).
  */
 export function toPoints(rows: (ReadingRow & { precision: SeriesPoint['precision'] })[]): SeriesPoint[] {
-  return choosePerInstant(rows).map((r) => ({ t: Date.parse(r.observed_at), value: BigInt(r.value), precision: r.precision, step: BigInt(r.step), source: r.source }));
+  return choosePerInstant(rows).map((r) => ({ t: r.t ?? Date.parse(r.observed_at), value: BigInt(r.value), precision: r.precision, step: BigInt(r.step), source: r.source }));
 }
 
 /** One tag's compare input as `loadChosenMany` gives it. */

@@ -234,7 +234,8 @@ WHERE platform = {platform:String} AND tag = {tag:String}`,
  * A single-tag report's input in one round trip (services/series.ts `loadReportInput`): the rows of `series` (its FROM
  * and WHERE, `SERIES_FROM`: the same FINAL read, the same rows) as one row of columns holding the fields the report uses
  * (services/series.ts `toPoints`, services/readings.ts `findConflicts`), each as `ObservationRow` parses it (times
- * through `fromChTime`, as `chTime`; UInt64 as exact decimal strings), with the row count and the tag's tracked cadence (`tracked_tag`
+ * through `fromChTime`, as `chTime`, and once more as epoch ms, `ts`, so no reader parses the text again; UInt64 as
+ * exact decimal strings), with the row count and the tag's tracked cadence (`tracked_tag`
  * as a scalar subquery: its `every_ms`, none when never tracked). Rows are in time order; rows at one instant in the
  * order of their whole tuple, where `series` leaves them in no defined order. Reading 735 rows as a few arrays instead
  * of 735 checked objects, and the cadence without a second query, is what the report's read cost beyond the plain read
@@ -245,6 +246,11 @@ const ReportInputRow = z
   .object({
     observations: u64.transform(Number),
     times: arrayOf<string>('strings', (x) => typeof x === 'string').transform((a) => a.map(fromChTime)),
+    // the same times as epoch milliseconds (Date.parse of `times`' ISO text; tests/integration/analytics/report-input.test.ts)
+    ts: columnOf<number>('finite numbers', (a) => {
+      for (let i = 0; i < a.length; i++) if (typeof a[i] !== 'number' || !Number.isFinite(a[i])) return false;
+      return true;
+    }),
     // UInt64 quoted (output_format_json_quote_64bit_integers): a bare number could have lost digits, so it is refused
     values: arrayOf<string>('strings', (x) => typeof x === 'string'),
     steps: arrayOf<string>('strings', (x) => typeof x === 'string'),
@@ -254,11 +260,11 @@ const ReportInputRow = z
     provenances: arrayOf<string>('strings', (x) => typeof x === 'string'),
     cadence: arrayOf<string | number>('UInt64', (x) => typeof x === 'string' || typeof x === 'number'),
   })
-  .refine((r) => [r.times, r.values, r.steps, r.precisions, r.sources, r.methods, r.provenances].every((a) => a.length === r.observations), { message: 'every column holds one value per row' });
-const reportInputSql = (cadence: string) => `SELECT observations, times, values, steps, precisions, sources, methods, provenances, cadence FROM (
+  .refine((r) => [r.times, r.ts, r.values, r.steps, r.precisions, r.sources, r.methods, r.provenances].every((a) => a.length === r.observations), { message: 'every column holds one value per row' });
+const reportInputSql = (cadence: string) => `SELECT observations, times, ts, values, steps, precisions, sources, methods, provenances, cadence FROM (
 SELECT count() AS observations,
   arraySort(groupArray(tuple(observed_at, value, step, precision, source, method, provenance))) AS sorted,
-  sorted.1 AS times, sorted.2 AS values, sorted.3 AS steps, sorted.4 AS precisions, sorted.5 AS sources, sorted.6 AS methods, sorted.7 AS provenances,
+  sorted.1 AS times, arrayMap(x -> toFloat64(toUnixTimestamp64Milli(x)), sorted.1) AS ts, sorted.2 AS values, sorted.3 AS steps, sorted.4 AS precisions, sorted.5 AS sources, sorted.6 AS methods, sorted.7 AS provenances,
   ${cadence} AS cadence
 ${SERIES_FROM}
 )`;

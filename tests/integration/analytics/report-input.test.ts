@@ -19,7 +19,8 @@ import { cadenceCanChange, computeReport } from '../../../src/analytics/report.t
 import type { Store } from '../../../src/store/store.ts';
 import type { NamedQuery } from '../../../src/store/query.ts';
 import type { Observation } from '../../../src/schema/observation.ts';
-import type { ObservationRow } from '../../../src/store/queries.ts';
+import { reportInputQuery, type ObservationRow } from '../../../src/store/queries.ts';
+import { fromChTime } from '../../../src/store/time.ts';
 import { obs } from '../../helpers/observations.ts';
 import { tempDir } from '../../helpers/tmp.ts';
 import { rng, randInt } from '../../unit/analytics/helpers.ts';
@@ -68,8 +69,9 @@ function randomObservations(seed: number): Observation[] {
   return out;
 }
 
-const FIELDS = ['observed_at', 'value', 'step', 'precision', 'source', 'method', 'provenance'] as const;
-const project = (r: ObservationRow): ReportReading => ({ observed_at: r.observed_at, value: r.value, step: r.step, precision: r.precision, source: r.source, method: r.method, provenance: r.provenance });
+// t (read6, issue 15): each row's time as epoch ms from the query, proven here to be Date.parse of its text
+const FIELDS = ['observed_at', 'value', 'step', 'precision', 'source', 'method', 'provenance', 't'] as const;
+const project = (r: ObservationRow): ReportReading => ({ observed_at: r.observed_at, value: r.value, step: r.step, precision: r.precision, source: r.source, method: r.method, provenance: r.provenance, t: Date.parse(r.observed_at) });
 const utf8 = (a: string, b: string) => Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 /** The documented order of `report_input`: time, then the whole tuple (numbers as numbers, text by its UTF-8 bytes). */
 function tupleOrder(a: ReportReading, b: ReportReading): number {
@@ -175,6 +177,23 @@ describe('the report input in one query (report_input) = loadSeries + trackedCad
     expect([...kinds].sort()).toEqual(['exact', 'lower_bound', 'rounded']);
     expect(await trackedCadenceMs(store, 'tiktok', TAGS[2]!), 'a tag no longer tracked keeps its last cadence').toBe(6 * HOUR);
     expect(await trackedCadenceMs(store, 'tiktok', TAGS[3]!), 'the later write').toBe(4 * HOUR);
+  });
+
+  it("report_input's epoch ms (ts) is Date.parse of its time text (fromChTime) over DateTime64(3)'s whole range", async () => {
+    // the expression of report_input's ts next to the text report_input's times give, for 5,000 random instants
+    // 1900–2299 and the edges (before 1970: negative; leap days; the last millisecond of a year)
+    const rs = await store.client.query({
+      query: `SELECT toString(d) AS s, toFloat64(toUnixTimestamp64Milli(d)) AS ms FROM (
+  SELECT fromUnixTimestamp64Milli(toInt64(-2208988800000 + (rand64(1) % 12832000000000)), 'UTC') AS d FROM numbers(5000)
+  UNION ALL SELECT arrayJoin([toDateTime64('1900-01-01 00:00:00.000', 3, 'UTC'), toDateTime64('1969-12-31 23:59:59.999', 3, 'UTC'), toDateTime64('1970-01-01 00:00:00.000', 3, 'UTC'), toDateTime64('2024-02-29 12:00:00.001', 3, 'UTC'), toDateTime64('2299-12-31 23:59:59.999', 3, 'UTC')]) AS d)`,
+      format: 'JSONEachRow',
+    });
+    const rows = (await rs.json()) as { s: string; ms: number }[];
+    expect(rows).toHaveLength(5005);
+    expect(rows.filter((r) => r.ms < 0).length).toBeGreaterThan(500);
+    for (const r of rows) expect(r.ms, r.s).toBe(Date.parse(fromChTime(r.s)));
+    expect(reportInputQuery.sql).toContain('arrayMap(x -> toFloat64(toUnixTimestamp64Milli(x)), sorted.1) AS ts');
+    expect(reportInputQuery.embeddedSql).toContain('arrayMap(x -> toFloat64(toUnixTimestamp64Milli(x)), sorted.1) AS ts');
   });
 
   /** The report as the old code built it: loadSeries, then the cadence for a report with gaps (and a recomputation). */
