@@ -4,7 +4,7 @@
  *
  * Method reference: docs/analytics.md (all sections); growth-methods.md §4–§5.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { AdjustedPoint, CleanSeries, SeriesPoint } from './types.ts';
 import { MS_PER_DAY, MS_PER_HOUR, toIso } from './math.ts';
 import { CLEAN_DEFAULTS, cleanSeries } from './clean.ts';

@@ -3,7 +3,7 @@
  * Query parameters are validated by the same schemas as the CLI flags; a bad or unknown parameter is a 400 that
  * names it. Writes (events) need the admin token.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { secretValues } from '../config/config.ts';
 import { HttpError, parseQuery, type RouteContext, type RouteResult, type Router } from './router.ts';
 import { tagParams, type ApiDeps } from './routes.ts';

@@ -1,5 +1,5 @@
 /** The web dashboard and the operations endpoints (pages, assets, /metrics, queue health). */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Router } from './router.ts';
 import { HttpError, parseQuery } from './router.ts';
 import { tagParams, type ApiDeps } from './routes.ts';

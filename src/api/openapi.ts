@@ -5,7 +5,7 @@
  * place for response schemas; tests/integration/dashboard/openapi.test.ts checks that it lists exactly the mounted
  * routes, that the document validates (@seriousme/openapi-schema-validator), and that real responses match it.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { createRequire } from 'node:module';
 import * as S from './schemas.ts';
 import { ReportQuery, SeriesQuery, trackedBody } from './routes.ts';

@@ -1,7 +1,7 @@
 /**
  * The JSON API (read-only unless the admin token is given). Used by the dashboard and documented in the README.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Store } from '../store/store.ts';
 import type { Config } from '../config/config.ts';
 import type { Router } from './router.ts';

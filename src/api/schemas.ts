@@ -4,7 +4,7 @@
  * to their routes and services; these describe what comes back. Counts stay decimal strings (UInt64 is exact end to
  * end); times are ISO-8601 UTC strings; a value that cannot be known is null, never 0.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ReportSchema } from '../analytics/report.ts';
 import { AlertRule } from '../schema/alerts.ts';
 import { OVERVIEW_SORT_KEYS } from '../dashboard/overview-page.ts';

@@ -6,7 +6,7 @@
 import http from 'node:http';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import net, { type AddressInfo } from 'node:net';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Store } from '../store/store.ts';
 import { dispatchStoreCall } from '../store/methods.ts';
 import { getQuery } from '../store/registry.ts';

@@ -3,7 +3,7 @@
  * error into a message that says what to do (never a stack trace).
  */
 import type { Command } from 'commander';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConfigError, loadConfig, secretValues, type Config, type ConfigKey } from '../config/config.ts';
 import { createRootLogger } from '../util/log.ts';
 import type { Store } from '../store/store.ts';

@@ -4,7 +4,7 @@
  */
 import { readFileSync, existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { AlertsConfig } from '../schema/alerts.ts';
 import { TagpulseError } from '../errors.ts';
 import { parseDuration } from '../util/duration.ts';

@@ -13,7 +13,7 @@
  *   }
  * }
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { TagInput } from './tag.ts';
 import { Metric, Platform } from './observation.ts';
 

@@ -2,7 +2,7 @@
  * Counts are UInt64 and stay exact end to end: in JS they are decimal strings (or BigInt while computing),
  * never JS numbers, which lose precision above 2^53.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const UINT64_MAX = (1n << 64n) - 1n;
 

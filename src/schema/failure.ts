@@ -2,7 +2,7 @@
  * Collection failures. Every failed sample is classified into one of these kinds and recorded; a failure
  * never becomes a stored zero or a guess. The kind decides what the queue does next (see `failurePolicy`).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { Tag } from './tag.ts';
 
 export const FailureKind = z.enum([

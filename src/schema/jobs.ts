@@ -2,7 +2,7 @@
  * Job payloads. They never carry secrets (tokens and credentials stay in config); they carry only what
  * identifies the work, so a re-delivered job does the same thing.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { Tag } from './tag.ts';
 import { Observation, Platform } from './observation.ts';
 import { CollectionFailure } from './failure.ts';

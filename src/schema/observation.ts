@@ -5,7 +5,7 @@
  * re-delivered job rewrites the same row instead of adding one — and origin says where the row came from, so sources
  * never replace each other. See src/schema/identity.ts.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { Count } from './count.ts';
 import { Tag } from './tag.ts';
 

@@ -3,7 +3,7 @@
  * Unicode letters, combining marks, digits and '_'. Anything else is refused with a clear message,
  * never silently rewritten into a different tag.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { TagpulseError } from '../errors.ts';
 
 export const MAX_TAG_LENGTH = 150;

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { Tag } from './tag.ts';
 import { Platform } from './observation.ts';
 import { parseDuration } from '../util/duration.ts';

@@ -2,7 +2,7 @@
  * Input schemas shared by the analytics CLI commands and API endpoints. They accept what a user types (strings
  * from flags or query parameters) and say what was wrong and what to write instead.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { tryNormalizeTag } from '../schema/tag.ts';
 import { Metric, Platform } from '../schema/observation.ts';
 import { TagpulseError } from '../errors.ts';

@@ -2,7 +2,7 @@
  * Comparison of several tags on one time grid: absolute counts, log10, or indexed to 100 at a date
  * (analytics compareSeries: cleaned, linearly interpolated, never extrapolated).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Store } from '../store/store.ts';
 import { compareSeries, type CompareResult, type CompareScale } from '../analytics/compare.ts';
 import { ANALYTICS_VERSION } from '../analytics/report.ts';

@@ -2,7 +2,7 @@
  * Events and campaign timing: the built-in awareness calendar (analytics builtinEvents) plus user events stored in
  * events_v1 (latest write per slug wins; removal is a tombstone). Events are half-open UTC intervals [start, end).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { EventRow, Store } from '../store/store.ts';
 import { eventsQuery } from '../store/queries.ts';
 import { BUILTIN_EVENT_SLUGS, builtinEvent, builtinEvents, type BuiltinEventSlug } from '../analytics/events.ts';

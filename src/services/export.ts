@@ -15,7 +15,7 @@
  * and an export can be reproduced byte for byte while no stored row is replaced.
  */
 import { careFor } from './care.ts';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ExportFormat, Store } from '../store/store.ts';
 import { MAX_TIME, MIN_TIME } from '../store/queries.ts';
 import { EMPTY_CLEANED_DATA, exportCleanedQuery, exportObservationsQuery, exportSourcesQuery, type ExportObservationRow } from '../store/analytics-queries.ts';

@@ -5,7 +5,7 @@
  * tag page shows for the same time: velocity and growth with intervals, the counter doubling time with Sen's
  * interval, the robust z and the breakout flag.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { T } from '../store/migrations.ts';
 import type { Store } from '../store/store.ts';
 import { leaderboardHourlyQuery, type LeaderboardBinsRow } from '../store/analytics-queries.ts';

@@ -2,7 +2,7 @@
  * Named queries of the analytics features: the leaderboard (rollups only), exports with provenance, and the alert
  * delivery log. Every value is a bound {name:Type} parameter; table names are fixed in the text.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { defineQuery } from './query.ts';
 import { registerQueries } from './registry.ts';
 import { T } from './migrations.ts';

@@ -2,7 +2,7 @@
  * zod codecs for ClickHouse columns and parameters, shared by every named query: UInt64 stays a decimal string,
  * DateTime64(3, 'UTC') text becomes ISO-8601, and ISO parameters become DateTime64 text.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { fromChTime, toChTime } from './time.ts';
 import { parseTime, TIME_EXAMPLES } from '../util/time.ts';
 

@@ -6,7 +6,7 @@
  * counts use uniqExact, so a duplicate that ReplacingMergeTree has not merged yet changes nothing, and two sources at one
  * instant give the value the services choose (services/readings.ts). The data-quality tables read with FINAL.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { defineQuery } from './query.ts';
 import { FailureRow } from './queries.ts';
 import { registerQueries } from './registry.ts';

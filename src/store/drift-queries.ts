@@ -2,7 +2,7 @@
  * Queries of the collectors' operational checks. Format drift (services/format-drift.ts): a platform's latest samples, each a success (one
  * stored sample: its rows share tag and slot) or a failed attempt, newest first; and the latest format_drift alerts.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { defineQuery } from './query.ts';
 import { registerQueries } from './registry.ts';
 import { T } from './migrations.ts';

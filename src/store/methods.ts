@@ -5,7 +5,7 @@
  * Each entry says which store of a split pair serves it, how positional arguments travel as named ones, and how
  * the receiving process calls its real store. Queries travel by name only (registry.ts), never as SQL.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { Observation } from '../schema/observation.ts';
 import { CollectionFailure } from '../schema/failure.ts';
 import { TrackedTag } from '../schema/tracked.ts';

@@ -2,7 +2,7 @@
  * The named queries of tagpulse. Each reads only what it needs: single-tag queries filter on the sort-key prefix
  * (platform, tag, metric), overview queries read rollups.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { defineQuery } from './query.ts';
 import { T } from './migrations.ts';
 import { SOURCE_RANK_SQL } from './identity.ts';

@@ -5,7 +5,7 @@
  * `ObservationLine` is the strict schema of such a line: the owner's internal API checks every line a remote caller
  * sends against it (the same rules as Observation), so preformatted rows are never a way around validation.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Observation } from '../schema/observation.ts';
 import { Metric, Method, Platform, Precision, TimePrecision } from '../schema/observation.ts';
 import { Count } from '../schema/count.ts';

@@ -10,7 +10,7 @@
  *    values, so each (sort, dir) pair is its own named query with fixed text (`overviewPageQuery(sort, dir)`); every
  *    value is a bound parameter.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { defineQuery, type NamedQuery } from './query.ts';
 import { registerQueries } from './registry.ts';
 import { T } from './migrations.ts';

@@ -12,7 +12,7 @@
  * Times without a zone are UTC on every machine, whatever TZ says. Years are 1900–2299 (ClickHouse DateTime64's range):
  * `+275760-09-13T00:00:00Z` is refused with a message, never passed on to fail deeper down.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const TIME_EXAMPLES = '2024-09-10, 2024-09-10T12:00:00Z or 2024-09-10 12:00:00 (UTC when no zone is given)';
 export const MIN_YEAR = 1900;

@@ -6,7 +6,7 @@
  * token request body and nowhere else: never into URLs, logs, errors or job payloads. Error texts from the API are
  * scrubbed of them as well, in case an endpoint echoes what it was sent.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { FailureKind } from '../../schema/failure.ts';
 import { toCount } from '../../schema/count.ts';
 import { httpRequest, retryAfterMs, RequestRefusedError, validateBaseUrl, type HttpResponse } from '../common/http.ts';

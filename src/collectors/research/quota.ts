@@ -10,7 +10,7 @@
  */
 import { mkdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync, openSync, closeSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 
 export interface QuotaLimits {
   requestsPerDay: number;
