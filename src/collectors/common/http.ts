@@ -19,7 +19,7 @@ import dns from 'node:dns';
 import net from 'node:net';
 import { Buffer } from 'node:buffer';
 import { EventEmitter } from 'node:events';
-import { Agent } from 'undici';
+import type { Agent } from 'undici';
 import { classifyAddress } from './address-policy.ts';
 
 export class RequestRefusedError extends Error {
@@ -117,9 +117,15 @@ const KEEP_ALIVE_TIMEOUT_MS = 4_000;
 
 let guardedAgent: Agent | undefined;
 let configuredAgent: Agent | undefined;
+/**
+ * undici, loaded on the first request: loading it costs ~230 ms, which every command whose modules import this file
+ * (status, doctor, run through collectors/registry.ts) would pay at start even when it fetches nothing.
+ */
+let undici: Promise<typeof import('undici')> | undefined;
 
 /** The shared agent for a request: connections of the guarded agent only ever went to addresses the policy allows. */
-function agentFor(allowPrivate: boolean): Agent {
+async function createAgent(allowPrivate: boolean): Promise<Agent> {
+  const { Agent } = await (undici ??= import('undici'));
   if (allowPrivate) return (configuredAgent ??= new Agent({ keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS, connect: { lookup: guardedLookup(true) } }));
   return (guardedAgent ??= new Agent({ keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS, connect: { lookup: guardedLookup(false) } }));
 }
@@ -179,7 +185,9 @@ async function requestOnce(url: URL, opts: HttpRequestOptions, allowPrivate: boo
   else callerSignal?.addEventListener('abort', onCallerAbort, { once: true });
   let reading = false;
   try {
-    const res = await agentFor(allowPrivate).request({
+    // the agents exist after the first request; only that one waits for undici to load
+    const agent = (allowPrivate ? configuredAgent : guardedAgent) ?? (await createAgent(allowPrivate));
+    const res = await agent.request({
       origin: url.origin,
       path: url.pathname + url.search,
       method: opts.method ?? 'GET',
