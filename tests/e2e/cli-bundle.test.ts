@@ -54,6 +54,18 @@ describe('the bin runs the CLI bundle', () => {
     expect([...packages]).toEqual(['chdb']);
   });
 
+  it('`report --json` loads zod without the locales it does not use (zod imported as a namespace, so esbuild drops the unused parts)', () => {
+    const r = node(['--import', TRACE, BIN, '--data-dir', data, 'report', 'bundled', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const files = r.stderr.split('\n').filter((l) => /^LOADED file:.*\/dist\/cli\/bundle-[^/]+\.js$/.test(l)).map((l) => fileURLToPath(l.slice('LOADED '.length)));
+    expect(files.length).toBeGreaterThan(3);
+    const text = files.map((f) => readFileSync(f, 'utf8')).join('\n');
+    // zod's English messages are in (the default locale), its German and Spanish ones (two of ~45 locales) are not
+    expect(text).toContain('Invalid input');
+    expect(text).not.toContain('Eingabe: erwartet');
+    expect(text).not.toContain('Entrada inv');
+  });
+
   it('the bundle computes the same report as the sources (fixed --at)', () => {
     const args = [BIN, '--data-dir', data, 'report', 'bundled', '--json', '--at', '2026-01-17T12:30:00.000Z'];
     const bundled = node(args);
