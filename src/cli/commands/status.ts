@@ -3,8 +3,7 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { configFrom, globalsOf, runAction, stdio, withStore, type GlobalOptions, type Io } from '../common.ts';
 import { queueDepths, storeStatus, type QueueDepth } from '../../services/status.ts';
-import { parseRedisUrl, connectProducer, type RedisTarget } from '../../queue/redis.ts';
-import { openQueue, LOAD_QUEUE, collectQueueName } from '../../queue/queues.ts';
+import type { RedisTarget } from '../../queue/redis.ts';
 import { knownCollectorPlatforms } from '../../collectors/registry.ts';
 import type { Config } from '../../config/config.ts';
 import { formatAge, formatCount } from '../format.ts';
@@ -18,13 +17,16 @@ interface QueueView {
 }
 
 async function readQueues(cfg: Config): Promise<QueueView | string> {
+  // ioredis and bullmq are loaded only when there is a Redis to ask: a data dir without one (the usual one-shot
+  // `status` next to no `tagpulse run`) is answered without loading either
   let target: RedisTarget;
-  if (cfg.redisUrl) target = parseRedisUrl(cfg.redisUrl);
+  if (cfg.redisUrl) target = (await import('../../queue/redis.ts')).parseRedisUrl(cfg.redisUrl);
   else {
     const sock = join(cfg.dataDir, 'redis.sock');
     if (!existsSync(sock)) return 'no Redis running for this data dir (start tagpulse run)';
     target = { options: { path: sock }, describe: sock, shareable: `unix://${sock}` };
   }
+  const { connectProducer } = await import('../../queue/redis.ts');
   let conn;
   try {
     conn = await connectProducer(target, 2000);
@@ -32,6 +34,7 @@ async function readQueues(cfg: Config): Promise<QueueView | string> {
     return (e as Error).message;
   }
   try {
+    const { openQueue, LOAD_QUEUE, collectQueueName } = await import('../../queue/queues.ts');
     const naming = { prefix: cfg.queuePrefix };
     const qs = [LOAD_QUEUE, ...knownCollectorPlatforms().map(collectQueueName)].map((n) => openQueue(n, conn, naming));
     try {

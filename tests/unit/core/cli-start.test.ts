@@ -63,6 +63,11 @@ describe('what commands load at start', () => {
     expect(refs.every((r) => r.dynamic)).toBe(true);
   });
 
+  it('`status` loads ioredis and bullmq only when there is a Redis to ask (a dynamic import in readQueues)', () => {
+    const { packages } = staticClosure('src/cli/commands/status.ts');
+    for (const p of ['ioredis', 'bullmq', 'undici']) expect(packages.has(p), p).toBe(false);
+  });
+
   it('zod is imported as a namespace (import * as z), which lets the CLI bundle leave out the zod the code does not use', () => {
     // `import { z } from 'zod'` binds zod's namespace object as a value, and esbuild then keeps every export of it (its
     // ~45 locales, JSON-schema conversion): 582 KB of the 950 KB `report` loaded, against 152 KB with the namespace import
