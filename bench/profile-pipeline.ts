@@ -12,13 +12,31 @@
  *   node bin/run-ts.js bench/profile-pipeline.ts --summarize <file.cpuprofile> <samples>   (breakdown of a saved profile)
  *
  * --heap also writes an allocation sampling profile (<out>.heapprofile); --set overrides a config key (experiments).
+ * It also prints the CPU per sample of each thread of the tagpulse process (/proc): `main` is the event loop, `node`
+ * V8's helpers (GC, compilers), the others chDB's (`Unknown` runs its queries, `MergeMutate` its merges).
  */
 import { Session } from 'node:inspector/promises';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { enqueueScheduled, startPipelineApp } from './lib/pipeline.ts';
 import { connectionFor } from '../src/queue/redis.ts';
 import { byComponent, formatComponents, type CpuProfile } from './lib/cpu-profile.ts';
 import { openBenchContext, until, startFakeTikTokProcess, withCpu, fmt } from './lib/context.ts';
+
+/** CPU ms (user + system, 10 ms ticks) of each thread of this process, by thread id, with the thread's name (/proc, Linux). */
+function threadCpuMs(): Map<string, { name: string; ms: number }> {
+  const out = new Map<string, { name: string; ms: number }>();
+  for (const tid of readdirSync('/proc/self/task')) {
+    try {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      const name = tid === String(process.pid) ? 'main' : stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out.set(tid, { name, ms: (Number(f[11]) + Number(f[12])) * 10 });
+    } catch {
+      // the thread ended meanwhile
+    }
+  }
+  return out;
+}
 
 const args = process.argv.slice(2);
 const opt = (name: string, dflt: string) => (args.includes(name) ? args[args.indexOf(name) + 1]! : dflt);
@@ -74,10 +92,12 @@ try {
     }
     return m;
   };
+  const threads0 = threadCpuMs();
   const before = await commandStats();
   const loadJobs0 = app.workers.reduce((a, w) => a + ((w as { loadBuffer?: { loadJobsSent: number } }).loadBuffer?.loadJobsSent ?? 0), 0);
   const r = await withCpu([ctx.redisPid, fake.pid], () => run(samples, 'measured'));
   const after = await commandStats();
+  const threads1 = threadCpuMs();
   const loadJobs = app.workers.reduce((a, w) => a + ((w as { loadBuffer?: { loadJobsSent: number } }).loadBuffer?.loadJobsSent ?? 0), 0) - loadJobs0;
   const calls = [...after].map(([k, v]) => [k, (v - (before.get(k) ?? 0)) / samples] as const).filter(([, v]) => v > 0.001).sort((a, b) => b[1] - a[1]);
   process.stdout.write(`redis calls per sample: ${calls.map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ')} (total ${calls.reduce((a, [, v]) => a + v, 0).toFixed(2)}); load jobs ${loadJobs}\n`);
@@ -93,6 +113,9 @@ try {
     process.stdout.write(formatComponents(byComponent(p as unknown as CpuProfile, samples)));
   }
   const per = (ms: number) => fmt(ms / samples, 3);
+  const byName = new Map<string, number>();
+  for (const [tid, t] of threads1) byName.set(t.name, (byName.get(t.name) ?? 0) + t.ms - (threads0.get(tid)?.ms ?? 0));
+  process.stdout.write(`tagpulse threads, CPU µs per sample: ${[...byName].filter(([, ms]) => ms > 0).sort((a, b) => b[1] - a[1]).map(([k, ms]) => `${k} ${fmt((1000 * ms) / samples)}`).join(', ')}\n`);
   process.stdout.write(`${samples} samples in ${fmt(r.result, 2)} s (${fmt(samples / r.result)}/s); CPU ms/sample: tagpulse ${per(r.cpuMs.self)}, redis ${per(r.cpuMs.others[0]!)}, server ${per(r.cpuMs.others[1]!)}; last collect→stored ${fmt(tailMs)} ms${profile ? `; profile ${out}` : ''}\n`);
 } finally {
   await app.stop();

@@ -31,7 +31,7 @@ import type { NamedQuery, QueryParams, QueryRow, QueryStats } from './query.ts';
 import type { AlertDeliveryWrite, CommitStageOptions, RollupHour, EventRow, ExportFormat, InsertOptions, StagedReading, Store, TagSummaryWrite } from './store.ts';
 import { toChTime } from './time.ts';
 import { IMPORT_STAGE_ID, IMPORT_STAGE_PREFIX } from './stage.ts';
-import { countLines, observationInsertRow, OBSERVATION_COLUMNS } from './rows.ts';
+import { countLines, observationInsertRow, ObservationLineWriter, OBSERVATION_COLUMNS } from './rows.ts';
 import { QueryValidationError, StoreLockedError, StoreUnavailableError } from './errors.ts';
 import { storeErrorFrom } from './clickhouse-errors.ts';
 import { chdbLockState, describeHolder, readHolder } from './owner.ts';
@@ -195,7 +195,16 @@ export class ClickHouseStore implements Store {
 
   async insertObservations(rows: Observation[], opts: InsertOptions = {}): Promise<number> {
     if (!rows.length) return 0;
-    await this.#insert(T.observations, rows.map(observationInsertRow), opts.dedupToken ?? contentToken('obs2', rows.map(obsKey)));
+    const token = opts.dedupToken ?? contentToken('obs2', rows.map(obsKey));
+    if (this.#rawInsert) {
+      // chDB: the same JSONEachRow bytes the client would build (one line per row, proven equal to
+      // JSON.stringify(observationInsertRow(o)): tests/unit/core/store-rows.test.ts), the same settings and token, but
+      // handed to the engine as bytes instead of being pasted into the SQL text. In figure 1 of `npm run bench` that
+      // cut chDB's own CPU per inserted row by about a third (issue 15, notes/issue15-pipe4.md).
+      await this.#insertLines(T.observations, new ObservationLineWriter().block(rows), { dedupToken: token });
+      return rows.length;
+    }
+    await this.#insert(T.observations, rows.map(observationInsertRow), token);
     return rows.length;
   }
 

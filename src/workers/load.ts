@@ -15,7 +15,7 @@
  */
 import { UnrecoverableError, Worker, type Job, type ConnectionOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { LoadJob, type LoadedBatch } from '../schema/jobs.ts';
+import { safeParseLoadJob, type LoadJob, type LoadedBatch } from '../schema/jobs.ts';
 import type { Observation } from '../schema/observation.ts';
 import { identityOf, keyAtOf, LIVE_METHODS } from '../schema/identity.ts';
 import type { CollectionFailure } from '../schema/failure.ts';
@@ -369,7 +369,7 @@ export class Batcher {
 
 /** Validate one load job. Invalid payloads are dropped with a reason (they can never succeed). */
 export function validateLoadJob(data: unknown): StepResult<LoadJob> {
-  const r = LoadJob.safeParse(data);
+  const r = safeParseLoadJob(data);
   if (!r.success) return drop('schema_invalid', r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
   return ok(r.data);
 }
