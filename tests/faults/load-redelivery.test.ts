@@ -52,6 +52,12 @@ describe('collect path: a re-fetched slot never leaves its dropped reading in th
   });
 
   const rawRows = async (store: ClickHouseStore, tag: string) => Number((await store.run(rawCountQuery, { platform: 'tiktok', tag }))[0]!.rows);
+  /** Raw and rollups hold the slot's first reading (9000) between its neighbours, and raw one row per slot. */
+  const expectFirstReadingKept = async (store: ClickHouseStore, tag: string) => {
+    await expectRollupsMatchRaw(store, [tag]);
+    expect((await store.run(seriesQuery, { platform: 'tiktok', tag, metric: 'views' })).map((r) => r.value)).toEqual(['8500', '9000', '9100']);
+    expect(await rawRows(store, tag)).toBe(3);
+  };
 
   it('killed between the insert and the marks: the re-fetch is checked against the store and left out; raw and rollups hold the first reading', async () => {
     const t = tempDir('tagpulse-load-redelivery-');
@@ -83,9 +89,7 @@ describe('collect path: a re-fetched slot never leaves its dropped reading in th
           await worker.close();
           await batcher.close();
         }
-        await expectRollupsMatchRaw(store, [tag]);
-        expect((await store.run(seriesQuery, { platform: 'tiktok', tag, metric: 'views' })).map((r) => r.value)).toEqual(['8500', '9000', '9100']);
-        expect(await rawRows(store, tag)).toBe(3);
+        await expectFirstReadingKept(store, tag);
         // The identity is marked now: a later re-delivery stops at the worker's first check.
         expect(await new LoadedMarks(producer, `tp:${qname(LOAD_QUEUE, naming)}:loaded`).stored([observationMark(refetch(tag))])).toEqual([true]);
       } finally {
@@ -130,9 +134,7 @@ describe('collect path: a re-fetched slot never leaves its dropped reading in th
         ]);
         await batcher.flush();
         await Promise.all(parts);
-        await expectRollupsMatchRaw(store, [tag]);
-        expect((await store.run(seriesQuery, { platform: 'tiktok', tag, metric: 'views' })).map((r) => r.value)).toEqual(['8500', '9000', '9100']);
-        expect(await rawRows(store, tag)).toBe(3);
+        await expectFirstReadingKept(store, tag);
       } finally {
         await batcher.close();
         producer.disconnect();
@@ -163,9 +165,7 @@ describe('collect path: a re-fetched slot never leaves its dropped reading in th
       try {
         await send([first(tag), ...around(tag)]);
         await send([refetch(tag)]);
-        await expectRollupsMatchRaw(store, [tag]);
-        expect((await store.run(seriesQuery, { platform: 'tiktok', tag, metric: 'views' })).map((r) => r.value)).toEqual(['8500', '9000', '9100']);
-        expect(await rawRows(store, tag)).toBe(3);
+        await expectFirstReadingKept(store, tag);
       } finally {
         await batcher.close();
         producer.disconnect();
