@@ -861,8 +861,9 @@ export async function openClickHouseStore(opts: OpenClickHouseOptions): Promise<
     const connection = createChdbConnection({ path: chdbDir });
     rawInsert = (p) => connection.chdb.rawInsert({ ...p, columns: [...p.columns] });
     client = createClient({ connection } as Parameters<typeof createClient>[0]);
-    const r = await client.query({ query: 'SELECT 1', format: 'JSONEachRow' });
-    await r.json();
+    // No probe query: chDB's open is synchronous (createChdbConnection constructs the native Session) and throws when
+    // the dir cannot be opened (locked by another process, unwritable), which the catch below maps. A `SELECT 1` here
+    // proved nothing more and cost every cold command its CPU (issue 15, figure 6b; tests/integration/store/chdb-open.test.ts).
   } catch (e) {
     await chdb.drainPending().catch(() => undefined);
     // libchdb reports every open failure alike ("Failed to create connection"); the probes tell them apart.
