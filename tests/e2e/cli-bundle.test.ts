@@ -15,6 +15,7 @@ import { tempDir } from '../helpers/tmp.ts';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const BIN = join(ROOT, 'bin', 'tagpulse.js');
 const TRACE = join(ROOT, 'tests', 'helpers', 'load-trace', 'register.mjs');
+const REQUIRE_TRACE = join(ROOT, 'tests', 'helpers', 'load-trace', 'require.cjs');
 
 function node(args: string[], env: Record<string, string> = {}) {
   const clean: Record<string, string> = {};
@@ -52,6 +53,19 @@ describe('the bin runs the CLI bundle', () => {
     for (const u of app) expect(u, u).toMatch(/\/dist\/cli\/bundle-[^/]+\.js$/);
     const packages = new Set(loaded.filter((u) => u.includes('/node_modules/')).map((u) => u.replace(/.*\/node_modules\/((@[^/]+\/)?[^/]+).*/, '$1')));
     expect([...packages]).toEqual(['chdb']);
+  });
+
+  it('`report --json` runs chdb/connection from the bundle: of chDB\'s package only the engine is loaded (no adapter file, no @clickhouse/client-common files of its own)', () => {
+    const r = node(['--require', REQUIRE_TRACE, BIN, '--data-dir', data, 'report', 'bundled', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).observations).toBe(400);
+    const required = r.stderr.split('\n').filter((l) => l.startsWith('REQUIRED ')).map((l) => l.slice('REQUIRED '.length));
+    // the engine is loaded (chdb/index.js, the native addon's loader) …
+    expect(required.some((f) => /\/node_modules\/chdb\/index\.js$/.test(f))).toBe(true);
+    // … but neither the adapter's files nor a second copy of the client's common code (scripts/build.mjs chdbConnectionInside)
+    expect(required.filter((f) => /\/node_modules\/chdb\/dist\/connection\//.test(f) || f.includes('/node_modules/@clickhouse/'))).toEqual([]);
+    const adapter = readdirSync(join(ROOT, 'dist', 'cli')).filter((f) => /^bundle-.*\.js$/.test(f) && readFileSync(join(ROOT, 'dist', 'cli', f), 'utf8').includes('ChdbConnection is closed'));
+    expect(adapter.length).toBe(1);
   });
 
   it('`report --json` loads zod without the locales it does not use (zod imported as a namespace, so esbuild drops the unused parts)', () => {
