@@ -69,10 +69,10 @@ export function normalMeanCost(y: readonly number[], sigma: number): SegmentCost
 }
 
 /**
- * Normal cost for a linear trend inside each segment (level and slope change): residual sum of squares of the
- * least-squares line of y on the index, divided by σ². Detects changes of the growth rate of ln v.
+ * Prefix sums of the centred index x and the centred values v (x, x², v, v², x·v) that the mean-and-slope cost reads:
+ * one place for `normalMeanSlopeCost` and `peltMeanSlope`, so their costs stay equal bit for bit.
  */
-export function normalMeanSlopeCost(y: readonly number[], sigma: number): SegmentCost {
+function meanSlopeSums(y: readonly number[]): { sx: Float64Array; sxx: Float64Array; sy: Float64Array; syy: Float64Array; sxy: Float64Array } {
   const n = y.length;
   const cy = n > 0 ? y.reduce((s, v) => s + v, 0) / n : 0;
   const cx = (n - 1) / 2;
@@ -90,6 +90,15 @@ export function normalMeanSlopeCost(y: readonly number[], sigma: number): Segmen
     syy[i + 1] = syy[i]! + v * v;
     sxy[i + 1] = sxy[i]! + x * v;
   }
+  return { sx, sxx, sy, syy, sxy };
+}
+
+/**
+ * Normal cost for a linear trend inside each segment (level and slope change): residual sum of squares of the
+ * least-squares line of y on the index, divided by σ². Detects changes of the growth rate of ln v.
+ */
+export function normalMeanSlopeCost(y: readonly number[], sigma: number): SegmentCost {
+  const { sx, sxx, sy, syy, sxy } = meanSlopeSums(y);
   const inv = 1 / (sigma * sigma);
   return (a, b) => {
     const m = b - a;
@@ -162,6 +171,19 @@ export function runningMedianResiduals(y: readonly number[], window: number): nu
   return out;
 }
 
+/** The change points of the optimal segmentation, read back from each end's best last change (`last`). */
+function changePointsOf(last: Int32Array, n: number): number[] {
+  const cps: number[] = [];
+  let t = n;
+  while (t > 0) {
+    const tau = last[t]!;
+    if (tau <= 0) break;
+    cps.push(tau);
+    t = tau;
+  }
+  return cps.reverse();
+}
+
 /**
  * PELT: exact minimiser of Σ_segments [C(segment) + β] with pruning (Killick et al. 2012):
  * F(t) = min_{τ ∈ R_t} [F(τ) + C(y_{τ:t}) + β], R_{t+1} = {τ ∈ R_t : F(τ) + C(y_{τ:t}) ≤ F(t)} ∪ {t}
@@ -214,15 +236,7 @@ export function pelt(n: number, cost: SegmentCost, penalty: number, minSegment =
     // t becomes a candidate once a valid segmentation ends there
     if (Number.isFinite(best)) R[size++] = t;
   }
-  const cps: number[] = [];
-  let t = n;
-  while (t > 0) {
-    const tau = last[t]!;
-    if (tau <= 0) break;
-    cps.push(tau);
-    t = tau;
-  }
-  return cps.reverse();
+  return changePointsOf(last, n);
 }
 
 /**
@@ -239,22 +253,7 @@ export function peltMeanSlope(y: readonly number[], sigma: number, penalty: numb
   const minSeg = Math.max(1, Math.floor(minSegment));
   if (n < 2 * minSeg + skip) return [];
   // the prefix sums of normalMeanSlopeCost
-  const cy = n > 0 ? y.reduce((s, v) => s + v, 0) / n : 0;
-  const cx = (n - 1) / 2;
-  const sx = new Float64Array(n + 1);
-  const sxx = new Float64Array(n + 1);
-  const sy = new Float64Array(n + 1);
-  const syy = new Float64Array(n + 1);
-  const sxy = new Float64Array(n + 1);
-  for (let i = 0; i < n; i++) {
-    const x = i - cx;
-    const v = y[i]! - cy;
-    sx[i + 1] = sx[i]! + x;
-    sxx[i + 1] = sxx[i]! + x * x;
-    sy[i + 1] = sy[i]! + v;
-    syy[i + 1] = syy[i]! + v * v;
-    sxy[i + 1] = sxy[i]! + x * v;
-  }
+  const { sx, sxx, sy, syy, sxy } = meanSlopeSums(y);
   const inv = 1 / (sigma * sigma);
   // the loop of `pelt`
   const F = new Float64Array(n + 1).fill(Infinity);
@@ -307,15 +306,7 @@ export function peltMeanSlope(y: readonly number[], sigma: number, penalty: numb
     if (Number.isFinite(best)) R[size++] = t;
   }
   if (costsOut) costsOut.set(F.subarray(0, Math.min(costsOut.length, n + 1)));
-  const cps: number[] = [];
-  let t = n;
-  while (t > 0) {
-    const tau = last[t]!;
-    if (tau <= 0) break;
-    cps.push(tau);
-    t = tau;
-  }
-  return cps.reverse();
+  return changePointsOf(last, n);
 }
 
 /** A detected change of growth regime. */
