@@ -32,7 +32,8 @@ export async function buildReport(store: Store, input: ReportInput): Promise<Rep
   const atMs = input.at ? Date.parse(input.at) : undefined;
   // the rows and the tag's cadence in one query (loadReportInput: the rows of loadSeries, tests/integration/analytics/
   // report-input.test.ts). A tracked tag's cadence: late samples are not gaps (the overview passes the same cadence).
-  const { rows, cadenceMs } = await loadReportInput(store, { platform: input.platform, tag, metric: input.metric }, input.at ? { to: input.at } : {});
+  // (no rows: no gaps, so no cadence can change the report; it is not read)
+  const { rows, cadenceMs } = await loadReportInput(store, { platform: input.platform, tag, metric: input.metric }, input.at ? { to: input.at } : {}, { cadenceOfEmpty: false });
   const points = toPoints(rows);
   const report = computeReport(points, {
     platform: input.platform,

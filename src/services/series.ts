@@ -1,6 +1,6 @@
 /** Loading one tag's series from the store, as analytics input. */
 import type { Store } from '../store/store.ts';
-import { seriesQuery, seriesRangeQuery, seriesJsonQuery, seriesRangeJsonQuery, readingsManyQuery, readingsManyRangeQuery, readingColumnsQuery, readingColumnsRangeQuery, reportInputQuery, MIN_TIME, MAX_TIME, type ObservationRow, type ReadingManyRow } from '../store/queries.ts';
+import { seriesQuery, seriesRangeQuery, seriesJsonQuery, seriesRangeJsonQuery, readingsManyQuery, readingsManyRangeQuery, readingColumnsQuery, readingColumnsRangeQuery, reportInputQuery, trackedTagQuery, MIN_TIME, MAX_TIME, type ObservationRow, type ReadingManyRow } from '../store/queries.ts';
 import type { SeriesPoint } from '../analytics/types.ts';
 import { choosePerInstant, preferredReading, type ReadingRow } from './readings.ts';
 
@@ -45,19 +45,27 @@ export interface ReportData {
 
 /**
  * One tag's report input in one query (`report_input`): the rows of `loadSeries` without a range start (the FROM and
- * WHERE of `series`) with only the fields the report uses, read as one row of columns, and the tag's tracked cadence
- * from the same round trip. The property test in tests/integration/analytics/report-input.test.ts proves the same
- * rows, the same `toPoints` and the same `findConflicts` as `loadSeries` on random rows, and the cadence of
- * `trackedCadenceMs`.
+ * WHERE of `series`) with only the fields the report uses, read as columns, and the tag's tracked cadence from the same
+ * round trip. No row, no cadence in the answer: it is read by `tracked_tag` then, unless `cadenceOfEmpty` is false
+ * (a report of no rows has no gaps, so no cadence can change it: analytics/report.ts `cadenceCanChange`). The property
+ * test in tests/integration/analytics/report-input.test.ts proves the same rows, the same `toPoints` and the same
+ * `findConflicts` as `loadSeries` on random rows, and the cadence of `trackedCadenceMs`.
  */
-export async function loadReportInput(store: Store, key: SeriesKey, range: { to?: string } = {}): Promise<ReportData> {
-  const [r] = await store.run(reportInputQuery, { ...key, from: MIN_TIME, to: range.to ?? MAX_TIME });
-  if (!r) return { rows: [], cadenceMs: undefined };
-  const rows: ReportReading[] = new Array(r.observations);
-  for (let i = 0; i < r.observations; i++) {
-    rows[i] = { observed_at: r.times[i]!, value: r.values[i]!, step: r.steps[i]!, precision: r.precisions[i]!, source: r.sources[i]!, method: r.methods[i]!, provenance: r.provenances[i]!, t: r.ts[i]! };
+export async function loadReportInput(store: Store, key: SeriesKey, range: { to?: string } = {}, opts: { cadenceOfEmpty?: boolean } = {}): Promise<ReportData> {
+  const [c] = await store.run(reportInputQuery, { ...key, from: MIN_TIME, to: range.to ?? MAX_TIME });
+  const n = c?.t.length ?? 0;
+  // no row carries the cadence: read it by itself (a tag tracked but without rows in the range)
+  if (!c || n === 0) {
+    if (opts.cadenceOfEmpty === false) return { rows: [], cadenceMs: undefined };
+    const [tracked] = await store.run(trackedTagQuery, { platform: key.platform, tag: key.tag });
+    return { rows: [], cadenceMs: tracked?.every_ms };
   }
-  return { rows, cadenceMs: r.cadence.length ? Number(r.cadence[0]) : undefined };
+  const rows: ReportReading[] = new Array(n);
+  for (let i = 0; i < n; i++) {
+    rows[i] = { observed_at: c.observed_at[i]!, value: c.value[i]!, step: c.step[i]!, precision: c.precision[i]!, source: c.source[i]!, method: c.method[i]!, provenance: c.provenance[i]!, t: c.t[i]! };
+  }
+  const cadence = c.cadence[0]!;
+  return { rows, cadenceMs: cadence.length ? Number(cadence[0]) : undefined };
 }
 
 /** A reading as `loadReadingsMany` gives it: the columns the choice per instant needs. */

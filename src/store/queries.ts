@@ -235,48 +235,56 @@ ${TRACKED_TAG_FROM}`,
 
 /**
  * A single-tag report's input in one round trip (services/series.ts `loadReportInput`): the rows of `series` (its FROM
- * and WHERE, `SERIES_FROM`: the same FINAL read, the same rows) as one row of columns holding the fields the report uses
- * (services/series.ts `toPoints`, services/readings.ts `findConflicts`), each as `ObservationRow` parses it (times
- * through `fromChTime`, as `chTime`, and once more as epoch ms, `ts`, so no reader parses the text again; UInt64 as
- * exact decimal strings), with the row count and the tag's tracked cadence (`tracked_tag`
- * as a scalar subquery: its `every_ms`, none when never tracked). Rows are in time order; rows at one instant in the
- * order of their whole tuple, where `series` leaves them in no defined order. Reading 735 rows as a few arrays instead
- * of 735 checked objects, and the cadence without a second query, is what the report's read cost beyond the plain read
- * (issue 15, figure 7h). tests/integration/analytics/report-input.test.ts proves the same rows, points and conflicts as
- * `loadSeries` on random rows.
+ * and WHERE, `SERIES_FROM`: the same FINAL read, the same rows) with the fields the report uses (services/series.ts
+ * `toPoints`, services/readings.ts `findConflicts`), each as `ObservationRow` parses it (times through `fromChTime`, as
+ * `chTime`, and once more as epoch ms, `t`, so no reader parses the text again; UInt64 as exact decimal strings), and
+ * the tag's tracked cadence (`tracked_tag`'s `every_ms` as a scalar, none when never tracked: the same value on every
+ * row). Rows are in time order; rows at one instant in the order of their whole tuple, where `series` leaves them in
+ * no defined order. Answered as columns (`columns: true`: JSONColumnsWithMetadata, one array per column, checked once):
+ * a flat read plans and runs like the baseline's; an earlier form built the columns in SQL (arraySort of groupArray of
+ * tuples, one row of arrays) and paid ~4 ms of a ~14 ms read for it (issue 15, figures 7h/7j). An empty answer has no
+ * row to carry the cadence: `loadReportInput` reads it then by `tracked_tag`.
+ * tests/integration/analytics/report-input.test.ts proves the same rows, points, conflicts and cadence as `loadSeries`
+ * and `trackedCadenceMs` on random rows.
  */
 const ReportInputRow = z
   .object({
-    observations: u64.transform(Number),
-    times: arrayOf<string>('strings', (x) => typeof x === 'string').transform((a) => a.map(fromChTime)),
-    // the same times as epoch milliseconds (Date.parse of `times`' ISO text; tests/integration/analytics/report-input.test.ts)
-    ts: columnOf<number>('finite numbers', (a) => {
+    observed_at: strings.transform((a) => a.map(fromChTime)),
+    // the same times as epoch milliseconds (Date.parse of `observed_at`'s ISO text; tests/integration/analytics/report-input.test.ts)
+    t: columnOf<number>('finite numbers', (a) => {
       for (let i = 0; i < a.length; i++) if (typeof a[i] !== 'number' || !Number.isFinite(a[i])) return false;
       return true;
     }),
     // UInt64 quoted (output_format_json_quote_64bit_integers): a bare number could have lost digits, so it is refused
-    values: arrayOf<string>('strings', (x) => typeof x === 'string'),
-    steps: arrayOf<string>('strings', (x) => typeof x === 'string'),
-    precisions: arrayOf<'exact' | 'rounded' | 'lower_bound'>('exact | rounded | lower_bound', (x) => PRECISIONS.has(x)),
-    sources: arrayOf<string>('strings', (x) => typeof x === 'string'),
-    methods: arrayOf<string>('strings', (x) => typeof x === 'string'),
-    provenances: arrayOf<string>('strings', (x) => typeof x === 'string'),
-    cadence: arrayOf<string | number>('UInt64', (x) => typeof x === 'string' || typeof x === 'number'),
+    value: strings,
+    step: strings,
+    precision: columnOf<'exact' | 'rounded' | 'lower_bound'>('exact | rounded | lower_bound', (a) => {
+      for (let i = 0; i < a.length; i++) if (!PRECISIONS.has(a[i])) return false;
+      return true;
+    }),
+    source: strings,
+    method: strings,
+    provenance: strings,
+    cadence: columnOf<(string | number)[]>('arrays of UInt64', (a) => {
+      for (let i = 0; i < a.length; i++) {
+        const c = a[i];
+        if (!Array.isArray(c) || !c.every((x) => typeof x === 'string' || typeof x === 'number')) return false;
+      }
+      return true;
+    }),
   })
-  .refine((r) => [r.times, r.ts, r.values, r.steps, r.precisions, r.sources, r.methods, r.provenances].every((a) => a.length === r.observations), { message: 'every column holds one value per row' });
-const reportInputSql = (cadence: string) => `SELECT observations, times, ts, values, steps, precisions, sources, methods, provenances, cadence FROM (
-SELECT count() AS observations,
-  arraySort(groupArray(tuple(observed_at, value, step, precision, source, method, provenance))) AS sorted,
-  sorted.1 AS times, arrayMap(x -> toFloat64(toUnixTimestamp64Milli(x)), sorted.1) AS ts, sorted.2 AS values, sorted.3 AS steps, sorted.4 AS precisions, sorted.5 AS sources, sorted.6 AS methods, sorted.7 AS provenances,
-  ${cadence} AS cadence
+  .refine((c) => Object.values(c).every((a) => a.length === c.t.length), { message: 'columns of different lengths' });
+const reportInputSql = (cadence: string) => `SELECT observed_at, toFloat64(toUnixTimestamp64Milli(observed_at)) AS t, value, step,
+  precision, source, method, provenance, ${cadence} AS cadence
 ${SERIES_FROM}
-)`;
+ORDER BY observed_at, value, step, precision, source, method, provenance`;
 /** The dictionary's key of the asked tag (migrations.ts trackedCadenceDictionary: platform and tag as String). */
 const CADENCE_KEY = `(toString({platform:String}), toString({tag:String}))`;
 export const reportInputQuery = defineQuery({
   name: 'report_input',
   params: SERIES_PARAMS,
   row: ReportInputRow,
+  columns: true,
   // the `every_ms` of `tracked_tag`'s rows (its FROM and WHERE, TRACKED_TAG_FROM), read flat: the same rows as a
   // subquery over tracked_tag's SELECT, one nesting level less for ClickHouse to plan (a cold one-shot report,
   // figure 6b, paid ~1-4 ms of CPU for it)

@@ -192,8 +192,8 @@ describe('the report input in one query (report_input) = loadSeries + trackedCad
     expect(rows).toHaveLength(5005);
     expect(rows.filter((r) => r.ms < 0).length).toBeGreaterThan(500);
     for (const r of rows) expect(r.ms, r.s).toBe(Date.parse(fromChTime(r.s)));
-    expect(reportInputQuery.sql).toContain('arrayMap(x -> toFloat64(toUnixTimestamp64Milli(x)), sorted.1) AS ts');
-    expect(reportInputQuery.embeddedSql).toContain('arrayMap(x -> toFloat64(toUnixTimestamp64Milli(x)), sorted.1) AS ts');
+    expect(reportInputQuery.sql).toContain('SELECT observed_at, toFloat64(toUnixTimestamp64Milli(observed_at)) AS t,');
+    expect(reportInputQuery.embeddedSql).toContain('SELECT observed_at, toFloat64(toUnixTimestamp64Milli(observed_at)) AS t,');
   });
 
   /** The report as the old code built it: loadSeries, then the cadence for a report with gaps (and a recomputation). */

@@ -14,7 +14,7 @@ describe('report_input reads the cadence flat from tracked_tag\'s FROM and WHERE
     const from = trackedTagQuery.sql.slice(trackedTagQuery.sql.indexOf(`FROM ${T.tracked} FINAL`));
     expect(from).toMatch(/^FROM tracked_tags_v1 FINAL\nWHERE platform = \{platform:String\} AND tag = \{tag:String\}$/);
     expect(reportInputQuery.sql).toContain(`(SELECT groupArray(every_ms) ${from}) AS cadence`);
-    // three SELECTs: the outer projection, the series aggregation, the cadence (no fourth nested one for the cadence)
-    expect(reportInputQuery.sql.match(/\bSELECT\b/g)).toHaveLength(3);
+    // two SELECTs: the flat read of the rows and the cadence (no nested one for the cadence, none to build columns)
+    expect(reportInputQuery.sql.match(/\bSELECT\b/g)).toHaveLength(2);
   });
 });
