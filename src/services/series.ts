@@ -64,8 +64,8 @@ export async function loadReportInput(store: Store, key: SeriesKey, range: { to?
   for (let i = 0; i < n; i++) {
     rows[i] = { observed_at: c.observed_at[i]!, value: c.value[i]!, step: c.step[i]!, precision: c.precision[i]!, source: c.source[i]!, method: c.method[i]!, provenance: c.provenance[i]!, t: c.t[i]! };
   }
-  const cadence = c.cadence[0]!;
-  return { rows, cadenceMs: cadence.length ? Number(cadence[0]) : undefined };
+  const cadence = c.cadence[0];
+  return { rows, cadenceMs: cadence === null || cadence === undefined ? undefined : Number(cadence) };
 }
 
 /** A reading as `loadReadingsMany` gives it: the columns the choice per instant needs. */
