@@ -11,6 +11,7 @@ import { binsFromColumns, velocityBins, type VelocityBin } from '../analytics/me
 import { findConflicts, type Conflict } from '../services/readings.ts';
 import { trackedCadences } from '../services/tracking.ts';
 import { hourlyPointsQuery, bucketedSeriesQuery, recentObservationsQuery, sharedInstantsQuery, seriesExtentQuery, sourcesQuery, tagFailureKindsQuery, tagFailuresQuery, type FailureRecord } from '../store/dashboard-queries.ts';
+import { MIN_TIME, MAX_TIME } from '../store/queries.ts';
 
 /** Relative ranges of the time-range picker; they end at the tag's latest sample, not at "now". */
 export const RANGES = { '24h': MS_PER_DAY, '7d': 7 * MS_PER_DAY, '30d': 30 * MS_PER_DAY, '90d': 90 * MS_PER_DAY, '1y': 365 * MS_PER_DAY, all: Infinity } as const;
@@ -18,8 +19,9 @@ export type RangeName = keyof typeof RANGES;
 
 const MAX_CHART_POINTS = 1000;
 const MAX_VELOCITY_BINS = 240;
-const FAR_PAST = '1970-01-01T00:00:00.000Z';
-const FAR_FUTURE = '2299-12-31T00:00:00.000Z';
+/** The whole storable range (store/queries.ts): a tag's extent and "all" include every stored reading. */
+const FAR_PAST = MIN_TIME;
+const FAR_FUTURE = MAX_TIME;
 
 export interface TagKey {
   platform: string;

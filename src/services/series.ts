@@ -1,6 +1,6 @@
 /** Loading one tag's series from the store, as analytics input. */
 import type { Store } from '../store/store.ts';
-import { seriesQuery, seriesRangeQuery, seriesJsonQuery, seriesRangeJsonQuery, readingsManyQuery, readingsManyRangeQuery, readingColumnsQuery, readingColumnsRangeQuery, reportInputQuery, trackedTagQuery, MIN_TIME, MAX_TIME, type ObservationRow, type ReadingManyRow } from '../store/queries.ts';
+import { seriesQuery, seriesRangeQuery, seriesJsonQuery, seriesRangeJsonQuery, readingsManyQuery, readingsManyRangeQuery, readingColumnsQuery, readingColumnsAllQuery, readingColumnsRangeQuery, reportInputQuery, reportInputToQuery, trackedTagQuery, MIN_TIME, MAX_TIME, type ObservationRow, type ReadingManyRow } from '../store/queries.ts';
 import type { SeriesPoint } from '../analytics/types.ts';
 import { choosePerInstant, preferredReading, type ReadingRow } from './readings.ts';
 
@@ -52,7 +52,7 @@ export interface ReportData {
  * `findConflicts` as `loadSeries` on random rows, and the cadence of `trackedCadenceMs`.
  */
 export async function loadReportInput(store: Store, key: SeriesKey, range: { to?: string } = {}, opts: { cadenceOfEmpty?: boolean } = {}): Promise<ReportData> {
-  const [c] = await store.run(reportInputQuery, { ...key, from: MIN_TIME, to: range.to ?? MAX_TIME });
+  const [c] = range.to ? await store.run(reportInputToQuery, { ...key, from: MIN_TIME, to: range.to }) : await store.run(reportInputQuery, key);
   const n = c?.t.length ?? 0;
   // no row carries the cadence: read it by itself (a tag tracked but without rows in the range)
   if (!c || n === 0) {
@@ -113,7 +113,7 @@ export async function loadChosenMany(store: Store, key: { platform: string; metr
   const out = new Map<string, ChosenSeries>(key.tags.map((t) => [t, { observations: 0, exactRows: 0, points: [] }]));
   if (!key.tags.length) return out;
   const params = { platform: key.platform, metric: key.metric, tags: [...key.tags], from: range.from ?? MIN_TIME, to: range.to ?? MAX_TIME };
-  const [c] = await store.run(range.from ? readingColumnsRangeQuery : readingColumnsQuery, params);
+  const [c] = await store.run(range.from ? readingColumnsRangeQuery : range.to ? readingColumnsQuery : readingColumnsAllQuery, params);
   if (!c) return out;
   const n = c.t.length;
   for (let i = 0; i < n; ) {

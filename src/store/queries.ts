@@ -9,8 +9,15 @@ import { SOURCE_RANK_SQL } from './identity.ts';
 import { fromChTime } from './time.ts';
 import { ObservationRow, boolish, chTime, chTimeParam, chTimeParamOr, u64 } from './columns.ts';
 
-export const MIN_TIME = '1970-01-01T00:00:00.000Z';
-export const MAX_TIME = '2299-12-31T00:00:00.000Z';
+/**
+ * The whole range of DateTime64(3) (ClickHouse's observed_at), which is also the range of years the one time parser
+ * lets in (util/time.ts, 1900–2299): a read with no bound given reads every stored row. (These were 1970-01-01 and the
+ * first instant of 2299-12-31, so a stored reading before 1970 or on the last day of 2299 was left out of series,
+ * reports, compare and exports with no bound.) Reads with no bound at all use queries without the time predicate
+ * (`report_input`, `reading_columns`): the same rows, and ClickHouse plans the read without analysing a range.
+ */
+export const MIN_TIME = '1900-01-01T00:00:00.000Z';
+export const MAX_TIME = '2299-12-31T23:59:59.999Z';
 
 export { ObservationRow } from './columns.ts';
 
@@ -19,8 +26,9 @@ const OBSERVATION_COLUMNS = 'observed_at, value, exact, step, precision, source,
 const SERIES_PARAMS = z.object({ platform: z.string(), tag: z.string(), metric: z.string(), from: chTimeParamOr(MIN_TIME), to: chTimeParamOr(MAX_TIME) });
 
 /** The rows of one tag's series in [from, to], deduplicated (FINAL), by primary-key range: `series` and `report_input`. */
-const SERIES_FROM = `FROM ${T.observations} FINAL
-WHERE platform = {platform:String} AND tag = {tag:String} AND metric = {metric:String}
+const SERIES_KEY_FROM = `FROM ${T.observations} FINAL
+WHERE platform = {platform:String} AND tag = {tag:String} AND metric = {metric:String}`;
+const SERIES_FROM = `${SERIES_KEY_FROM}
   AND observed_at >= {from:DateTime64(3, 'UTC')} AND observed_at <= {to:DateTime64(3, 'UTC')}`;
 
 /** One tag's series, deduplicated (FINAL), read by primary-key range. */
@@ -88,7 +96,8 @@ const SeriesManyParams = z.object({
  * (`MANY_WHERE`) or, for a range with a start, every row of an identity (key_at, origin) that has a row in it, still
  * within [from, to] (`MANY_RANGE_WHERE`, the range rule of `series_range`).
  */
-const MANY_WHERE = `platform = {platform:String} AND tag IN {tags:Array(String)} AND metric = {metric:String}
+const MANY_KEY_WHERE = `platform = {platform:String} AND tag IN {tags:Array(String)} AND metric = {metric:String}`;
+const MANY_WHERE = `${MANY_KEY_WHERE}
   AND observed_at >= {from:DateTime64(3, 'UTC')} AND observed_at <= {to:DateTime64(3, 'UTC')}`;
 const MANY_RANGE_WHERE = `platform = {platform:String} AND tag IN {tags:Array(String)} AND metric = {metric:String}
   AND (tag, key_at, origin) IN (
@@ -190,6 +199,14 @@ export const readingColumnsQuery = defineQuery({
   columns: true,
   sql: readingColumnsSql(MANY_WHERE),
 });
+/** `reading_columns` with no bound given: no time predicate (MIN_TIME and MAX_TIME span every storable time), same rows. */
+export const readingColumnsAllQuery = defineQuery({
+  name: 'reading_columns_all',
+  params: SeriesManyParams,
+  row: ReadingColumns,
+  columns: true,
+  sql: readingColumnsSql(MANY_KEY_WHERE),
+});
 export const readingColumnsRangeQuery = defineQuery({
   name: 'reading_columns_range',
   params: SeriesManyParams,
@@ -272,27 +289,39 @@ const ReportInputRow = z
     }),
   })
   .refine((c) => Object.values(c).every((a) => a.length === c.t.length), { message: 'columns of different lengths' });
-const reportInputSql = (cadence: string) => `SELECT observed_at, toFloat64(toUnixTimestamp64Milli(observed_at)) AS t, value, step,
+const reportInputSql = (cadence: string, from: string) => `SELECT observed_at, toFloat64(toUnixTimestamp64Milli(observed_at)) AS t, value, step,
   precision, source, method, provenance, ${cadence} AS cadence
-${SERIES_FROM}
+${from}
 ORDER BY observed_at, value, step, precision, source, method, provenance`;
 /** The dictionary's key of the asked tag (migrations.ts trackedCadenceDictionary: platform and tag as String). */
 const CADENCE_KEY = `(toString({platform:String}), toString({tag:String}))`;
+// the `every_ms` of `tracked_tag`'s rows (its FROM and WHERE, TRACKED_TAG_FROM), read flat: the same rows as a
+// subquery over tracked_tag's SELECT, one nesting level less for ClickHouse to plan (a cold one-shot report,
+// figure 6b, paid ~1-4 ms of CPU for it)
+const CADENCE_SQL = `(SELECT anyOrNull(every_ms) ${TRACKED_TAG_FROM})`;
+// The embedded store: the cadence from its dictionary of tracked cadences (migration 33: every_ms of each tag's
+// tracked row as the FINAL read gives it), null when the tag was never tracked. A scalar subquery is a second
+// pipeline that ClickHouse plans and runs for every report (~2.5 ms, about a fifth of the read); the lookup is not
+// (one per row, ~0.3 ms for 735 rows; dictHas and dictGet were two).
+// tests/integration/analytics/report-input.test.ts proves the two give the same cadence after random writes.
+const CADENCE_EMBEDDED_SQL = `dictGetOrNull('${T.trackedCadence}', 'every_ms', ${CADENCE_KEY})`;
+/** The report of now: every row of the tag (no time predicate: MIN_TIME and MAX_TIME span every storable time). */
 export const reportInputQuery = defineQuery({
   name: 'report_input',
+  params: z.object({ platform: z.string(), tag: z.string(), metric: z.string() }),
+  row: ReportInputRow,
+  columns: true,
+  sql: reportInputSql(CADENCE_SQL, SERIES_KEY_FROM),
+  embeddedSql: reportInputSql(CADENCE_EMBEDDED_SQL, SERIES_KEY_FROM),
+});
+/** The report as of a time (`at`): the rows of `series` in [MIN_TIME, to]. */
+export const reportInputToQuery = defineQuery({
+  name: 'report_input_to',
   params: SERIES_PARAMS,
   row: ReportInputRow,
   columns: true,
-  // the `every_ms` of `tracked_tag`'s rows (its FROM and WHERE, TRACKED_TAG_FROM), read flat: the same rows as a
-  // subquery over tracked_tag's SELECT, one nesting level less for ClickHouse to plan (a cold one-shot report,
-  // figure 6b, paid ~1-4 ms of CPU for it)
-  sql: reportInputSql(`(SELECT anyOrNull(every_ms) ${TRACKED_TAG_FROM})`),
-  // The embedded store: the cadence from its dictionary of tracked cadences (migration 33: every_ms of each tag's
-  // tracked row as the FINAL read gives it), null when the tag was never tracked. A scalar subquery is a second
-  // pipeline that ClickHouse plans and runs for every report (~2.5 ms, about a fifth of the read); the lookup is not
-  // (one per row, ~0.3 ms for 735 rows; dictHas and dictGet were two).
-  // tests/integration/analytics/report-input.test.ts proves the two give the same cadence after random writes.
-  embeddedSql: reportInputSql(`dictGetOrNull('${T.trackedCadence}', 'every_ms', ${CADENCE_KEY})`),
+  sql: reportInputSql(CADENCE_SQL, SERIES_FROM),
+  embeddedSql: reportInputSql(CADENCE_EMBEDDED_SQL, SERIES_FROM),
 });
 export type ReportInputRow = z.output<typeof ReportInputRow>;
 
@@ -454,4 +483,4 @@ export const eventsQuery = defineQuery({
 });
 
 import { registerQueries } from './registry.ts';
-registerQueries(seriesQuery, seriesRangeQuery, seriesJsonQuery, seriesRangeJsonQuery, readingsManyQuery, readingsManyRangeQuery, readingColumnsQuery, readingColumnsRangeQuery, rawCountQuery, trackedQuery, trackedTagQuery, reportInputQuery, latestQuery, tagsWithDataQuery, recentFailuresQuery, failuresForTagQuery, observedTimesQuery, importedAtKeysQuery, importedSeriesQuery, storedIdentitiesQuery, eventsQuery);
+registerQueries(seriesQuery, seriesRangeQuery, seriesJsonQuery, seriesRangeJsonQuery, readingsManyQuery, readingsManyRangeQuery, readingColumnsQuery, readingColumnsAllQuery, readingColumnsRangeQuery, rawCountQuery, trackedQuery, trackedTagQuery, reportInputQuery, reportInputToQuery, latestQuery, tagsWithDataQuery, recentFailuresQuery, failuresForTagQuery, observedTimesQuery, importedAtKeysQuery, importedSeriesQuery, storedIdentitiesQuery, eventsQuery);

@@ -168,7 +168,8 @@ describe('read path: one query per answer, same answers (random data, chDB)', ()
     expect(r.series.every((s) => s.observations > 0)).toBe(true);
     const all = counting(store);
     await compareTags(all.store, { tags: TAGS.slice(3, 8).join(',') });
-    expect(all.names).toEqual(['reading_columns']);
+    // no bound: reading_columns_all (no time predicate; tests/integration/store/whole-time-range.test.ts)
+    expect(all.names).toEqual(['reading_columns_all']);
   });
 
   it('compare reads all its tags in one query, with only the columns the choice per instant needs: loadReadingsMany = loadSeries of each tag projected, for every kind of range, and the comparison is unchanged', async () => {
