@@ -1,6 +1,6 @@
 /** Loading one tag's series from the store, as analytics input. */
 import type { Store } from '../store/store.ts';
-import { seriesQuery, seriesRangeQuery, seriesJsonQuery, seriesRangeJsonQuery, readingsManyQuery, readingsManyRangeQuery, readingColumnsQuery, readingColumnsAllQuery, readingColumnsRangeQuery, reportInputQuery, reportInputToQuery, trackedTagQuery, MIN_TIME, MAX_TIME, type ObservationRow, type ReadingManyRow } from '../store/queries.ts';
+import { seriesQuery, seriesAllQuery, seriesRangeQuery, seriesJsonQuery, seriesAllJsonQuery, seriesRangeJsonQuery, readingsManyQuery, readingsManyRangeQuery, readingColumnsQuery, readingColumnsAllQuery, readingColumnsRangeQuery, reportInputQuery, reportInputToQuery, trackedTagQuery, MIN_TIME, MAX_TIME, type ObservationRow, type ReadingManyRow } from '../store/queries.ts';
 import type { SeriesPoint } from '../analytics/types.ts';
 import { choosePerInstant, preferredReading, type ReadingRow } from './readings.ts';
 
@@ -10,10 +10,10 @@ export interface SeriesKey {
   metric: string;
 }
 
-/** One tag's stored rows (FINAL), in time order; a range with a start reads only that range's keys (series_range). */
+/** One tag's stored rows (FINAL), in time order; a range with a start reads only that range's keys (series_range); none, every row (series_all). */
 export async function loadSeries(store: Store, key: SeriesKey, range: { from?: string; to?: string } = {}): Promise<ObservationRow[]> {
   const params = { ...key, from: range.from ?? MIN_TIME, to: range.to ?? MAX_TIME };
-  return store.run(range.from ? seriesRangeQuery : seriesQuery, params);
+  return store.run(range.from ? seriesRangeQuery : range.to ? seriesQuery : seriesAllQuery, params);
 }
 
 /**
@@ -26,7 +26,7 @@ export async function loadSeries(store: Store, key: SeriesKey, range: { from?: s
  */
 export async function loadSeriesJson(store: Store, key: SeriesKey, range: { from?: string; to?: string } = {}): Promise<Buffer> {
   const params = { ...key, from: range.from ?? MIN_TIME, to: range.to ?? MAX_TIME };
-  return store.exportBytes(range.from ? seriesRangeJsonQuery : seriesJsonQuery, params, 'JSONEachRow');
+  return store.exportBytes(range.from ? seriesRangeJsonQuery : range.to ? seriesJsonQuery : seriesAllJsonQuery, params, 'JSONEachRow');
 }
 
 /** A stored row with the fields a report uses (`toPoints`, `findConflicts`), each as `loadSeries` gives it. */

@@ -40,6 +40,15 @@ export const seriesQuery = defineQuery({
 ${SERIES_FROM}
 ORDER BY observed_at`,
 });
+/** `series` with no bound given: no time predicate (MIN_TIME and MAX_TIME span every storable time), the same rows. */
+export const seriesAllQuery = defineQuery({
+  name: 'series_all',
+  params: SERIES_PARAMS,
+  row: ObservationRow,
+  sql: `SELECT ${OBSERVATION_COLUMNS}
+${SERIES_KEY_FROM}
+ORDER BY observed_at`,
+});
 
 /**
  * The same rows as `series` for a bounded range, cheaper on a long series: the sort key is the identity (key_at), not
@@ -81,6 +90,7 @@ ${inner}
 SETTINGS output_format_json_array_of_rows = 1, output_format_json_escape_forward_slashes = 0`;
 export const seriesJsonQuery = defineQuery({ name: 'series_json', params: SERIES_PARAMS, row: ObservationRow, sql: seriesJsonSql(seriesQuery.sql) });
 export const seriesRangeJsonQuery = defineQuery({ name: 'series_range_json', params: SERIES_PARAMS, row: ObservationRow, sql: seriesJsonSql(seriesRangeQuery.sql) });
+export const seriesAllJsonQuery = defineQuery({ name: 'series_all_json', params: SERIES_PARAMS, row: ObservationRow, sql: seriesJsonSql(seriesAllQuery.sql) });
 
 /** Parameters of the several-tag reads: one platform and metric, the tags, a time range. */
 const SeriesManyParams = z.object({
@@ -483,4 +493,4 @@ export const eventsQuery = defineQuery({
 });
 
 import { registerQueries } from './registry.ts';
-registerQueries(seriesQuery, seriesRangeQuery, seriesJsonQuery, seriesRangeJsonQuery, readingsManyQuery, readingsManyRangeQuery, readingColumnsQuery, readingColumnsAllQuery, readingColumnsRangeQuery, rawCountQuery, trackedQuery, trackedTagQuery, reportInputQuery, reportInputToQuery, latestQuery, tagsWithDataQuery, recentFailuresQuery, failuresForTagQuery, observedTimesQuery, importedAtKeysQuery, importedSeriesQuery, storedIdentitiesQuery, eventsQuery);
+registerQueries(seriesQuery, seriesAllQuery, seriesRangeQuery, seriesJsonQuery, seriesAllJsonQuery, seriesRangeJsonQuery, readingsManyQuery, readingsManyRangeQuery, readingColumnsQuery, readingColumnsAllQuery, readingColumnsRangeQuery, rawCountQuery, trackedQuery, trackedTagQuery, reportInputQuery, reportInputToQuery, latestQuery, tagsWithDataQuery, recentFailuresQuery, failuresForTagQuery, observedTimesQuery, importedAtKeysQuery, importedSeriesQuery, storedIdentitiesQuery, eventsQuery);

@@ -136,7 +136,7 @@ describe('series answer written by ClickHouse (series_json) = loadSeries, on ran
           expect(res.headers.get('cache-control')).toBe('no-store');
           const body = (await res.json()) as unknown;
           expect(body).toEqual({ platform: 'tiktok', tag, metric: 'views', points: await loadSeries(store, { platform: 'tiktok', tag, metric: 'views' }, range) });
-          expect(calls).toEqual([`exportBytes:${range.from ? 'series_range_json' : 'series_json'}`]);
+          expect(calls).toEqual([`exportBytes:${range.from ? 'series_range_json' : range.to ? 'series_json' : 'series_all_json'}`]);
         }
       }
     } finally {
