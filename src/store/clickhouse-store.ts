@@ -57,6 +57,8 @@ export type ImportCommitPoint = 'begin' | 'attached' | 'merged' | 'recorded' | '
 const READ_SETTINGS: ClickHouseSettings = {
   output_format_json_quote_64bit_integers: 1,
 };
+/** The read settings a chDB session keeps once set (ClickHouseStore `#readSettingsInSession`): compact JSON for every read. */
+const CHDB_SESSION_READ_SETTINGS: ClickHouseSettings = { ...READ_SETTINGS, output_format_json_pretty_print: 0 };
 
 export interface ClickHouseStoreOptions {
   client: ClickHouseClient;
@@ -102,6 +104,14 @@ export class ClickHouseStore implements Store {
   #trackedGeneration = 0;
   #trackedWrites = 0;
   #cadenceDictionary: { state: 'unused' | 'on' | 'off'; generation: number } = { state: 'unused', generation: -1 };
+  /**
+   * chDB: whether a named read has set the read settings in the session. The chDB connection turns each
+   * `clickhouse_settings` entry into a `SET …;` statement run before the query, and a SET lasts for the session (nothing
+   * here ever sets these two back), so once one read has sent them the later reads need not: each SET is a statement of
+   * its own, ~0.2–0.3 ms (issue 15, figures 7g–7j). log_comment is not sent on chDB: it has no query log to carry it.
+   * tests/integration/store/chdb-read-settings.test.ts.
+   */
+  #readSettingsInSession = false;
 
   constructor(opts: ClickHouseStoreOptions) {
     this.backend = opts.backend;
@@ -636,6 +646,7 @@ WHERE (platform, tag, metric, key_at) IN (
     if (!p.success) throw new QueryValidationError(`query ${q.name}: invalid parameters — ${p.error.issues.map((i) => `${i.path.join('.') || 'params'}: ${i.message}`).join('; ')}`);
     const started = performance.now();
     const sql = q.embeddedSql !== undefined && (await this.#cadenceDictionaryCurrent()) ? q.embeddedSql : q.sql;
+    const chdb = this.backend === 'chdb';
     const rs = await this.#client.query({
       query: sql,
       query_params: p.data as Record<string, unknown>,
@@ -643,8 +654,9 @@ WHERE (platform, tag, metric, key_at) IN (
       // row: a 5,000-row read decoded and parsed twice the bytes). Each row becomes the object JSON gave, key for key.
       // A `columns` query: JSONColumnsWithMetadata, one array per column, checked once as one row.
       format: q.columns ? 'JSONColumnsWithMetadata' : 'JSONCompact',
-      clickhouse_settings: { ...READ_SETTINGS, log_comment: q.name, ...(q.columns ? { output_format_json_pretty_print: 0 } : {}) },
+      clickhouse_settings: chdb ? (this.#readSettingsInSession ? {} : CHDB_SESSION_READ_SETTINGS) : { ...READ_SETTINGS, log_comment: q.name, ...(q.columns ? { output_format_json_pretty_print: 0 } : {}) },
     });
+    if (chdb) this.#readSettingsInSession = true;
     const body = (await rs.json()) as { meta: { name: string }[]; data: unknown[][] | Record<string, unknown[]>; rows: number; statistics?: { rows_read: number; bytes_read: number; elapsed: number } };
     const rows: QueryRow<Q>[] = [];
     if (q.columns) {
