@@ -57,8 +57,12 @@ export type ImportCommitPoint = 'begin' | 'attached' | 'merged' | 'recorded' | '
 const READ_SETTINGS: ClickHouseSettings = {
   output_format_json_quote_64bit_integers: 1,
 };
-/** The read settings a chDB session keeps once set (ClickHouseStore `#readSettingsInSession`): compact JSON for every read. */
-const CHDB_SESSION_READ_SETTINGS: ClickHouseSettings = { ...READ_SETTINGS, output_format_json_pretty_print: 0 };
+/**
+ * The read settings a chDB session keeps once set (ClickHouseStore `#readSettingsInSession`), for named reads and
+ * exports alike: UInt64 quoted, compact JSON (whitespace only: JSONEachRow, CSV and Parquet are not affected), Parquet
+ * strings as strings.
+ */
+const CHDB_SESSION_READ_SETTINGS: ClickHouseSettings = { ...READ_SETTINGS, output_format_json_pretty_print: 0, output_format_parquet_string_as_string: 1 };
 
 export interface ClickHouseStoreOptions {
   client: ClickHouseClient;
@@ -105,7 +109,7 @@ export class ClickHouseStore implements Store {
   #trackedWrites = 0;
   #cadenceDictionary: { state: 'unused' | 'on' | 'off'; generation: number } = { state: 'unused', generation: -1 };
   /**
-   * chDB: whether a named read has set the read settings in the session. The chDB connection turns each
+   * chDB: whether a named read or export has set the read settings in the session. The chDB connection turns each
    * `clickhouse_settings` entry into a `SET …;` statement run before the query, and a SET lasts for the session (nothing
    * here ever sets these two back), so once one read has sent them the later reads need not: each SET is a statement of
    * its own, ~0.2–0.3 ms (issue 15, figures 7g–7j). log_comment is not sent on chDB: it has no query log to carry it.
@@ -717,11 +721,13 @@ WHERE (platform, tag, metric, key_at) IN (
   async exportBytes<Q extends NamedQuery>(q: Q, params: QueryParams<Q>, format: ExportFormat): Promise<Buffer> {
     const p = q.params.safeParse(params);
     if (!p.success) throw new QueryValidationError(`query ${q.name}: invalid parameters — ${p.error.issues.map((i) => i.message).join('; ')}`);
+    const chdb = this.backend === 'chdb';
     const rs = await this.#client.exec({
       query: `${q.sql}\nFORMAT ${format}`,
       query_params: p.data as Record<string, unknown>,
-      clickhouse_settings: { ...READ_SETTINGS, log_comment: `${q.name}:export`, output_format_parquet_string_as_string: 1 },
+      clickhouse_settings: chdb ? (this.#readSettingsInSession ? {} : CHDB_SESSION_READ_SETTINGS) : { ...READ_SETTINGS, log_comment: `${q.name}:export`, output_format_parquet_string_as_string: 1 },
     });
+    if (chdb) this.#readSettingsInSession = true;
     const chunks: Buffer[] = [];
     for await (const c of rs.stream) chunks.push(Buffer.isBuffer(c) ? c : Buffer.from(c as Uint8Array));
     return Buffer.concat(chunks);

@@ -7,6 +7,7 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { openClickHouseStore, type ClickHouseStore } from '../../../src/store/clickhouse-store.ts';
 import { reportInputQuery, seriesQuery, seriesAllJsonQuery, MIN_TIME, MAX_TIME } from '../../../src/store/queries.ts';
+import { exportObservations } from '../../../src/services/export.ts';
 import { obs } from '../../helpers/observations.ts';
 import { tempDir } from '../../helpers/tmp.ts';
 
@@ -26,6 +27,11 @@ describe('chDB: read settings once per session, UInt64 exact on every read', () 
       sent.push({ ...(p.clickhouse_settings ?? {}) });
       return query(p);
     }) as typeof query;
+    const exec = store.client.exec.bind(store.client);
+    (store.client as { exec: typeof exec }).exec = ((p: Parameters<typeof exec>[0]) => {
+      sent.push({ ...(p.clickhouse_settings ?? {}) });
+      return exec(p);
+    }) as typeof exec;
     await store.migrate();
     await store.insertObservations([obs({ tag: 'big', observedAt: '2025-01-01T00:00:00.000Z', value: ABOVE_2_53 }), obs({ tag: 'big', observedAt: '2025-01-01T01:00:00.000Z', value: MAX_U64 })]);
   }, 60_000);
@@ -47,9 +53,12 @@ describe('chDB: read settings once per session, UInt64 exact on every read', () 
       expect((await store.exportBytes(seriesAllJsonQuery, key, 'JSONEachRow')).toString('utf8')).toContain(`"value":"${MAX_U64}"`);
       await store.client.command({ query: 'SELECT 1' });
     }
-    // the reads of run(): 6; only the first carries settings (which the migration's own reads may already have set)
-    const runs = sent.filter((s) => !('output_format_parquet_string_as_string' in s));
-    expect(runs.length).toBeGreaterThanOrEqual(6);
+    // a Parquet export after them (its settings set by the first read: output_format_parquet_string_as_string)
+    const parquet = await exportObservations(store, { platform: 'tiktok', tags: 'big', format: 'parquet' });
+    expect(parquet.rows).toBe(2);
+    // the reads of run() and exportBytes: 9; only the first carries settings
+    const runs = sent;
+    expect(runs.length).toBeGreaterThanOrEqual(10);
     const withSettings = runs.filter((s) => Object.keys(s).length > 0);
     expect(withSettings.length).toBeLessThanOrEqual(1);
     expect(runs.every((s) => !('log_comment' in s))).toBe(true);
