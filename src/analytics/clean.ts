@@ -330,13 +330,19 @@ export function localMotions(t: readonly number[], v: readonly number[], k: numb
  * A shift in the last samples cannot yet be told from a transient; it is reported as a revision until later samples
  * show a return to trend (report results are "as of" the data).
  *
+ * `reuse`: an earlier result (of other points, e.g. the raw samples when these are their hourly bin readings) whose
+ * classification (steps 3–6 after the zeros are set apart) is taken over when this call's usable, non-zero readings
+ * are the same readings — time, value, step and exactness, point by point — under the same classification options:
+ * it reads nothing else of them, so it is the same answer without computing it again (tests/unit/analytics/
+ * report-golden.test.ts, clean-equivalence.test.ts). Anything else (other readings, other options, a result not made
+ * by this function) is classified afresh. The gaps (step 7) are always this call's own.
+ *
  * Pure; O(n·k) for k neighbours.
  */
-export function cleanSeries(points: readonly SeriesPoint[], opts: CleanOptions = {}): CleanSeries {
+export function cleanSeries(points: readonly SeriesPoint[], opts: CleanOptions = {}, reuse?: CleanSeries): CleanSeries {
   const raw = sortAndDedupe(points);
   const usable = raw.filter((p) => p.precision !== 'lower_bound');
   const glitches: Glitch[] = [];
-  const revisions: RevisionEvent[] = [];
 
   const nonZero = usable.filter((p) => {
     if (p.value > 0n) return true;
@@ -344,12 +350,94 @@ export function cleanSeries(points: readonly SeriesPoint[], opts: CleanOptions =
     return false;
   });
 
-  const maxRunPoints = opts.glitchMaxRunPoints ?? CLEAN_DEFAULTS.glitchMaxRunPoints;
-  const maxRunMs = opts.glitchMaxRunMs ?? CLEAN_DEFAULTS.glitchMaxRunMs;
-  const factor = opts.shiftMotionFactor ?? CLEAN_DEFAULTS.shiftMotionFactor;
-  const minRel = opts.shiftMinRelative ?? CLEAN_DEFAULTS.shiftMinRelative;
-  const k = opts.shiftNeighbours ?? CLEAN_DEFAULTS.shiftNeighbours;
-  const dropRel = opts.shiftDropRelative ?? CLEAN_DEFAULTS.shiftDropRelative;
+  const classOpts = classificationOptions(opts);
+  const prior = reuse === undefined ? undefined : classified.get(reuse);
+  let c: Classification;
+  if (prior !== undefined && sameClassificationInput(prior, nonZero, classOpts)) {
+    // the same usable readings (time, value, step, exact or not) under the same options: the same classification
+    // (fresh copies of its objects, so the two results share nothing a caller could change)
+    c = {
+      nonZero,
+      options: classOpts,
+      kept: prior.kept.map((p) => ({ ...p })),
+      glitches: prior.glitches.map((g) => ({ ...g })),
+      revisions: prior.revisions.map((r) => ({ ...r })),
+    };
+  } else c = classify(nonZero, classOpts);
+  for (const g of c.glitches) glitches.push(g);
+  const kept = c.kept;
+
+  glitches.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
+  const { gaps, medianIntervalMs, gapAfter } = detectGaps(
+    kept.map((p) => p.t),
+    opts,
+  );
+  const adjusted: AdjustedPoint[] = kept.map((p, i) => (i > 0 && gapAfter[i - 1] ? { ...p, gap: true } : p));
+  const out: CleanSeries = { raw, adjusted, glitches, revisions: c.revisions, gaps, medianIntervalMs };
+  classified.set(out, c);
+  return out;
+}
+
+/** The options that steer the classification (steps 3–6 of `cleanSeries`), resolved to their values. */
+interface ClassificationOptions {
+  maxRunPoints: number;
+  maxRunMs: number;
+  factor: number;
+  minRel: number;
+  k: number;
+  dropRel: number;
+}
+
+function classificationOptions(opts: CleanOptions): ClassificationOptions {
+  return {
+    maxRunPoints: opts.glitchMaxRunPoints ?? CLEAN_DEFAULTS.glitchMaxRunPoints,
+    maxRunMs: opts.glitchMaxRunMs ?? CLEAN_DEFAULTS.glitchMaxRunMs,
+    factor: opts.shiftMotionFactor ?? CLEAN_DEFAULTS.shiftMotionFactor,
+    minRel: opts.shiftMinRelative ?? CLEAN_DEFAULTS.shiftMinRelative,
+    k: opts.shiftNeighbours ?? CLEAN_DEFAULTS.shiftNeighbours,
+    dropRel: opts.shiftDropRelative ?? CLEAN_DEFAULTS.shiftDropRelative,
+  };
+}
+
+/**
+ * The classification of one series' usable, non-zero readings (`nonZero`, in time order) under `options`: the points
+ * kept (adjusted, before the gap flags), the dips and spikes (in the order found) and the revisions. It reads of each
+ * reading only its time, value, step and whether it is exact, and of the options only `ClassificationOptions`.
+ */
+interface Classification {
+  nonZero: readonly SeriesPoint[];
+  options: ClassificationOptions;
+  kept: AdjustedPoint[];
+  glitches: Glitch[];
+  revisions: RevisionEvent[];
+}
+
+/** Each `cleanSeries` result's classification, for a later call that is given the result as `reuse`. */
+const classified = new WeakMap<CleanSeries, Classification>();
+
+/**
+ * Whether `nonZero` under `options` is the input `c` was classified from: every reading's time, value, step and
+ * exactness (all the classification reads of a reading) and every option equal. Then the classification is the same,
+ * field for field: it is a pure function of exactly those (`classify`).
+ */
+function sameClassificationInput(c: Classification, nonZero: readonly SeriesPoint[], options: ClassificationOptions): boolean {
+  const o = c.options;
+  if (!(Object.is(o.maxRunPoints, options.maxRunPoints) && Object.is(o.maxRunMs, options.maxRunMs) && Object.is(o.factor, options.factor) && Object.is(o.minRel, options.minRel) && Object.is(o.k, options.k) && Object.is(o.dropRel, options.dropRel))) return false;
+  const a = c.nonZero;
+  if (a.length !== nonZero.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const p = a[i]!;
+    const q = nonZero[i]!;
+    if (!Object.is(p.t, q.t) || p.value !== q.value || p.step !== q.step || (p.precision === 'exact') !== (q.precision === 'exact')) return false;
+  }
+  return true;
+}
+
+/** Steps 4–6 of `cleanSeries` on its usable, non-zero readings. */
+function classify(nonZero: readonly SeriesPoint[], options: ClassificationOptions): Classification {
+  const glitches: Glitch[] = [];
+  const revisions: RevisionEvent[] = [];
+  const { maxRunPoints, maxRunMs, factor, minRel, k, dropRel } = options;
   const ts = nonZero.map((p) => p.t);
   const vs = nonZero.map((p) => Number(p.value));
 
@@ -453,11 +541,5 @@ export function cleanSeries(points: readonly SeriesPoint[], opts: CleanOptions =
     kept.push({ t: p.t, value, step: p.step, raw: p.value, precision: p.precision === 'exact' ? 'exact' : 'rounded' });
   });
 
-  glitches.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
-  const { gaps, medianIntervalMs, gapAfter } = detectGaps(
-    kept.map((p) => p.t),
-    opts,
-  );
-  const adjusted: AdjustedPoint[] = kept.map((p, i) => (i > 0 && gapAfter[i - 1] ? { ...p, gap: true } : p));
-  return { raw, adjusted, glitches, revisions, gaps, medianIntervalMs };
+  return { nonZero, options, kept, glitches, revisions };
 }

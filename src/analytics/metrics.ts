@@ -124,6 +124,11 @@ export interface BinCleanOptions {
   cadenceMs?: number;
   glitchMaxRunPoints?: number;
   glitchMaxRunMs?: number;
+  /**
+   * A cleaning of the raw points these bins were made of (the report's): its classification is reused when the bin
+   * readings are the same readings (`cleanSeries`'s `reuse`, checked point by point), else ignored. Never changes a result.
+   */
+  reuseClean?: CleanSeries;
 }
 
 /**
@@ -136,7 +141,7 @@ export function binClean(bins: readonly HourBin[], atMs: number, opts: BinCleanO
     gapThresholdMs: binGapThresholdMs(bins.every((b) => b.firstAt <= atMs) ? bins : bins.filter((b) => b.firstAt <= atMs), opts.cadenceMs ?? 0),
     ...(opts.glitchMaxRunPoints !== undefined ? { glitchMaxRunPoints: opts.glitchMaxRunPoints } : {}),
     ...(opts.glitchMaxRunMs !== undefined ? { glitchMaxRunMs: opts.glitchMaxRunMs } : {}),
-  });
+  }, opts.reuseClean);
 }
 
 /**
@@ -247,6 +252,8 @@ export interface MetricOptions {
   /** Cleaning overrides. */
   glitchMaxRunPoints?: number;
   glitchMaxRunMs?: number;
+  /** See `BinCleanOptions.reuseClean` (the report passes its cleaning of the raw points). */
+  reuseClean?: CleanSeries;
 }
 
 /** "1h", "24h", "7d". */
@@ -518,7 +525,7 @@ function velocityGrowth(cnt: Counter, T: number, minSteps: number, o: Required<P
 }
 
 /** The cleaned bin counter of `binCounter` with its revisions: what every window of the metrics interpolates. */
-function metricCounter(bins: readonly HourBin[], atMs: number, opts: { cadenceMs?: number; glitchMaxRunPoints?: number; glitchMaxRunMs?: number }): { clean: CleanSeries; counter: CounterPoint[]; cnt: Counter } {
+function metricCounter(bins: readonly HourBin[], atMs: number, opts: BinCleanOptions): { clean: CleanSeries; counter: CounterPoint[]; cnt: Counter } {
   const { clean, counter } = binCounter(bins, atMs, opts);
   const adj = clean.adjusted;
   const revs = clean.revisions.map((r) => {

@@ -392,6 +392,9 @@ export function computeReport(points: readonly SeriesPoint[], opts: ReportOption
     breakoutMinChangeInSteps: p.breakoutMinChangeInSteps,
     glitchMaxRunPoints: p.glitchMaxRunPoints,
     glitchMaxRunMs: p.glitchMaxRunMs,
+    // the bin readings are usually the raw readings themselves (at most one sample per hour): then their cleaning
+    // takes over this one's classification instead of computing it again (checked point by point in cleanSeries)
+    reuseClean: rawClean,
   });
   const adjusted = m.clean.adjusted;
 
