@@ -255,13 +255,14 @@ export function peltMeanSlope(y: readonly number[], sigma: number, penalty: numb
   // the prefix sums of normalMeanSlopeCost
   const { sx, sxx, sy, syy, sxy } = meanSlopeSums(y);
   const inv = 1 / (sigma * sigma);
-  // the loop of `pelt`
+  // the loop of `pelt`, with the "not costed at this t" flag folded into the value: −Infinity, which no costed value
+  // can be (F(τ) is finite when costed and the cost is +0, positive or NaN), and which `vals[r] <= best` keeps, as the
+  // flag kept it (best is never NaN: it only takes values that compared below another); one array store fewer per pair
   const F = new Float64Array(n + 1).fill(Infinity);
   const last = new Int32Array(n + 1).fill(-1);
   F[0] = -penalty;
   const R = new Int32Array(n + 1);
   const vals = new Float64Array(n + 1);
-  const costed = new Uint8Array(n + 1);
   let size = 1;
   R[0] = 0;
   for (let t = minSeg; t <= n; t++) {
@@ -276,12 +277,12 @@ export function peltMeanSlope(y: readonly number[], sigma: number, penalty: numb
       const tau = R[r]!;
       const s0 = tau === 0 ? 0 : tau + skip;
       const fTau = F[tau]!;
-      if (t - s0 < minSeg || !Number.isFinite(fTau)) {
-        costed[r] = 0;
-        continue;
-      }
       // normalMeanSlopeCost(s0, t); m ≥ minSeg ≥ 1 here, so its m ≤ 0 case cannot occur
       const m = t - s0;
+      if (m < minSeg || !Number.isFinite(fTau)) {
+        vals[r] = -Infinity;
+        continue;
+      }
       const X = sxB - sx[s0]!;
       const Y = syB - sy[s0]!;
       const Sxx = sxxB - sxx[s0]! - (X * X) / m;
@@ -290,7 +291,6 @@ export function peltMeanSlope(y: readonly number[], sigma: number, penalty: numb
       const rss = Sxx > 0 ? Syy - (Sxy * Sxy) / Sxx : Syy;
       const v = fTau + Math.max(0, rss) * inv;
       vals[r] = v;
-      costed[r] = 1;
       if (v + penalty < best) {
         best = v + penalty;
         arg = tau;
@@ -300,7 +300,7 @@ export function peltMeanSlope(y: readonly number[], sigma: number, penalty: numb
     last[t] = arg;
     let kept = 0;
     for (let r = 0; r < size; r++) {
-      if (!costed[r] || vals[r]! <= best) R[kept++] = R[r]!;
+      if (vals[r]! <= best) R[kept++] = R[r]!;
     }
     size = kept;
     if (Number.isFinite(best)) R[size++] = t;
