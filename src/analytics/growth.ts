@@ -133,12 +133,21 @@ export function theilSenCI(
   pts.sort((a, b) => a[0] - b[0]);
   const m = pts.length;
   if (m < 3) return null;
-  const slopes = new Float64Array((m * (m - 1)) / 2);
+  // the slopes go to a scratch buffer kept between calls (a fresh 14,196-slope buffer for a 7-day hourly fit cost about
+  // as much as computing the slopes, figures 7h/7j); nothing of it outlives this call (`at` is used only below). Fits
+  // of more than SLOPE_SCRATCH_MAX slopes get a buffer of their own, so the process keeps at most 2 MB
+  const need = (m * (m - 1)) / 2;
+  if (need <= SLOPE_SCRATCH_MAX && slopeScratch.length < need) slopeScratch = new Float64Array(Math.min(SLOPE_SCRATCH_MAX, Math.max(need, 2 * slopeScratch.length)));
+  const slopes = need <= SLOPE_SCRATCH_MAX ? slopeScratch : new Float64Array(need);
   let k = 0;
   // the pairs' slopes from typed copies of the sorted points (the same values, the same expressions: the m²/2 inner
   // iterations no longer read two-element arrays, which a cold process runs several times slower)
-  const px = Float64Array.from(pts, (p) => p[0]);
-  const py = Float64Array.from(pts, (p) => p[1]);
+  const px = new Float64Array(m);
+  const py = new Float64Array(m);
+  for (let i = 0; i < m; i++) {
+    px[i] = pts[i]![0];
+    py[i] = pts[i]![1];
+  }
   for (let i = 0; i < m; i++) {
     const xi = px[i]!;
     const yi = py[i]!;
@@ -167,6 +176,9 @@ export function theilSenCI(
   const hi = Math.min(k - 1, Math.ceil((k + c) / 2));
   return { slope, intercept, n: m, slopeLow: Math.min(slope, at(lo)), slopeHigh: Math.max(slope, at(hi)), rho };
 }
+
+let slopeScratch = new Float64Array(0);
+const SLOPE_SCRATCH_MAX = 1 << 18;
 
 /** The value of rank r of an ascending `TypedArray.prototype.sort`ed array. */
 const sortedRank = (sorted: Float64Array) => (r: number): number => sorted[r]!;
