@@ -295,7 +295,10 @@ class Counter {
   /** Share of [a, b] covered by sampling intervals that are not gaps. */
   coverage(a: number, b: number): number {
     let covered = 0;
-    for (let i = 1; i < this.s.length; i++) {
+    // only the intervals that can overlap (a, b): from the one ending after a (the samples' times increase) to the last
+    // one starting before b; every interval left out would add nothing (hi ≤ lo), so the sum is the same, term by term
+    const n = this.s.length;
+    for (let i = Math.max(1, locate(this.s, a) + 1); i < n && this.s[i - 1]!.t < b; i++) {
       const p = this.s[i]!;
       if (p.gap) continue;
       const lo = Math.max(a, this.s[i - 1]!.t);
