@@ -9,7 +9,7 @@
  * Counts stay bigint; velocities are floating point (counts per hour).
  */
 import type { CounterPoint } from './types.ts';
-import { MS_PER_HOUR, bigMax } from './math.ts';
+import { MS_PER_HOUR, bigMax, quickselect } from './math.ts';
 
 /** The interpolated counter at one time, split into an exact integer part and a fraction in [0, 1). */
 export interface CounterAt {
@@ -312,17 +312,23 @@ function rateGrid(counter: readonly CounterPoint[], from: number, to: number, op
   if (!(hi > lo)) return null;
   const total = deltaBetween(series, lo, hi);
   if (total === null) return null;
-  const inRange = series.filter((p) => p.t >= lo && p.t <= hi).map((p) => Number(p.step));
-  inRange.sort((a, b) => a - b);
-  const q = inRange.length > 0 ? inRange[inRange.length >> 1]! : 0;
+  // the value at index ⌊len/2⌋ of the sorted steps and sampling intervals, by selection (`quickselect`: the same value,
+  // as every value is an order statistic; steps are ≥ +0 and intervals > 0, so no −0 to tell apart, and neither is NaN)
+  const inRange = new Float64Array(n);
+  let ni = 0;
+  for (let i = 0; i < n; i++) {
+    const p = series[i]!;
+    if (p.t >= lo && p.t <= hi) inRange[ni++] = Number(p.step);
+  }
+  const q = ni > 0 ? quickselect(inRange.subarray(0, ni), ni >> 1) : 0;
   const minSteps = opts.minSteps ?? 2;
   const span = hi - lo;
   // A bin finer than the sampling interval only repeats the interpolated rate of one interval (a staircase that
   // change-point detection would read as regime changes): bins are at least the median sampling interval.
-  const gaps: number[] = [];
-  for (let i = 1; i < n; i++) if (series[i]!.t > lo && series[i - 1]!.t < hi) gaps.push(series[i]!.t - series[i - 1]!.t);
-  gaps.sort((a, b) => a - b);
-  const medianGapMs = gaps.length ? gaps[gaps.length >> 1]! : 0;
+  const gaps = new Float64Array(n);
+  let ng = 0;
+  for (let i = 1; i < n; i++) if (series[i]!.t > lo && series[i - 1]!.t < hi) gaps[ng++] = series[i]!.t - series[i - 1]!.t;
+  const medianGapMs = ng > 0 ? quickselect(gaps.subarray(0, ng), ng >> 1) : 0;
   const finest = Math.max(opts.baseBinMs, RATE_BIN_LADDER_MS.find((w) => w >= medianGapMs) ?? opts.baseBinMs);
   return { series, lo, hi, span, delta: total.delta, q, minSteps, finest };
 }
