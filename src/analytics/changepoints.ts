@@ -158,6 +158,7 @@ export function diffNoiseSigma(y: readonly number[], floor: number, lag = 1): nu
 export function runningMedianResiduals(y: readonly number[], window: number): number[] {
   const n = y.length;
   const h = Math.max(1, Math.floor(window / 2));
+  if (sortableWithoutTies(y)) return runningMedianResidualsSorted(y, h);
   const out: number[] = [];
   // one scratch buffer: each window is copied in the order `median(y.slice(…))` would copy it, so the quickselect
   // sees the same input and gives the same value, without two allocations per bin
@@ -167,6 +168,66 @@ export function runningMedianResiduals(y: readonly number[], window: number): nu
     const b = Math.min(n, i + h + 1);
     for (let j = a; j < b; j++) buf[j - a] = y[j]!;
     out.push(y[i]! - medianInPlace(buf.subarray(0, b - a)));
+  }
+  return out;
+}
+
+/**
+ * Whether `<` orders the values of `y` so that equal values have equal bits: no NaN (which `<` cannot place) and no −0
+ * (which `<` cannot tell from +0). Then an order statistic of any window is one number, whichever way it is found.
+ */
+function sortableWithoutTies(y: readonly number[]): boolean {
+  for (let i = 0; i < y.length; i++) {
+    const v = y[i]!;
+    if (v !== v || (v === 0 && 1 / v < 0)) return false;
+  }
+  return true;
+}
+
+/** First index of the sorted s[0..c) whose value is not below x. */
+function lowerBoundOf(s: Float64Array, c: number, x: number): number {
+  let lo = 0;
+  let hi = c;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (s[mid]! < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * `runningMedianResiduals` for values without NaN and −0 (`sortableWithoutTies`; y = ln v never has either): the
+ * window y[i−h..i+h] kept sorted from one i to the next (one value leaves, one enters: a binary search and a few moves
+ * each) instead of copied and quickselected for every i (figure 7j). Its median is the middle value, or the mean of the
+ * two middle ones (lower one first) for an even count, which is what `medianInPlace` computes from the same values (its
+ * quickselect finds the upper middle, the lower one is the largest value before it): order statistics of the window,
+ * one number each, so the same residuals bit for bit (tests/unit/analytics/changepoints-equivalence.test.ts).
+ */
+function runningMedianResidualsSorted(y: readonly number[], h: number): number[] {
+  const n = y.length;
+  const out = new Array<number>(n);
+  const s = new Float64Array(Math.min(n, 2 * h + 1));
+  let c = 0;
+  const insert = (x: number) => {
+    const at = lowerBoundOf(s, c, x);
+    for (let q = c; q > at; q--) s[q] = s[q - 1]!;
+    s[at] = x;
+    c++;
+  };
+  const remove = (x: number) => {
+    for (let q = lowerBoundOf(s, c, x); q < c - 1; q++) s[q] = s[q + 1]!;
+    c--;
+  };
+  // the window of i = 0: y[0..min(n, h + 1))
+  for (let j = 0; j < Math.min(n, h + 1); j++) insert(y[j]!);
+  for (let i = 0; i < n; i++) {
+    if (i > 0) {
+      if (i - h - 1 >= 0) remove(y[i - h - 1]!);
+      if (i + h < n) insert(y[i + h]!);
+    }
+    const med = c % 2 === 1 ? s[c >> 1]! : (s[(c >> 1) - 1]! + s[c >> 1]!) / 2;
+    out[i] = y[i]! - med;
   }
   return out;
 }

@@ -103,6 +103,25 @@ describe('change-point internals equal the old implementations exactly', () => {
     }
   });
 
+  it('runningMedianResiduals with its sorted window (issue 15): ties, ±Infinity, and the −0 and NaN that send it back to the copy-and-select path', () => {
+    const r = rng(150715);
+    let sortedPath = 0;
+    for (let c = 0; c < 300; c++) {
+      const y = randomSeries(r, randInt(r, 1, 400)).map((v) => (Object.is(v, -0) ? 0 : v));
+      const kind = c % 5;
+      if (kind === 1 && y.length > 2) y[randInt(r, 0, y.length - 1)] = r() < 0.5 ? Infinity : -Infinity;
+      if (kind === 2 && y.length > 2) y[randInt(r, 0, y.length - 1)] = -0;
+      if (kind === 3 && y.length > 2) y[randInt(r, 0, y.length - 1)] = Number.NaN;
+      if (kind === 4) for (let i = 0; i < y.length; i++) y[i] = Math.round(y[i]! * 2) / 2 + 0; // many equal values
+      if (!y.some((v) => Number.isNaN(v) || Object.is(v, -0))) sortedPath++;
+      const w = randInt(r, 1, 60);
+      expect(runningMedianResiduals(y, w)).toEqual(oldRunningMedianResiduals(y, w));
+      const floor = r() < 0.5 ? 0.05 : 0;
+      expect(Object.is(estimateNoiseSigma(y, w, floor), oldEstimateNoiseSigma(y, w, floor))).toBe(true);
+    }
+    expect(sortedPath).toBeGreaterThan(150);
+  });
+
   it('pelt on 400 random series with both costs, penalties, minimum segments and skips', () => {
     const r = rng(7);
     let withChanges = 0;
