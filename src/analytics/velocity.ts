@@ -122,6 +122,73 @@ export function rebin(series: readonly CounterPoint[], from: number, to: number,
   return out;
 }
 
+/**
+ * `rebin` for a series whose times are finite and strictly increasing and whose values are integers in [0, 2^53 − 1)
+ * (every counter below nine quadrillion), else null: the same increments bit for bit, computed in doubles instead of
+ * bigints and with one forward sweep instead of a binary search per bin edge (figure 7j: the change points' and the
+ * lifecycle's velocity grid). Why the same: with such values every bigint `counterAt` and `rebin` compute — b − a, the
+ * edge's whole part a + ⌊x⌋ (between the two values, give or take one) and the difference of two edges' whole parts —
+ * is an integer below 2^53 in magnitude, which a double holds exactly, so Number() of the bigint result equals the double
+ * result; the fractions are the same double expressions; and in a strictly increasing series the sweep stops at the
+ * sample `locate` finds (the last one at or before the edge). tests/unit/analytics/velocity.test.ts compares the two.
+ */
+export function rebinSafe(series: readonly CounterPoint[], from: number, to: number, stepMs: number): Bin[] | null {
+  if (!(stepMs > 0)) return null;
+  const n = series.length;
+  const nb = Math.max(0, Math.floor((to - from) / stepMs));
+  if (nb > 1_000_000) return null;
+  const v = new Float64Array(n);
+  let prevT = Number.NEGATIVE_INFINITY;
+  for (let i = 0; i < n; i++) {
+    const p = series[i]!;
+    if (!Number.isFinite(p.t) || !(p.t > prevT) || p.value < 0n || p.value >= SAFE_LIMIT) return null;
+    prevT = p.t;
+    v[i] = Number(p.value);
+  }
+  let j = -1; // the last sample at or before the edge (`locate`), moved forward as the edges grow
+  const at = (t: number): number => {
+    while (j + 1 < n && series[j + 1]!.t <= t) j++;
+    return j;
+  };
+  // the edge's whole part and fraction, as `counterAt` computes them; NaN whole part: null (outside, or in a gap)
+  let whole = Number.NaN;
+  let frac = 0;
+  const edge = (t: number): void => {
+    whole = Number.NaN;
+    frac = 0;
+    if (n === 0 || !Number.isFinite(t)) return;
+    const i = at(t);
+    if (i < 0) return;
+    const a = series[i]!;
+    if (a.t === t) {
+      whole = v[i]!;
+      return;
+    }
+    const b = series[i + 1];
+    if (b === undefined || b.gap) return;
+    const f = (t - a.t) / (b.t - a.t);
+    const x = (v[i + 1]! - v[i]!) * f;
+    const fl = Math.floor(x);
+    whole = v[i]! + fl;
+    frac = x - fl;
+  };
+  const out: Bin[] = [];
+  edge(from);
+  let prevWhole = whole;
+  let prevFrac = frac;
+  for (let k = 0; k < nb; k++) {
+    const start = from + k * stepMs;
+    const end = start + stepMs;
+    edge(end);
+    const increment = prevWhole === prevWhole && whole === whole ? whole - prevWhole + (frac - prevFrac) : null;
+    out.push({ start, end, increment });
+    prevWhole = whole;
+    prevFrac = frac;
+  }
+  return out;
+}
+const SAFE_LIMIT = 2n ** 53n - 1n;
+
 /** Options of `windowVelocity`. */
 export interface WindowOptions {
   /** Window end, epoch ms. */
@@ -349,7 +416,7 @@ function rateBins(g: RateGrid, width: number): RateSeries {
   const end = Math.floor(g.hi / width) * width;
   if (!(end > start)) return { binMs: width, bins: [] };
   const hours = width / MS_PER_HOUR;
-  const bins = rebin(g.series, start, end, width)
+  const bins = (rebinSafe(g.series, start, end, width) ?? rebin(g.series, start, end, width))
     .filter((b): b is Bin & { increment: number } => b.increment !== null)
     .map((b) => ({ start: b.start, end: b.end, increment: b.increment, velocityPerHour: b.increment / hours }));
   return { binMs: width, bins };

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { cleanSeries, interpolateAt, rateKnots, rebin, windowVelocity } from '../../../src/analytics/index.ts';
 import type { CounterPoint } from '../../../src/analytics/index.ts';
-import { DAY, HOUR, T0, exactPoints, irregularTimes, rng, roundedPoints } from './helpers.ts';
+import { rebinSafe } from '../../../src/analytics/velocity.ts';
+import { DAY, HOUR, T0, exactPoints, irregularTimes, randInt, rng, roundedPoints } from './helpers.ts';
 
 const linear = (rate: number, c0 = 1e6) => (t: number) => c0 + (rate * (t - T0)) / HOUR;
 
@@ -140,5 +141,50 @@ describe('rateKnots', () => {
     ]);
     const exact = s.map((p) => ({ ...p, step: 0n }));
     expect(rateKnots(exact)).toEqual(exact);
+  });
+});
+
+/**
+ * Issue 15 (figure 7j): rateSeries rebins with `rebinSafe` (doubles, one sweep) whenever the series allows it; it must
+ * give `rebin`'s bins bit for bit (Object.is on every increment), and decline (null) where it cannot promise that.
+ */
+describe('rebinSafe equals rebin', () => {
+  it('on 400 random series: gaps, declines, half-millisecond knot times, edges outside the data, values near 2^53', () => {
+    const r = rng(7070);
+    let compared = 0;
+    let declined = 0;
+    for (let c = 0; c < 400; c++) {
+      const n = randInt(r, 0, 300);
+      const big = c % 10 === 0;
+      let t = 1_700_000_000_000 + randInt(r, 0, 3_600_000);
+      let v = big ? 2 ** 53 - 1e6 : randInt(r, 0, 1e9);
+      const s: { t: number; value: bigint; step: bigint; gap?: boolean }[] = [];
+      for (let i = 0; i < n; i++) {
+        t += r() < 0.3 ? randInt(r, 1, 120) * 60_000 + 0.5 : randInt(r, 30, 200) * 60_000;
+        v = Math.max(0, v + (r() < 0.1 ? -randInt(r, 0, 5000) : randInt(r, 0, big ? 2e5 : 1e7)));
+        s.push({ t, value: BigInt(Math.round(v)), step: 0n, ...(r() < 0.05 ? { gap: true } : {}) });
+      }
+      const from = (s[0]?.t ?? t) - randInt(r, -5, 5) * 3_600_000;
+      const to = (s[s.length - 1]?.t ?? t) + randInt(r, -5, 5) * 3_600_000;
+      const step = [3_600_000, 7_200_000, 1_800_000, 86_400_000][c % 4]!;
+      const want = rebin(s, from, to, step);
+      const got = rebinSafe(s, from, to, step);
+      if (got === null) {
+        declined++;
+        expect(s.some((p) => p.value >= 2n ** 53n - 1n), `case ${c} declined`).toBe(true);
+        continue;
+      }
+      expect(got.length).toBe(want.length);
+      for (let k = 0; k < want.length; k++) {
+        expect(got[k]!.start).toBe(want[k]!.start);
+        expect(got[k]!.end).toBe(want[k]!.end);
+        expect(Object.is(got[k]!.increment, want[k]!.increment), `case ${c} bin ${k}: ${got[k]!.increment} vs ${want[k]!.increment}`).toBe(true);
+      }
+      compared++;
+    }
+    expect(compared).toBeGreaterThan(300);
+    expect(declined).toBeGreaterThan(0);
+    // not strictly increasing: declined, rebin's binary search stays
+    expect(rebinSafe([{ t: 2, value: 1n, step: 0n }, { t: 1, value: 2n, step: 0n }], 0, 3, 1)).toBeNull();
   });
 });
