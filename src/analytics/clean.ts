@@ -330,16 +330,25 @@ export function localMotions(t: readonly number[], v: readonly number[], k: numb
  * A shift in the last samples cannot yet be told from a transient; it is reported as a revision until later samples
  * show a return to trend (report results are "as of" the data).
  *
- * `reuse`: an earlier result (of other points, e.g. the raw samples when these are their hourly bin readings) whose
- * classification (steps 3–6 after the zeros are set apart) is taken over when this call's usable, non-zero readings
- * are the same readings — time, value, step and exactness, point by point — under the same classification options:
- * it reads nothing else of them, so it is the same answer without computing it again (tests/unit/analytics/
- * report-golden.test.ts, clean-equivalence.test.ts). Anything else (other readings, other options, a result not made
- * by this function) is classified afresh. The gaps (step 7) are always this call's own.
+ * `cleanSeriesClassified(points, opts, reuse)`: `reuse` is the classification (steps 3–6 after the zeros are set apart)
+ * of an earlier call (of other points, e.g. the raw samples when these are their hourly bin readings); it is taken over
+ * when this call's usable, non-zero readings are the same readings — time, value, step and exactness, point by point —
+ * under the same classification options: the classification reads nothing else of them, so it is the same answer
+ * without computing it again (tests/unit/analytics/clean-reuse.test.ts, report-golden.test.ts). Anything else (other
+ * readings, other options) is classified afresh. The gaps (step 7) are always this call's own.
  *
  * Pure; O(n·k) for k neighbours.
  */
-export function cleanSeries(points: readonly SeriesPoint[], opts: CleanOptions = {}, reuse?: CleanSeries): CleanSeries {
+export function cleanSeries(points: readonly SeriesPoint[], opts: CleanOptions = {}): CleanSeries {
+  return cleanSeriesClassified(points, opts).clean;
+}
+
+/**
+ * `cleanSeries`, and the classification it made (`CleanClassification`), for a later call of the same readings to take
+ * over (`reuse`, see `cleanSeries`). Passed by hand rather than kept beside the result (a WeakMap from results to
+ * classifications made every collection of a busy server trace its entries).
+ */
+export function cleanSeriesClassified(points: readonly SeriesPoint[], opts: CleanOptions = {}, reuse?: CleanClassification): { clean: CleanSeries; classification: CleanClassification } {
   const raw = sortAndDedupe(points);
   const usable = raw.filter((p) => p.precision !== 'lower_bound');
   const glitches: Glitch[] = [];
@@ -351,8 +360,8 @@ export function cleanSeries(points: readonly SeriesPoint[], opts: CleanOptions =
   });
 
   const classOpts = classificationOptions(opts);
-  const prior = reuse === undefined ? undefined : classified.get(reuse);
-  let c: Classification;
+  const prior = reuse;
+  let c: CleanClassification;
   if (prior !== undefined && sameClassificationInput(prior, nonZero, classOpts)) {
     // the same usable readings (time, value, step, exact or not) under the same options: the same classification
     // (fresh copies of its objects, so the two results share nothing a caller could change)
@@ -373,13 +382,11 @@ export function cleanSeries(points: readonly SeriesPoint[], opts: CleanOptions =
     opts,
   );
   const adjusted: AdjustedPoint[] = kept.map((p, i) => (i > 0 && gapAfter[i - 1] ? { ...p, gap: true } : p));
-  const out: CleanSeries = { raw, adjusted, glitches, revisions: c.revisions, gaps, medianIntervalMs };
-  classified.set(out, c);
-  return out;
+  return { clean: { raw, adjusted, glitches, revisions: c.revisions, gaps, medianIntervalMs }, classification: c };
 }
 
 /** The options that steer the classification (steps 3–6 of `cleanSeries`), resolved to their values. */
-interface ClassificationOptions {
+export interface ClassificationOptions {
   maxRunPoints: number;
   maxRunMs: number;
   factor: number;
@@ -404,23 +411,20 @@ function classificationOptions(opts: CleanOptions): ClassificationOptions {
  * kept (adjusted, before the gap flags), the dips and spikes (in the order found) and the revisions. It reads of each
  * reading only its time, value, step and whether it is exact, and of the options only `ClassificationOptions`.
  */
-interface Classification {
-  nonZero: readonly SeriesPoint[];
-  options: ClassificationOptions;
-  kept: AdjustedPoint[];
-  glitches: Glitch[];
-  revisions: RevisionEvent[];
+export interface CleanClassification {
+  readonly nonZero: readonly SeriesPoint[];
+  readonly options: ClassificationOptions;
+  readonly kept: AdjustedPoint[];
+  readonly glitches: Glitch[];
+  readonly revisions: RevisionEvent[];
 }
-
-/** Each `cleanSeries` result's classification, for a later call that is given the result as `reuse`. */
-const classified = new WeakMap<CleanSeries, Classification>();
 
 /**
  * Whether `nonZero` under `options` is the input `c` was classified from: every reading's time, value, step and
  * exactness (all the classification reads of a reading) and every option equal. Then the classification is the same,
  * field for field: it is a pure function of exactly those (`classify`).
  */
-function sameClassificationInput(c: Classification, nonZero: readonly SeriesPoint[], options: ClassificationOptions): boolean {
+function sameClassificationInput(c: CleanClassification, nonZero: readonly SeriesPoint[], options: ClassificationOptions): boolean {
   const o = c.options;
   if (!(Object.is(o.maxRunPoints, options.maxRunPoints) && Object.is(o.maxRunMs, options.maxRunMs) && Object.is(o.factor, options.factor) && Object.is(o.minRel, options.minRel) && Object.is(o.k, options.k) && Object.is(o.dropRel, options.dropRel))) return false;
   const a = c.nonZero;
@@ -434,7 +438,7 @@ function sameClassificationInput(c: Classification, nonZero: readonly SeriesPoin
 }
 
 /** Steps 4–6 of `cleanSeries` on its usable, non-zero readings. */
-function classify(nonZero: readonly SeriesPoint[], options: ClassificationOptions): Classification {
+function classify(nonZero: readonly SeriesPoint[], options: ClassificationOptions): CleanClassification {
   const glitches: Glitch[] = [];
   const revisions: RevisionEvent[] = [];
   const { maxRunPoints, maxRunMs, factor, minRel, k, dropRel } = options;

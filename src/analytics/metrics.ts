@@ -14,7 +14,7 @@
  */
 import type { CleanSeries, CounterPoint, SeriesPoint } from './types.ts';
 import { MS_PER_DAY, MS_PER_HOUR, median, toIso } from './math.ts';
-import { cleanSeries, isStrictlyIncreasing, sortAndDedupe } from './clean.ts';
+import { cleanSeriesClassified, isStrictlyIncreasing, sortAndDedupe, type CleanClassification } from './clean.ts';
 import { counterAt, locate, rateKnots, type CounterAt } from './velocity.ts';
 import { BREAKOUT_DEFINITION, GROWTH_DEFAULTS, MAD_SCALE, MEAN_AD_SCALE, robustZ, theilSenCI } from './growth.ts';
 import { RATE_BIN_LADDER_MS } from './velocity.ts';
@@ -125,10 +125,10 @@ export interface BinCleanOptions {
   glitchMaxRunPoints?: number;
   glitchMaxRunMs?: number;
   /**
-   * A cleaning of the raw points these bins were made of (the report's): its classification is reused when the bin
-   * readings are the same readings (`cleanSeries`'s `reuse`, checked point by point), else ignored. Never changes a result.
+   * The classification of the raw points these bins were made of (the report's `cleanSeriesClassified`): taken over when
+   * the bin readings are the same readings (checked point by point), else ignored. Never changes a result.
    */
-  reuseClean?: CleanSeries;
+  reuseClean?: CleanClassification;
 }
 
 /**
@@ -136,12 +136,12 @@ export interface BinCleanOptions {
  * (`binGapThresholdMs`): `binCounter`'s `clean`, for callers that need no rate knots (compareSeries).
  */
 export function binClean(bins: readonly HourBin[], atMs: number, opts: BinCleanOptions = {}): CleanSeries {
-  return cleanSeries(binReadings(bins, atMs), {
+  return cleanSeriesClassified(binReadings(bins, atMs), {
     // every bin as of atMs (Infinity: all of them, without a filtered copy)
     gapThresholdMs: binGapThresholdMs(bins.every((b) => b.firstAt <= atMs) ? bins : bins.filter((b) => b.firstAt <= atMs), opts.cadenceMs ?? 0),
     ...(opts.glitchMaxRunPoints !== undefined ? { glitchMaxRunPoints: opts.glitchMaxRunPoints } : {}),
     ...(opts.glitchMaxRunMs !== undefined ? { glitchMaxRunMs: opts.glitchMaxRunMs } : {}),
-  }, opts.reuseClean);
+  }, opts.reuseClean).clean;
 }
 
 /**
@@ -252,8 +252,8 @@ export interface MetricOptions {
   /** Cleaning overrides. */
   glitchMaxRunPoints?: number;
   glitchMaxRunMs?: number;
-  /** See `BinCleanOptions.reuseClean` (the report passes its cleaning of the raw points). */
-  reuseClean?: CleanSeries;
+  /** See `BinCleanOptions.reuseClean` (the report passes the classification of its cleaning of the raw points). */
+  reuseClean?: CleanClassification;
 }
 
 /** "1h", "24h", "7d". */

@@ -7,7 +7,7 @@
 import * as z from 'zod';
 import type { AdjustedPoint, CleanSeries, SeriesPoint } from './types.ts';
 import { MS_PER_DAY, MS_PER_HOUR, toIso } from './math.ts';
-import { CLEAN_DEFAULTS, cleanSeries } from './clean.ts';
+import { CLEAN_DEFAULTS, cleanSeriesClassified } from './clean.ts';
 import { BREAKOUT_DEFINITION, GROWTH_DEFAULTS, MAD_SCALE, MEAN_AD_SCALE } from './growth.ts';
 import { CHANGEPOINT_DEFAULTS, detectChangePoints } from './changepoints.ts';
 import { LIFECYCLE_DEFAULTS, fitLifecycle } from './lifecycle.ts';
@@ -370,7 +370,7 @@ export function computeReport(points: readonly SeriesPoint[], opts: ReportOption
   const asOf = opts.at ?? opts.now;
   const kept = asOf === undefined ? points : points.filter((x) => x.t <= asOf);
   // the raw series: only for the latest reading and the glitch list (every sample, not just the hourly bins)
-  const rawClean = cleanSeries(kept, { glitchMaxRunPoints: p.glitchMaxRunPoints, glitchMaxRunMs: p.glitchMaxRunMs });
+  const { clean: rawClean, classification: rawClassification } = cleanSeriesClassified(kept, { glitchMaxRunPoints: p.glitchMaxRunPoints, glitchMaxRunMs: p.glitchMaxRunMs });
   const raw = rawClean.raw;
   const atMs = asOf ?? (raw.length > 0 ? raw[raw.length - 1]!.t : undefined);
   const m = computeMetrics(binHourly(kept, atMs), {
@@ -394,7 +394,7 @@ export function computeReport(points: readonly SeriesPoint[], opts: ReportOption
     glitchMaxRunMs: p.glitchMaxRunMs,
     // the bin readings are usually the raw readings themselves (at most one sample per hour): then their cleaning
     // takes over this one's classification instead of computing it again (checked point by point in cleanSeries)
-    reuseClean: rawClean,
+    reuseClean: rawClassification,
   });
   const adjusted = m.clean.adjusted;
 

@@ -1,12 +1,12 @@
 /**
- * `cleanSeries(points, opts, reuse)` (issue 15, figures 7h/7j: the report cleans its raw samples and, in the metrics,
+ * `cleanSeriesClassified(points, opts, reuse)` (issue 15, figures 7h/7j: the report cleans its raw samples and, in the metrics,
  * their hourly bin readings — usually the same readings — and the second cleaning takes over the first one's
  * classification): the result always equals a fresh `cleanSeries(points, opts)`, whether the reused result is of the
  * same readings (taken over), of readings that differ in one time, value, step or exactness, or under other options
  * (classified afresh), and the two results share no object.
  */
 import { describe, expect, it } from 'vitest';
-import { cleanSeries, type CleanOptions } from '../../../src/analytics/clean.ts';
+import { cleanSeries, cleanSeriesClassified, type CleanOptions } from '../../../src/analytics/clean.ts';
 import type { SeriesPoint } from '../../../src/analytics/types.ts';
 import { HOUR, T0, gauss, randInt, rng } from './helpers.ts';
 
@@ -50,7 +50,7 @@ function variant(r: () => number, s: readonly SeriesPoint[]): SeriesPoint[] {
   return out;
 }
 
-describe('cleanSeries with an earlier result to reuse', () => {
+describe('cleanSeriesClassified with an earlier classification to reuse', () => {
   it('equals a fresh cleaning: same readings, changed readings, other options (300 random series)', () => {
     const r = rng(1577);
     const optsList: CleanOptions[] = [{}, { glitchMaxRunPoints: 2 }, { glitchMaxRunMs: 3 * HOUR }, { shiftNeighbours: 5 }, { gapThresholdMs: 3 * HOUR }, { shiftMotionFactor: 5, shiftMinRelative: 0.001 }, { shiftNeighbours: 2.5 }];
@@ -60,9 +60,9 @@ describe('cleanSeries with an earlier result to reuse', () => {
       const optsA = optsList[randInt(r, 0, optsList.length - 1)]!;
       const optsB = r() < 0.5 ? optsA : optsList[randInt(r, 0, optsList.length - 1)]!;
       const b = r() < 0.5 ? s : variant(r, s);
-      const prior = cleanSeries(s, optsA);
+      const { clean: prior, classification } = cleanSeriesClassified(s, optsA);
       const fresh = cleanSeries(b, optsB);
-      const reused = cleanSeries(b, optsB, prior);
+      const reused = cleanSeriesClassified(b, optsB, classification).clean;
       expect(reused).toEqual(fresh);
       // nothing shared between the two results
       for (let i = 0; i < reused.adjusted.length; i++) expect(prior.adjusted.includes(reused.adjusted[i]!)).toBe(false);
@@ -79,8 +79,8 @@ describe('cleanSeries with an earlier result to reuse', () => {
       const s = series(r, randInt(r, 2, 300)).filter((p) => p.precision !== 'lower_bound' && p.value > 0n);
       // the readings as binReadings gives them: exactness from the step, no source
       const bins = s.map((p): SeriesPoint => ({ t: p.t, value: p.value, step: p.step, precision: p.step > 0n ? 'rounded' : 'exact' }));
-      const prior = cleanSeries(s, { glitchMaxRunPoints: 5 });
-      expect(cleanSeries(bins, { gapThresholdMs: 2 * HOUR }, prior)).toEqual(cleanSeries(bins, { gapThresholdMs: 2 * HOUR }));
+      const { classification } = cleanSeriesClassified(s, { glitchMaxRunPoints: 5 });
+      expect(cleanSeriesClassified(bins, { gapThresholdMs: 2 * HOUR }, classification).clean).toEqual(cleanSeries(bins, { gapThresholdMs: 2 * HOUR }));
     }
   });
 });
