@@ -7,11 +7,12 @@
  * ranks asked for, many equal slopes, ±Infinity and NaN slopes from overflowing differences, duplicates, two x values
  * only) every field must be equal, bit for bit (Object.is: −0 is not 0). A process sorts in its first
  * SORT_FIRST_CALLS fits and selects after them, so both ways run here (the selection in all but the first few hundred
- * of the thousands of fits below, the sort also wherever an x difference overflows and a slope can be NaN).
+ * of the thousands of fits below, the sort also wherever an x difference overflows and a slope can be NaN). Since
+ * issue 15 a fit of BRACKET_MIN_SLOPES slopes or more selects inside a bracket (`bracketedRank`): the last block.
  */
 import { describe, expect, it } from 'vitest';
 import { median } from '../../../src/analytics/math.ts';
-import { SORT_FIRST_CALLS, normalQuantile2, theilSenCI, type TheilSenCI } from '../../../src/analytics/growth.ts';
+import { BRACKET_MIN_SLOPES, SORT_FIRST_CALLS, bracketedRank, normalQuantile2, theilSenCI, type TheilSenCI } from '../../../src/analytics/growth.ts';
 import { randInt, rng } from './helpers.ts';
 
 const FIELDS = ['slope', 'intercept', 'n', 'slopeLow', 'slopeHigh', 'rho'] as const;
@@ -169,5 +170,87 @@ describe('theilSenCI by selection equals the sorting version bit for bit', () =>
     expect(posZeroSlope, '+0 chosen at some rank').toBeGreaterThan(20);
     expect(infinite, '±Infinity slopes chosen').toBeGreaterThan(10);
     expect(nan, 'NaN slopes reach a result (the sorting path)').toBeGreaterThan(0);
+  });
+});
+
+/**
+ * Issue 15 (figures 7h/7j): from BRACKET_MIN_SLOPES slopes on, the ranks are selected inside a bracket from a sample
+ * (`bracketedRank`). Most fits above have fewer slopes, so here: fits of 65–200 points (2,080–19,900 slopes) of every
+ * stress kind against the sorting version, and `bracketedRank` itself against the sorted array, including arrays built
+ * so that the bracket misses (the sample sees only one value) and the rank is selected from the copy instead — after
+ * a bracket that held an earlier rank, whose gathered slopes the missing pass overwrote.
+ */
+describe('theilSenCI with many slopes (bracketed selection) equals the sorting version bit for bit', () => {
+  const CONF_ALL = [0.9, 0.95, 0.99];
+  it('runs past the sorting calls of a fresh process', () => {
+    for (let i = 0; i < SORT_FIRST_CALLS; i++) theilSenCI([0, 1, 2, 3], [0, 1, 4, 9]);
+  });
+
+  it('on 240 fits of 65–200 points: hourly log-counters, zeros of both signs, ties, ±Infinity, random', () => {
+    const r = rng(1515);
+    let bracketed = 0;
+    for (let c = 0; c < 240; c++) {
+      const n = randInt(r, 65, 200);
+      const kind = c % 6;
+      const xs: number[] = [];
+      const ys: number[] = [];
+      let y = Math.log(1e6);
+      for (let i = 0; i < n; i++) {
+        if (kind === 0) {
+          xs.push((i - n) / 24);
+          y += 0.002 * (1 + Math.sin(i / 4)) * (1 + 0.3 * r());
+          ys.push(y);
+        } else if (kind === 1) {
+          xs.push(i + (r() < 0.2 ? 0 : r()));
+          ys.push(r() < [0.1, 0.5, 0.9][c % 3]! ? -0 : 0);
+        } else if (kind === 2) {
+          xs.push(randInt(r, 0, 30));
+          ys.push(r() < 0.7 ? (r() < 0.5 ? -0 : 0) : randInt(r, -3, 3));
+        } else if (kind === 3) {
+          xs.push(randInt(r, 0, 6));
+          ys.push(randInt(r, 0, 3));
+        } else if (kind === 4) {
+          xs.push(i);
+          ys.push(r() < 0.3 ? (r() < 0.5 ? -1 : 1) * 1.7e308 : r() * 10);
+        } else {
+          xs.push(r() * 100);
+          ys.push(Math.log(1 + r() * 1e6));
+        }
+      }
+      const sx = [...xs].sort((a, b) => a - b);
+      let pairs = 0;
+      for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) if (sx[i] !== sx[j]) pairs++;
+      if (pairs >= BRACKET_MIN_SLOPES) bracketed++;
+      for (const confidence of CONF_ALL) {
+        const opts = { confidence, ...(c % 2 === 0 ? { maxIndependent: randInt(r, 3, 300) } : {}) };
+        expectSame(theilSenCI(xs, ys, opts), theilSenCIBefore(xs, ys, opts), `many ${c} (kind ${kind})`);
+      }
+    }
+    expect(bracketed).toBeGreaterThan(150);
+  });
+
+  it('bracketedRank gives the sorted array’s value at every rank, also where the bracket misses', () => {
+    const r = rng(99);
+    const k = 4096;
+    // the sample (the middle of every k/512-th stretch) sees only 0; every other slope is 1 or −1
+    const miss = new Float64Array(k).map((_, i) => (i % 8 === 4 ? 0 : i % 3 === 0 ? -1 : 1));
+    const arrays = [
+      miss,
+      new Float64Array(k).map((_, i) => i), // ascending
+      new Float64Array(k).map((_, i) => -i), // descending
+      new Float64Array(5000).map(() => (r() < 0.5 ? -0 : 0) + (r() < 0.1 ? randInt(r, -2, 2) : 0)), // ±0 ties
+      new Float64Array(3000).map(() => (r() < 0.05 ? (r() < 0.5 ? -Infinity : Infinity) : r() - 0.5)),
+      new Float64Array(2048).map((_, i) => Math.sin(i) * 1e-300),
+    ];
+    for (const a of arrays) {
+      expect(a.length).toBeGreaterThanOrEqual(BRACKET_MIN_SLOPES);
+      const sorted = Float64Array.from(a).sort();
+      const at = bracketedRank(a);
+      const ranks = [0, a.length - 1, a.length >> 1, (a.length >> 1) - 1, ...Array.from({ length: 40 }, () => randInt(r, 0, a.length - 1))];
+      for (const rank of ranks) expect(Object.is(at(rank), sorted[rank]), `rank ${rank} of ${a.length}`).toBe(true);
+    }
+    // ranks away from the zeros are not in the bracket [0, 0]: found in the copy
+    expect(Object.is(bracketedRank(miss)(k - 1), 1)).toBe(true);
+    expect(Object.is(bracketedRank(miss)(0), -1)).toBe(true);
   });
 });
