@@ -229,6 +229,8 @@ export function bracketedRank(slopes: Float64Array): (r: number) => number {
   const k = slopes.length;
   const sample = new Float64Array(BRACKET_SAMPLE);
   for (let i = 0; i < BRACKET_SAMPLE; i++) sample[i] = slopes[Math.floor(((i + 0.5) * k) / BRACKET_SAMPLE)]!;
+  // the shared scratch up to SLOPE_SCRATCH_MAX slopes (so the process keeps at most 2 MB of it), a buffer of its own above
+  const own = k > SLOPE_SCRATCH_MAX ? new Float64Array(k) : null;
   const me = {};
   // the last bracket: the slopes below it and how many were gathered in it (the two middle ranks share one)
   let below = 0;
@@ -237,7 +239,7 @@ export function bracketedRank(slopes: Float64Array): (r: number) => number {
   let negZeros = 0;
   return (r: number): number => {
     let v: number;
-    if (count >= 0 && gatheredOwner === me && r >= below && r < below + count) v = quickselect(gatheredScratch.subarray(0, count), r - below);
+    if (count >= 0 && (own !== null || gatheredOwner === me) && r >= below && r < below + count) v = quickselect((own ?? gatheredScratch).subarray(0, count), r - below);
     else {
       const pos = ((r + 0.5) * BRACKET_SAMPLE) / k;
       const ia = Math.floor(pos) - BRACKET_HALF_WIDTH;
@@ -246,14 +248,18 @@ export function bracketedRank(slopes: Float64Array): (r: number) => number {
       const b = ib >= BRACKET_SAMPLE ? Infinity : quickselect(sample, ib);
       // the pass overwrites the scratch: the last bracket is gone, whether or not this one holds rank r
       count = -1;
-      if (gatheredScratch.length < k) gatheredScratch = new Float64Array(k);
-      gatheredOwner = me;
-      const c = gatherBracket(slopes, a, b, gatheredScratch);
+      let gathered = own;
+      if (gathered === null) {
+        if (gatheredScratch.length < k) gatheredScratch = new Float64Array(k);
+        gatheredOwner = me;
+        gathered = gatheredScratch;
+      }
+      const c = gatherBracket(slopes, a, b, gathered);
       const lo = bracketBelow;
       if (r >= lo && r < lo + c) {
         below = lo;
         count = c;
-        v = quickselect(gatheredScratch.subarray(0, c), r - lo);
+        v = quickselect(gathered.subarray(0, c), r - lo);
       } else v = quickselect(Float64Array.from(slopes), r);
     }
     if (v !== 0) return v;

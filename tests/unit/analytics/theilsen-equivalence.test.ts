@@ -253,4 +253,22 @@ describe('theilSenCI with many slopes (bracketed selection) equals the sorting v
     expect(Object.is(bracketedRank(miss)(k - 1), 1)).toBe(true);
     expect(Object.is(bracketedRank(miss)(0), -1)).toBe(true);
   });
+
+  it('above 2^18 slopes (own buffers instead of the shared scratch): an 800-point fit and a missing bracket', () => {
+    const r = rng(4242);
+    const xs: number[] = [];
+    const ys: number[] = [];
+    let y = Math.log(5e4);
+    for (let i = 0; i < 800; i++) {
+      xs.push((i - 800) / 24);
+      y += 0.003 * (1 + Math.sin(i / 4)) * (1 + 0.5 * r());
+      ys.push(y);
+    }
+    expectSame(theilSenCI(xs, ys, { maxIndependent: 500 }), theilSenCIBefore(xs, ys, { maxIndependent: 500 }), '800 points');
+    const big = 520 * 512; // the sample takes every 520th slope from index 260: all zeros
+    const miss = new Float64Array(big).map((_, i) => (i % 520 === 260 ? 0 : i % 3 === 0 ? -1 : 1));
+    const sorted = Float64Array.from(miss).sort();
+    const at = bracketedRank(miss);
+    for (const rank of [big >> 1, 0, big - 1, (big >> 1) - 1, 1000, big - 1000]) expect(Object.is(at(rank), sorted[rank]), `rank ${rank}`).toBe(true);
+  });
 });
