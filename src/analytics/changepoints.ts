@@ -11,7 +11,7 @@
  *    exponential growth/decay is one regime instead of a staircase of mean shifts, and jumps are still found.
  */
 import type { CounterPoint } from './types.ts';
-import { MS_PER_HOUR, median, medianInPlace, toIso } from './math.ts';
+import { MS_PER_HOUR, median, medianInPlace, sortedInsert, sortedRemove, toIso } from './math.ts';
 import { rateSeries, type RateSeriesMemo } from './velocity.ts';
 
 /** Segment cost families. 'mean': normal mean shift; 'meanSlope': normal mean-and-slope (growth-rate) change. */
@@ -184,18 +184,6 @@ function sortableWithoutTies(y: readonly number[]): boolean {
   return true;
 }
 
-/** First index of the sorted s[0..c) whose value is not below x. */
-function lowerBoundOf(s: Float64Array, c: number, x: number): number {
-  let lo = 0;
-  let hi = c;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (s[mid]! < x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
 /**
  * `runningMedianResiduals` for values without NaN and −0 (`sortableWithoutTies`; y = ln v never has either): the
  * window y[i−h..i+h] kept sorted from one i to the next (one value leaves, one enters: a binary search and a few moves
@@ -210,13 +198,11 @@ function runningMedianResidualsSorted(y: readonly number[], h: number): number[]
   const s = new Float64Array(Math.min(n, 2 * h + 1));
   let c = 0;
   const insert = (x: number) => {
-    const at = lowerBoundOf(s, c, x);
-    for (let q = c; q > at; q--) s[q] = s[q - 1]!;
-    s[at] = x;
+    sortedInsert(s, c, x);
     c++;
   };
   const remove = (x: number) => {
-    for (let q = lowerBoundOf(s, c, x); q < c - 1; q++) s[q] = s[q + 1]!;
+    sortedRemove(s, c, x);
     c--;
   };
   // the window of i = 0: y[0..min(n, h + 1))

@@ -14,7 +14,7 @@ import type {
   RevisionEvent,
   SeriesPoint,
 } from './types.ts';
-import { MS_PER_HOUR, bigMax, median, medianInPlace, toIso } from './math.ts';
+import { MS_PER_HOUR, bigMax, lowerBound, median, medianInPlace, sortedInsert, sortedRemove, toIso } from './math.ts';
 
 /** Tunables of `cleanSeries`. */
 export interface CleanOptions {
@@ -186,31 +186,6 @@ interface Motions {
   rate: Float64Array;
   absRate: Float64Array;
   n: Int32Array;
-}
-
-/** First index of the sorted s[0..c) whose value is not below x. */
-function lowerBound(s: Float64Array, c: number, x: number): number {
-  let lo = 0;
-  let hi = c;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (s[mid]! < x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-/** Insert x into the sorted s[0..c) (before the values equal to it). */
-function sortedInsert(s: Float64Array, c: number, x: number): void {
-  const lo = lowerBound(s, c, x);
-  // shift by hand: a window is a few dozen numbers, where a copyWithin call costs more than the moves
-  for (let q = c; q > lo; q--) s[q] = s[q - 1]!;
-  s[lo] = x;
-}
-
-/** Remove one x (present) from the sorted s[0..c). */
-function sortedRemove(s: Float64Array, c: number, x: number): void {
-  for (let q = lowerBound(s, c, x); q < c - 1; q++) s[q] = s[q + 1]!;
 }
 
 /**

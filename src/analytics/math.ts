@@ -130,3 +130,28 @@ export function evenIndices(n: number, m: number): number[] {
   for (let k = 0; k < m; k++) out.push(Math.round((k * (n - 1)) / (m - 1)));
   return out;
 }
+
+/** First index of the sorted s[0..c) whose value is not below x. */
+export function lowerBound(s: Float64Array, c: number, x: number): number {
+  let lo = 0;
+  let hi = c;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (s[mid]! < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** Insert x into the sorted s[0..c) (before the values equal to it). */
+export function sortedInsert(s: Float64Array, c: number, x: number): void {
+  const lo = lowerBound(s, c, x);
+  // shift by hand: a window is a few dozen numbers, where a copyWithin call costs more than the moves
+  for (let q = c; q > lo; q--) s[q] = s[q - 1]!;
+  s[lo] = x;
+}
+
+/** Remove one x (present) from the sorted s[0..c). */
+export function sortedRemove(s: Float64Array, c: number, x: number): void {
+  for (let q = lowerBound(s, c, x); q < c - 1; q++) s[q] = s[q + 1]!;
+}
