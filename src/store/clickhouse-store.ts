@@ -53,6 +53,25 @@ const STALE_COMMIT_MS = 10 * 60_000;
 /** Where a commit of an import stage is (fault tests kill the process at one of these points). */
 export type ImportCommitPoint = 'begin' | 'attached' | 'merged' | 'recorded' | 'rebuild' | 'rebuild-deleted' | 'rebuilt' | 'summaries';
 
+/**
+ * Settings of every table of an import's stage, on top of the real table's (which CREATE TABLE … AS copies; ATTACH
+ * PARTITION … FROM does not compare settings). A stage merges all the time; when 100 or more merged-away parts of one
+ * table wait at one cleanup (every import of about 1M rows or more, never a small one) ClickHouse removed them with
+ * its parts-cleaning pool: up to 128 threads, started then and kept for the rest of the process (a 2,000,000-row
+ * import went from 35 to 161 threads). The stage's tables remove their parts on the cleanup's own thread instead.
+ */
+const STAGE_SETTINGS = 'concurrent_part_removal_threshold = 1000000000';
+
+/**
+ * Compression blocks of at most 64 KiB (not 1 MiB) in the stage's raw table and daily rollup: a merge holds a block's
+ * buffer for every column it writes (and reads), so a merge of big parts holds up to ~1 MiB a column stream, and only a
+ * big file makes these two tables' stage parts big (a 200,000-row file's raw and daily merges stay small). The hourly
+ * rollup keeps 1 MiB: it has one row of states per reading, so its merges fill 1 MiB blocks at 200,000 rows already,
+ * and smaller blocks there lower both sizes alike. Figure 5b (2M ÷ 200k peak RSS): measured in docs/collectors.md. The attached parts keep the block size they were written with; the real
+ * tables' own merges write 1 MiB blocks again.
+ */
+const STAGE_SMALL_BLOCKS = 'max_compress_block_size = 65536';
+
 /** Settings on every read: UInt64 as strings (exact), ISO-like times. */
 const READ_SETTINGS: ClickHouseSettings = {
   output_format_json_quote_64bit_integers: 1,
@@ -269,8 +288,10 @@ export class ClickHouseStore implements Store {
       // PARTITION … FROM needs), fed by copies of the rollup views, so a staged row costs what a direct insert costs
       // and the move is a metadata operation.
       await this.#exec(`CREATE TABLE ${stageTable(id)} AS ${T.observations}`, 'import_stage_open');
+      await this.#exec(`ALTER TABLE ${stageTable(id)} MODIFY SETTING ${STAGE_SETTINGS}, ${STAGE_SMALL_BLOCKS}`, 'import_stage_open');
       for (const v of OBSERVATION_VIEWS) {
         await this.#exec(`CREATE TABLE ${stageTable(id, v.to)} AS ${v.to}`, 'import_stage_open');
+        await this.#exec(`ALTER TABLE ${stageTable(id, v.to)} MODIFY SETTING ${STAGE_SETTINGS}${v.to === T.daily ? `, ${STAGE_SMALL_BLOCKS}` : ''}`, 'import_stage_open');
         await this.#exec(renderView({ ...v, name: stageView(id, v.to), to: stageTable(id, v.to) }, stageTable(id), this.#ddl), 'import_stage_open');
       }
     } catch (e) {
