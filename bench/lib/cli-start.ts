@@ -102,7 +102,7 @@ export async function benchCliStart(o: CliStartBenchOptions): Promise<BenchResul
         met: reportRatio <= 1.5,
         notes: [
           `The bare side (bench/lib/chdb-bare.mjs) imports chdb, opens the same data dir, runs the same FINAL series query on ${T.observations} and prints its row count; both sides were checked to read the same ${o.points} rows before timing.`,
-          'tagpulse also loads its config (zod), the @clickhouse/client connection over chDB, reads the tag\'s rows and its cadence (tracked_tag) in one query as one row of columns (report_input, services/series.ts loadReportInput), checks that row and computes the report (windows, growth, change points, lifecycle); the schema check is skipped when the chDB dir carries this code\'s schema stamp (src/store/schema-stamp.ts).',
+          'tagpulse also loads its config (zod), the @clickhouse/client connection over chDB, reads the tag\'s rows and its cadence (tracked_tag) in one flat query answered as columns (report_input, services/series.ts loadReportInput), checks those columns and computes the report (windows, growth, change points, lifecycle); the schema check is skipped when the chDB dir carries this code\'s schema stamp (src/store/schema-stamp.ts).',
         ],
       },
     ];
