@@ -77,11 +77,12 @@ const READ_SETTINGS: ClickHouseSettings = {
   output_format_json_quote_64bit_integers: 1,
 };
 /**
- * The read settings a chDB session keeps once set (ClickHouseStore `#readSettingsInSession`), for named reads and
- * exports alike: UInt64 quoted, compact JSON (whitespace only: JSONEachRow, CSV and Parquet are not affected), Parquet
- * strings as strings.
+ * chDB has no query log, so a read there sends no log_comment: the chDB connection runs each `clickhouse_settings`
+ * entry as a `SET …;` statement of its own before the query (~0.2–0.3 ms each). The read settings themselves go with
+ * every read: a SET lasts for the chDB session, but anyone holding the client can change the session, and a read must
+ * not depend on that (UInt64 exact: tests/integration/store/chdb-read-settings.test.ts).
  */
-const CHDB_SESSION_READ_SETTINGS: ClickHouseSettings = { ...READ_SETTINGS, output_format_json_pretty_print: 0, output_format_parquet_string_as_string: 1 };
+const logComment = (backend: 'chdb' | 'server', name: string): ClickHouseSettings => (backend === 'chdb' ? {} : { log_comment: name });
 
 export interface ClickHouseStoreOptions {
   client: ClickHouseClient;
@@ -127,14 +128,6 @@ export class ClickHouseStore implements Store {
   #trackedGeneration = 0;
   #trackedWrites = 0;
   #cadenceDictionary: { state: 'unused' | 'on' | 'off'; generation: number } = { state: 'unused', generation: -1 };
-  /**
-   * chDB: whether a named read or export has set the read settings in the session. The chDB connection turns each
-   * `clickhouse_settings` entry into a `SET …;` statement run before the query, and a SET lasts for the session (nothing
-   * here ever sets these two back), so once one read has sent them the later reads need not: each SET is a statement of
-   * its own, ~0.2–0.3 ms (issue 15, figures 7g–7j). log_comment is not sent on chDB: it has no query log to carry it.
-   * tests/integration/store/chdb-read-settings.test.ts.
-   */
-  #readSettingsInSession = false;
 
   constructor(opts: ClickHouseStoreOptions) {
     this.backend = opts.backend;
@@ -671,7 +664,6 @@ WHERE (platform, tag, metric, key_at) IN (
     if (!p.success) throw new QueryValidationError(`query ${q.name}: invalid parameters — ${p.error.issues.map((i) => `${i.path.join('.') || 'params'}: ${i.message}`).join('; ')}`);
     const started = performance.now();
     const sql = q.embeddedSql !== undefined && (await this.#cadenceDictionaryCurrent()) ? q.embeddedSql : q.sql;
-    const chdb = this.backend === 'chdb';
     const rs = await this.#client.query({
       query: sql,
       query_params: p.data as Record<string, unknown>,
@@ -679,9 +671,8 @@ WHERE (platform, tag, metric, key_at) IN (
       // row: a 5,000-row read decoded and parsed twice the bytes). Each row becomes the object JSON gave, key for key.
       // A `columns` query: JSONColumnsWithMetadata, one array per column, checked once as one row.
       format: q.columns ? 'JSONColumnsWithMetadata' : 'JSONCompact',
-      clickhouse_settings: chdb ? (this.#readSettingsInSession ? {} : CHDB_SESSION_READ_SETTINGS) : { ...READ_SETTINGS, log_comment: q.name, ...(q.columns ? { output_format_json_pretty_print: 0 } : {}) },
+      clickhouse_settings: { ...READ_SETTINGS, ...logComment(this.backend, q.name), ...(q.columns ? { output_format_json_pretty_print: 0 } : {}) },
     });
-    if (chdb) this.#readSettingsInSession = true;
     const body = (await rs.json()) as { meta: { name: string }[]; data: unknown[][] | Record<string, unknown[]>; rows: number; statistics?: { rows_read: number; bytes_read: number; elapsed: number } };
     const rows: QueryRow<Q>[] = [];
     if (q.columns) {
@@ -742,13 +733,11 @@ WHERE (platform, tag, metric, key_at) IN (
   async exportBytes<Q extends NamedQuery>(q: Q, params: QueryParams<Q>, format: ExportFormat): Promise<Buffer> {
     const p = q.params.safeParse(params);
     if (!p.success) throw new QueryValidationError(`query ${q.name}: invalid parameters — ${p.error.issues.map((i) => i.message).join('; ')}`);
-    const chdb = this.backend === 'chdb';
     const rs = await this.#client.exec({
       query: `${q.sql}\nFORMAT ${format}`,
       query_params: p.data as Record<string, unknown>,
-      clickhouse_settings: chdb ? (this.#readSettingsInSession ? {} : CHDB_SESSION_READ_SETTINGS) : { ...READ_SETTINGS, log_comment: `${q.name}:export`, output_format_parquet_string_as_string: 1 },
+      clickhouse_settings: { ...READ_SETTINGS, ...logComment(this.backend, `${q.name}:export`), output_format_parquet_string_as_string: 1 },
     });
-    if (chdb) this.#readSettingsInSession = true;
     const chunks: Buffer[] = [];
     for await (const c of rs.stream) chunks.push(Buffer.isBuffer(c) ? c : Buffer.from(c as Uint8Array));
     return Buffer.concat(chunks);
