@@ -19,9 +19,6 @@ export type RangeName = keyof typeof RANGES;
 
 const MAX_CHART_POINTS = 1000;
 const MAX_VELOCITY_BINS = 240;
-/** The whole storable range (store/queries.ts): a tag's extent and "all" include every stored reading. */
-const FAR_PAST = MIN_TIME;
-const FAR_FUTURE = MAX_TIME;
 
 export interface TagKey {
   platform: string;
@@ -54,11 +51,11 @@ export interface ChartData extends TagKey {
 
 /** The range [from, to]: explicit bounds win; a relative range ends at the tag's latest sample. */
 async function resolveRange(store: Store, key: TagKey & { metric: string }, q: { range: RangeName; from?: string | undefined; to?: string | undefined }) {
-  const [all] = await store.run(seriesExtentQuery, { ...key, from: FAR_PAST, to: FAR_FUTURE });
+  const [all] = await store.run(seriesExtentQuery, { ...key, from: MIN_TIME, to: MAX_TIME });
   const lastAt = all?.last_at ?? null;
   const toMs = q.to ? Date.parse(q.to) : lastAt ? Date.parse(lastAt) : Date.now();
   const span = RANGES[q.range];
-  const fromMs = q.from ? Date.parse(q.from) : Number.isFinite(span) ? toMs - span : Date.parse(all?.first_at ?? FAR_PAST);
+  const fromMs = q.from ? Date.parse(q.from) : Number.isFinite(span) ? toMs - span : Date.parse(all?.first_at ?? MIN_TIME);
   return { from: new Date(fromMs).toISOString(), to: new Date(toMs).toISOString(), lastAt };
 }
 
@@ -68,7 +65,7 @@ async function resolveRange(store: Store, key: TagKey & { metric: string }, q: {
  */
 async function chartVelocity(store: Store, key: TagKey & { metric: string }, fromMs: number, toMs: number, atMs: number): Promise<ChartData['velocity']> {
   const [rows, cadences] = await Promise.all([
-    store.run(hourlyPointsQuery, { platforms: [key.platform], tags: [key.tag], metric: key.metric, from: FAR_PAST, to: new Date(atMs).toISOString() }),
+    store.run(hourlyPointsQuery, { platforms: [key.platform], tags: [key.tag], metric: key.metric, from: MIN_TIME, to: new Date(atMs).toISOString() }),
     trackedCadences(store),
   ]);
   const row = rows[0];

@@ -1,8 +1,9 @@
 /** Loading one tag's series from the store, as analytics input. */
 import type { Store } from '../store/store.ts';
-import { seriesQuery, seriesAllQuery, seriesRangeQuery, seriesJsonQuery, seriesAllJsonQuery, seriesRangeJsonQuery, readingsManyQuery, readingsManyRangeQuery, readingColumnsQuery, readingColumnsAllQuery, readingColumnsRangeQuery, reportInputQuery, reportInputToQuery, trackedTagQuery, MIN_TIME, MAX_TIME, type ObservationRow, type ReadingManyRow } from '../store/queries.ts';
+import { seriesQuery, seriesAllQuery, seriesRangeQuery, seriesJsonQuery, seriesAllJsonQuery, seriesRangeJsonQuery, readingsManyQuery, readingsManyRangeQuery, readingColumnsQuery, readingColumnsAllQuery, readingColumnsRangeQuery, reportInputQuery, reportInputToQuery, MIN_TIME, MAX_TIME, type ObservationRow, type ReadingManyRow } from '../store/queries.ts';
 import type { SeriesPoint } from '../analytics/types.ts';
 import { choosePerInstant, preferredReading, type ReadingRow } from './readings.ts';
+import { trackedCadenceMs } from './tracking.ts';
 
 export interface SeriesKey {
   platform: string;
@@ -57,8 +58,7 @@ export async function loadReportInput(store: Store, key: SeriesKey, range: { to?
   // no row carries the cadence: read it by itself (a tag tracked but without rows in the range)
   if (!c || n === 0) {
     if (opts.cadenceOfEmpty === false) return { rows: [], cadenceMs: undefined };
-    const [tracked] = await store.run(trackedTagQuery, { platform: key.platform, tag: key.tag });
-    return { rows: [], cadenceMs: tracked?.every_ms };
+    return { rows: [], cadenceMs: await trackedCadenceMs(store, key.platform, key.tag) };
   }
   const rows: ReportReading[] = new Array(n);
   for (let i = 0; i < n; i++) {

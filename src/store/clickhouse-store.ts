@@ -67,8 +67,8 @@ const STAGE_SETTINGS = 'concurrent_part_removal_threshold = 1000000000';
  * buffer for every column it writes (and reads), so a merge of big parts holds up to ~1 MiB a column stream, and only a
  * big file makes these two tables' stage parts big (a 200,000-row file's raw and daily merges stay small). The hourly
  * rollup keeps 1 MiB: it has one row of states per reading, so its merges fill 1 MiB blocks at 200,000 rows already,
- * and smaller blocks there lower both sizes alike. Figure 5b (2M ÷ 200k peak RSS): measured in docs/collectors.md. The attached parts keep the block size they were written with; the real
- * tables' own merges write 1 MiB blocks again.
+ * and smaller blocks there lower both sizes alike. Figure 5b (2M ÷ 200k peak RSS): measured in docs/collectors.md.
+ * The attached parts keep the block size they were written with; the real tables' own merges write 1 MiB blocks again.
  */
 const STAGE_SMALL_BLOCKS = 'max_compress_block_size = 65536';
 

@@ -14,7 +14,8 @@ import { ObservationRow, boolish, chTime, chTimeParam, chTimeParamOr, u64 } from
  * lets in (util/time.ts, 1900–2299): a read with no bound given reads every stored row. (These were 1970-01-01 and the
  * first instant of 2299-12-31, so a stored reading before 1970 or on the last day of 2299 was left out of series,
  * reports, compare and exports with no bound.) Reads with no bound at all use queries without the time predicate
- * (`report_input`, `reading_columns`): the same rows, and ClickHouse plans the read without analysing a range.
+ * (`series_all`, `report_input`, `reading_columns_all`): the same rows, and ClickHouse plans the read without
+ * analysing a range (tests/integration/store/whole-time-range.test.ts proves the rows equal).
  */
 export const MIN_TIME = '1900-01-01T00:00:00.000Z';
 export const MAX_TIME = '2299-12-31T23:59:59.999Z';
@@ -109,7 +110,7 @@ const SeriesManyParams = z.object({
 const MANY_KEY_WHERE = `platform = {platform:String} AND tag IN {tags:Array(String)} AND metric = {metric:String}`;
 const MANY_WHERE = `${MANY_KEY_WHERE}
   AND observed_at >= {from:DateTime64(3, 'UTC')} AND observed_at <= {to:DateTime64(3, 'UTC')}`;
-const MANY_RANGE_WHERE = `platform = {platform:String} AND tag IN {tags:Array(String)} AND metric = {metric:String}
+const MANY_RANGE_WHERE = `${MANY_KEY_WHERE}
   AND (tag, key_at, origin) IN (
     SELECT tag, key_at, origin FROM ${T.observations}
     WHERE platform = {platform:String} AND tag IN {tags:Array(String)} AND metric = {metric:String}
@@ -167,9 +168,6 @@ const PRECISION_NAMES = ['exact', 'rounded', 'lower_bound'] as const;
  */
 const columnOf = <T>(what: string, isArray: (a: unknown[]) => boolean) =>
   z.custom<T[]>((a) => Array.isArray(a) && isArray(a), { message: `expected an array of ${what}` });
-/** An array column whose elements are checked by a function (report_input's columns). */
-const arrayOf = <T>(what: string, isElement: (x: unknown) => boolean) =>
-  z.custom<T[]>((a) => Array.isArray(a) && a.every(isElement), { message: `expected an array of ${what}` });
 const PRECISIONS: ReadonlySet<unknown> = new Set(PRECISION_NAMES);
 const strings = columnOf<string>('strings', (a) => {
   for (let i = 0; i < a.length; i++) if (typeof a[i] !== 'string') return false;
