@@ -54,7 +54,7 @@ export const COMMANDS: CommandEntry[] = [
 export const commandName = (e: CommandEntry): string => e.spec.split(' ')[0]!;
 
 /** Global options that take a value: `--data-dir x report t` names the command `report`, not `x`. */
-const VALUE_OPTIONS = new Set(['--data-dir', '--clickhouse-url', '--redis-url', '--log-level', '--log-format', '--config']);
+export const VALUE_OPTIONS = new Set(['--data-dir', '--clickhouse-url', '--redis-url', '--log-level', '--log-format', '--config']);
 
 /** The command named on the command line (`tagpulse [globals] <name> …` or `tagpulse help <name>`), if any. */
 export function commandOnLine(args: string[]): string | undefined {
