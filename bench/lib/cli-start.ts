@@ -103,6 +103,7 @@ export async function benchCliStart(o: CliStartBenchOptions): Promise<BenchResul
         notes: [
           `The bare side (bench/lib/chdb-bare.mjs) imports chdb, opens the same data dir, runs the same FINAL series query on ${T.observations} and prints its row count; both sides were checked to read the same ${o.points} rows before timing.`,
           'tagpulse also loads its config (zod), the @clickhouse/client connection over chDB, reads the tag\'s rows and its cadence (tracked_tag) in one flat query answered as columns (report_input, services/series.ts loadReportInput), checks those columns and computes the report (windows, growth, change points, lifecycle); the schema check is skipped when the chDB dir carries this code\'s schema stamp (src/store/schema-stamp.ts).',
+          'Both run as users run them: tagpulse with its chDB preload (bin/chdb-preload.js: the engine is dlopened on a worker thread while the command loads; TAGPULSE_CHDB_PRELOAD unset), the bare side with none.',
         ],
       },
     ];
