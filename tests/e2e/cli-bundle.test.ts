@@ -48,7 +48,7 @@ describe('the bin runs the CLI bundle', () => {
     const r = node(['--import', TRACE, BIN, '--data-dir', data, 'report', 'bundled', '--json']);
     expect(r.code, r.stderr).toBe(0);
     const loaded = r.stderr.split('\n').filter((l) => l.startsWith('LOADED file:')).map((l) => l.slice('LOADED '.length));
-    const app = loaded.filter((u) => !u.includes('/node_modules/') && !u.endsWith('/bin/tagpulse.js') && !u.endsWith('/bin/dist-state.js'));
+    const app = loaded.filter((u) => !u.includes('/node_modules/') && !/\/bin\/(tagpulse|dist-state|chdb-preload)\.js$/.test(u));
     expect(app.length).toBeGreaterThan(3);
     for (const u of app) expect(u, u).toMatch(/\/dist\/cli\/bundle-[^/]+\.js$/);
     const packages = new Set(loaded.filter((u) => u.includes('/node_modules/')).map((u) => u.replace(/.*\/node_modules\/((@[^/]+\/)?[^/]+).*/, '$1')));
