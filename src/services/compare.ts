@@ -4,7 +4,7 @@
  */
 import * as z from 'zod';
 import type { Store } from '../store/store.ts';
-import { compareSeries, type CompareResult, type CompareScale } from '../analytics/compare.ts';
+import { AdjustedCounterMemo, compareSeries, type CompareResult, type CompareScale } from '../analytics/compare.ts';
 import { ANALYTICS_VERSION } from '../analytics/report.ts';
 import { loadChosenMany } from './series.ts';
 import { AnalyticsInputError, MetricInput, PlatformInput, TagList, TimeInput, durationInput, formatDuration, parseAnalyticsInput } from './analytics-inputs.ts';
@@ -16,6 +16,8 @@ const AUTO_DAILY_SPAN_MS = 7 * DAY_MS;
 /** Rows of one comparison (a terminal table or an API answer, not a bulk export: use export for that). */
 export const MAX_COMPARE_ROWS = 20_000;
 export const MAX_COMPARE_TAGS = 20;
+/** This process's cleaned counters of compared series (analytics/compare.ts AdjustedCounterMemo): two comparisons of the most tags (MAX_COMPARE_TAGS), ~8 MB at most for 60 days hourly. */
+export const compareMemo = new AdjustedCounterMemo(40);
 
 export const CompareInput = z.object({
   tags: TagList.refine((t) => t.length >= 1 && t.length <= MAX_COMPARE_TAGS, `give between 1 and ${MAX_COMPARE_TAGS} tags, e.g. mentalhealth,suicideprevention`),
@@ -83,7 +85,16 @@ export async function compareTags(store: Store, raw: CompareInput): Promise<Comp
   }
   const result = compareSeries(
     loaded.map(({ tag, points }) => ({ key: tag, points })),
-    { scale, stepMs, maxRows: MAX_COMPARE_ROWS + 1, ...(input.indexAt ? { indexAt: Date.parse(input.indexAt) } : {}), ...(input.from ? { from: fromMs! } : {}), ...(input.to ? { to: toMs! } : {}) },
+    {
+      scale,
+      stepMs,
+      maxRows: MAX_COMPARE_ROWS + 1,
+      memo: compareMemo,
+      memoScope: `${input.platform}\0${input.metric}`,
+      ...(input.indexAt ? { indexAt: Date.parse(input.indexAt) } : {}),
+      ...(input.from ? { from: fromMs! } : {}),
+      ...(input.to ? { to: toMs! } : {}),
+    },
   );
   return {
     ...result,
