@@ -57,7 +57,7 @@ function samePoints(a: readonly SeriesPoint[], b: readonly SeriesPoint[]): boole
  * cleaning (~0.7 ms of a 700-point series, most of `compareSeries`): the new points are compared with the kept ones
  * field by field, and any difference computes afresh. The same values as without it (the same function on equal
  * input; tests/unit/analytics/compare-memo.test.ts). At most `maxKeys` series, the least recently used leaving first.
- * The kept arrays are shared between calls: nothing may change them (interpolateAt only reads).
+ * The kept cleaned counters are shared between calls: nothing may change them (interpolateAt only reads).
  */
 export class AdjustedCounterMemo {
   readonly #entries = new Map<string, { points: readonly SeriesPoint[]; adjusted: CounterPoint[] }>();
@@ -65,7 +65,8 @@ export class AdjustedCounterMemo {
   adjusted(key: string, points: readonly SeriesPoint[]): CounterPoint[] {
     const hit = this.#entries.get(key);
     if (hit) this.#entries.delete(key);
-    const entry = hit && samePoints(hit.points, points) ? hit : { points: [...points], adjusted: adjustedCounter(points) };
+    // the points are copied (the fields compared), so a caller changing its own points later cannot make a stale hit
+    const entry = hit && samePoints(hit.points, points) ? hit : { points: points.map(({ t, value, step, precision, source }) => ({ t, value, step, precision, source })), adjusted: adjustedCounter(points) };
     this.#entries.set(key, entry);
     if (this.#entries.size > this.maxKeys) this.#entries.delete(this.#entries.keys().next().value!);
     return entry.adjusted;

@@ -3,7 +3,7 @@
  * unchanged. The memo must change nothing: over random sequences of comparisons — the same tags again, a value, a
  * precision, a step, a source or a time changed, a point added or dropped, keys beyond the memo's size — every result
  * with the memo equals the result without it. A repeat on unchanged points is served from the memo (the very same
- * array, so the test is not vacuous), and a changed point is not.
+ * array, so the test is not vacuous), and a changed point is not, even one the caller changed in place.
  */
 import { describe, expect, it } from 'vitest';
 import { AdjustedCounterMemo, compareSeries, type CompareScale } from '../../../src/analytics/compare.ts';
@@ -85,6 +85,10 @@ describe('AdjustedCounterMemo: a comparison with the memo equals it without', ()
       expect(again).not.toBe(first);
       expect(memo.adjusted('k', ps)).not.toBe(again); // back to the original points: computed again, not the changed ones
     }
+    // a caller changing its own points after the call: the memo kept a copy, so the changed points are not a hit
+    const kept = memo.adjusted('k', ps);
+    ps[20]!.value += 7n;
+    expect(memo.adjusted('k', ps)).not.toBe(kept);
   });
 });
 
