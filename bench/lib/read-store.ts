@@ -15,8 +15,9 @@
  *
  * Where the build time goes: not the rows (a plain copy of observations_v2 takes 1M rows in ~9 s on this loaded
  * machine) but the rollup views: argMaxState/argMinState over Tuple(DateTime64, UInt8, UInt64) keys use ClickHouse's
- * generic (Field-based) state, about 20× the cost of a plain argMax (1M rows: 134 s against 7 s at load ~15). Expect
- * 20–40 minutes for 10,000 tags on two busy cores (2026-12-06, on a quiet machine: 114 s); it is built once per generator version and size.
+ * generic (Field-based) state, about 20× the cost of a plain argMax (1M rows: 134 s against 7 s at load ~15). On two
+ * cores busy with other work 10,000 tags took 20–40 minutes; on a quiet machine (2026-12-06) 114 s. It is built once
+ * per generator version and size.
  *
  * Realistic growth, deterministic per tag (cityHash64 of the tag number, so a rebuild gives the same store):
  *  - counters start between 10^3 and 10^10 (log-uniform) and grow 0.2–6 %/day, with a daily rhythm (the counter
@@ -145,11 +146,11 @@ async function count(store: ClickHouseStore, sql: string): Promise<number> {
  * closes chDB itself unless `store` (already open on `dir`) is given: chDB holds one data dir per process.
  */
 export async function generateReadStore(dir: string, o: ReadStoreOptions, opts: { store?: ClickHouseStore; log?: (line: string) => void } = {}): Promise<ReadStoreMeta> {
+  const log = opts.log ?? (() => undefined);
   const cached = readStoreMeta(dir);
   const live = o.liveWithinMs !== undefined;
   if (cached && cached.tags === o.tags && (!live || Date.now() - Date.parse(cached.endIso) <= o.liveWithinMs!)) return cached;
-  if (cached && live) opts.log?.(`the cached store's data ended at ${cached.endIso}, more than ${Math.round(o.liveWithinMs! / HOUR_MS)} h ago: building it again, ending now`);
-  const log = opts.log ?? (() => undefined);
+  if (cached && live) log(`the cached store's data ended at ${cached.endIso}, more than ${Math.round(o.liveWithinMs! / HOUR_MS)} h ago: building it again, ending now`);
   if (!opts.store) {
     rmSync(dir, { recursive: true, force: true });
     mkdirSync(dir, { recursive: true });

@@ -17,7 +17,7 @@ const AUTO_DAILY_SPAN_MS = 7 * DAY_MS;
 export const MAX_COMPARE_ROWS = 20_000;
 export const MAX_COMPARE_TAGS = 20;
 /** This process's cleaned counters of compared series (analytics/compare.ts AdjustedCounterMemo): two comparisons of the most tags (MAX_COMPARE_TAGS), ~8 MB at most for 60 days hourly. */
-export const compareMemo = new AdjustedCounterMemo(40);
+const compareMemo = new AdjustedCounterMemo(40);
 
 export const CompareInput = z.object({
   tags: TagList.refine((t) => t.length >= 1 && t.length <= MAX_COMPARE_TAGS, `give between 1 and ${MAX_COMPARE_TAGS} tags, e.g. mentalhealth,suicideprevention`),
